@@ -1,0 +1,132 @@
+// `forkscope-cli bench`: the traced primitives measured in real processes, as ratios against their raw floors and
+// against Python's multiprocessing. Runs are interleaved (every measurement once per round) and medians reported.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "forkscope/errors.hpp"
+#include "forkscope/lesson_text.hpp"
+#include "forkscope/run.hpp"
+#include "registry.hpp"
+
+namespace forkscope::cli {
+
+namespace {
+
+// Python 3.11 multiprocessing on this machine kind (../shared/DESIGN.md); `tools/python_baseline.py` re-measures.
+const std::map<std::string, double> kPythonReference = {
+    {"queue_msgs_per_s", 231'000}, {"queue_cap5_msgs_per_s", 65'000}, {"lock_uncontended_ns", 53},
+    {"lock_contended_2x100k_ms", 186}, {"process_start_join_us", 1'700}};
+
+// Rings large enough for a whole measurement, drained lazily: what is measured is the traced primitive in its
+// processes, not the viewer competing with them for two CPUs (its own pace shows as `ring_full_waits`).
+// Every event still goes through the rings into the model. Lessons run with the default rings, drained live.
+nlohmann::json run_hidden(const char* id, const std::vector<std::string>& sets, SessionLimits limits = {8, 1u << 21},
+                          bool lazy_drain = true) {
+  const Lesson* lesson = scenarios::find(id);
+  RunOptions options;
+  options.lesson = lesson;
+  options.params = Params::resolve(lesson->params, sets);
+  options.seed = 1;
+  options.limits = limits;
+  options.lazy_drain = lazy_drain;
+  Run run(std::move(options));
+  const RunReport& report = run.wait(600);
+  if (report.main_exitcode != 0) {
+    std::string why;
+    for (const PrintedLine& l : run.model().lines())
+      if (l.error) why += " " + l.text;
+    throw SystemFailure(fmt::format("benchmark {} failed (exit code {}){}", id, report.main_exitcode, why));
+  }
+  nlohmann::json result = report.result;
+  result["ring_full_waits"] = report.ring_full_waits;
+  return result;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+}  // namespace
+
+int bench(bool json, int repeats, const std::string& only) {
+  std::map<std::string, std::vector<double>> samples;
+  const auto wanted = [&](const char* group) { return only.empty() || only == group; };
+  for (int round = 0; round < repeats && !interrupted(); ++round) {
+    if (wanted("trace")) {
+    const auto trace = run_hidden("bench-trace", {"n=1000000"}, SessionLimits{}, false);
+    samples["clock_read_ns"].push_back(trace["clock_read_ns"]);
+    samples["trace_event_ns"].push_back(trace["trace_event_ns"]);
+    }
+    if (wanted("queue")) {
+    samples["queue_msgs_per_s"].push_back(run_hidden("bench-queue", {"maxsize=0", "n=500000"})["msgs_per_s"]);
+    samples["queue_cap5_msgs_per_s"].push_back(run_hidden("bench-queue", {"maxsize=5", "n=200000"})["msgs_per_s"]);
+    }
+    if (wanted("lock")) {
+    samples["lock_uncontended_ns"].push_back(run_hidden("bench-lock", {}, SessionLimits{}, false)["lock_uncontended_ns"]);
+    const auto contended = run_hidden("bench-lock-contended", {"n=100000"});
+    if (contended["total"] != contended["expected"])
+      throw SystemFailure(fmt::format("the contended lock lost increments: {} of {}", contended["total"].dump(),
+                                      contended["expected"].dump()));
+    samples["lock_contended_2x100k_ms"].push_back(contended["lock_contended_ms"]);
+    }
+    if (wanted("process")) {
+    const auto process = run_hidden("bench-process", {}, SessionLimits{}, false);
+    samples["process_start_join_us"].push_back(process["process_start_join_us"]);
+    samples["fork_waitpid_us"].push_back(process["fork_waitpid_us"]);
+    }
+  }
+  if (interrupted()) return 130;
+
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, values] : samples) out[name] = median(values);
+  const auto m = [&](const char* name) { return out.contains(name) ? out[name].get<double>() : std::nan(""); };
+  const auto py = [&](const char* name) { return kPythonReference.at(name); };
+  struct Target {
+    const char* name;
+    double ratio;
+    double limit;
+    bool at_least;
+    const char* meaning;
+  };
+  const Target targets[] = {
+      {"trace_event_vs_clock_read", m("trace_event_ns") / m("clock_read_ns"), 1.2, false, "a trace event costs <= 1.2x a clock read"},
+      {"queue_vs_python", m("queue_msgs_per_s") / py("queue_msgs_per_s"), 50, true, "traced queue 1->1 >= 50x Python's"},
+      {"queue_cap5_vs_python", m("queue_cap5_msgs_per_s") / py("queue_cap5_msgs_per_s"), 10, true,
+       "traced bounded queue (5) >= 10x Python's"},
+      {"lock_vs_python", m("lock_uncontended_ns") / py("lock_uncontended_ns"), 1.0, false,
+       "traced uncontended lock <= Python's untraced one"},
+      {"process_vs_fork", m("process_start_join_us") / m("fork_waitpid_us"), 1.5, false,
+       "process start+join <= 1.5x fork+waitpid"},
+  };
+  bool all_ok = true;
+  out["repeats"] = repeats;
+  out["python_reference"] = kPythonReference;
+  out["targets"] = nlohmann::json::array();
+  for (const Target& t : targets) {
+    if (std::isnan(t.ratio)) continue;
+    const bool ok = t.at_least ? t.ratio >= t.limit : t.ratio <= t.limit;
+    all_ok &= ok;
+    out["targets"].push_back({{"name", t.name}, {"ratio", t.ratio}, {"limit", t.limit}, {"ok", ok}, {"meaning", t.meaning}});
+  }
+  out["targets_ok"] = all_ok;
+  if (json) {
+    fmt::print("{}\n", out.dump(2));
+    return kOk;
+  }
+  fmt::print("medians of {} runs\n", repeats);
+  for (const auto& [name, values] : samples) fmt::print("  {:<26} {:>14.2f}\n", name, median(values));
+  fmt::print("targets\n");
+  for (const auto& t : out["targets"])
+    fmt::print("  {} {:<28} {:>9.2f} (limit {}) {}\n", t["ok"].get<bool>() ? "ok  " : "MISS", t["name"].get<std::string>(),
+               t["ratio"].get<double>(), t["limit"].get<double>(), t["meaning"].get<std::string>());
+  return kOk;
+}
+
+}  // namespace forkscope::cli

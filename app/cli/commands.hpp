@@ -1,0 +1,34 @@
+// The subcommands of forkscope-cli. Each returns the process exit code: 0 ok, 1 invariants failed,
+// 2 bad usage or input, 3 runtime failure.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace forkscope::cli {
+
+enum ExitCode : int { kOk = 0, kInvariantsFailed = 1, kBadInput = 2, kRuntimeFailure = 3 };
+
+int list_lessons(bool json);
+
+struct RunArgs {
+  std::string lesson;
+  std::vector<std::string> sets;
+  double speed = 1.0;
+  std::optional<std::uint64_t> seed;
+  bool step = false;
+  std::string schedule_in, schedule_out, trace_out, save_trace;
+  bool json = false;
+  double timeout = 3600;
+};
+int run_lesson(const RunArgs& args);
+
+int bench(bool json, int repeats, const std::string& only);
+
+// Set by SIGINT/SIGTERM/SIGHUP: commands stop what runs, clean up and return 130.
+bool interrupted();
+void install_interrupt_handlers();
+
+}  // namespace forkscope::cli

@@ -1,0 +1,80 @@
+// forkscope-cli: every lesson in a terminal. list, run (a live text timeline, stepping, schedules, traces), bench.
+#include <csignal>
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "forkscope/errors.hpp"
+
+namespace {
+volatile std::sig_atomic_t g_interrupted = 0;
+void on_signal(int) { g_interrupted = 1; }
+}  // namespace
+
+bool forkscope::cli::interrupted() { return g_interrupted != 0; }
+
+void forkscope::cli::install_interrupt_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &sa, nullptr);
+}
+
+int main(int argc, char** argv) {
+  using namespace forkscope::cli;
+  CLI::App app{"Forkscope: Python multiprocessing lessons in real processes, in a terminal"};
+  app.require_subcommand(1);
+
+  bool list_json = false;
+  auto* list = app.add_subcommand("list", "List the lessons and their parameters");
+  list->add_flag("--json", list_json, "One JSON object: {\"lessons\": [...]}");
+
+  RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "Run a lesson in real processes with a live text timeline");
+  run_cmd->add_option("lesson", run.lesson, "Lesson id (see `list`)")->required();
+  run_cmd->add_option("--set", run.sets, "Set a parameter: KEY=VALUE (repeatable)");
+  run_cmd->add_option("--speed", run.speed, "Speed factor for lesson sleeps and timeouts (0.01 to 1000)");
+  run_cmd->add_option("--seed", run.seed, "Seed for the lesson's random numbers");
+  run_cmd->add_flag("--step", run.step, "Step: Enter grants the next operation, a PID advances that process");
+  run_cmd->add_option("--schedule", run.schedule_in, "Replay a saved schedule (fixes lesson, parameters, seed)");
+  run_cmd->add_option("--save-schedule", run.schedule_out, "Save the granted steps as a schedule");
+  run_cmd->add_option("--trace-out", run.trace_out, "Write a Chrome trace event JSON file (open it in Perfetto)");
+  run_cmd->add_option("--save-trace", run.save_trace, "Write the native trace (.fstrace) for the GUI to open");
+  run_cmd->add_option("--timeout", run.timeout, "Stop the lesson after this many seconds (default 3600)");
+  run_cmd->add_flag("--json", run.json, "Print one JSON object at the end instead of the timeline");
+
+  bool bench_json = false;
+  int repeats = 5;
+  auto* bench_cmd = app.add_subcommand("bench", "Measure the traced primitives; medians of several runs");
+  bench_cmd->add_flag("--json", bench_json, "One JSON object");
+  bench_cmd->add_option("--repeats", repeats, "Runs per measurement (median reported)")->check(CLI::Range(1, 101));
+  std::string only;
+  bench_cmd->add_option("--only", only, "Measure one group: trace, queue, lock or process")
+      ->check(CLI::IsMember({"trace", "queue", "lock", "process"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "forkscope-cli: %s\n", e.what());
+    return kBadInput;
+  }
+  install_interrupt_handlers();
+  try {
+    if (*list) return list_lessons(list_json);
+    if (*run_cmd) return run_lesson(run);
+    if (*bench_cmd) return bench(bench_json, repeats, only);
+  } catch (const forkscope::UsageError& e) {
+    std::fprintf(stderr, "forkscope-cli: %s\n", e.what());
+    return kBadInput;
+  } catch (const forkscope::ForkError& e) {
+    std::fprintf(stderr, "forkscope-cli: %s\n", e.what());
+    return kBadInput;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "forkscope-cli: %s\n", e.what());
+    return kRuntimeFailure;
+  }
+  return kBadInput;
+}

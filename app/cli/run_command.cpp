@@ -1,0 +1,181 @@
+// `forkscope-cli run`: a lesson in real processes with a live text timeline; stepping from the keyboard; schedules
+// saved and replayed; traces written; a JSON summary for tools.
+#include <poll.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "forkscope/errors.hpp"
+#include "forkscope/run.hpp"
+#include "forkscope/trace_file.hpp"
+#include "registry.hpp"
+#include "timeline_printer.hpp"
+
+namespace forkscope::cli {
+
+namespace {
+
+const Lesson& lesson_or_usage_error(const std::string& id) {
+  if (const Lesson* l = scenarios::find(id); l && !l->hidden) return *l;
+  std::string known;
+  for (const Lesson& l : scenarios::all())
+    if (!l.hidden) known += (known.empty() ? "" : ", ") + l.id;
+  throw UsageError(fmt::format("unknown lesson '{}'; the lessons are: {}", id, known));
+}
+
+nlohmann::json summary(const Run& run) {
+  const RunReport& r = run.report();
+  nlohmann::json processes = nlohmann::json::array();
+  for (const ProcessInfo& p : run.model().processes())
+    processes.push_back({{"pid", p.pid},
+                         {"ppid", p.ppid},
+                         {"name", p.name},
+                         {"exitcode", p.exitcode ? nlohmann::json(*p.exitcode) : nlohmann::json()},
+                         {"daemon", p.daemon}});
+  nlohmann::json invariants = nlohmann::json::array();
+  for (const Invariant& i : r.invariants) invariants.push_back({{"name", i.name}, {"ok", i.ok}, {"detail", i.detail}});
+  return {{"lesson", r.lesson},     {"params", r.params},         {"seed", r.seed},
+          {"speed", r.speed},       {"wall_seconds", r.wall_seconds}, {"processes", processes},
+          {"events", r.events},     {"lost_events", r.lost_events}, {"ring_full_waits", r.ring_full_waits},
+          {"result", r.result},     {"invariants", invariants},     {"invariants_ok", r.invariants_ok()},
+          {"steps", run.schedule().steps.size()}};
+}
+
+// The keyboard side of --step: show who is held, read Enter / PID / c / q.
+class Stepper {
+ public:
+  explicit Stepper(Run& run) : run_(run) {}
+
+  // Returns false once the user quit.
+  bool tick() {
+    if (run_.mode() != GateMode::Step || run_.pending_steps() > 0) return true;
+    const auto held = run_.held();
+    std::string shown;
+    for (const HeldProcess& h : held)
+      shown += fmt::format(" [{} {}: {}{}]", h.pid, h.name, to_string(h.op),
+                           h.blocked ? (h.ready ? " (retry)" : " (blocked)") : "");
+    if (shown != last_shown_) {
+      if (!held.empty()) fmt::print("  held:{}\n  Enter = next operation, PID = that process, c = continue, q = quit > ", shown);
+      std::fflush(stdout);
+      last_shown_ = shown;
+    }
+    if (held.empty()) return true;
+    pollfd in{STDIN_FILENO, POLLIN, 0};
+    if (poll(&in, 1, 0) <= 0) return true;
+    std::string line;
+    if (!std::getline(std::cin, line)) {  // end of input: let the lesson run on
+      run_.set_mode(GateMode::Run);
+      return true;
+    }
+    last_shown_.clear();
+    if (line == "q") return false;
+    if (line == "c") {
+      run_.set_mode(GateMode::Run);
+    } else if (line.empty()) {
+      run_.request_step();
+    } else {
+      std::int32_t pid = 0;
+      auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), pid);
+      const bool known = ec == std::errc() && end == line.data() + line.size() &&
+                         std::any_of(held.begin(), held.end(), [&](const HeldProcess& h) { return h.pid == pid; });
+      if (known) run_.request_step(pid);
+      else fmt::print("  '{}' is not a held PID\n", line);
+    }
+    return true;
+  }
+
+ private:
+  Run& run_;
+  std::string last_shown_;
+};
+
+}  // namespace
+
+int run_lesson(const RunArgs& args) {
+  const Lesson& lesson = lesson_or_usage_error(args.lesson);
+  RunOptions options;
+  options.lesson = &lesson;
+  if (!(args.speed >= 0.01 && args.speed <= 1000))
+    throw UsageError(fmt::format("--speed must be a number from 0.01 to 1000, got {}", args.speed));
+  if (!(args.timeout > 0)) throw UsageError("--timeout must be above 0");
+  options.speed = args.speed;
+  options.seed = args.seed;
+  options.start_stepping = args.step;
+  if (!args.schedule_in.empty()) {
+    if (!args.sets.empty() || args.seed) throw UsageError("--schedule fixes the parameters and the seed; drop --set and --seed");
+    Schedule schedule = Schedule::load(args.schedule_in);
+    if (schedule.lesson != lesson.id)
+      throw UsageError(fmt::format("the schedule is for lesson '{}', not '{}'", schedule.lesson, lesson.id));
+    options.params = Params::from_json(lesson.params, schedule.params);
+    options.seed = schedule.seed;
+    options.replay = std::move(schedule);
+  } else {
+    options.params = Params::resolve(lesson.params, args.sets);
+  }
+
+  Run run(std::move(options));
+  TimelinePrinter printer(stdout, wants_color(stdout));
+  Stepper stepper(run);
+  if (!args.json) {
+    fmt::print("{} {}  seed {}  speed {}x{}\n", lesson.id, run.schedule().params.dump(), run.seed(), args.speed,
+               args.step ? "  (stepping)" : "");
+    printer.print_header();
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(args.timeout);
+  bool timed_out = false;
+  while (!run.finished()) {
+    if (interrupted() || std::chrono::steady_clock::now() > deadline) {
+      timed_out = !interrupted();
+      run.stop();
+      break;
+    }
+    const std::size_t n = run.poll();
+    if (!args.json) printer.print_new(run.model());
+    if (args.step && !stepper.tick()) {
+      run.stop();
+      break;
+    }
+    if (n == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!args.json) printer.print_new(run.model());
+
+  if (!args.schedule_out.empty()) run.schedule().save(args.schedule_out);
+  if (!args.trace_out.empty()) {
+    std::ofstream out(args.trace_out);
+    out << chrome_trace(run.model()).dump() << "\n";
+    if (!out) throw SystemFailure("cannot write " + args.trace_out);
+  }
+  if (!args.save_trace.empty()) save_trace(run.model(), summary(run), args.save_trace);
+
+  if (interrupted()) {
+    std::fprintf(stderr, "forkscope-cli: interrupted; every lesson process was stopped\n");
+    return 130;
+  }
+  if (timed_out) {
+    std::fprintf(stderr, "forkscope-cli: %s did not finish within %.0f s; every lesson process was stopped\n",
+                 lesson.id.c_str(), args.timeout);
+    return kRuntimeFailure;
+  }
+  const RunReport& report = run.report();
+  if (args.json) {
+    fmt::print("{}\n", summary(run).dump(2));
+  } else {
+    fmt::print("\nresult {}\n", report.result.dump());
+    for (const Invariant& i : report.invariants)
+      fmt::print("  {} {}{}\n", i.ok ? "ok  " : "FAIL", i.name, i.ok || i.detail.empty() ? "" : " (" + i.detail + ")");
+    fmt::print("{} events, {} lost, {:.3f} s\n", report.events, report.lost_events, report.wall_seconds);
+  }
+  for (const PrintedLine& l : run.model().lines())
+    if (l.error && l.pid == run.main_pid()) std::fprintf(stderr, "forkscope-cli: the lesson raised %s\n", l.text.c_str());
+  if (report.main_exitcode == 2) return kBadInput;  // fork() refused: the system's process limit
+  if (report.main_exitcode != 0) return kRuntimeFailure;
+  return report.invariants_ok() ? kOk : kInvariantsFailed;
+}
+
+}  // namespace forkscope::cli

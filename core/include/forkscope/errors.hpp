@@ -1,0 +1,53 @@
+// Errors a lesson sees, named like the Python exceptions they mirror, and the errors a viewer reports.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace forkscope {
+
+// Raised inside lesson code. python_name() is what a student would see in a Python traceback.
+class LessonError : public std::runtime_error {
+ public:
+  LessonError(std::string_view python_name, const std::string& message)
+      : std::runtime_error(message), python_name_(python_name) {}
+  [[nodiscard]] std::string_view python_name() const { return python_name_; }
+
+ private:
+  std::string_view python_name_;
+};
+
+#define FORKSCOPE_LESSON_ERROR(Type, PythonName)                                      \
+  class Type : public LessonError {                                                   \
+   public:                                                                            \
+    explicit Type(const std::string& message = {}) : LessonError(PythonName, message) {} \
+  }
+
+FORKSCOPE_LESSON_ERROR(Full, "queue.Full");
+FORKSCOPE_LESSON_ERROR(Empty, "queue.Empty");
+FORKSCOPE_LESSON_ERROR(ValueError, "ValueError");
+FORKSCOPE_LESSON_ERROR(AssertionError, "AssertionError");
+FORKSCOPE_LESSON_ERROR(TimeoutError, "multiprocessing.TimeoutError");
+FORKSCOPE_LESSON_ERROR(EOFError, "EOFError");
+FORKSCOPE_LESSON_ERROR(RuntimeError, "RuntimeError");
+FORKSCOPE_LESSON_ERROR(ForkError, "BlockingIOError");  // fork() refused by the system
+#undef FORKSCOPE_LESSON_ERROR
+
+// Raised to a viewer. UsageError: the user asked for something invalid (exit code 2).
+// SystemFailure: the machine refused (fork, shared memory, ...): exit code 3.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+class SystemFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// "fork for Process-3 failed: Resource temporarily unavailable (EAGAIN)". Call with errno saved right after the call.
+[[nodiscard]] std::string describe_errno(std::string_view what, int saved_errno);
+[[noreturn]] void throw_system(std::string_view what, int saved_errno);
+
+}  // namespace forkscope

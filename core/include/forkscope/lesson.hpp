@@ -1,0 +1,115 @@
+// A lesson: an id, typed parameters with bounds, a body that runs in the lesson's main process, and a check that
+// turns the run into a result and invariants. Scenarios define lessons; viewers run them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "forkscope/trace_model.hpp"
+
+namespace forkscope {
+
+enum class ParamType { Bool, Int, Float };
+
+struct ParamSpec {
+  std::string key;
+  ParamType type = ParamType::Int;
+  double default_value = 0, min = 0, max = 0;
+
+  static ParamSpec boolean(std::string key, bool default_value) {
+    return {std::move(key), ParamType::Bool, default_value ? 1.0 : 0.0, 0, 1};
+  }
+  static ParamSpec integer(std::string key, std::int64_t default_value, std::int64_t min, std::int64_t max) {
+    return {std::move(key), ParamType::Int, static_cast<double>(default_value), static_cast<double>(min),
+            static_cast<double>(max)};
+  }
+  static ParamSpec real(std::string key, double default_value, double min, double max) {
+    return {std::move(key), ParamType::Float, default_value, min, max};
+  }
+  // "an integer from 1 to 100", "true or false": what the user may give.
+  [[nodiscard]] std::string allowed() const;
+  [[nodiscard]] nlohmann::json to_json() const;
+};
+
+using ParamValue = std::variant<bool, std::int64_t, double>;
+
+class Params {
+ public:
+  // The defaults, then each "KEY=VALUE" in order. Throws UsageError naming the key and what is allowed.
+  [[nodiscard]] static Params resolve(const std::vector<ParamSpec>& specs, const std::vector<std::string>& assignments);
+  // The same checks for values given as JSON (a saved schedule, the launch request).
+  [[nodiscard]] static Params from_json(const std::vector<ParamSpec>& specs, const nlohmann::json& values);
+  void set(const ParamSpec& spec, std::string_view text);  // one assignment, checked
+
+  [[nodiscard]] bool get_bool(std::string_view key) const;
+  [[nodiscard]] std::int64_t get_int(std::string_view key) const;
+  [[nodiscard]] double get_float(std::string_view key) const;
+  [[nodiscard]] nlohmann::json to_json() const;
+
+ private:
+  [[nodiscard]] const ParamValue& at(std::string_view key) const;
+  std::vector<std::pair<std::string, ParamValue>> values_;  // in the order of the specs
+};
+
+// What a lesson body sees: its parameters, and a result it fills in (facts as JSON).
+class LessonContext {
+ public:
+  LessonContext(Params params, std::uint64_t seed) : params_(std::move(params)), seed_(seed) {}
+  [[nodiscard]] const Params& params() const { return params_; }
+  [[nodiscard]] bool bool_param(std::string_view key) const { return params_.get_bool(key); }
+  [[nodiscard]] std::int64_t int_param(std::string_view key) const { return params_.get_int(key); }
+  [[nodiscard]] double float_param(std::string_view key) const { return params_.get_float(key); }
+  [[nodiscard]] std::uint64_t seed() const { return seed_; }
+  nlohmann::json& result() { return result_; }
+
+ private:
+  Params params_;
+  std::uint64_t seed_;
+  nlohmann::json result_ = nlohmann::json::object();
+};
+
+struct Invariant {
+  std::string name;
+  bool ok = false;
+  std::string detail;
+};
+
+// Everything known after a run: what the lesson reported, what the trace shows, and the invariants checked.
+struct RunReport {
+  std::string lesson;
+  nlohmann::json params;
+  std::uint64_t seed = 0;
+  double speed = 1;
+  double wall_seconds = 0;
+  int main_exitcode = 0;
+  std::uint64_t events = 0;
+  std::uint64_t lost_events = 0;
+  std::uint64_t ring_full_waits = 0;
+  nlohmann::json result = nlohmann::json::object();
+  std::vector<Invariant> invariants;
+  const TraceModel* model = nullptr;
+
+  void expect(std::string name, bool ok, std::string detail = {}) {
+    invariants.push_back(Invariant{std::move(name), ok, std::move(detail)});
+  }
+  [[nodiscard]] bool invariants_ok() const;
+};
+
+struct Lesson {
+  std::string id;
+  std::string topic;   // groups lessons in lists ("sync", "queues", "processes", "pools", "concepts")
+  std::string source;  // the scenario's file, relative to the repository, shown next to the lesson text
+  std::vector<ParamSpec> params;
+  std::function<void(LessonContext&)> body;  // runs in the lesson's main process
+  std::function<void(RunReport&)> check;     // runs in the viewer after the run: result facts and invariants
+  bool hidden = false;                       // internal lessons (benchmarks) stay out of lists
+};
+
+}  // namespace forkscope

@@ -1,0 +1,38 @@
+// What a lesson body calls besides the primitives: print, sleep, a named step, random numbers, a clock.
+// All of them pass the gate, so a teacher stepping through a lesson sees (and orders) every one.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "forkscope/trace_writer.hpp"
+
+namespace forkscope {
+
+// Python's print(): the line goes into the trace with this process's PID; the viewer shows it on its console.
+void print_line(std::string_view text);
+template <class... Args>
+void print(fmt::format_string<Args...> format, Args&&... args) {
+  print_line(fmt::format(format, std::forward<Args>(args)...));
+}
+
+// time.sleep() in lesson seconds: divided by the speed factor the teacher sets (and re-scaled if it changes).
+void sleep(double seconds);
+
+// A lesson-level step with a label ("read info"): a marker on the timeline and a point where stepping stops.
+void mark(std::string_view label);
+
+// random.randint(a, b) and random.random(), from this process's own stream (fixed by --seed and its name).
+[[nodiscard]] std::int64_t random_int(std::int64_t low, std::int64_t high);
+[[nodiscard]] double random_uniform();
+
+// Events this process wrote that the viewer has not taken yet (0 once it caught up).
+[[nodiscard]] std::uint64_t trace_backlog();
+
+// time.time() for results, in lesson seconds since the run began (real seconds times the speed factor).
+[[nodiscard]] double lesson_time();
+
+}  // namespace forkscope

@@ -1,0 +1,50 @@
+// multiprocessing.Queue and JoinableQueue across real processes: FIFO, blocking put/get with timeouts, Full and
+// Empty for non-blocking calls. Items are Values (None, int, float, str). Each put and get is traced with the depth
+// after it and the item's sequence number, so a viewer can draw an arrow from every put to its get.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "forkscope/value.hpp"
+
+namespace forkscope {
+
+namespace detail {
+struct QueueState;
+}
+
+class Queue {
+ public:
+  // Python's Queue() is unbounded; here "unbounded" holds up to kUnboundedCapacity items, then put waits.
+  static constexpr std::int64_t kUnboundedCapacity = 32768;
+  static constexpr std::int64_t kMaxSize = 65536;
+
+  explicit Queue(std::int64_t maxsize = 0, std::string_view name = {});
+  void put(const Value& item, bool block = true, std::optional<double> timeout = std::nullopt);  // Full
+  Value get(bool block = true, std::optional<double> timeout = std::nullopt);                   // Empty
+  void put_nowait(const Value& item) { put(item, false); }
+  Value get_nowait() { return get(false); }
+  // Like Python's, these are snapshots: another process may change the queue right after.
+  [[nodiscard]] std::int64_t qsize() const;
+  [[nodiscard]] bool empty() const { return qsize() == 0; }
+  [[nodiscard]] bool full() const;
+  [[nodiscard]] std::int64_t maxsize() const;
+  [[nodiscard]] std::uint16_t id() const { return id_; }
+
+ protected:
+  Queue(std::int64_t maxsize, std::string_view name, bool joinable);
+  detail::QueueState* state_ = nullptr;
+  std::uint16_t id_ = 0;
+};
+
+// A Queue whose consumers confirm each item with task_done(); join() waits until every item put was confirmed.
+class JoinableQueue : public Queue {
+ public:
+  explicit JoinableQueue(std::int64_t maxsize = 0, std::string_view name = {}) : Queue(maxsize, name, true) {}
+  void task_done();  // ValueError when called more times than items were put
+  void join();
+};
+
+}  // namespace forkscope

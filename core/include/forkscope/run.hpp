@@ -1,0 +1,135 @@
+// One run of a lesson, seen from the viewer (the CLI, the GUI, a test). The viewer never runs lesson code: it makes
+// the session, launches the lesson's main process as its child (exec'ing forkscope-lesson, which is safe from a
+// multi-threaded GUI), drains the trace into a TraceModel, drives the gate, and at the end reaps every lesson
+// process and removes the segment and the run directory. Every lesson process dies with the viewer.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "forkscope/lesson.hpp"
+#include "forkscope/session.hpp"
+#include "forkscope/trace_model.hpp"
+
+namespace forkscope {
+
+// The steps a teacher granted, by process name (names are stable from run to run; PIDs are not).
+struct Schedule {
+  std::string lesson;
+  nlohmann::json params = nlohmann::json::object();
+  std::uint64_t seed = 0;
+  std::vector<std::string> steps;
+
+  [[nodiscard]] nlohmann::json to_json() const;
+  [[nodiscard]] static Schedule from_json(const nlohmann::json& j);  // UsageError when malformed
+  void save(const std::filesystem::path& file) const;                // SystemFailure when it cannot write
+  [[nodiscard]] static Schedule load(const std::filesystem::path& file);  // UsageError: unreadable, malformed
+};
+
+struct RunOptions {
+  const Lesson* lesson = nullptr;
+  Params params;
+  std::optional<std::uint64_t> seed;  // random when absent
+  double speed = 1.0;
+  bool start_stepping = false;        // every process holds at its first operation until granted
+  std::optional<Schedule> replay;     // grants exactly these steps, then lets the lesson run
+  // Fork the lesson main from this process instead of exec'ing forkscope-lesson. Only for single-threaded
+  // callers (tests and benchmarks whose lesson is not registered); refused when the caller has threads.
+  bool fork_in_process = false;
+  std::filesystem::path runner;       // forkscope-lesson; empty: next to this executable
+  SessionLimits limits;
+  // Drain only when a ring is half full or the lesson has ended, so the viewer stays off the CPUs the lesson's
+  // processes are measured on (benchmarks). Every event still reaches the model; live views want this off.
+  bool lazy_drain = false;
+};
+
+struct HeldProcess {
+  std::int32_t pid = 0;
+  std::string name;
+  EventKind op = EventKind::Mark;  // what it is about to do
+  std::uint16_t object = 0;
+  bool blocked = false;  // blocked while stepping: a grant makes it try again
+  bool ready = false;    // blocked, but its object changed: the retry may succeed
+  std::uint64_t order = 0;
+};
+
+class Run {
+ public:
+  explicit Run(RunOptions options);  // UsageError, SystemFailure; nothing is left behind when it throws
+  ~Run();
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
+  // Drains the trace into the model, reaps, grants pending or replayed steps. Never blocks for long.
+  std::size_t poll();
+  [[nodiscard]] bool finished() const { return finished_; }
+  // poll() until finished; past the deadline, stops the run and throws SystemFailure.
+  const RunReport& wait(double timeout_seconds);
+  void stop();  // kills every lesson process now (Reset); the report notes it
+
+  void set_mode(GateMode mode);
+  [[nodiscard]] GateMode mode() const;
+  void set_speed(double factor);
+  [[nodiscard]] double speed() const;
+  [[nodiscard]] std::vector<HeldProcess> held() const;
+  // One step: the next operation of any process (pid 0: the one waiting longest) or of that process.
+  // poll() grants it once a candidate is held and the previous step has settled. Switches to Step mode.
+  void request_step(std::int32_t pid = 0);
+  [[nodiscard]] std::size_t pending_steps() const { return pending_.size(); }
+  // request_step, then poll() until it was granted and has settled. Returns who moved; throws past the deadline.
+  std::string step(std::int32_t pid = 0, double timeout_seconds = 10);
+  [[nodiscard]] const Schedule& schedule() const { return schedule_; }
+  [[nodiscard]] std::size_t replay_position() const { return replay_at_; }
+
+  [[nodiscard]] const TraceModel& model() const { return model_; }
+  [[nodiscard]] const RunReport& report() const { return report_; }
+  [[nodiscard]] pid_t main_pid() const { return main_pid_; }
+  [[nodiscard]] const std::string& session_name() const;
+  [[nodiscard]] const std::filesystem::path& run_dir() const { return run_dir_; }
+  [[nodiscard]] std::uint64_t seed() const { return seed_; }
+  [[nodiscard]] const Lesson& lesson() const { return *options_.lesson; }
+  [[nodiscard]] std::uint64_t events_drained() const { return drained_; }
+
+ private:
+  void launch();
+  std::size_t drain(bool everything = false);  // everything: the run is over, release what was held back
+  [[nodiscard]] bool ring_half_full() const;
+  void try_grant();
+  void grant(std::uint32_t slot_index);
+  [[nodiscard]] bool settled(std::uint32_t slot_index) const;
+  [[nodiscard]] bool grantable(std::uint32_t slot_index) const;
+  void collect(int main_status);
+  void kill_and_reap_all();
+  void wake_all();
+
+  RunOptions options_;
+  std::uint64_t seed_ = 0;
+  std::unique_ptr<Session> session_;
+  std::filesystem::path run_dir_;
+  pid_t main_pid_ = 0;
+  bool reaped_main_ = false;
+  bool finished_ = false;
+  bool stopped_ = false;
+  std::int64_t started_ns_ = 0;
+  std::uint64_t drained_ = 0;
+  std::vector<TraceEvent> held_back_;  // drained, not yet in the model (newer than the watermark)
+  TraceModel model_;
+  RunReport report_;
+  Schedule schedule_;
+  std::vector<std::int32_t> pending_;            // requested steps (0: any process)
+  std::optional<std::uint32_t> settling_;        // the slot granted last, until it stops running
+  std::size_t replay_at_ = 0;
+};
+
+// Where forkscope-lesson is: FORKSCOPE_LESSON_RUNNER, or next to the running executable.
+[[nodiscard]] std::filesystem::path default_runner_path();
+
+}  // namespace forkscope

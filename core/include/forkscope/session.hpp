@@ -1,0 +1,126 @@
+// The shared session of one run: a Boost.Interprocess segment made by the viewer (unguessable name, mode 0600,
+// removed at the end) that every lesson process of the run maps. It holds one process slot and one trace ring per
+// lesson process, the gate, the string table and an arena for the state of locks, queues and the rest.
+// Nothing in it holds a raw pointer: regions are found by offsets from the segment's base.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "forkscope/clock.hpp"
+#include "forkscope/trace_event.hpp"
+#include "forkscope/trace_ring.hpp"
+
+namespace forkscope {
+
+inline constexpr std::uint32_t kMaxObjects = 65535;
+inline constexpr std::uint64_t kArenaBytes = 64ull << 20;
+inline constexpr std::uint64_t kStringBytes = 32ull << 20;
+
+// What a lesson process is doing, as far as the gate and the viewer need to know.
+enum class SlotState : std::uint32_t {
+  Free,
+  Running,
+  Held,          // waiting at the gate for the teacher's grant
+  Blocked,       // waiting in the kernel for an object (run mode)
+  BlockedHeld,   // blocked while the teacher steps: waits for a grant to try again
+  Sleeping,
+  Exited,
+};
+
+enum class GateMode : std::uint32_t { Run, Step };
+
+// How big a run's session is. Pages are touched only as they are used, so generous limits cost little.
+struct SessionLimits {
+  std::uint32_t max_processes = 512;
+  std::uint32_t ring_capacity = 16384;  // events per process (a power of two); a full ring waits, never drops
+};
+
+struct alignas(64) ProcessSlot {
+  std::atomic<std::int32_t> pid{0};
+  std::atomic<std::int32_t> ppid{0};
+  std::atomic<std::uint32_t> state{0};       // SlotState
+  std::atomic<std::uint32_t> grant{0};       // futex word: the viewer bumps it to let a held process go
+  std::atomic<std::uint64_t> held_order{0};  // when it arrived at the gate (smaller = earlier)
+  std::atomic<std::uint32_t> held_kind{0};   // the EventKind it is about to perform
+  std::atomic<std::uint32_t> wait_key{0};    // the object it holds or blocks on (kJoinKeyBase + slot for a join)
+  std::atomic<std::uint32_t> ready{0};       // blocked, but its object changed since: a retry may succeed
+  std::atomic<std::uint32_t> daemon{0};
+  char name[64]{};                           // Python-style name, written before the process starts
+  StringId name_string = kNoString;          // the same in the string table, for the ProcessBegin event
+  RingHeader ring;
+};
+inline constexpr std::uint32_t kJoinKeyBase = 0x10000;
+
+struct GateShared {
+  std::atomic<std::uint32_t> mode{0};     // GateMode
+  std::atomic<std::uint32_t> changes{0};  // futex word bumped on every mode or speed change (sleepers watch it)
+  std::atomic<std::uint64_t> speed_bits{0};
+  std::atomic<std::uint64_t> arrivals{0};
+};
+
+struct SessionHeader {
+  std::uint64_t magic = 0;
+  std::int32_t viewer_pid = 0;
+  SessionLimits limits;
+  ClockCalibration clock;
+  GateShared gate;
+  StringId launch = kNoString;  // JSON written by the viewer: lesson, params, seed, run directory
+  std::atomic<std::uint32_t> slots_used{0};
+  std::atomic<std::uint32_t> objects_used{0};
+  std::atomic<std::uint64_t> arena_used{0};
+  std::atomic<std::uint64_t> strings_used{0};
+  std::uint64_t slots_offset = 0, events_offset = 0, arena_offset = 0, strings_offset = 0;
+};
+
+class Session {
+ public:
+  // Viewer side: sweeps what dead viewers left, then makes a fresh segment.
+  [[nodiscard]] static Session create(const ClockCalibration& clock, const SessionLimits& limits = {});
+  // Lesson side: maps the segment a viewer made.
+  [[nodiscard]] static Session open(const std::string& name);
+
+  Session(Session&&) noexcept;
+  Session& operator=(Session&&) noexcept;
+  ~Session();  // the creator removes the segment
+
+  [[nodiscard]] const std::string& name() const { return name_; }
+  [[nodiscard]] SessionHeader& header() const { return *header_; }
+  [[nodiscard]] GateShared& gate() const { return header_->gate; }
+  [[nodiscard]] ProcessSlot& slot(std::uint32_t index) const { return slots_[index]; }
+  [[nodiscard]] std::uint32_t slots_used() const;
+  [[nodiscard]] const SessionLimits& limits() const { return header_->limits; }
+  [[nodiscard]] RingWriter ring_writer(std::uint32_t index) const;
+  [[nodiscard]] RingReader ring_reader(std::uint32_t index) const;
+
+  // Lesson side, lock-free so a process killed halfway wedges nothing. Throw RuntimeError when exhausted.
+  [[nodiscard]] std::uint32_t allocate_slot() const;
+  [[nodiscard]] std::uint16_t allocate_object_id() const;
+  [[nodiscard]] void* allocate(std::size_t bytes) const;  // 64-byte aligned, zero-filled, never freed within a run
+  [[nodiscard]] StringId store_string(std::string_view text) const;
+  [[nodiscard]] std::string_view string(StringId id) const;
+
+  // Removes the segments and run directories of viewers that are no longer alive. Returns how many it removed.
+  static int sweep_dead_viewers();
+  static constexpr std::string_view kPrefix = "forkscope.";
+
+ private:
+  struct Mapping;
+  Session(std::string name, std::unique_ptr<Mapping> mapping, bool owner);
+  void bind();
+
+  std::string name_;
+  std::unique_ptr<Mapping> mapping_;
+  bool owner_ = false;
+  SessionHeader* header_ = nullptr;
+  ProcessSlot* slots_ = nullptr;
+  TraceEvent* events_ = nullptr;
+  std::byte* arena_ = nullptr;
+  std::byte* strings_ = nullptr;
+};
+
+}  // namespace forkscope

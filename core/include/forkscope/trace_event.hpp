@@ -1,0 +1,97 @@
+// The one trace event: what every lesson process writes, what every viewer reads, what a trace file stores.
+// Fixed size, trivially copyable, no pointers: it crosses process boundaries through shared memory and files.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+namespace forkscope {
+
+// What happened. The writer of an event is always the process in `pid`; `object` and `arg` name what it acted on.
+enum class EventKind : std::uint8_t {
+  // Lifecycle, written by the process itself.
+  ProcessBegin,   // value = ppid, arg = name string | daemon flag (see pack_arg)
+  ProcessEnd,     // value = exit code the process is about to exit with
+  // Process operations, written by the parent.
+  ProcessStart,   // arg = child pid, value = child slot
+  ProcessJoin,    // arg = child pid, value = exit code when Done (Fail = timed out)
+  ProcessSignal,  // arg = target pid, value = signal number (terminate, kill)
+  ProcessReaped,  // arg = child pid, value = exit code (-signal when killed); the child is gone
+  // Objects.
+  ObjectNew,      // object = id, value = capacity or initial value, arg = name string | ObjectKind
+  LockAcquire,    // value = recursion depth after (RLock) or 1
+  LockRelease,
+  LockRecovered,  // the previous holder died holding it (robust mutex EOWNERDEAD), arg = dead holder pid
+  SemAcquire,     // value = semaphore value after
+  SemRelease,     // value = semaphore value after
+  EventWait,      // value = flag returned
+  EventSet,
+  EventClear,
+  QueuePut,       // arg = item sequence number (the model counts the depth from puts and gets)
+  QueueGet,       // arg = item sequence number
+  QueueTaskDone,  // value = unfinished tasks after
+  QueueJoin,      // value = unfinished tasks when Done
+  CounterSet,     // object = counter, value = new value
+  // Time and the gate.
+  Sleep,          // Want = starts sleeping (value = lesson duration in ns), Done = woke up
+  GateHeld,       // value = EventKind the process is about to perform, object = its object
+  GateGranted,
+  // Text.
+  Print,          // arg = string
+  Error,          // arg = string: an uncaught exception's type and message
+  Mark,           // arg = string: a lesson-level step ("read info"), object optional
+  LessonResult,   // arg = string: the lesson's result JSON, written once by the main process
+  Count_          // keep last
+};
+
+// Where an operation stands. Blocking operations write Want before they wait and Done (or Fail) after;
+// between the two the process is blocked on `object`. Operations that did not have to wait write only Done.
+enum class Phase : std::uint8_t { Done = 0, Want = 1, Fail = 2 };
+
+enum class ObjectKind : std::uint8_t {
+  Unknown, Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Queue, JoinableQueue, Counter, Pipe, Manager, Pool,
+  Count_
+};
+
+struct TraceEvent {
+  std::uint64_t time = 0;  // trace_clock() ticks; ClockCalibration turns them into nanoseconds
+  std::int32_t pid = 0;
+  EventKind kind = EventKind::Print;
+  Phase phase = Phase::Done;
+  std::uint16_t object = 0;  // 0 = no object
+  std::int64_t value = 0;
+  std::uint64_t arg = 0;
+};
+
+static_assert(sizeof(TraceEvent) == 32, "the trace format is 32 bytes per event");
+static_assert(std::is_trivially_copyable_v<TraceEvent>);
+static_assert(std::is_standard_layout_v<TraceEvent>);
+static_assert(alignof(TraceEvent) == 8);
+
+// Strings live in the session's string table; events carry their 32-bit id. `extra` rides in the high half.
+using StringId = std::uint32_t;
+inline constexpr StringId kNoString = 0;
+constexpr std::uint64_t pack_arg(StringId text, std::uint32_t extra = 0) {
+  return std::uint64_t{text} | (std::uint64_t{extra} << 32);
+}
+constexpr StringId arg_string(std::uint64_t arg) { return static_cast<StringId>(arg & 0xffffffffu); }
+constexpr std::uint32_t arg_extra(std::uint64_t arg) { return static_cast<std::uint32_t>(arg >> 32); }
+
+// True for the kinds whose arg carries a string id (the drain copies the text along with the event).
+constexpr bool carries_string(EventKind kind) {
+  switch (kind) {
+    case EventKind::ProcessBegin:
+    case EventKind::ObjectNew:
+    case EventKind::Print:
+    case EventKind::Error:
+    case EventKind::Mark:
+    case EventKind::LessonResult: return true;
+    default: return false;
+  }
+}
+
+std::string_view to_string(EventKind kind);
+std::string_view to_string(ObjectKind kind);
+
+}  // namespace forkscope

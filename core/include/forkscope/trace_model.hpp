@@ -1,0 +1,161 @@
+// TraceModel: turns trace events into what people look at. Per process: state spans (running, held at the gate,
+// blocked on an object, sleeping, exited); per object: its counter over time, holder and waiters; flows (each put
+// matched to its get); printed lines. Built from live rings or from a saved trace; the CLI, the GUI and the tests
+// all read it. No GUI, no shared memory: events in, facts out.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "forkscope/clock.hpp"
+#include "forkscope/trace_event.hpp"
+
+namespace forkscope {
+
+enum class ProcState : std::uint8_t {
+  Running,
+  Held,  // waiting at the gate for the teacher
+  Sleeping,
+  BlockedLock,
+  BlockedSemaphore,
+  BlockedEvent,
+  BlockedQueueGet,
+  BlockedQueuePut,
+  BlockedQueueJoin,
+  BlockedJoin,
+  BlockedOther,
+  Exited,
+  Count_
+};
+[[nodiscard]] std::string_view to_string(ProcState state);
+[[nodiscard]] constexpr bool is_blocked(ProcState s) { return s >= ProcState::BlockedLock && s <= ProcState::BlockedOther; }
+// The state a Want of this kind puts a process in.
+[[nodiscard]] ProcState blocked_state_for(EventKind kind);
+
+inline constexpr std::int32_t kViewerPid = 0;  // events the viewer adds itself (the lesson main's exit)
+inline constexpr std::int64_t kOpenEnd = std::numeric_limits<std::int64_t>::max();
+
+struct StateSpan {
+  std::int64_t begin_ns = 0;
+  std::int64_t end_ns = kOpenEnd;  // kOpenEnd while it lasts
+  ProcState state = ProcState::Running;
+  std::uint16_t object = 0;  // what it is blocked on or held before
+  std::int32_t peer = 0;     // the child it joins
+};
+
+struct ProcessInfo {
+  std::int32_t pid = 0;
+  std::int32_t ppid = 0;
+  std::string name;
+  bool daemon = false;
+  std::int64_t begin_ns = 0;
+  std::optional<std::int64_t> end_ns;
+  std::optional<int> exitcode;  // negative: killed by that signal
+  std::string error;            // an uncaught exception, "ValueError: ..."
+  std::vector<StateSpan> spans;
+  std::vector<std::uint32_t> events;  // indexes into TraceModel::events() of what it did
+
+  [[nodiscard]] ProcState state() const { return spans.empty() ? ProcState::Running : spans.back().state; }
+  [[nodiscard]] const StateSpan* span_at(std::int64_t t_ns) const;
+};
+
+struct Sample {
+  std::int64_t t_ns = 0;
+  std::int64_t value = 0;
+};
+
+struct ObjectInfo {
+  std::uint16_t id = 0;
+  ObjectKind kind = ObjectKind::Unknown;
+  std::string name;
+  std::int64_t capacity = 0;  // queue maxsize (0: unbounded), initial semaphore or counter value
+  std::int32_t creator = 0;
+  std::int64_t created_ns = 0;
+  std::vector<Sample> samples;  // the counter: queue depth, semaphore value, event flag, lock held, lesson value
+  std::int32_t holder = 0;      // a lock's holder
+  std::vector<std::int32_t> waiters;
+  std::int64_t puts = 0, gets = 0;  // queues
+  std::vector<std::uint32_t> flow_of_item;  // queues: item sequence number - 1 -> index into TraceModel::flows()
+
+  [[nodiscard]] std::int64_t value() const { return samples.empty() ? 0 : samples.back().value; }
+  [[nodiscard]] std::int64_t max_value() const;
+  [[nodiscard]] std::int64_t min_value() const;
+  [[nodiscard]] std::int64_t value_at(std::int64_t t_ns) const;
+};
+
+struct Flow {
+  std::uint16_t object = 0;
+  std::uint64_t seq = 0;
+  std::int32_t put_pid = 0, get_pid = 0;
+  std::int64_t put_ns = -1, get_ns = -1;  // -1: not seen (yet)
+  [[nodiscard]] bool complete() const { return put_ns >= 0 && get_ns >= 0; }
+};
+
+struct PrintedLine {
+  std::int64_t t_ns = 0;
+  std::int32_t pid = 0;
+  std::string text;
+  bool error = false;
+};
+
+class TraceModel {
+ public:
+  void set_clock(const ClockCalibration& clock) { clock_ = clock; }
+  [[nodiscard]] const ClockCalibration& clock() const { return clock_; }
+
+  // One event as written (time in ticks); `text` is the string it carries, if carries_string(kind).
+  void ingest(const TraceEvent& event, std::string_view text = {});
+  // Same, for an event whose time is already in nanoseconds since the origin (a saved trace).
+  void ingest_ns(const TraceEvent& event, std::string_view text = {});
+  // The viewer reaped the lesson main itself: there is no parent process to write ProcessReaped.
+  void note_exit(std::int32_t pid, int exitcode, std::int64_t t_ns);
+
+  [[nodiscard]] const std::vector<TraceEvent>& events() const { return events_; }  // time in ns, arrival order
+  [[nodiscard]] const std::vector<ProcessInfo>& processes() const { return processes_; }
+  [[nodiscard]] const ProcessInfo* process(std::int32_t pid) const;
+  [[nodiscard]] const std::vector<ObjectInfo>& objects() const { return objects_; }
+  [[nodiscard]] const ObjectInfo* object(std::uint16_t id) const;
+  [[nodiscard]] const ObjectInfo* object_named(std::string_view name) const;
+  [[nodiscard]] const std::vector<Flow>& flows() const { return flows_; }
+  [[nodiscard]] const std::vector<PrintedLine>& lines() const { return lines_; }
+  [[nodiscard]] const nlohmann::json& result() const { return result_; }
+  [[nodiscard]] std::string_view text(StringId id) const;  // the strings events carried
+  [[nodiscard]] const std::unordered_map<StringId, std::string>& texts() const { return texts_; }
+  [[nodiscard]] std::int64_t end_ns() const { return end_ns_; }  // the latest time seen
+
+  // A short English description of an event ("put 'x' into q (depth 3)"), for text timelines and tooltips.
+  [[nodiscard]] std::string describe(const TraceEvent& event) const;
+  [[nodiscard]] std::string object_label(std::uint16_t id) const;
+  [[nodiscard]] std::string process_label(std::int32_t pid) const;
+
+ private:
+  ProcessInfo& process_for(std::int32_t pid, std::int64_t t);
+  ObjectInfo* object_mut(std::uint16_t id);
+  void transition(ProcessInfo& p, std::int64_t t, ProcState state, std::uint16_t object = 0, std::int32_t peer = 0);
+  void sample(std::uint16_t object, std::int64_t t, std::int64_t value);
+  void add_to_series(std::uint16_t object, std::int64_t t, std::int64_t delta);
+  void apply(const TraceEvent& e, std::uint32_t index, std::string_view text);
+
+  ClockCalibration clock_;
+  std::vector<TraceEvent> events_;
+  std::vector<ProcessInfo> processes_;
+  std::unordered_map<std::int32_t, std::size_t> process_index_;
+  std::vector<ObjectInfo> objects_;
+  std::vector<std::int32_t> object_index_;  // object id -> index into objects_, -1 when unknown
+  std::vector<Flow> flows_;
+  std::int32_t last_pid_ = -1;  // most events come in runs from one process
+  std::size_t last_process_ = 0;
+  std::vector<PrintedLine> lines_;
+  std::unordered_map<StringId, std::string> texts_;
+  nlohmann::json result_ = nlohmann::json::object();
+  std::int64_t end_ns_ = 0;
+};
+
+}  // namespace forkscope

@@ -1,0 +1,76 @@
+// One single-producer/single-consumer ring per lesson process, in shared memory. The writer is that process, the
+// reader is the viewer. Lossless: a full ring makes the writer wait (and counts the wait); it never drops an event.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+
+#include "forkscope/trace_event.hpp"
+
+namespace forkscope {
+
+struct RingHeader {
+  alignas(64) std::atomic<std::uint64_t> head{0};  // events ever committed (writer)
+  std::uint64_t writer_tail = 0;                   // the writer's last look at `tail` (only the writer uses it)
+  alignas(64) std::atomic<std::uint64_t> tail{0};  // events ever consumed (reader)
+  std::atomic<std::uint32_t> reader_progress{0};   // futex word: bumped when the reader frees space
+  std::atomic<std::uint32_t> writer_waiting{0};
+  std::atomic<std::uint64_t> full_waits{0};        // how often the writer found the ring full
+};
+
+// The writer keeps its position in the shared header, not in its own memory: after fork() every private page a
+// process writes costs a copy, and a process that traces is a process that forks.
+class RingWriter {
+ public:
+  static constexpr std::uint64_t kPrefetchAhead = 16;  // events: 8 cache lines
+  RingWriter() = default;
+  RingWriter(RingHeader* header, TraceEvent* events, std::uint32_t capacity)
+      : header_(header), events_(events), mask_(capacity - 1) {}
+
+  [[nodiscard]] bool attached() const { return header_ != nullptr; }
+
+  void push(const TraceEvent& event) {
+    const std::uint64_t head = header_->head.load(std::memory_order_relaxed);
+    if (head - header_->writer_tail > mask_) wait_for_space(head);
+    // The viewer read these lines on the other CPU: ask for them a few lines ahead so the store does not wait.
+    __builtin_prefetch(&events_[(head + kPrefetchAhead) & mask_], 1, 3);
+    events_[head & mask_] = event;
+    header_->head.store(head + 1, std::memory_order_release);  // commit: the reader sees the event whole
+  }
+
+ private:
+  void wait_for_space(std::uint64_t head);
+
+  RingHeader* header_ = nullptr;
+  TraceEvent* events_ = nullptr;
+  std::uint64_t mask_ = 0;
+};
+
+class RingReader {
+ public:
+  RingReader(RingHeader* header, const TraceEvent* events, std::uint32_t capacity)
+      : header_(header), events_(events), capacity_(capacity) {}
+
+  // Hands every committed event to `sink` in order, then frees the space. Returns how many.
+  template <class Sink>
+  std::size_t drain(Sink&& sink) {
+    const std::uint64_t head = header_->head.load(std::memory_order_acquire);
+    const std::uint64_t tail = header_->tail.load(std::memory_order_relaxed);
+    for (std::uint64_t i = tail; i != head; ++i) sink(events_[i & (capacity_ - 1)]);
+    if (head != tail) release(head);
+    return static_cast<std::size_t>(head - tail);
+  }
+  [[nodiscard]] std::uint64_t pending() const {
+    return header_->head.load(std::memory_order_acquire) - header_->tail.load(std::memory_order_relaxed);
+  }
+
+ private:
+  void release(std::uint64_t new_tail);
+
+  RingHeader* header_;
+  const TraceEvent* events_;
+  std::uint32_t capacity_;
+};
+
+}  // namespace forkscope

@@ -1,0 +1,56 @@
+#include "forkscope/lesson_api.hpp"
+
+#include <random>
+
+#include "runtime.hpp"
+
+namespace forkscope {
+
+void print_line(std::string_view text) {
+  detail::gate_pass(EventKind::Print);
+  detail::ProcessContext& c = detail::context();
+  detail::emit(EventKind::Print, Phase::Done, 0, 0, pack_arg(c.session->store_string(text)));
+}
+
+void sleep(double seconds) {
+  detail::gate_pass(EventKind::Sleep);
+  detail::ProcessContext& c = detail::context();
+  double left_ns = std::max(seconds, 0.0) * 1e9;
+  detail::emit(EventKind::Sleep, Phase::Want, 0, static_cast<std::int64_t>(left_ns));
+  detail::set_slot_state(SlotState::Sleeping);
+  // Sleep in lesson time: wake on every speed change (the `changes` word) and re-scale what is left.
+  while (left_ns > 0) {
+    const std::uint32_t seen = c.gate->changes.load(std::memory_order_acquire);
+    const double factor = detail::speed();
+    const std::int64_t started = detail::monotonic_now_ns();
+    detail::futex_wait(c.gate->changes, seen, static_cast<std::int64_t>(left_ns / factor));
+    left_ns -= static_cast<double>(detail::monotonic_now_ns() - started) * factor;
+  }
+  detail::set_slot_state(SlotState::Running);
+  detail::emit(EventKind::Sleep, Phase::Done);
+}
+
+void mark(std::string_view label) {
+  detail::gate_pass(EventKind::Mark);
+  detail::ProcessContext& c = detail::context();
+  detail::emit(EventKind::Mark, Phase::Done, 0, 0, pack_arg(c.session->store_string(label)));
+}
+
+std::int64_t random_int(std::int64_t low, std::int64_t high) {
+  return std::uniform_int_distribution<std::int64_t>(low, high)(detail::context().random());
+}
+
+double random_uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(detail::context().random()); }
+
+std::uint64_t trace_backlog() {
+  const RingHeader& ring = detail::context().slot->ring;
+  return ring.head.load(std::memory_order_acquire) - ring.tail.load(std::memory_order_acquire);
+}
+
+double lesson_time() {
+  detail::ProcessContext& c = detail::context();
+  const double ns = static_cast<double>(c.session->header().clock.to_ns(trace_clock()));
+  return ns * 1e-9 * detail::speed();
+}
+
+}  // namespace forkscope

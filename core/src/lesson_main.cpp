@@ -1,0 +1,36 @@
+#include "forkscope/lesson_main.hpp"
+
+#include <unistd.h>
+
+#include "forkscope/errors.hpp"
+#include "process_exit.hpp"
+#include "runtime.hpp"
+
+namespace forkscope {
+
+void run_lesson_main(const Session& session, const std::vector<ParamSpec>& specs,
+                     const std::function<void(LessonContext&)>& body) {
+  adopt_trace_clock(session.header().clock);
+  const nlohmann::json launch = nlohmann::json::parse(session.string(session.header().launch));
+  const auto seed = launch.at("seed").get<std::uint64_t>();
+  detail::become_lesson_process(session, 0, "MainProcess", "", seed);
+  detail::announce_begin(getppid(), false);
+
+  int code = 0;
+  std::optional<LessonContext> lesson;
+  try {
+    if (chdir(launch.at("run_dir").get<std::string>().c_str()) != 0)
+      throw_system("entering the run directory", errno);
+    lesson.emplace(Params::from_json(specs, launch.at("params")), seed);
+    body(*lesson);
+  } catch (...) {
+    code = detail::report_uncaught(std::current_exception());
+  }
+  detail::end_process(code, [&] {
+    if (!lesson) return;
+    const StringId result = session.store_string(lesson->result().dump());
+    detail::emit(EventKind::LessonResult, Phase::Done, 0, 0, pack_arg(result));
+  });
+}
+
+}  // namespace forkscope

@@ -1,0 +1,317 @@
+// Queue and JoinableQueue: a bounded multi-producer/multi-consumer ring in shared memory (Vyukov's design).
+// Producers and consumers each advance their own position and meet only in the cells, so a producer on one CPU and
+// a consumer on the other rarely fight over a cache line: that is what makes the queue fast across processes.
+// Waiting spins briefly, then sleeps on a futex word that the other side bumps only when someone sleeps.
+// Each put and get takes its timestamp between observing its cell and publishing it, so in the trace every put
+// precedes its get and every get precedes the put that reuses its cell: the model derives the exact depth.
+// Like Python's, a queue is not safe against a process killed in the middle of a put or get.
+#include "forkscope/queue.hpp"
+
+#include <immintrin.h>
+
+#include <climits>
+#include <cstring>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "forkscope/errors.hpp"
+#include "runtime.hpp"
+
+namespace forkscope::detail {
+
+// One item: 32 bytes, two to a cache line (so the line moving between the two CPUs carries two items). Numbers and
+// strings up to 22 bytes are stored inline, longer strings in the string table.
+// `turn` says whose turn the cell is, by round (pos / capacity): 2*round for the producer of that round, 2*round+1
+// for its consumer. A zero-filled cell is free for round 0, so a new queue touches no memory.
+struct Item {
+  enum Tag : std::uint8_t { kNone, kInt, kFloat, kInlineStr, kTableStr };
+  std::uint8_t tag = kNone;
+  std::uint8_t length = 0;
+  char bytes[22]{};  // an int64, a double, a StringId or the text itself
+};
+static_assert(sizeof(Item) == 24);
+
+struct alignas(32) Cell {
+  std::atomic<std::uint64_t> turn{0};
+  Item item;
+};
+static_assert(sizeof(Cell) == 32);
+
+// Sleepers of one kind (getters, putters, joiners): a futex word and how many sleep on it.
+// The fast side (a put or get that just published) pays nothing but one read of `sleepers`: no fence. The waiting
+// side pays instead: it announces itself with a locked increment (a full barrier), then keeps looking for
+// kStoreVisibleNs before it sleeps. A notifier that read `sleepers` just before our increment had its publish still
+// in its store buffer, and stores drain long before that; each sleep is also capped, as a safety net.
+struct alignas(64) WaitWord {
+  static constexpr std::int64_t kStoreVisibleNs = 5'000;
+  static constexpr std::int64_t kSleepCapNs = 50'000'000;
+
+  std::atomic<std::uint32_t> seq{0};
+  std::atomic<std::uint32_t> sleepers{0};
+
+  void notify(int how_many) {
+    if (sleepers.load(std::memory_order_relaxed) == 0) return;
+    seq.fetch_add(1, std::memory_order_seq_cst);
+    futex_wake(seq, how_many);
+  }
+  // Waits until `ready()` may hold: spins first, then sleeps. False when the deadline expired.
+  template <class Ready>
+  bool wait(Ready&& ready, const Deadline& deadline) {
+    if (spin(ready, kSpinBeforeSleepNs)) return true;
+    sleepers.fetch_add(1, std::memory_order_seq_cst);
+    bool ok = spin(ready, kStoreVisibleNs);
+    while (!ok) {
+      const std::uint32_t seen = seq.load(std::memory_order_seq_cst);
+      if (ready()) break;
+      const auto left = deadline.remaining_ns(kSleepCapNs);
+      if (left && *left <= 0) break;
+      futex_wait(seq, seen, left);
+      ok = ready() || deadline.expired();
+    }
+    sleepers.fetch_sub(1, std::memory_order_seq_cst);
+    return ready() || !deadline.expired();
+  }
+
+ private:
+  template <class Ready>
+  static bool spin(Ready& ready, std::int64_t ns) {
+    const std::int64_t end = monotonic_now_ns() + ns;
+    for (int i = 0;; ++i) {
+      if (ready()) return true;
+      _mm_pause();
+      if ((i & 63) == 63 && monotonic_now_ns() >= end) return false;
+    }
+  }
+};
+
+inline constexpr std::uint64_t kPrefetchCells = 8;  // four lines ahead
+
+struct QueueState {
+  // Fixed at creation; read by everyone, so on a line of their own.
+  alignas(64) std::uint64_t capacity = 0;
+  std::int64_t maxsize = 0;
+  unsigned shift = 0;  // log2(capacity) when it is a power of two, else 0
+  bool joinable = false;
+  // Each side's position on its own line.
+  alignas(64) std::atomic<std::uint64_t> enqueue_pos{0};
+  alignas(64) std::atomic<std::uint64_t> dequeue_pos{0};
+  WaitWord getters, putters, joiners;
+  alignas(64) std::atomic<std::int64_t> unfinished{0};  // JoinableQueue: put but not yet task_done
+
+  Cell& cell(std::uint64_t pos) {
+    return reinterpret_cast<Cell*>(this + 1)[shift ? pos & (capacity - 1) : pos % capacity];
+  }
+  [[nodiscard]] std::uint64_t round(std::uint64_t pos) const { return shift ? pos >> shift : pos / capacity; }
+  // How far `pos`'s cell is from being ready for `side` (0: producer, 1: consumer): 0 ready, < 0 not yet, > 0 taken.
+  std::int64_t distance(std::uint64_t pos, std::uint64_t side) {
+    return static_cast<std::int64_t>(cell(pos).turn.load(std::memory_order_acquire) - (2 * round(pos) + side));
+  }
+  [[nodiscard]] bool has_space() { return distance(enqueue_pos.load(std::memory_order_relaxed), 0) >= 0; }
+  [[nodiscard]] bool has_item() { return distance(dequeue_pos.load(std::memory_order_relaxed), 1) >= 0; }
+
+  // Claims the next free cell and publishes `item` in it. Returns the item's sequence number (1-based) and
+  // the time it took effect, or nullopt when full.
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> try_put(const Item& item) {
+    std::uint64_t pos = enqueue_pos.load(std::memory_order_relaxed);
+    while (true) {
+      const std::int64_t d = distance(pos, 0);
+      if (d == 0) {
+        if (enqueue_pos.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) break;
+      } else if (d < 0) {
+        return std::nullopt;
+      } else {
+        pos = enqueue_pos.load(std::memory_order_relaxed);
+      }
+    }
+    Cell* c = &cell(pos);
+    __builtin_prefetch(&cell(pos + kPrefetchCells), 1, 3);  // last touched by a consumer on the other CPU
+    if (joinable) unfinished.fetch_add(1, std::memory_order_relaxed);  // before anyone can take it and task_done()
+    const std::uint64_t t = trace_clock_ordered();
+    c->item = item;
+    c->turn.store(2 * round(pos) + 1, std::memory_order_release);
+    return std::pair{pos + 1, t};
+  }
+
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> try_get(Item& item) {
+    std::uint64_t pos = dequeue_pos.load(std::memory_order_relaxed);
+    while (true) {
+      const std::int64_t d = distance(pos, 1);
+      if (d == 0) {
+        if (dequeue_pos.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) break;
+      } else if (d < 0) {
+        return std::nullopt;
+      } else {
+        pos = dequeue_pos.load(std::memory_order_relaxed);
+      }
+    }
+    Cell* c = &cell(pos);
+    __builtin_prefetch(&cell(pos + kPrefetchCells), 0, 3);  // being written by a producer on the other CPU
+    item = c->item;
+    const std::uint64_t t = trace_clock_ordered();
+    c->turn.store(2 * (round(pos) + 1), std::memory_order_release);
+    return std::pair{pos + 1, t};
+  }
+};
+
+namespace {
+Item encode(const Value& v) {
+  Item c;
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::int64_t>) {
+          c.tag = Item::kInt;
+          std::memcpy(c.bytes, &x, sizeof x);
+        } else if constexpr (std::is_same_v<T, double>) {
+          c.tag = Item::kFloat;
+          std::memcpy(c.bytes, &x, sizeof x);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          if (x.size() <= sizeof c.bytes) {
+            c.tag = Item::kInlineStr;
+            c.length = static_cast<std::uint8_t>(x.size());
+            std::memcpy(c.bytes, x.data(), x.size());
+          } else {
+            c.tag = Item::kTableStr;
+            const StringId id = context().session->store_string(x);
+            std::memcpy(c.bytes, &id, sizeof id);
+          }
+        }
+      },
+      v.variant());
+  return c;
+}
+
+template <class T>
+T read_as(const Item& c) {
+  T x;
+  std::memcpy(&x, c.bytes, sizeof x);
+  return x;
+}
+
+Value decode(const Item& c) {
+  switch (c.tag) {
+    case Item::kInt: return Value(read_as<std::int64_t>(c));
+    case Item::kFloat: return Value(read_as<double>(c));
+    case Item::kInlineStr: return Value(std::string(c.bytes, c.length));
+    case Item::kTableStr: return Value(std::string(context().session->string(read_as<StringId>(c))));
+    default: return Value(None);
+  }
+}
+
+// A short spin before an operation counts as blocked: when the other side is busy on the other CPU, the cell is
+// usually ready within a microsecond or two, far below anything a timeline can show. Backing off between checks
+// lets a few items pile up, so the two sides then stream through them instead of fighting over one cache line.
+template <class Attempt, class Ready>
+auto spin_briefly(Attempt&& attempt, Ready&& ready) -> decltype(attempt()) {
+  for (int round = 0; round < 10; ++round) {
+    for (int i = 0; i < (4 << round) && !ready(); ++i) _mm_pause();
+    if (ready())
+      if (auto r = attempt()) return r;
+  }
+  return attempt();
+}
+
+// Blocks (the Forkscope way: Want, wait, or a grant while stepping) until `attempt` succeeds or the timeout passes.
+template <class Attempt, class Ready>
+auto wait_until(EventKind kind, std::uint16_t id, std::optional<double> timeout, WaitWord& word, Attempt&& attempt,
+                Ready&& ready) -> decltype(attempt()) {
+  BlockingWait w(kind, id, id, timeout);
+  while (true) {
+    if (auto r = attempt()) return r;
+    if (!w.wait_for([&](const Deadline& d) { return word.wait(ready, d); })) return attempt();
+  }
+}
+}  // namespace
+
+}  // namespace forkscope::detail
+
+namespace forkscope {
+
+using detail::QueueState;
+
+Queue::Queue(std::int64_t maxsize, std::string_view name) : Queue(maxsize, name, false) {}
+
+Queue::Queue(std::int64_t maxsize, std::string_view name, bool joinable) {
+  if (maxsize > kMaxSize) throw ValueError(fmt::format("Queue maxsize {} is above the supported {}", maxsize, kMaxSize));
+  const std::int64_t capacity = maxsize > 0 ? maxsize : kUnboundedCapacity;
+  detail::ProcessContext& c = detail::context();
+  void* memory = c.session->allocate(sizeof(QueueState) + static_cast<std::size_t>(capacity) * sizeof(detail::Cell));
+  state_ = new (memory) QueueState();
+  state_->capacity = static_cast<std::uint64_t>(capacity);
+  state_->maxsize = maxsize;
+  state_->joinable = joinable;
+  if ((capacity & (capacity - 1)) == 0) state_->shift = static_cast<unsigned>(__builtin_ctzll(static_cast<std::uint64_t>(capacity)));
+  id_ = detail::announce_object(joinable ? ObjectKind::JoinableQueue : ObjectKind::Queue, name, maxsize > 0 ? maxsize : 0);
+}
+
+void Queue::put(const Value& item, bool block, std::optional<double> timeout) {
+  detail::gate_pass(EventKind::QueuePut, id_);
+  const detail::Item encoded = detail::encode(item);
+  QueueState& q = *state_;
+  auto done = q.try_put(encoded);
+  if (!done && block) done = detail::spin_briefly([&] { return q.try_put(encoded); }, [&] { return q.has_space(); });
+  if (!done && block)
+    done = detail::wait_until(EventKind::QueuePut, id_, timeout, q.putters, [&] { return q.try_put(encoded); },
+                              [&] { return q.has_space(); });
+  if (!done) {
+    detail::emit(EventKind::QueuePut, Phase::Fail, id_);
+    throw Full(block ? "put timed out: the queue stayed full" : "the queue is full");
+  }
+  q.getters.notify(1);
+  detail::emit_at(done->second, EventKind::QueuePut, Phase::Done, id_, 0, done->first);
+  detail::mark_ready(id_);
+}
+
+Value Queue::get(bool block, std::optional<double> timeout) {
+  detail::gate_pass(EventKind::QueueGet, id_);
+  QueueState& q = *state_;
+  detail::Item item;
+  auto done = q.try_get(item);
+  if (!done && block) done = detail::spin_briefly([&] { return q.try_get(item); }, [&] { return q.has_item(); });
+  if (!done && block)
+    done = detail::wait_until(EventKind::QueueGet, id_, timeout, q.getters, [&] { return q.try_get(item); },
+                              [&] { return q.has_item(); });
+  if (!done) {
+    detail::emit(EventKind::QueueGet, Phase::Fail, id_);
+    throw Empty(block ? "get timed out: the queue stayed empty" : "the queue is empty");
+  }
+  q.putters.notify(1);
+  detail::emit_at(done->second, EventKind::QueueGet, Phase::Done, id_, 0, done->first);
+  detail::mark_ready(id_);
+  return detail::decode(item);
+}
+
+std::int64_t Queue::qsize() const {
+  const auto in = state_->enqueue_pos.load(std::memory_order_acquire);
+  const auto out = state_->dequeue_pos.load(std::memory_order_acquire);
+  return in > out ? static_cast<std::int64_t>(in - out) : 0;
+}
+
+bool Queue::full() const { return qsize() >= static_cast<std::int64_t>(state_->capacity); }
+
+std::int64_t Queue::maxsize() const { return state_->maxsize; }
+
+void JoinableQueue::task_done() {
+  detail::gate_pass(EventKind::QueueTaskDone, id_);
+  QueueState& q = *state_;
+  std::int64_t left = q.unfinished.load(std::memory_order_relaxed);
+  do {
+    if (left <= 0) throw ValueError("task_done() called too many times");
+  } while (!q.unfinished.compare_exchange_weak(left, left - 1, std::memory_order_acq_rel));
+  const std::uint64_t t = trace_clock_ordered();
+  if (left == 1) q.joiners.notify(INT_MAX);
+  detail::emit_at(t, EventKind::QueueTaskDone, Phase::Done, id_, left - 1, 0);
+  detail::mark_ready(id_);
+}
+
+void JoinableQueue::join() {
+  detail::gate_pass(EventKind::QueueJoin, id_);
+  QueueState& q = *state_;
+  const auto all_done = [&] { return q.unfinished.load(std::memory_order_acquire) == 0; };
+  if (!all_done())
+    detail::wait_until(EventKind::QueueJoin, id_, std::nullopt, q.joiners, [&] { return all_done(); }, all_done);
+  detail::emit_at(trace_clock_ordered(), EventKind::QueueJoin, Phase::Done, id_, 0, 0);
+}
+
+}  // namespace forkscope

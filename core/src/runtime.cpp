@@ -1,0 +1,148 @@
+#include "runtime.hpp"
+
+#include <unistd.h>
+
+#include <bit>
+#include <cstring>
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "forkscope/errors.hpp"
+
+namespace forkscope::detail {
+
+ProcessContext& context() {
+  if (g_context == nullptr)
+    throw RuntimeError("Forkscope objects and processes live inside a lesson: run this code through a lesson");
+  return *g_context;
+}
+
+void become_lesson_process(const Session& session, std::uint32_t slot_index, std::string&& name,
+                           std::string&& identity, std::uint64_t run_seed) {
+  static ProcessContext storage;  // one per process; a forked child overwrites its copy of the parent's
+  storage.session = &session;
+  storage.slot = &session.slot(slot_index);
+  storage.gate = &session.gate();
+  storage.slot_index = slot_index;
+  storage.pid = getpid();
+  storage.name = std::move(name);
+  storage.identity = std::move(identity);
+  storage.children_started = 0;
+  // A child starts with no children. It forgets its copy of the parent's list instead of destroying it: releasing
+  // those records would write to every heap page they sit on, and each write after fork() copies a page.
+  new (&storage.children) std::vector<ChildRecord*>();
+  // Each process draws from its own stream, fixed by the run's seed and its name: replays draw the same numbers.
+  // Seeded on first use: most processes never draw, and seeding writes 2.5 KB of state.
+  storage.run_seed = run_seed;
+  storage.rng_seeded = false;
+  g_writer.ring = session.ring_writer(slot_index);
+  g_writer.pid = storage.pid;
+  storage.slot->pid.store(storage.pid, std::memory_order_release);
+  g_context = &storage;
+}
+
+const char* ChildRecord::name() const { return context().session->slot(slot).name; }
+
+std::mt19937_64& ProcessContext::random() {
+  if (!rng_seeded) {
+    rng.seed(run_seed ^ std::hash<std::string>{}(name));
+    rng_seeded = true;
+  }
+  return rng;
+}
+
+double speed() {
+  const std::uint64_t bits = g_context->gate->speed_bits.load(std::memory_order_relaxed);
+  const double s = std::bit_cast<double>(bits);
+  return s > 0 ? s : 1.0;
+}
+
+std::int64_t real_ns(double lesson_seconds) { return static_cast<std::int64_t>(lesson_seconds * 1e9 / speed()); }
+
+void set_slot_state(SlotState state, std::uint32_t key) {
+  ProcessSlot& s = *g_context->slot;
+  s.wait_key.store(key, std::memory_order_relaxed);
+  s.state.store(static_cast<std::uint32_t>(state), std::memory_order_release);
+}
+
+void hold_at_gate(EventKind kind, std::uint32_t key) {
+  ProcessContext& c = *g_context;
+  ProcessSlot& s = *c.slot;
+  const std::uint32_t granted = s.grant.load(std::memory_order_acquire);
+  s.held_kind.store(static_cast<std::uint32_t>(kind), std::memory_order_relaxed);
+  s.held_order.store(c.gate->arrivals.fetch_add(1, std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  const auto object = static_cast<std::uint16_t>(key < kJoinKeyBase ? key : 0);
+  emit(EventKind::GateHeld, Phase::Done, object, static_cast<std::int64_t>(kind));
+  set_slot_state(SlotState::Held, key);
+  // The viewer sets our state back to Running before it bumps `grant`; a switch to run mode wakes us too.
+  while (stepping() && s.grant.load(std::memory_order_acquire) == granted) futex_wait(s.grant, granted, std::nullopt);
+  set_slot_state(SlotState::Running);
+  emit(EventKind::GateGranted, Phase::Done, object, static_cast<std::int64_t>(kind));
+}
+
+void mark_ready(std::uint32_t key) {
+  if (!stepping()) return;
+  const Session& session = *g_context->session;
+  const std::uint32_t n = session.slots_used();
+  for (std::uint32_t i = 0; i < n; ++i) {
+    ProcessSlot& s = session.slot(i);
+    if (s.state.load(std::memory_order_acquire) == static_cast<std::uint32_t>(SlotState::BlockedHeld) &&
+        s.wait_key.load(std::memory_order_relaxed) == key)
+      s.ready.store(1, std::memory_order_release);
+  }
+}
+
+BlockingWait::BlockingWait(EventKind kind, std::uint16_t object, std::uint32_t key, std::optional<double> timeout_seconds)
+    : key_(key), deadline_(timeout_seconds ? Deadline::after_ns(real_ns(*timeout_seconds)) : Deadline::none()) {
+  emit(kind, Phase::Want, object);
+}
+
+BlockingWait::~BlockingWait() { set_slot_state(SlotState::Running); }
+
+bool BlockingWait::wait_for_grant() {
+  ProcessSlot& s = *g_context->slot;
+  const std::uint32_t granted = s.grant.load(std::memory_order_acquire);
+  s.ready.store(0, std::memory_order_relaxed);
+  s.held_order.store(g_context->gate->arrivals.fetch_add(1, std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  set_slot_state(SlotState::BlockedHeld, key_);
+  while (stepping() && s.grant.load(std::memory_order_acquire) == granted) {
+    const auto left = deadline_.remaining_ns();
+    if (left && *left <= 0) {
+      set_slot_state(SlotState::Running);
+      return false;
+    }
+    futex_wait(s.grant, granted, left);
+  }
+  set_slot_state(SlotState::Running);
+  return true;
+}
+
+bool BlockingWait::wait(SharedMutex& mutex, SharedCondition& cond, bool& recovered) {
+  if (deadline_.expired()) return false;
+  if (stepping()) {
+    mutex.unlock();
+    const bool granted = wait_for_grant();
+    recovered = mutex.lock() || recovered;
+    return granted;
+  }
+  set_slot_state(SlotState::Blocked, key_);
+  const bool ok = cond.wait(mutex, deadline_, recovered);
+  set_slot_state(SlotState::Running);
+  return ok;
+}
+
+void note_recovered(std::uint16_t object, std::int32_t dead_holder) {
+  emit(EventKind::LockRecovered, Phase::Done, object, 0, static_cast<std::uint64_t>(static_cast<std::uint32_t>(dead_holder)));
+}
+
+std::uint16_t announce_object(ObjectKind kind, std::string_view name, std::int64_t value) {
+  ProcessContext& c = context();
+  const std::uint16_t id = c.session->allocate_object_id();
+  const std::string fallback = name.empty() ? fmt::format("{}-{}", to_string(kind), id) : std::string();
+  const StringId text = c.session->store_string(name.empty() ? std::string_view(fallback) : name);
+  emit(EventKind::ObjectNew, Phase::Done, id, value, pack_arg(text, static_cast<std::uint32_t>(kind)));
+  return id;
+}
+
+}  // namespace forkscope::detail

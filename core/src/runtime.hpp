@@ -1,0 +1,174 @@
+// The lesson side of a run, inside each lesson process: who this process is, its trace ring, the gate it passes
+// before every operation, and the one way blocking operations wait. Not part of the public API.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "forkscope/clock.hpp"
+#include "forkscope/session.hpp"
+#include "forkscope/trace_event.hpp"
+#include "forkscope/trace_writer.hpp"
+#include "futex.hpp"
+#include "shared_sync.hpp"
+
+namespace forkscope::detail {
+
+// What a parent knows of a child it started (its Process object points to it; the runtime keeps it for the exit
+// rules). It lives in the session arena, a shared mapping, because the parent fills it in right after fork():
+// on the heap, that write would copy a page the child still shares.
+struct ChildRecord {
+  pid_t pid = 0;
+  int pidfd = -1;
+  std::uint32_t slot = 0;
+  bool daemon = false;
+  std::optional<int> exitcode;
+  [[nodiscard]] const char* name() const;  // the slot's
+};
+
+struct ProcessContext {
+  const Session* session = nullptr;
+  ProcessSlot* slot = nullptr;
+  GateShared* gate = nullptr;
+  std::uint32_t slot_index = 0;
+  pid_t pid = 0;
+  std::string name;
+  std::string identity;  // Python's _identity, as text: "2:1" is the first child of Process-2
+  std::uint32_t children_started = 0;
+  std::vector<ChildRecord*> children;
+  std::uint64_t run_seed = 0;  // the run's --seed
+
+  // This process's random stream: run_seed mixed with its name.
+  std::mt19937_64& random();
+
+ private:
+  std::mt19937_64 rng;
+  bool rng_seeded = false;
+  friend void become_lesson_process(const Session&, std::uint32_t, std::string&&, std::string&&, std::uint64_t);
+};
+
+// Null outside lesson processes (in viewers and plain tests).
+inline ProcessContext* g_context = nullptr;
+[[nodiscard]] ProcessContext& context();  // throws RuntimeError outside a lesson process
+
+inline void emit_at(std::uint64_t time, EventKind kind, Phase phase, std::uint16_t object, std::int64_t value,
+                    std::uint64_t arg) {
+  trace_event_at(time, kind, phase, object, value, arg);
+}
+inline void emit(EventKind kind, Phase phase, std::uint16_t object = 0, std::int64_t value = 0, std::uint64_t arg = 0) {
+  emit_at(trace_clock(), kind, phase, object, value, arg);
+}
+
+// Becomes the process described by `slot_index` (the lesson main, or a freshly forked child).
+// Takes `name` and `identity` by move: a forked child must not copy them onto its heap (page copies).
+// Both are short enough for the string's own buffer in all but deeply nested processes.
+void become_lesson_process(const Session& session, std::uint32_t slot_index, std::string&& name,
+                           std::string&& identity, std::uint64_t run_seed);
+
+// ---- the gate -------------------------------------------------------------------------------------------------
+[[nodiscard]] inline bool stepping() {
+  return g_context->gate->mode.load(std::memory_order_relaxed) != static_cast<std::uint32_t>(GateMode::Run);
+}
+void hold_at_gate(EventKind kind, std::uint32_t key);
+// Every traced operation passes here first: free while the teacher lets the lesson run, held while stepping.
+inline void gate_pass(EventKind kind, std::uint32_t key = 0) {
+  if (stepping()) hold_at_gate(kind, key);
+}
+[[nodiscard]] double speed();
+// Tells processes blocked on `key` while stepping that a retry may now succeed.
+void mark_ready(std::uint32_t key);
+void set_slot_state(SlotState state, std::uint32_t key = 0);
+
+// ---- blocking ---------------------------------------------------------------------------------------------------
+// One blocking operation after its fast path failed: records Want, then waits either for real (run mode) or for the
+// teacher's next grant (step mode), as many times as the caller's predicate needs. Timeouts are lesson seconds,
+// scaled by the speed factor.
+class BlockingWait {
+ public:
+  BlockingWait(EventKind kind, std::uint16_t object, std::uint32_t key, std::optional<double> timeout_seconds);
+  ~BlockingWait();
+  BlockingWait(const BlockingWait&) = delete;
+  BlockingWait& operator=(const BlockingWait&) = delete;
+
+  // With `mutex` held: waits on `cond` (or for a grant), holds the mutex again on return. False once timed out.
+  bool wait(SharedMutex& mutex, SharedCondition& cond, bool& recovered);
+  // Without a mutex, for waits the kernel tracks itself (a lock, a child's exit): in step mode waits for a grant;
+  // in run mode calls `kernel_wait(deadline)`, which returns true when the awaited thing happened.
+  template <class KernelWait>
+  bool wait_for(KernelWait&& kernel_wait);
+  [[nodiscard]] const Deadline& deadline() const { return deadline_; }
+
+ private:
+  bool wait_for_grant();  // step mode; false once timed out
+
+  std::uint32_t key_;
+  Deadline deadline_;
+};
+
+template <class KernelWait>
+bool BlockingWait::wait_for(KernelWait&& kernel_wait) {
+  while (!deadline_.expired()) {
+    if (stepping()) return wait_for_grant();
+    set_slot_state(SlotState::Blocked, key_);
+    // Short slices so a switch to step mode is noticed by waiters the kernel would otherwise keep.
+    const bool done = kernel_wait(Deadline::after_ns(deadline_.remaining_ns(50'000'000).value()));
+    set_slot_state(SlotState::Running);
+    if (done) return true;
+  }
+  return false;
+}
+
+// Records the recovery of a mutex whose holder died, as an event on the timeline.
+void note_recovered(std::uint16_t object, std::int32_t dead_holder);
+
+// A monitor-style critical section on a SharedMutex that reports recoveries.
+class Guard {
+ public:
+  Guard(SharedMutex& mutex, std::uint16_t object) : mutex_(mutex), object_(object) {
+    if (mutex_.lock()) note_recovered(object_, 0);
+  }
+  ~Guard() {
+    if (locked_) mutex_.unlock();
+  }
+  Guard(const Guard&) = delete;
+  Guard& operator=(const Guard&) = delete;
+  void unlock() {
+    mutex_.unlock();
+    locked_ = false;
+  }
+  bool wait(BlockingWait& w, SharedCondition& cond) {
+    bool recovered = false;
+    const bool ok = w.wait(mutex_, cond, recovered);
+    if (recovered) note_recovered(object_, 0);
+    return ok;
+  }
+
+ private:
+  SharedMutex& mutex_;
+  std::uint16_t object_;
+  bool locked_ = true;
+};
+
+// Allocates a shared object's state in the arena and announces it on the trace.
+template <class State>
+State* new_shared_state(ObjectKind kind, std::string_view name, std::int64_t value, std::uint16_t& id_out);
+std::uint16_t announce_object(ObjectKind kind, std::string_view name, std::int64_t value);
+
+template <class State>
+State* new_shared_state(ObjectKind kind, std::string_view name, std::int64_t value, std::uint16_t& id_out) {
+  ProcessContext& c = context();
+  auto* state = new (c.session->allocate(sizeof(State))) State();
+  id_out = announce_object(kind, name, value);
+  return state;
+}
+
+// Scales lesson seconds to real nanoseconds at the current speed.
+[[nodiscard]] std::int64_t real_ns(double lesson_seconds);
+
+}  // namespace forkscope::detail

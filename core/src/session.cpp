@@ -1,0 +1,228 @@
+#include "forkscope/session.hpp"
+
+#include <dirent.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/interprocess/managed_shared_memory.hpp>
+#include <boost/interprocess/permissions.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "forkscope/errors.hpp"
+
+namespace bip = boost::interprocess;
+
+namespace forkscope {
+
+namespace {
+constexpr std::uint64_t kMagic = 0x31455053'4b524f46;  // "FORKSPE1"
+constexpr const char* kHeaderName = "forkscope.session";
+
+constexpr std::uint64_t round_up(std::uint64_t n, std::uint64_t to) { return (n + to - 1) / to * to; }
+
+std::uint64_t slots_bytes(const SessionLimits& l) { return round_up(sizeof(ProcessSlot) * l.max_processes, 4096); }
+std::uint64_t events_bytes(const SessionLimits& l) {
+  return std::uint64_t{sizeof(TraceEvent)} * l.ring_capacity * l.max_processes;
+}
+
+std::string random_name() {
+  std::random_device rd;
+  const std::uint64_t r = (std::uint64_t{rd()} << 32) ^ rd();
+  return fmt::format("{}{}.{:016x}", Session::kPrefix, getpid(), r);
+}
+
+bool pid_alive(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH); }
+
+// "forkscope.<pid>.<anything>" -> pid, or 0.
+pid_t owner_pid(std::string_view entry) {
+  if (!entry.starts_with(Session::kPrefix)) return 0;
+  entry.remove_prefix(Session::kPrefix.size());
+  const auto dot = entry.find('.');
+  if (dot == std::string_view::npos || dot == 0) return 0;
+  pid_t pid = 0;
+  for (char c : entry.substr(0, dot)) {
+    if (c < '0' || c > '9') return 0;
+    pid = pid * 10 + (c - '0');
+  }
+  return pid;
+}
+}  // namespace
+
+struct Session::Mapping {
+  bip::managed_shared_memory segment;
+};
+
+Session::Session(std::string name, std::unique_ptr<Mapping> mapping, bool owner)
+    : name_(std::move(name)), mapping_(std::move(mapping)), owner_(owner) {}
+
+Session::Session(Session&& other) noexcept { *this = std::move(other); }
+
+Session& Session::operator=(Session&& other) noexcept {
+  if (this == &other) return *this;
+  if (owner_ && !name_.empty()) bip::shared_memory_object::remove(name_.c_str());
+  name_ = std::move(other.name_);
+  mapping_ = std::move(other.mapping_);
+  owner_ = std::exchange(other.owner_, false);
+  header_ = std::exchange(other.header_, nullptr);
+  slots_ = other.slots_;
+  events_ = other.events_;
+  arena_ = other.arena_;
+  strings_ = other.strings_;
+  return *this;
+}
+
+Session::~Session() {
+  mapping_.reset();
+  if (owner_ && !name_.empty()) bip::shared_memory_object::remove(name_.c_str());
+}
+
+Session Session::create(const ClockCalibration& clock, const SessionLimits& limits) {
+  if (limits.max_processes == 0 || limits.ring_capacity < 64 || (limits.ring_capacity & (limits.ring_capacity - 1)) != 0)
+    throw UsageError("session limits: at least one process, and a ring capacity that is a power of two >= 64");
+  sweep_dead_viewers();
+  // Room for Boost's own bookkeeping on top of our regions.
+  const std::uint64_t segment_bytes = slots_bytes(limits) + events_bytes(limits) + kArenaBytes + kStringBytes + (1u << 20);
+  std::string name = random_name();
+  auto mapping = std::make_unique<Mapping>();
+  try {
+    bip::permissions owner_only(0600);
+    mapping->segment = bip::managed_shared_memory(bip::create_only, name.c_str(), segment_bytes, nullptr, owner_only);
+  } catch (const bip::interprocess_exception& e) {
+    throw SystemFailure(fmt::format("creating the shared memory segment /dev/shm/{} ({} MiB) failed: {}", name,
+                                    segment_bytes >> 20, e.what()));
+  }
+  Session session(std::move(name), std::move(mapping), true);
+  auto& seg = session.mapping_->segment;
+  try {
+    auto* header = seg.construct<SessionHeader>(kHeaderName)();
+    // Fresh tmpfs pages are zero: the big regions are allocated, not constructed, so untouched pages cost nothing.
+    auto region = [&](std::uint64_t bytes) {
+      return static_cast<std::uint64_t>(seg.get_handle_from_address(seg.allocate_aligned(bytes, 4096)));
+    };
+    header->limits = limits;
+    header->slots_offset = region(slots_bytes(limits));
+    header->events_offset = region(events_bytes(limits));
+    header->arena_offset = region(kArenaBytes);
+    header->strings_offset = region(kStringBytes);
+    header->strings_used = 8;  // id 0 means "no string"
+    header->viewer_pid = getpid();
+    header->clock = clock;
+    const double speed = 1.0;
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &speed, sizeof bits);
+    header->gate.speed_bits = bits;
+    header->magic = kMagic;
+  } catch (const bip::interprocess_exception& e) {
+    throw SystemFailure(fmt::format("laying out the shared memory segment failed: {}", e.what()));
+  }
+  session.bind();
+  return session;
+}
+
+Session Session::open(const std::string& name) {
+  auto mapping = std::make_unique<Mapping>();
+  try {
+    mapping->segment = bip::managed_shared_memory(bip::open_only, name.c_str());
+  } catch (const bip::interprocess_exception& e) {
+    throw SystemFailure(fmt::format("opening the session segment {} failed: {}", name, e.what()));
+  }
+  Session session(name, std::move(mapping), false);
+  session.bind();
+  return session;
+}
+
+void Session::bind() {
+  auto& seg = mapping_->segment;
+  header_ = seg.find<SessionHeader>(kHeaderName).first;
+  if (header_ == nullptr || header_->magic != kMagic) throw SystemFailure(fmt::format("{} is not a Forkscope session", name_));
+  auto at = [&](std::uint64_t offset) { return static_cast<std::byte*>(seg.get_address_from_handle(offset)); };
+  slots_ = reinterpret_cast<ProcessSlot*>(at(header_->slots_offset));
+  events_ = reinterpret_cast<TraceEvent*>(at(header_->events_offset));
+  arena_ = at(header_->arena_offset);
+  strings_ = at(header_->strings_offset);
+}
+
+std::uint32_t Session::slots_used() const {
+  return std::min(header_->slots_used.load(std::memory_order_acquire), header_->limits.max_processes);
+}
+
+RingWriter Session::ring_writer(std::uint32_t index) const {
+  const std::uint32_t capacity = header_->limits.ring_capacity;
+  return RingWriter(&slots_[index].ring, events_ + std::uint64_t{index} * capacity, capacity);
+}
+
+RingReader Session::ring_reader(std::uint32_t index) const {
+  const std::uint32_t capacity = header_->limits.ring_capacity;
+  return RingReader(&slots_[index].ring, events_ + std::uint64_t{index} * capacity, capacity);
+}
+
+std::uint32_t Session::allocate_slot() const {
+  const std::uint32_t index = header_->slots_used.fetch_add(1, std::memory_order_acq_rel);
+  const std::uint32_t limit = header_->limits.max_processes;
+  if (index >= limit) {
+    header_->slots_used.store(limit, std::memory_order_release);
+    throw RuntimeError(fmt::format("a run can have at most {} processes", limit));
+  }
+  return index;
+}
+
+std::uint16_t Session::allocate_object_id() const {
+  const std::uint32_t id = header_->objects_used.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (id > kMaxObjects) throw RuntimeError(fmt::format("a run can have at most {} shared objects", kMaxObjects));
+  return static_cast<std::uint16_t>(id);
+}
+
+void* Session::allocate(std::size_t bytes) const {
+  const std::uint64_t size = round_up(bytes, 64);
+  const std::uint64_t at = header_->arena_used.fetch_add(size, std::memory_order_relaxed);
+  if (at + size > kArenaBytes)
+    throw RuntimeError(fmt::format("the run's shared arena ({} MiB) is full", kArenaBytes >> 20));
+  return arena_ + at;
+}
+
+StringId Session::store_string(std::string_view text) const {
+  const std::uint64_t size = round_up(sizeof(std::uint32_t) + text.size(), 4);
+  const std::uint64_t at = header_->strings_used.fetch_add(size, std::memory_order_relaxed);
+  if (at + size > kStringBytes)
+    throw RuntimeError(fmt::format("the run's string table ({} MiB of text) is full", kStringBytes >> 20));
+  const auto length = static_cast<std::uint32_t>(text.size());
+  std::memcpy(strings_ + at, &length, sizeof length);
+  std::memcpy(strings_ + at + sizeof length, text.data(), text.size());
+  return static_cast<StringId>(at);
+}
+
+std::string_view Session::string(StringId id) const {
+  if (id == kNoString || id + sizeof(std::uint32_t) > kStringBytes) return {};
+  std::uint32_t length = 0;
+  std::memcpy(&length, strings_ + id, sizeof length);
+  if (id + sizeof length + length > kStringBytes) return {};
+  return {reinterpret_cast<const char*>(strings_ + id + sizeof length), length};
+}
+
+int Session::sweep_dead_viewers() {
+  int removed = 0;
+  auto sweep_dir = [&](const std::filesystem::path& dir, bool segments) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      const std::string file = entry.path().filename().string();
+      const pid_t pid = owner_pid(file);
+      if (pid == 0 || pid_alive(pid)) continue;
+      if (segments) {
+        bip::shared_memory_object::remove(file.c_str());
+      } else {
+        std::filesystem::remove_all(entry.path(), ec);
+      }
+      ++removed;
+    }
+  };
+  sweep_dir("/dev/shm", true);
+  sweep_dir(std::filesystem::temp_directory_path(), false);
+  return removed;
+}
+
+}  // namespace forkscope

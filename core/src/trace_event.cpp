@@ -1,0 +1,59 @@
+#include "forkscope/trace_event.hpp"
+
+namespace forkscope {
+
+std::string_view to_string(EventKind kind) {
+  switch (kind) {
+    case EventKind::ProcessBegin: return "begin";
+    case EventKind::ProcessEnd: return "end";
+    case EventKind::ProcessStart: return "start";
+    case EventKind::ProcessJoin: return "join";
+    case EventKind::ProcessSignal: return "signal";
+    case EventKind::ProcessReaped: return "reaped";
+    case EventKind::ObjectNew: return "create";
+    case EventKind::LockAcquire: return "acquire";
+    case EventKind::LockRelease: return "release";
+    case EventKind::LockRecovered: return "recover";
+    case EventKind::SemAcquire: return "acquire";
+    case EventKind::SemRelease: return "release";
+    case EventKind::EventWait: return "wait";
+    case EventKind::EventSet: return "set";
+    case EventKind::EventClear: return "clear";
+    case EventKind::QueuePut: return "put";
+    case EventKind::QueueGet: return "get";
+    case EventKind::QueueTaskDone: return "task_done";
+    case EventKind::QueueJoin: return "join";
+    case EventKind::CounterSet: return "set";
+    case EventKind::Sleep: return "sleep";
+    case EventKind::GateHeld: return "held";
+    case EventKind::GateGranted: return "granted";
+    case EventKind::Print: return "print";
+    case EventKind::Error: return "error";
+    case EventKind::Mark: return "step";
+    case EventKind::LessonResult: return "result";
+    case EventKind::Count_: break;
+  }
+  return "?";
+}
+
+std::string_view to_string(ObjectKind kind) {
+  switch (kind) {
+    case ObjectKind::Unknown: return "Object";
+    case ObjectKind::Lock: return "Lock";
+    case ObjectKind::RLock: return "RLock";
+    case ObjectKind::Semaphore: return "Semaphore";
+    case ObjectKind::BoundedSemaphore: return "BoundedSemaphore";
+    case ObjectKind::Event: return "Event";
+    case ObjectKind::Condition: return "Condition";
+    case ObjectKind::Queue: return "Queue";
+    case ObjectKind::JoinableQueue: return "JoinableQueue";
+    case ObjectKind::Counter: return "Counter";
+    case ObjectKind::Pipe: return "Pipe";
+    case ObjectKind::Manager: return "Manager";
+    case ObjectKind::Pool: return "Pool";
+    case ObjectKind::Count_: break;
+  }
+  return "?";
+}
+
+}  // namespace forkscope

@@ -1,0 +1,362 @@
+#include "forkscope/trace_model.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace forkscope {
+
+std::string_view to_string(ProcState state) {
+  switch (state) {
+    case ProcState::Running: return "running";
+    case ProcState::Held: return "held at the gate";
+    case ProcState::Sleeping: return "sleeping";
+    case ProcState::BlockedLock: return "blocked on a lock";
+    case ProcState::BlockedSemaphore: return "blocked on a semaphore";
+    case ProcState::BlockedEvent: return "blocked on an event";
+    case ProcState::BlockedQueueGet: return "blocked on queue get";
+    case ProcState::BlockedQueuePut: return "blocked on queue put";
+    case ProcState::BlockedQueueJoin: return "blocked on queue join";
+    case ProcState::BlockedJoin: return "blocked on join";
+    case ProcState::BlockedOther: return "blocked";
+    case ProcState::Exited: return "exited";
+    case ProcState::Count_: break;
+  }
+  return "?";
+}
+
+ProcState blocked_state_for(EventKind kind) {
+  switch (kind) {
+    case EventKind::LockAcquire: return ProcState::BlockedLock;
+    case EventKind::SemAcquire: return ProcState::BlockedSemaphore;
+    case EventKind::EventWait: return ProcState::BlockedEvent;
+    case EventKind::QueueGet: return ProcState::BlockedQueueGet;
+    case EventKind::QueuePut: return ProcState::BlockedQueuePut;
+    case EventKind::QueueJoin: return ProcState::BlockedQueueJoin;
+    case EventKind::ProcessJoin: return ProcState::BlockedJoin;
+    case EventKind::Sleep: return ProcState::Sleeping;
+    default: return ProcState::BlockedOther;
+  }
+}
+
+const StateSpan* ProcessInfo::span_at(std::int64_t t_ns) const {
+  auto it = std::upper_bound(spans.begin(), spans.end(), t_ns,
+                             [](std::int64_t t, const StateSpan& s) { return t < s.begin_ns; });
+  if (it == spans.begin()) return nullptr;
+  --it;
+  return t_ns < it->end_ns ? &*it : nullptr;
+}
+
+std::int64_t ObjectInfo::max_value() const {
+  std::int64_t m = samples.empty() ? 0 : samples.front().value;
+  for (const Sample& s : samples) m = std::max(m, s.value);
+  return m;
+}
+
+std::int64_t ObjectInfo::min_value() const {
+  std::int64_t m = samples.empty() ? 0 : samples.front().value;
+  for (const Sample& s : samples) m = std::min(m, s.value);
+  return m;
+}
+
+std::int64_t ObjectInfo::value_at(std::int64_t t_ns) const {
+  auto it = std::upper_bound(samples.begin(), samples.end(), t_ns,
+                             [](std::int64_t t, const Sample& s) { return t < s.t_ns; });
+  return it == samples.begin() ? 0 : std::prev(it)->value;
+}
+
+const ProcessInfo* TraceModel::process(std::int32_t pid) const {
+  auto it = process_index_.find(pid);
+  return it == process_index_.end() ? nullptr : &processes_[it->second];
+}
+
+const ObjectInfo* TraceModel::object(std::uint16_t id) const {
+  return id < object_index_.size() && object_index_[id] >= 0 ? &objects_[static_cast<std::size_t>(object_index_[id])] : nullptr;
+}
+
+ObjectInfo* TraceModel::object_mut(std::uint16_t id) { return const_cast<ObjectInfo*>(std::as_const(*this).object(id)); }
+
+const ObjectInfo* TraceModel::object_named(std::string_view name) const {
+  for (const ObjectInfo& o : objects_)
+    if (o.name == name) return &o;
+  return nullptr;
+}
+
+std::string_view TraceModel::text(StringId id) const {
+  auto it = texts_.find(id);
+  return it == texts_.end() ? std::string_view{} : std::string_view(it->second);
+}
+
+ProcessInfo& TraceModel::process_for(std::int32_t pid, std::int64_t t) {
+  if (pid == last_pid_) return processes_[last_process_];
+  auto [it, fresh] = process_index_.try_emplace(pid, processes_.size());
+  if (fresh) {
+    ProcessInfo p;
+    p.pid = pid;
+    p.name = fmt::format("pid {}", pid);
+    p.begin_ns = t;
+    p.spans.push_back(StateSpan{t, kOpenEnd, ProcState::Running, 0, 0});
+    processes_.push_back(std::move(p));
+  }
+  last_pid_ = pid;
+  last_process_ = it->second;
+  return processes_[it->second];
+}
+
+void TraceModel::transition(ProcessInfo& p, std::int64_t t, ProcState state, std::uint16_t object, std::int32_t peer) {
+  StateSpan& last = p.spans.back();
+  if (last.state == ProcState::Exited) return;  // nothing follows an exit
+  t = std::max(t, last.begin_ns);
+  if (last.state == state && last.object == object && last.peer == peer) return;
+  if (t == last.begin_ns && p.spans.size() > 1) {
+    last = StateSpan{t, kOpenEnd, state, object, peer};  // a zero-length span says nothing: replace it
+    return;
+  }
+  last.end_ns = t;
+  p.spans.push_back(StateSpan{t, kOpenEnd, state, object, peer});
+}
+
+void TraceModel::sample(std::uint16_t object, std::int64_t t, std::int64_t value) {
+  ObjectInfo* o = object_mut(object);
+  if (o == nullptr) return;
+  // Events of different processes arrive out of time order; keep the series sorted.
+  auto at = std::upper_bound(o->samples.begin(), o->samples.end(), t,
+                             [](std::int64_t x, const Sample& s) { return x < s.t_ns; });
+  o->samples.insert(at, Sample{t, value});
+}
+
+// Queue depth is counted, not reported: every put adds one, every get takes one, in the order their timestamps say
+// they took effect. Events of different processes arrive out of order, so a late one shifts the samples after it.
+void TraceModel::add_to_series(std::uint16_t object, std::int64_t t, std::int64_t delta) {
+  ObjectInfo* o = object_mut(object);
+  if (o == nullptr) return;
+  auto at = std::upper_bound(o->samples.begin(), o->samples.end(), t,
+                             [](std::int64_t x, const Sample& s) { return x < s.t_ns; });
+  const std::int64_t before = at == o->samples.begin() ? 0 : std::prev(at)->value;
+  at = o->samples.insert(at, Sample{t, before + delta});
+  for (++at; at != o->samples.end(); ++at) at->value += delta;
+}
+
+void TraceModel::ingest(const TraceEvent& event, std::string_view text) {
+  TraceEvent e = event;
+  e.time = static_cast<std::uint64_t>(std::max<std::int64_t>(clock_.to_ns(event.time), 0));
+  ingest_ns(e, text);
+}
+
+void TraceModel::ingest_ns(const TraceEvent& e, std::string_view text) {
+  if (carries_string(e.kind)) texts_.try_emplace(arg_string(e.arg), text);
+  const auto index = static_cast<std::uint32_t>(events_.size());
+  events_.push_back(e);
+  end_ns_ = std::max(end_ns_, static_cast<std::int64_t>(e.time));
+  apply(e, index, text);
+}
+
+void TraceModel::note_exit(std::int32_t pid, int exitcode, std::int64_t t_ns) {
+  // Written as the viewer's own event (pid 0), so a saved trace keeps it.
+  ingest_ns(TraceEvent{static_cast<std::uint64_t>(std::max<std::int64_t>(t_ns, 0)), kViewerPid, EventKind::ProcessReaped,
+                       Phase::Done, 0, exitcode, static_cast<std::uint64_t>(pid)});
+}
+
+// The one switch: what each kind of event means for processes, objects, flows and lines.
+void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_view text) {
+  const auto t = static_cast<std::int64_t>(e.time);
+  if (e.pid == kViewerPid) {  // the viewer has no lane; it only reports the lesson main's exit
+    if (e.kind == EventKind::ProcessReaped) {
+      ProcessInfo& main = process_for(static_cast<std::int32_t>(e.arg), t);
+      if (!main.exitcode || e.value < 0) main.exitcode = static_cast<int>(e.value);
+      if (!main.end_ns) main.end_ns = t;
+      transition(main, t, ProcState::Exited);
+    }
+    return;
+  }
+  ProcessInfo& p = process_for(e.pid, t);
+  p.events.push_back(index);
+  const bool want = e.phase == Phase::Want;
+
+  switch (e.kind) {
+    case EventKind::ProcessBegin:
+      p.name = std::string(text);
+      p.ppid = static_cast<std::int32_t>(e.value);
+      p.daemon = arg_extra(e.arg) != 0;
+      break;
+    case EventKind::ProcessEnd:
+      if (!p.exitcode) p.exitcode = static_cast<int>(e.value);
+      p.end_ns = t;
+      transition(p, t, ProcState::Exited);
+      break;
+    case EventKind::ProcessReaped: {
+      const auto child_pid = static_cast<std::int32_t>(e.arg);
+      ProcessInfo& child = process_for(child_pid, t);
+      child.exitcode = static_cast<int>(e.value);  // the kernel's word is final: -15 after terminate
+      if (!child.end_ns) child.end_ns = t;
+      transition(child, t, ProcState::Exited);
+      break;
+    }
+    case EventKind::ProcessStart:
+      process_for(static_cast<std::int32_t>(e.arg), t).ppid = e.pid;
+      break;
+    case EventKind::ObjectNew: {
+      ObjectInfo o;
+      o.id = e.object;
+      o.kind = static_cast<ObjectKind>(arg_extra(e.arg));
+      o.name = std::string(text);
+      o.capacity = e.value;
+      o.creator = e.pid;
+      o.created_ns = t;
+      const bool counts_from_capacity = o.kind == ObjectKind::Semaphore || o.kind == ObjectKind::BoundedSemaphore ||
+                                        o.kind == ObjectKind::Counter;
+      o.samples.push_back(Sample{t, counts_from_capacity ? e.value : 0});
+      if (object_index_.size() <= e.object) object_index_.resize(e.object + 1u, -1);
+      object_index_[e.object] = static_cast<std::int32_t>(objects_.size());
+      objects_.push_back(std::move(o));
+      break;
+    }
+    case EventKind::GateHeld: transition(p, t, ProcState::Held, e.object); break;
+    case EventKind::GateGranted: transition(p, t, ProcState::Running); break;
+    case EventKind::Sleep: transition(p, t, want ? ProcState::Sleeping : ProcState::Running); break;
+    case EventKind::Print:
+    case EventKind::Error:
+      lines_.push_back(PrintedLine{t, e.pid, std::string(text), e.kind == EventKind::Error});
+      if (e.kind == EventKind::Error) p.error = std::string(text);
+      break;
+    case EventKind::LessonResult:
+      result_ = nlohmann::json::parse(text, nullptr, false);
+      if (result_.is_discarded()) result_ = nlohmann::json::object();
+      break;
+    default: break;
+  }
+
+  // Blocking operations: Want puts the process in a blocked state, Done or Fail ends it.
+  switch (e.kind) {
+    case EventKind::LockAcquire:
+    case EventKind::SemAcquire:
+    case EventKind::EventWait:
+    case EventKind::QueueGet:
+    case EventKind::QueuePut:
+    case EventKind::QueueJoin:
+    case EventKind::ProcessJoin: {
+      ObjectInfo* o = object_mut(e.object);
+      if (want) {
+        transition(p, t, blocked_state_for(e.kind), e.object, static_cast<std::int32_t>(e.arg));
+        if (o) o->waiters.push_back(e.pid);
+      } else {
+        transition(p, t, ProcState::Running);
+        if (o) std::erase(o->waiters, e.pid);
+      }
+      break;
+    }
+    default: break;
+  }
+
+  if (e.phase != Phase::Done) return;
+  // Object counters and flows.
+  switch (e.kind) {
+    case EventKind::LockAcquire:
+      if (ObjectInfo* o = object_mut(e.object)) o->holder = e.pid;
+      sample(e.object, t, e.value);
+      break;
+    case EventKind::LockRelease:
+      if (ObjectInfo* o = object_mut(e.object); o && e.value == 0) o->holder = 0;
+      sample(e.object, t, e.value);
+      break;
+    case EventKind::LockRecovered:
+      if (ObjectInfo* o = object_mut(e.object)) o->holder = 0;
+      break;
+    case EventKind::SemAcquire:
+    case EventKind::SemRelease:
+    case EventKind::EventSet:
+    case EventKind::EventClear:
+    case EventKind::CounterSet: sample(e.object, t, e.value); break;
+    case EventKind::QueuePut:
+    case EventKind::QueueGet: {
+      add_to_series(e.object, t, e.kind == EventKind::QueuePut ? 1 : -1);
+      const bool put = e.kind == EventKind::QueuePut;
+      ObjectInfo* o = object_mut(e.object);
+      if (o == nullptr || e.arg == 0 || e.arg > (1ull << 32)) break;
+      ++(put ? o->puts : o->gets);
+      if (o->flow_of_item.size() < e.arg) o->flow_of_item.resize(e.arg, 0);
+      std::uint32_t& slot = o->flow_of_item[e.arg - 1];  // flows_ index + 1, 0 = none yet
+      if (slot == 0) {
+        flows_.push_back(Flow{e.object, e.arg, 0, 0, -1, -1});
+        slot = static_cast<std::uint32_t>(flows_.size());
+      }
+      Flow& f = flows_[slot - 1];
+      (put ? f.put_pid : f.get_pid) = e.pid;
+      (put ? f.put_ns : f.get_ns) = t;
+      break;
+    }
+    default: break;
+  }
+}
+
+std::string TraceModel::object_label(std::uint16_t id) const {
+  const ObjectInfo* o = object(id);
+  return o ? fmt::format("{} '{}'", to_string(o->kind), o->name) : fmt::format("object #{}", id);
+}
+
+std::string TraceModel::process_label(std::int32_t pid) const {
+  const ProcessInfo* p = process(pid);
+  return p ? fmt::format("{} ({})", p->name, pid) : fmt::format("pid {}", pid);
+}
+
+std::string TraceModel::describe(const TraceEvent& e) const {
+  const std::string obj = object_label(e.object);
+  const auto peer = static_cast<std::int32_t>(e.arg);
+  const bool want = e.phase == Phase::Want;
+  const bool fail = e.phase == Phase::Fail;
+  switch (e.kind) {
+    case EventKind::ProcessBegin: return fmt::format("begins (parent {}{})", e.value, arg_extra(e.arg) ? ", daemon" : "");
+    case EventKind::ProcessEnd: return fmt::format("ends with exit code {}", e.value);
+    case EventKind::ProcessStart: return fmt::format("start() -> {}", process_label(peer));
+    case EventKind::ProcessJoin:
+      if (want) return fmt::format("waits in join() for {}", process_label(peer));
+      if (fail) return fmt::format("join() of {} timed out", process_label(peer));
+      return fmt::format("joined {} (exit code {})", process_label(peer), e.value);
+    case EventKind::ProcessSignal:
+      return fmt::format("sends {} to {}", e.value == 15 ? "SIGTERM (terminate)" : e.value == 9 ? "SIGKILL (kill)" : "a signal",
+                         process_label(peer));
+    case EventKind::ProcessReaped:
+      return e.value < 0 ? fmt::format("reaped {}: killed by signal {}", process_label(peer), -e.value)
+                         : fmt::format("reaped {}: exit code {}", process_label(peer), e.value);
+    case EventKind::ObjectNew: return fmt::format("creates {}", obj);
+    case EventKind::LockAcquire:
+      if (want) return fmt::format("waits to acquire {}", obj);
+      if (fail) return fmt::format("could not acquire {}", obj);
+      return fmt::format("acquired {}", obj);
+    case EventKind::LockRelease: return fmt::format("released {}", obj);
+    case EventKind::LockRecovered: return fmt::format("recovered {}: its holder (pid {}) died holding it", obj, peer);
+    case EventKind::SemAcquire:
+      if (want) return fmt::format("waits on {}", obj);
+      if (fail) return fmt::format("could not acquire {}", obj);
+      return fmt::format("acquired {} (value now {})", obj, e.value);
+    case EventKind::SemRelease: return fmt::format("released {} (value now {})", obj, e.value);
+    case EventKind::EventWait:
+      if (want) return fmt::format("waits for {}", obj);
+      return fmt::format("wait() on {} returned {}", obj, e.value ? "True" : "False");
+    case EventKind::EventSet: return fmt::format("set {}", obj);
+    case EventKind::EventClear: return fmt::format("cleared {}", obj);
+    case EventKind::QueuePut:
+      if (want) return fmt::format("waits to put into {} (full)", obj);
+      if (fail) return fmt::format("put into {} failed: queue.Full", obj);
+      return fmt::format("put item #{} into {} (depth {})", e.arg, obj, object(e.object) ? object(e.object)->value_at(static_cast<std::int64_t>(e.time)) : 0);
+    case EventKind::QueueGet:
+      if (want) return fmt::format("waits to get from {} (empty)", obj);
+      if (fail) return fmt::format("get from {} failed: queue.Empty", obj);
+      return fmt::format("got item #{} from {} (depth {})", e.arg, obj, object(e.object) ? object(e.object)->value_at(static_cast<std::int64_t>(e.time)) : 0);
+    case EventKind::QueueTaskDone: return fmt::format("task_done() on {} ({} unfinished)", obj, e.value);
+    case EventKind::QueueJoin: return want ? fmt::format("waits in join() of {}", obj) : fmt::format("join() of {} returned", obj);
+    case EventKind::CounterSet: return fmt::format("{} = {}", obj, e.value);
+    case EventKind::Sleep:
+      return want ? fmt::format("sleeps {:.2f} s", static_cast<double>(e.value) * 1e-9) : std::string("wakes up");
+    case EventKind::GateHeld: return fmt::format("held at the gate before {}", to_string(static_cast<EventKind>(e.value)));
+    case EventKind::GateGranted: return "granted a step";
+    case EventKind::Print: return fmt::format("prints: {}", text(arg_string(e.arg)));
+    case EventKind::Error: return fmt::format("raised {}", text(arg_string(e.arg)));
+    case EventKind::Mark: return std::string(text(arg_string(e.arg)));
+    case EventKind::LessonResult: return fmt::format("result {}", text(arg_string(e.arg)));
+    case EventKind::Count_: break;
+  }
+  return std::string(to_string(e.kind));
+}
+
+}  // namespace forkscope

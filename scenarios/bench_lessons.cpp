@@ -1,0 +1,161 @@
+// Hidden lessons that `forkscope-cli bench` runs: each measures one traced primitive in real processes, through
+// exactly the machinery a lesson uses (gate, trace rings drained live by the viewer), and reports its numbers.
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "forkscope/clock.hpp"
+#include "forkscope/forkscope.hpp"
+#include "registry.hpp"
+
+namespace {
+
+using forkscope::ParamSpec;
+
+// Nanoseconds per iteration of `work`, timed with the trace clock (the calibration is the viewer's).
+template <class Work>
+double ns_per(std::int64_t n, Work&& work) {
+  const double t0 = forkscope::lesson_time();
+  for (std::int64_t i = 0; i < n; ++i) work(i);
+  return (forkscope::lesson_time() - t0) * 1e9 / static_cast<double>(n);
+}
+
+// The same, for work that writes trace events: timed in bursts of half a ring, each started once the viewer has
+// caught up, after two warm-up bursts that fault the ring's pages in. That is the writer's steady-state cost; the
+// viewer's own pace is a separate number (a writer waits, never drops, when the viewer falls behind).
+template <class Work>
+double ns_per_event_burst(std::int64_t n, std::int64_t events_per_iteration, Work&& work) {
+  const std::int64_t burst = 4096 / events_per_iteration;
+  double total_ns = 0;
+  std::int64_t counted = 0;
+  for (std::int64_t done = 0, round = 0; done < n; done += burst, ++round) {
+    while (forkscope::trace_backlog() != 0) sched_yield();
+    const double t0 = forkscope::lesson_time();
+    for (std::int64_t i = 0; i < burst; ++i) work(done + i);
+    if (round >= 2) {
+      total_ns += (forkscope::lesson_time() - t0) * 1e9;
+      counted += burst;
+    }
+  }
+  return total_ns / static_cast<double>(std::max<std::int64_t>(counted, 1));
+}
+
+void trace_cost(forkscope::LessonContext& lesson) {
+  const auto n = lesson.int_param("n");
+  volatile std::uint64_t sink = 0;
+  const double clock = ns_per(n, [&](std::int64_t) { sink = sink + forkscope::trace_clock(); });
+  const double event =
+      ns_per_event_burst(n, 1, [](std::int64_t i) { forkscope::trace_event(forkscope::EventKind::Mark, 0, i); });
+  lesson.result() = {{"clock_read_ns", clock}, {"trace_event_ns", event}};
+}
+
+// Producer and consumer released together by an Event; messages per second from the release to the last get.
+void queue_throughput(forkscope::LessonContext& lesson) {
+  const auto n = lesson.int_param("n");
+  forkscope::Queue q(lesson.int_param("maxsize"), "q");
+  forkscope::Event go("go");
+  forkscope::Process producer([=]() mutable {
+    go.wait();
+    for (std::int64_t i = 0; i < n; ++i) q.put(i);
+  });
+  forkscope::Process consumer([=]() mutable {
+    go.wait();
+    for (std::int64_t i = 0; i < n; ++i)
+      if (q.get().as_int() != i) throw forkscope::ValueError("items out of order");
+  });
+  producer.start();
+  consumer.start();
+  const double t0 = forkscope::lesson_time();
+  go.set();
+  producer.join();
+  consumer.join();
+  const double seconds = forkscope::lesson_time() - t0;
+  if (consumer.exitcode() != 0) throw forkscope::RuntimeError("the consumer failed");
+  lesson.result() = {{"msgs_per_s", static_cast<double>(n) / seconds}};
+}
+
+void lock_uncontended(forkscope::LessonContext& lesson) {
+  forkscope::Lock lock("lock");
+  const double ns = ns_per_event_burst(lesson.int_param("n"), 2, [&](std::int64_t) {
+    lock.acquire();
+    lock.release();
+  });
+  lesson.result() = {{"lock_uncontended_ns", ns}};
+}
+
+// Two processes, each incrementing a shared integer under the Lock; the total proves mutual exclusion.
+void lock_contended(forkscope::LessonContext& lesson) {
+  const auto n = lesson.int_param("n");
+  auto* shared = static_cast<std::int64_t*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  forkscope::Lock lock("lock");
+  forkscope::Event go("go");
+  std::vector<forkscope::Process> workers;
+  for (int w = 0; w < 2; ++w)
+    workers.emplace_back([=]() mutable {
+      go.wait();
+      for (std::int64_t i = 0; i < n; ++i) {
+        lock.acquire();
+        *shared = *shared + 1;
+        lock.release();
+      }
+    });
+  for (auto& w : workers) w.start();
+  const double t0 = forkscope::lesson_time();
+  go.set();
+  for (auto& w : workers) w.join();
+  const double ms = (forkscope::lesson_time() - t0) * 1e3;
+  lesson.result() = {{"lock_contended_ms", ms}, {"total", *shared}, {"expected", 2 * n}};
+  munmap(shared, 4096);
+}
+
+// Process start+join against a bare fork+waitpid, alternating iteration by iteration so that both see the same
+// machine (fork gets slower as a process grows, and the other CPU is never quiet); medians of each.
+void process_cost(forkscope::LessonContext& lesson) {
+  const auto n = lesson.int_param("n");
+  std::vector<double> traced, raw;
+  const auto time_us = [](auto&& work) {
+    const double t0 = forkscope::lesson_time();
+    work();
+    return (forkscope::lesson_time() - t0) * 1e6;
+  };
+  for (std::int64_t i = 0; i < n; ++i) {
+    traced.push_back(time_us([] {
+      forkscope::Process p([] {});
+      p.start();
+      p.join();
+    }));
+    raw.push_back(time_us([] {
+      const pid_t pid = fork();
+      if (pid == 0) _exit(0);
+      int status = 0;
+      waitpid(pid, &status, 0);
+    }));
+  }
+  const auto median = [](std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  lesson.result() = {{"process_start_join_us", median(traced)}, {"fork_waitpid_us", median(raw)}};
+}
+
+forkscope::Lesson hidden(std::string id, std::vector<ParamSpec> params, std::function<void(forkscope::LessonContext&)> body) {
+  return {.id = std::move(id), .topic = "bench", .source = "scenarios/bench_lessons.cpp", .params = std::move(params),
+          .body = std::move(body), .check = {}, .hidden = true};
+}
+
+}  // namespace
+
+std::vector<forkscope::Lesson> forkscope::scenarios::bench_lessons() {
+  return {
+      hidden("bench-trace", {ParamSpec::integer("n", 2'000'000, 1, 100'000'000)}, trace_cost),
+      hidden("bench-queue", {ParamSpec::integer("n", 500'000, 1, 100'000'000), ParamSpec::integer("maxsize", 0, 0, 65536)},
+             queue_throughput),
+      hidden("bench-lock", {ParamSpec::integer("n", 1'000'000, 1, 100'000'000)}, lock_uncontended),
+      hidden("bench-lock-contended", {ParamSpec::integer("n", 100'000, 1, 100'000'000)}, lock_contended),
+      hidden("bench-process", {ParamSpec::integer("n", 200, 1, 500)}, process_cost),
+  };
+}

@@ -1,0 +1,103 @@
+// ticket-lock (抢票): buyers search a ticket file, then buy after a random network delay (002_7108acfb1758bed7.txt).
+// Teaches: a Lock turns the read-modify-write of `info` into one buyer at a time; without it, buyers oversell.
+// Watch: with the lock, one buyer holds "mutex" while the others are blocked on it; without it, every buyer reads
+// the same count during its delay, and "tickets left" goes down by one although several buyers succeed.
+#include <fstream>
+#include <vector>
+
+#include "forkscope/forkscope.hpp"
+#include "registry.hpp"
+
+namespace {
+
+nlohmann::json read_info() {
+  std::ifstream in("info");
+  return nlohmann::json::parse(in);
+}
+
+void write_info(const nlohmann::json& data) { std::ofstream("info") << data.dump(); }
+
+void search(int i) {
+  forkscope::mark("search: read info");
+  const nlohmann::json data = read_info();
+  forkscope::print("用户{}查询余票数{}", i, data["ticket"].get<int>());
+}
+
+void buy(int i, forkscope::Counter tickets_left, forkscope::Counter sold) {
+  forkscope::mark("buy: read info");
+  nlohmann::json data = read_info();
+  forkscope::sleep(static_cast<double>(forkscope::random_int(1, 3)));  // the network delay
+  if (data["ticket"].get<int>() > 0) {
+    data["ticket"] = data["ticket"].get<int>() - 1;
+    forkscope::mark("buy: write info");
+    write_info(data);
+    tickets_left.set(data["ticket"].get<int>());
+    sold.add(1);
+    forkscope::print("用户{}抢票成功", i);
+  } else {
+    forkscope::print("用户{}查询余票为0", i);
+  }
+}
+
+void run(int i, std::optional<forkscope::Lock> mutex, forkscope::Counter tickets_left, forkscope::Counter sold) {
+  search(i);
+  if (mutex) mutex->acquire();  // 抢锁: only one buyer at a time past this line
+  buy(i, tickets_left, sold);
+  if (mutex) mutex->release();  // 释放锁
+}
+
+void body(forkscope::LessonContext& lesson) {
+  const auto tickets = lesson.int_param("tickets");
+  const auto buyers = lesson.int_param("buyers");
+  write_info({{"ticket", tickets}});
+  std::optional<forkscope::Lock> mutex;
+  if (lesson.bool_param("lock")) mutex.emplace("mutex");
+  forkscope::Counter tickets_left("tickets left", tickets);
+  forkscope::Counter sold("sold", 0);
+
+  std::vector<forkscope::Process> processes;
+  for (int i = 0; i < buyers; ++i) {
+    processes.emplace_back([=] { run(i, mutex, tickets_left, sold); });
+    processes.back().start();
+  }
+  for (auto& p : processes) p.join();
+
+  const auto left = read_info()["ticket"].get<std::int64_t>();
+  lesson.result() = {{"tickets_initial", tickets},
+                     {"sold", sold.value()},
+                     {"tickets_left", left},
+                     // Sales the file never recorded: each one is a seat sold twice.
+                     {"oversold", sold.value() - (tickets - left)}};
+}
+
+void check(forkscope::RunReport& run) {
+  const auto tickets = run.params["tickets"].get<std::int64_t>();
+  const auto buyers = run.params["buyers"].get<std::int64_t>();
+  const auto sold = run.result["sold"].get<std::int64_t>();
+  const auto left = run.result["tickets_left"].get<std::int64_t>();
+  run.expect("tickets left is never negative", left >= 0 && left <= tickets, fmt::format("tickets_left = {}", left));
+  run.expect("every buyer who saw a ticket could buy: sold >= min(tickets, buyers)", sold >= std::min(tickets, buyers),
+             fmt::format("sold = {}", sold));
+  if (run.params["lock"].get<bool>()) {
+    run.expect("with the lock: sold == min(tickets, buyers)", sold == std::min(tickets, buyers), fmt::format("sold = {}", sold));
+    run.expect("with the lock: nothing oversold", run.result["oversold"] == 0, run.result["oversold"].dump());
+    // From the trace: no two buyers ever held the mutex at the same time.
+    const forkscope::ObjectInfo* mutex = run.model->object_named("mutex");
+    bool exclusive = mutex != nullptr;
+    if (mutex)
+      for (std::size_t i = 1; i < mutex->samples.size(); ++i) exclusive &= !(mutex->samples[i].value == 1 && mutex->samples[i - 1].value == 1);
+    run.expect("the mutex was held by one buyer at a time", exclusive);
+  }
+}
+
+}  // namespace
+
+forkscope::Lesson forkscope::scenarios::ticket_lock() {
+  return {.id = "ticket-lock",
+          .topic = "sync",
+          .source = "scenarios/ticket_lock.cpp",
+          .params = {ParamSpec::integer("tickets", 3, 0, 100), ParamSpec::integer("buyers", 5, 1, 64),
+                     ParamSpec::boolean("lock", true)},
+          .body = body,
+          .check = check};
+}
