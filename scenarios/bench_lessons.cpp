@@ -149,7 +149,9 @@ forkscope::Lesson hidden(std::string id, std::vector<ParamSpec> params, std::fun
 
 }  // namespace
 
-std::vector<forkscope::Lesson> forkscope::scenarios::bench_lessons() {
+namespace forkscope::scenarios {
+
+std::vector<Lesson> bench_lessons() {
   return {
       hidden("bench-trace", {ParamSpec::integer("n", 2'000'000, 1, 100'000'000)}, trace_cost),
       hidden("bench-queue", {ParamSpec::integer("n", 500'000, 1, 100'000'000), ParamSpec::integer("maxsize", 0, 0, 65536)},
@@ -159,3 +161,5 @@ std::vector<forkscope::Lesson> forkscope::scenarios::bench_lessons() {
       hidden("bench-process", {ParamSpec::integer("n", 200, 1, 500)}, process_cost),
   };
 }
+
+}  // namespace forkscope::scenarios

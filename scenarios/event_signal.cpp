@@ -5,7 +5,6 @@
 #include <fstream>
 
 #include "forkscope/forkscope.hpp"
-#include "registry.hpp"
 
 namespace {
 
@@ -50,7 +49,9 @@ void check(forkscope::RunReport& run) {
 
 }  // namespace
 
-forkscope::Lesson forkscope::scenarios::event_signal() {
+namespace forkscope::scenarios {
+
+Lesson event_signal() {
   return {.id = "event-signal",
           .topic = "sync",
           .source = "scenarios/event_signal.cpp",
@@ -58,3 +59,5 @@ forkscope::Lesson forkscope::scenarios::event_signal() {
           .body = body,
           .check = check};
 }
+
+}  // namespace forkscope::scenarios

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "forkscope/forkscope.hpp"
-#include "registry.hpp"
 
 namespace {
 
@@ -99,7 +98,9 @@ void check(forkscope::RunReport& run) {
 
 }  // namespace
 
-forkscope::Lesson forkscope::scenarios::producer_consumer() {
+namespace forkscope::scenarios {
+
+Lesson producer_consumer() {
   return {.id = "producer-consumer",
           .topic = "queues",
           .source = "scenarios/producer_consumer.cpp",
@@ -110,3 +111,5 @@ forkscope::Lesson forkscope::scenarios::producer_consumer() {
           .body = body,
           .check = check};
 }
+
+}  // namespace forkscope::scenarios

@@ -6,14 +6,10 @@ namespace forkscope::scenarios {
 
 const std::vector<Lesson>& all() {
   static const std::vector<Lesson> lessons = [] {
-    std::vector<Lesson> l = {
-        ticket_lock(),
-        producer_consumer(),
-        semaphore_guests(),
-        event_signal(),
-    };
-    for (Lesson& b : bench_lessons()) l.push_back(std::move(b));
-    return l;
+    std::vector<Lesson> list;
+    for (auto group : {foundation_lessons, process_lessons, sync_lessons, pool_lessons, concept_lessons, bench_lessons})
+      for (Lesson& lesson : group()) list.push_back(std::move(lesson));
+    return list;
   }();
   return lessons;
 }

@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "forkscope/forkscope.hpp"
-#include "registry.hpp"
 
 namespace {
 
@@ -46,7 +45,9 @@ void check(forkscope::RunReport& run) {
 
 }  // namespace
 
-forkscope::Lesson forkscope::scenarios::semaphore_guests() {
+namespace forkscope::scenarios {
+
+Lesson semaphore_guests() {
   return {.id = "semaphore-guests",
           .topic = "sync",
           .source = "scenarios/semaphore_guests.cpp",
@@ -54,3 +55,5 @@ forkscope::Lesson forkscope::scenarios::semaphore_guests() {
           .body = body,
           .check = check};
 }
+
+}  // namespace forkscope::scenarios

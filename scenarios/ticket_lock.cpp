@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "forkscope/forkscope.hpp"
-#include "registry.hpp"
 
 namespace {
 
@@ -92,7 +91,9 @@ void check(forkscope::RunReport& run) {
 
 }  // namespace
 
-forkscope::Lesson forkscope::scenarios::ticket_lock() {
+namespace forkscope::scenarios {
+
+Lesson ticket_lock() {
   return {.id = "ticket-lock",
           .topic = "sync",
           .source = "scenarios/ticket_lock.cpp",
@@ -101,3 +102,5 @@ forkscope::Lesson forkscope::scenarios::ticket_lock() {
           .body = body,
           .check = check};
 }
+
+}  // namespace forkscope::scenarios

@@ -130,7 +130,9 @@ void Process::start() {
   record->pidfd = pidfd_open(pid);
   if (record->pidfd < 0) throw_system(fmt::format("pidfd_open for {}", name_), errno);
   record_ = record;
-  detail::emit(EventKind::ProcessStart, Phase::Done, 0, index, static_cast<std::uint64_t>(pid));
+  // The child's name travels with the start: a child killed before its first event still has a named lane.
+  detail::emit(EventKind::ProcessStart, Phase::Done, 0, daemon_ ? 1 : 0,
+               pack_arg(slot.name_string, static_cast<std::uint32_t>(pid)));
 }
 
 void Process::child_main(std::uint32_t slot_index, pid_t parent) {

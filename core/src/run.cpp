@@ -323,6 +323,8 @@ void Run::collect(int main_status) {
     if (options_.lesson->check) options_.lesson->check(report_);
   }
   finished_ = true;
+  pending_.clear();
+  settling_.reset();
   session_.reset();  // removes the segment
 }
 
@@ -455,6 +457,7 @@ std::string Run::step(std::int32_t pid, double timeout_seconds) {
   const auto deadline = detail::Deadline::after_ns(static_cast<std::int64_t>(timeout_seconds * 1e9));
   while (!finished_ && (schedule_.steps.size() == before || settling_)) {
     poll();
+    if (finished_) break;
     if (settling_ && settled(*settling_)) settling_.reset();
     if (deadline.expired()) {
       pending_.clear();

@@ -94,16 +94,24 @@ void mark_ready(std::uint32_t key) {
 }
 
 BlockingWait::BlockingWait(EventKind kind, std::uint16_t object, std::uint32_t key, std::optional<double> timeout_seconds)
-    : key_(key), deadline_(timeout_seconds ? Deadline::after_ns(real_ns(*timeout_seconds)) : Deadline::none()) {
-  emit(kind, Phase::Want, object);
-}
+    : kind_(kind),
+      object_(object),
+      key_(key),
+      deadline_(timeout_seconds ? Deadline::after_ns(real_ns(*timeout_seconds)) : Deadline::none()) {}
 
 BlockingWait::~BlockingWait() { set_slot_state(SlotState::Running); }
+
+void BlockingWait::show_blocked() {
+  if (shown_) return;
+  emit(kind_, Phase::Want, object_, 0, key_ >= kJoinKeyBase ? static_cast<std::uint64_t>(g_context->session->slot(key_ - kJoinKeyBase).pid.load()) : 0);
+  shown_ = true;
+}
 
 bool BlockingWait::wait_for_grant() {
   ProcessSlot& s = *g_context->slot;
   const std::uint32_t granted = s.grant.load(std::memory_order_acquire);
   s.ready.store(0, std::memory_order_relaxed);
+  s.held_kind.store(static_cast<std::uint32_t>(kind_), std::memory_order_relaxed);
   s.held_order.store(g_context->gate->arrivals.fetch_add(1, std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   set_slot_state(SlotState::BlockedHeld, key_);
   while (stepping() && s.grant.load(std::memory_order_acquire) == granted) {
@@ -115,10 +123,16 @@ bool BlockingWait::wait_for_grant() {
     futex_wait(s.grant, granted, left);
   }
   set_slot_state(SlotState::Running);
+  if (s.grant.load(std::memory_order_acquire) != granted) {
+    // The teacher granted a retry: it shows as a step; if the retry fails, the process is blocked again.
+    emit(EventKind::GateGranted, Phase::Done, object_, static_cast<std::int64_t>(kind_));
+    shown_ = false;
+  }
   return true;
 }
 
 bool BlockingWait::wait(SharedMutex& mutex, SharedCondition& cond, bool& recovered) {
+  show_blocked();
   if (deadline_.expired()) return false;
   if (stepping()) {
     mutex.unlock();

@@ -106,13 +106,18 @@ class BlockingWait {
 
  private:
   bool wait_for_grant();  // step mode; false once timed out
+  void show_blocked();    // the Want event, once per stretch of being blocked
 
+  EventKind kind_;
+  std::uint16_t object_;
   std::uint32_t key_;
   Deadline deadline_;
+  bool shown_ = false;
 };
 
 template <class KernelWait>
 bool BlockingWait::wait_for(KernelWait&& kernel_wait) {
+  show_blocked();
   while (!deadline_.expired()) {
     if (stepping()) return wait_for_grant();
     set_slot_state(SlotState::Blocked, key_);

@@ -192,9 +192,13 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
       transition(child, t, ProcState::Exited);
       break;
     }
-    case EventKind::ProcessStart:
-      process_for(static_cast<std::int32_t>(e.arg), t).ppid = e.pid;
+    case EventKind::ProcessStart: {
+      ProcessInfo& child = process_for(static_cast<std::int32_t>(arg_extra(e.arg)), t);
+      child.ppid = e.pid;
+      child.daemon = e.value != 0;
+      if (!text.empty()) child.name = std::string(text);
       break;
+    }
     case EventKind::ObjectNew: {
       ObjectInfo o;
       o.id = e.object;
@@ -307,7 +311,7 @@ std::string TraceModel::describe(const TraceEvent& e) const {
   switch (e.kind) {
     case EventKind::ProcessBegin: return fmt::format("begins (parent {}{})", e.value, arg_extra(e.arg) ? ", daemon" : "");
     case EventKind::ProcessEnd: return fmt::format("ends with exit code {}", e.value);
-    case EventKind::ProcessStart: return fmt::format("start() -> {}", process_label(peer));
+    case EventKind::ProcessStart: return fmt::format("start() -> {}", process_label(static_cast<std::int32_t>(arg_extra(e.arg))));
     case EventKind::ProcessJoin:
       if (want) return fmt::format("waits in join() for {}", process_label(peer));
       if (fail) return fmt::format("join() of {} timed out", process_label(peer));

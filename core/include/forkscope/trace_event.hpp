@@ -14,7 +14,7 @@ enum class EventKind : std::uint8_t {
   ProcessBegin,   // value = ppid, arg = name string | daemon flag (see pack_arg)
   ProcessEnd,     // value = exit code the process is about to exit with
   // Process operations, written by the parent.
-  ProcessStart,   // arg = child pid, value = child slot
+  ProcessStart,   // arg = child's name string | child pid, value = 1 for a daemon
   ProcessJoin,    // arg = child pid, value = exit code when Done (Fail = timed out)
   ProcessSignal,  // arg = target pid, value = signal number (terminate, kill)
   ProcessReaped,  // arg = child pid, value = exit code (-signal when killed); the child is gone
@@ -82,6 +82,7 @@ constexpr std::uint32_t arg_extra(std::uint64_t arg) { return static_cast<std::u
 constexpr bool carries_string(EventKind kind) {
   switch (kind) {
     case EventKind::ProcessBegin:
+    case EventKind::ProcessStart:
     case EventKind::ObjectNew:
     case EventKind::Print:
     case EventKind::Error:

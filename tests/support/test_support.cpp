@@ -1,0 +1,164 @@
+#include "test_support.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "forkscope/session.hpp"
+#include "registry.hpp"
+
+extern char** environ;
+
+namespace forkscope::testing {
+
+InlineRun::InlineRun(std::function<void(LessonContext&)> body, InlineOptions options) {
+  lesson_ = std::make_unique<Lesson>(Lesson{.id = "inline-test", .topic = "test", .source = "", .params = options.params,
+                                            .body = std::move(body), .check = {}, .hidden = true});
+  run_ = start_inline(*lesson_, options);
+  run_->wait(options.timeout_seconds);
+}
+
+std::unique_ptr<Run> start_inline(Lesson& lesson, InlineOptions options) {
+  RunOptions o;
+  o.lesson = &lesson;
+  o.params = Params::resolve(lesson.params, options.sets);
+  o.seed = 7;
+  o.speed = options.speed;
+  o.start_stepping = options.start_stepping;
+  o.fork_in_process = true;
+  o.limits = options.limits;
+  return std::make_unique<Run>(std::move(o));
+}
+
+std::vector<std::string> InlineRun::lines() const {
+  std::vector<PrintedLine> sorted = model().lines();
+  std::stable_sort(sorted.begin(), sorted.end(), [](const PrintedLine& a, const PrintedLine& b) { return a.t_ns < b.t_ns; });
+  std::vector<std::string> out;
+  for (const PrintedLine& l : sorted)
+    if (!l.error) out.push_back(l.text);
+  return out;
+}
+
+std::vector<std::string> InlineRun::errors() const {
+  std::vector<std::string> out;
+  for (const PrintedLine& l : model().lines())
+    if (l.error) out.push_back(l.text);
+  return out;
+}
+
+const ProcessInfo& InlineRun::process(std::string_view name) const {
+  for (const ProcessInfo& p : model().processes())
+    if (p.name == name) return p;
+  throw std::runtime_error(fmt::format("no process named {}", name));
+}
+
+std::unique_ptr<Run> run_lesson(const std::string& id, std::vector<std::string> sets, double speed, double timeout) {
+  const Lesson* lesson = scenarios::find(id);
+  if (lesson == nullptr) throw std::runtime_error("unknown lesson " + id);
+  RunOptions o;
+  o.lesson = lesson;
+  o.params = Params::resolve(lesson->params, sets);
+  o.seed = 11;
+  o.speed = speed;
+  auto run = std::make_unique<Run>(std::move(o));
+  run->wait(timeout);
+  return run;
+}
+
+CommandResult run_cli(const std::vector<std::string>& args, const std::string& input, double timeout) {
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC)) throw std::runtime_error("pipe");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  std::vector<std::string> storage = {FORKSCOPE_CLI};
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& s : storage) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, FORKSCOPE_CLI, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  if (rc != 0) throw std::runtime_error("cannot start forkscope-cli");
+  if (!input.empty()) (void)!write(in_pipe[1], input.data(), input.size());
+  close(in_pipe[1]);
+
+  CommandResult result;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  int open_fds = 2;
+  while (open_fds > 0) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      kill(pid, SIGKILL);  // the CLI's own cleanup cannot run; its lesson processes die with it (parent-death signal)
+      break;
+    }
+    if (poll(fds, 2, static_cast<int>(left.count())) <= 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      char buffer[4096];
+      const ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      } else {
+        (i == 0 ? result.out : result.err).append(buffer, static_cast<std::size_t>(n));
+      }
+    }
+  }
+  for (auto& f : fds)
+    if (f.fd >= 0) close(f.fd);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  result.pid = pid;
+  return result;
+}
+
+std::vector<pid_t> children_of_this_process() {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream in(task.path() / "children");
+    for (pid_t pid; in >> pid;) out.push_back(pid);
+  }
+  return out;
+}
+
+std::vector<std::string> leftovers_of(pid_t viewer) {
+  std::vector<std::string> out;
+  const std::string prefix = fmt::format("{}{}.", Session::kPrefix, viewer);
+  for (const char* dir : {"/dev/shm", "/tmp"}) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+      if (e.path().filename().string().starts_with(prefix)) out.push_back(e.path().string());
+  }
+  return out;
+}
+
+void expect_nothing_left_behind() {
+  // Runs reap every process before they return: anything still here is a leak.
+  EXPECT_TRUE(children_of_this_process().empty()) << "a child process (or zombie) was left behind";
+  const auto files = leftovers_of(getpid());
+  EXPECT_TRUE(files.empty()) << "left behind: " << (files.empty() ? "" : files.front());
+}
+
+}  // namespace forkscope::testing

@@ -1,0 +1,73 @@
+// What Forkscope's tests share: run a lesson body in real processes (forked from the test, with a deadline),
+// run the CLI as a user would, and check that nothing was left behind.
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "forkscope/forkscope.hpp"
+#include "forkscope/run.hpp"
+
+namespace forkscope::testing {
+
+struct InlineOptions {
+  double speed = 1.0;
+  bool start_stepping = false;
+  double timeout_seconds = 60;  // every run has a deadline; past it the run is stopped and the test fails
+  SessionLimits limits;
+  std::vector<ParamSpec> params;
+  std::vector<std::string> sets;
+};
+
+// A lesson whose body is a lambda of the test, run to its end. The Run stays alive for inspection.
+class InlineRun {
+ public:
+  explicit InlineRun(std::function<void(LessonContext&)> body, InlineOptions options = {});
+  [[nodiscard]] const RunReport& report() const { return run_->report(); }
+  [[nodiscard]] const TraceModel& model() const { return run_->model(); }
+  [[nodiscard]] Run& run() { return *run_; }
+  // Texts of the printed lines, in time order.
+  [[nodiscard]] std::vector<std::string> lines() const;
+  // The Error lines (uncaught exceptions), "ValueError: ...".
+  [[nodiscard]] std::vector<std::string> errors() const;
+  [[nodiscard]] const ProcessInfo& process(std::string_view name) const;
+
+ private:
+  std::unique_ptr<Lesson> lesson_;
+  std::unique_ptr<Run> run_;
+};
+
+// Starts an inline run without waiting (for stepping tests).
+std::unique_ptr<Run> start_inline(Lesson& lesson, InlineOptions options);
+
+// A registered lesson by id, run with `sets` at `speed`, to its end.
+std::unique_ptr<Run> run_lesson(const std::string& id, std::vector<std::string> sets, double speed, double timeout = 120);
+
+struct CommandResult {
+  int exit_code = -1;
+  pid_t pid = 0;
+  std::string out, err;
+};
+// Runs forkscope-cli with `args` (and `input` on stdin), with a deadline.
+CommandResult run_cli(const std::vector<std::string>& args, const std::string& input = {}, double timeout = 120);
+
+// This process's living children and zombies, and the segments and run directories it owns.
+std::vector<pid_t> children_of_this_process();
+std::vector<std::string> leftovers_of(pid_t viewer);
+
+// Fails the test if a process, zombie, segment or run directory of this test is still there.
+void expect_nothing_left_behind();
+
+// A test fixture that checks for leftovers after every test.
+class CleanTest : public ::testing::Test {
+ protected:
+  void TearDown() override { expect_nothing_left_behind(); }
+};
+
+}  // namespace forkscope::testing

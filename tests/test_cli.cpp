@@ -1,0 +1,157 @@
+// forkscope-cli as users and tools call it: exit codes, one-line errors, JSON, traces, stepping from stdin,
+// interrupts, and nothing left behind in any case.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "test_support.hpp"
+
+extern char** environ;
+
+using namespace forkscope;
+using forkscope::testing::CleanTest;
+using forkscope::testing::CommandResult;
+using forkscope::testing::run_cli;
+
+class Cli : public CleanTest {
+ protected:
+  static std::string temp(const std::string& name) {
+    return (std::filesystem::temp_directory_path() / fmt::format("forkscope-test-{}-{}", getpid(), name)).string();
+  }
+  static void expect_bad_input(const CommandResult& r, const std::string& message) {
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one clear line
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_TRUE(forkscope::testing::leftovers_of(r.pid).empty());
+  }
+};
+
+TEST_F(Cli, BadInputGetsOneLineAndExitCodeTwo) {
+  expect_bad_input(run_cli({"run", "no-such-lesson"}), "unknown lesson 'no-such-lesson'; the lessons are: ticket-lock");
+  expect_bad_input(run_cli({"run", "ticket-lock", "--set", "price=3"}), "unknown parameter 'price'");
+  expect_bad_input(run_cli({"run", "ticket-lock", "--set", "tickets=101"}), "tickets must be an integer from 0 to 100");
+  expect_bad_input(run_cli({"run", "ticket-lock", "--set", "tickets=many"}), "got 'many'");
+  expect_bad_input(run_cli({"run", "ticket-lock", "--set", "lock=maybe"}), "lock must be true or false");
+  expect_bad_input(run_cli({"run", "ticket-lock", "--set", "tickets"}), "--set expects KEY=VALUE");
+  expect_bad_input(run_cli({"run", "ticket-lock", "--speed", "0"}), "--speed must be a number from 0.01 to 1000");
+  expect_bad_input(run_cli({"run", "ticket-lock", "--schedule", "/nonexistent.json"}), "cannot read the schedule file");
+  expect_bad_input(run_cli({"frobnicate"}), "forkscope-cli:");
+  expect_bad_input(run_cli({"run"}), "lesson is required");
+
+  const std::string bad = temp("bad.json");
+  std::ofstream(bad) << "{ not json";
+  expect_bad_input(run_cli({"run", "ticket-lock", "--schedule", bad}), "is not valid JSON");
+  std::ofstream(bad) << R"({"format": "forkscope-schedule-1", "lesson": "event-signal", "params": {}, "seed": 1, "steps": []})";
+  expect_bad_input(run_cli({"run", "ticket-lock", "--schedule", bad}), "the schedule is for lesson 'event-signal'");
+  std::filesystem::remove(bad);
+}
+
+TEST_F(Cli, ListJsonShowsEveryLessonInBothLanguages) {
+  const CommandResult r = run_cli({"list", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  std::set<std::string> ids;
+  for (const auto& lesson : j["lessons"]) {
+    ids.insert(lesson["id"].get<std::string>());
+    EXPECT_FALSE(lesson["title"]["en"].get<std::string>().empty());
+    EXPECT_FALSE(lesson["title"]["zh"].get<std::string>().empty());
+    EXPECT_TRUE(lesson["params"].is_array());
+  }
+  for (const char* id : {"ticket-lock", "producer-consumer", "semaphore-guests", "event-signal"}) EXPECT_TRUE(ids.count(id)) << id;
+  EXPECT_FALSE(ids.count("bench-queue"));
+}
+
+TEST_F(Cli, RunJsonIsOneObjectWithTheRunsFacts) {
+  const std::string trace = temp("trace.json");
+  const CommandResult r = run_cli({"run", "semaphore-guests", "--speed", "50", "--seed", "3", "--json", "--trace-out", trace});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["lesson"], "semaphore-guests");
+  EXPECT_EQ(j["params"], (nlohmann::json{{"seats", 4}, {"guests", 10}}));
+  EXPECT_EQ(j["seed"], 3);
+  EXPECT_EQ(j["processes"].size(), 11u);
+  for (const auto& p : j["processes"]) {
+    EXPECT_EQ(p["exitcode"], 0);
+    for (const char* key : {"pid", "ppid", "name", "daemon"}) EXPECT_TRUE(p.contains(key)) << key;
+  }
+  EXPECT_GT(j["events"].get<int>(), 0);
+  EXPECT_EQ(j["lost_events"], 0);
+  EXPECT_EQ(j["result"]["entered"], 10);
+  EXPECT_TRUE(j["invariants_ok"]);
+  EXPECT_GT(j["wall_seconds"].get<double>(), 0);
+
+  std::ifstream in(trace);
+  const auto chrome = nlohmann::json::parse(in);
+  EXPECT_GT(chrome["traceEvents"].size(), 20u);
+  std::filesystem::remove(trace);
+}
+
+TEST_F(Cli, TheTextTimelineShowsWhoDidWhat) {
+  const CommandResult r = run_cli({"run", "event-signal", "--speed", "20"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("MainProcess      waits for Event 'e'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Process-1        » 子进程计算结果为 100"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Process-1        set Event 'e'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ok   the main process read 100"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("\x1b["), std::string::npos) << "no colour when the output is not a terminal";
+}
+
+// Enter grants one step at a time; the saved schedule replays the same oversold run.
+TEST_F(Cli, SteppedRunsSaveAScheduleThatReplays) {
+  const std::string schedule = temp("schedule.json");
+  const std::string enter(200, '\n');
+  const CommandResult stepped = run_cli({"run", "ticket-lock", "--set", "lock=false", "--set", "tickets=1", "--set",
+                                         "buyers=3", "--speed", "100", "--seed", "9", "--step", "--save-schedule",
+                                         schedule, "--json"},
+                                        enter);
+  ASSERT_EQ(stepped.exit_code, 0) << stepped.err;
+  const auto first = nlohmann::json::parse(stepped.out.substr(stepped.out.find('{')));
+  const auto saved = nlohmann::json::parse(std::ifstream(schedule));
+  EXPECT_EQ(saved["lesson"], "ticket-lock");
+  EXPECT_EQ(saved["steps"].size(), first["steps"].get<std::size_t>());
+  EXPECT_GT(first["result"]["oversold"].get<int>(), 0);
+
+  for (int replay = 0; replay < 2; ++replay) {
+    const CommandResult again = run_cli({"run", "ticket-lock", "--schedule", schedule, "--speed", "100", "--json"});
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(nlohmann::json::parse(again.out)["result"], first["result"]);
+  }
+  std::filesystem::remove(schedule);
+}
+
+// Ctrl-C: the CLI stops every lesson process, removes the segment and the run directory, and exits 130.
+TEST_F(Cli, AnInterruptStopsEverythingAndLeavesNothing) {
+  int out[2];
+  ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  std::string cli = FORKSCOPE_CLI, run = "run", lesson = "event-signal", set = "--set", value = "compute_seconds=30";
+  char* argv[] = {cli.data(), run.data(), lesson.data(), set.data(), value.data(), nullptr};
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, FORKSCOPE_CLI, &actions, nullptr, argv, environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  // Wait (the read blocks; the lesson prints within milliseconds) until the child process is sleeping.
+  std::string seen;
+  char buffer[512];
+  while (seen.find("sleeps 30.00 s") == std::string::npos) {
+    const ssize_t n = read(out[0], buffer, sizeof buffer);
+    ASSERT_GT(n, 0) << seen;
+    seen.append(buffer, static_cast<std::size_t>(n));
+  }
+  kill(pid, SIGINT);
+  while (read(out[0], buffer, sizeof buffer) > 0) {
+  }
+  close(out[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_TRUE(forkscope::testing::leftovers_of(pid).empty());
+  // The lesson's processes were the CLI's; they are gone with it (no orphan was reparented to us).
+  EXPECT_TRUE(forkscope::testing::children_of_this_process().empty());
+}

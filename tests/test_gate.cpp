@@ -1,0 +1,178 @@
+// The gate: step one operation, step a chosen process, pause, speed, and schedules that replay an interleaving.
+#include "registry.hpp"
+#include "test_support.hpp"
+
+using namespace forkscope;
+using forkscope::testing::CleanTest;
+
+class Gate : public CleanTest {};
+
+namespace {
+Lesson two_printers() {
+  return Lesson{.id = "two-printers", .topic = "test", .source = "", .params = {},
+                .body =
+                    [](LessonContext&) {
+                      Process a([] {
+                        for (int i = 0; i < 3; ++i) print("a{}", i);
+                      });
+                      Process b([] {
+                        for (int i = 0; i < 3; ++i) print("b{}", i);
+                      });
+                      a.start();
+                      b.start();
+                      a.join();
+                      b.join();
+                    },
+                .check = {}, .hidden = true};
+}
+
+std::size_t count(const TraceModel& m, EventKind kind) {
+  return static_cast<std::size_t>(
+      std::count_if(m.events().begin(), m.events().end(), [&](const TraceEvent& e) { return e.kind == kind; }));
+}
+
+// What each process did, in its own order: the interleaving a schedule must reproduce.
+std::vector<std::string> operations(const TraceModel& m) {
+  std::vector<TraceEvent> events = m.events();
+  std::stable_sort(events.begin(), events.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.time < b.time; });
+  std::vector<std::string> out;
+  for (const TraceEvent& e : events) {
+    if (e.pid == kViewerPid || e.kind == EventKind::GateHeld || e.kind == EventKind::GateGranted ||
+        e.kind == EventKind::ProcessBegin || e.kind == EventKind::ProcessReaped || e.kind == EventKind::Sleep)
+      continue;
+    out.push_back(fmt::format("{} {} {}", m.process(e.pid)->name, to_string(e.kind), static_cast<int>(e.phase)));
+  }
+  return out;
+}
+}  // namespace
+
+// Every step grants exactly one operation: two starts, six prints, two joins.
+TEST_F(Gate, EachStepGrantsExactlyOneOperation) {
+  Lesson lesson = two_printers();
+  auto run = forkscope::testing::start_inline(lesson, {.start_stepping = true});
+  std::size_t steps = 0;
+  while (!run->finished()) {
+    const std::size_t lines_before = run->model().lines().size();
+    const std::string who = run->step();
+    if (run->finished()) break;
+    ++steps;
+    run->poll();
+    const std::size_t lines_after = run->model().lines().size();
+    // A step of a printer prints exactly one line; a step of the main process prints none.
+    EXPECT_EQ(lines_after - lines_before, who == "MainProcess" ? 0u : 1u) << who;
+    // Exactly one grant per step, visible on the timeline.
+    EXPECT_EQ(count(run->model(), EventKind::GateGranted), steps);
+    ASSERT_LT(steps, 50u);
+  }
+  run->wait(30);
+  // Two starts, six prints, two joins; a join stepped before its child ended takes one more step to return.
+  std::size_t join_retries = 0;
+  for (const StateSpan& s : run->model().process(run->main_pid())->spans) join_retries += s.state == ProcState::BlockedJoin;
+  EXPECT_EQ(run->schedule().steps.size(), 10u + join_retries);
+  EXPECT_EQ(count(run->model(), EventKind::GateGranted), run->schedule().steps.size());
+  EXPECT_EQ(run->model().lines().size(), 6u);
+}
+
+TEST_F(Gate, SteppingAChosenProcessMovesOnlyThatProcess) {
+  Lesson lesson = two_printers();
+  auto run = forkscope::testing::start_inline(lesson, {.start_stepping = true});
+  EXPECT_EQ(run->step(), "MainProcess");  // start a
+  EXPECT_EQ(run->step(), "MainProcess");  // start b
+  // Wait (with a deadline) until both printers are held at their first print.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::int32_t b_pid = 0;
+  while (b_pid == 0 && std::chrono::steady_clock::now() < deadline) {
+    run->poll();
+    for (const HeldProcess& h : run->held())
+      if (h.name == "Process-2" && h.op == EventKind::Print) b_pid = h.pid;
+  }
+  ASSERT_NE(b_pid, 0);
+  EXPECT_EQ(run->step(b_pid), "Process-2");
+  EXPECT_EQ(run->step(b_pid), "Process-2");
+  run->poll();
+  std::vector<std::string> lines;
+  for (const PrintedLine& l : run->model().lines()) lines.push_back(l.text);
+  EXPECT_EQ(lines, (std::vector<std::string>{"b0", "b1"}));
+  // Held processes show as held, not blocked, on the timeline.
+  EXPECT_EQ(run->model().process(run->held().front().pid)->state(), ProcState::Held);
+  run->set_mode(GateMode::Run);
+  run->wait(30);
+  EXPECT_EQ(run->model().lines().size(), 6u);
+}
+
+TEST_F(Gate, PauseStopsEveryProcessAtItsNextOperation) {
+  Lesson lesson{.id = "ticker", .topic = "test", .source = "", .params = {},
+                .body =
+                    [](LessonContext&) {
+                      Process p([] {
+                        for (int i = 0; i < 400; ++i) {
+                          print("tick {}", i);
+                          forkscope::sleep(0.005);
+                        }
+                      });
+                      p.start();
+                      p.join();
+                    },
+                .check = {}, .hidden = true};
+  auto run = forkscope::testing::start_inline(lesson, {});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (run->model().lines().size() < 5 && std::chrono::steady_clock::now() < deadline) run->poll();
+  run->set_mode(GateMode::Step);
+  // Once the ticker is held, nothing more is printed while the lesson stays paused.
+  while (run->held().size() < 2 && std::chrono::steady_clock::now() < deadline) run->poll();
+  ASSERT_EQ(run->held().size(), 2u);
+  run->poll();
+  const std::size_t paused_at = run->model().lines().size();
+  const auto quiet_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  while (std::chrono::steady_clock::now() < quiet_until) run->poll();
+  EXPECT_EQ(run->model().lines().size(), paused_at);
+  run->set_mode(GateMode::Run);
+  run->wait(60);
+  EXPECT_EQ(run->model().lines().size(), 400u);
+}
+
+TEST_F(Gate, TheSpeedFactorScalesLessonSleeps) {
+  forkscope::testing::InlineRun run([](LessonContext& lesson) {
+    const double t0 = lesson_time();
+    forkscope::sleep(2.0);
+    lesson.result() = {{"lesson_seconds", lesson_time() - t0}};
+  }, {.speed = 20});
+  EXPECT_LT(run.report().wall_seconds, 1.0);                          // 2 s at 20x is 0.1 s
+  EXPECT_GE(run.report().result["lesson_seconds"].get<double>(), 1.95);  // but two lesson seconds
+}
+
+// The ticket race without a lock, stepped to the end once; replaying the schedule gives the same interleaving and
+// the same oversold result every time.
+TEST_F(Gate, AScheduleReplaysTheSameInterleaving) {
+  const Lesson& lesson = *scenarios::find("ticket-lock");
+  RunOptions options;
+  options.lesson = &lesson;
+  options.params = Params::resolve(lesson.params, {"lock=false", "tickets=1", "buyers=3"});
+  options.speed = 100;
+  options.seed = 5;
+  options.start_stepping = true;
+  forkscope::Run recorded(options);
+  while (!recorded.finished()) recorded.step();
+  ASSERT_EQ(recorded.report().main_exitcode, 0);
+  const Schedule schedule = recorded.schedule();
+  const nlohmann::json result = recorded.report().result;
+  const auto ops = operations(recorded.model());
+  EXPECT_GT(result["oversold"].get<int>(), 0) << "stepping each buyer in turn makes every one see the last ticket";
+
+  for (int replay = 0; replay < 3; ++replay) {
+    RunOptions again = options;
+    again.start_stepping = false;
+    again.replay = Schedule::from_json(schedule.to_json());  // through its file form
+    forkscope::Run run(again);
+    run.wait(60);
+    EXPECT_EQ(run.report().result, result);
+    EXPECT_EQ(operations(run.model()), ops);
+    EXPECT_EQ(run.replay_position(), schedule.steps.size());
+  }
+}
+
+TEST_F(Gate, AMalformedScheduleIsABadInput) {
+  EXPECT_THROW((void)Schedule::from_json({{"format", "nope"}}), UsageError);
+  EXPECT_THROW((void)Schedule::from_json({{"format", "forkscope-schedule-1"}, {"lesson", 3}}), UsageError);
+  EXPECT_THROW((void)Schedule::load("/nonexistent/schedule.json"), UsageError);
+}

@@ -1,0 +1,107 @@
+// Every lesson: its invariants hold, its result is what the tutorial shows, and its text exists in both languages.
+#include "forkscope/lesson_text.hpp"
+#include "registry.hpp"
+#include "test_support.hpp"
+
+using namespace forkscope;
+using forkscope::testing::CleanTest;
+using forkscope::testing::run_lesson;
+
+class Lessons : public CleanTest {};
+
+TEST_F(Lessons, TicketsWithTheLockSellExactlyWhatThereIs) {
+  auto run = run_lesson("ticket-lock", {}, 50);
+  const auto& r = run->report();
+  EXPECT_TRUE(r.invariants_ok());
+  EXPECT_EQ(r.result["sold"], 3);
+  EXPECT_EQ(r.result["tickets_left"], 0);
+  EXPECT_EQ(r.result["oversold"], 0);
+  EXPECT_EQ(r.lost_events, 0u);
+  // Buyers waited for the mutex: blocked spans on it exist.
+  int blocked = 0;
+  for (const ProcessInfo& p : run->model().processes())
+    for (const StateSpan& s : p.spans) blocked += s.state == ProcState::BlockedLock;
+  EXPECT_GT(blocked, 0);
+}
+
+TEST_F(Lessons, TicketsWithoutTheLockKeepTheirWeakInvariants) {
+  auto run = run_lesson("ticket-lock", {"lock=false", "tickets=2", "buyers=6"}, 50);
+  EXPECT_TRUE(run->report().invariants_ok());
+  EXPECT_GE(run->report().result["sold"].get<int>(), 2);
+}
+
+TEST_F(Lessons, ProducerConsumerConsumesEveryItemOnce) {
+  for (const char* joinable : {"joinable=false", "joinable=true"}) {
+    auto run = run_lesson("producer-consumer", {joinable}, 50);
+    const auto& r = run->report();
+    EXPECT_TRUE(r.invariants_ok()) << joinable;
+    EXPECT_EQ(r.result["produced"], 10);
+    EXPECT_EQ(r.result["consumed"], 10);
+    EXPECT_LE(r.result["max_depth"].get<int>(), 3);
+  }
+}
+
+TEST_F(Lessons, TheJoinableVariantEndsItsDaemonEaters) {
+  auto run = run_lesson("producer-consumer", {"joinable=true"}, 50);
+  int terminated = 0;
+  for (const ProcessInfo& p : run->model().processes())
+    if (p.daemon) terminated += p.exitcode == -15;
+  EXPECT_EQ(terminated, 2);
+}
+
+TEST_F(Lessons, SemaphoreGuestsNeverExceedTheSeats) {
+  auto run = run_lesson("semaphore-guests", {}, 50);
+  EXPECT_TRUE(run->report().invariants_ok());
+  EXPECT_EQ(run->report().result["entered"], 10);
+  EXPECT_LE(run->report().result["max_inside"].get<int>(), 4);
+  EXPECT_GE(run->report().result["max_inside"].get<int>(), 1);
+}
+
+TEST_F(Lessons, EventSignalReadsTheChildsResult) {
+  auto run = run_lesson("event-signal", {}, 20);
+  EXPECT_TRUE(run->report().invariants_ok());
+  EXPECT_EQ(run->report().result["value"], 100);
+  EXPECT_GE(run->report().result["waited_seconds"].get<double>(), 1.8);
+}
+
+// Every lesson in the list runs with its defaults (fast) with its invariants holding and nothing lost.
+TEST_F(Lessons, EveryLessonRunsWithItsInvariants) {
+  for (const Lesson& lesson : scenarios::all()) {
+    if (lesson.hidden) continue;
+    auto run = run_lesson(lesson.id, {}, 50, 300);
+    EXPECT_EQ(run->report().main_exitcode, 0) << lesson.id;
+    EXPECT_TRUE(run->report().invariants_ok()) << lesson.id;
+    EXPECT_EQ(run->report().lost_events, 0u) << lesson.id;
+    EXPECT_FALSE(run->report().invariants.empty()) << lesson.id;
+  }
+}
+
+TEST_F(Lessons, EveryLessonHasItsTextInChineseAndEnglish) {
+  for (const Lesson& lesson : scenarios::all()) {
+    if (lesson.hidden) continue;
+    for (std::string_view language : kLanguages) {
+      const auto text = load_lesson_text(lesson.id, language);
+      ASSERT_TRUE(text.has_value()) << lesson.id << " " << language;
+      EXPECT_FALSE(text->title.empty()) << lesson.id << " " << language;
+      EXPECT_FALSE(text->teaches.empty()) << lesson.id << " " << language;
+      EXPECT_FALSE(text->watch.empty()) << lesson.id << " " << language;
+      EXPECT_FALSE(text->predict.empty()) << lesson.id << " " << language;
+    }
+  }
+}
+
+TEST_F(Lessons, ParametersAreCheckedAgainstTheirBounds) {
+  const Lesson& lesson = *scenarios::find("ticket-lock");
+  EXPECT_THROW((void)Params::resolve(lesson.params, {"tickets=101"}), UsageError);
+  EXPECT_THROW((void)Params::resolve(lesson.params, {"tickets=abc"}), UsageError);
+  EXPECT_THROW((void)Params::resolve(lesson.params, {"lock=maybe"}), UsageError);
+  EXPECT_THROW((void)Params::resolve(lesson.params, {"price=3"}), UsageError);
+  EXPECT_THROW((void)Params::resolve(lesson.params, {"tickets"}), UsageError);
+  try {
+    (void)Params::resolve(lesson.params, {"tickets=101"});
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "tickets must be an integer from 0 to 100, got '101'");
+  }
+  EXPECT_EQ(Params::resolve(lesson.params, {"tickets=7", "lock=false"}).to_json(),
+            (nlohmann::json{{"tickets", 7}, {"buyers", 5}, {"lock", false}}));
+}

@@ -1,0 +1,125 @@
+// The trace: fixed-size events, lossless rings (a full ring makes the writer wait), the model, saved files.
+#include <filesystem>
+#include <fstream>
+
+#include "forkscope/trace_file.hpp"
+#include "test_support.hpp"
+
+using namespace forkscope;
+using forkscope::testing::CleanTest;
+using forkscope::testing::InlineRun;
+
+class Trace : public CleanTest {};
+
+TEST_F(Trace, StringIdsAndExtrasPackIntoOneArgument) {
+  const std::uint64_t arg = pack_arg(0xdeadbeef, 7);
+  EXPECT_EQ(arg_string(arg), 0xdeadbeefu);
+  EXPECT_EQ(arg_extra(arg), 7u);
+}
+
+// 16 processes write 100k events each into rings of 16k: every event arrives, in order, and writers waited.
+TEST_F(Trace, SixteenProcessesTimesHundredThousandEventsAllArriveInOrder) {
+  constexpr int kProcesses = 16;
+  constexpr std::int64_t kEvents = 100'000;
+  InlineRun run(
+      [](LessonContext&) {
+        std::vector<Process> writers;
+        for (int w = 0; w < kProcesses; ++w)
+          writers.emplace_back([] {
+            for (std::int64_t i = 0; i < kEvents; ++i) trace_event(EventKind::Mark, 0, i);
+          });
+        for (auto& p : writers) p.start();
+        for (auto& p : writers) p.join();
+      },
+      {.timeout_seconds = 240});
+  ASSERT_EQ(run.report().main_exitcode, 0);
+  EXPECT_EQ(run.report().lost_events, 0u);
+  EXPECT_GT(run.report().ring_full_waits, 0u) << "the rings were meant to fill and make the writers wait";
+
+  int writers_seen = 0;
+  for (const ProcessInfo& p : run.model().processes()) {
+    if (p.name == "MainProcess") continue;
+    ++writers_seen;
+    std::int64_t expected = 0;
+    bool in_order = true;
+    for (std::uint32_t index : p.events) {
+      const TraceEvent& e = run.model().events()[index];
+      if (e.kind != EventKind::Mark) continue;
+      in_order &= e.value == expected;
+      ++expected;
+    }
+    EXPECT_EQ(expected, kEvents) << p.name;
+    EXPECT_TRUE(in_order) << p.name;
+  }
+  EXPECT_EQ(writers_seen, kProcesses);
+}
+
+TEST_F(Trace, TimestampsOfOneProcessNeverGoBackwards) {
+  InlineRun run([](LessonContext&) {
+    Lock lock("l");
+    Queue q(0, "q");
+    for (int i = 0; i < 1000; ++i) {
+      std::lock_guard guard(lock);
+      q.put(i);
+      (void)q.get();
+    }
+  });
+  for (const ProcessInfo& p : run.model().processes()) {
+    std::uint64_t last = 0;
+    for (std::uint32_t index : p.events) {
+      EXPECT_GE(run.model().events()[index].time, last);
+      last = run.model().events()[index].time;
+    }
+  }
+}
+
+TEST_F(Trace, ASavedTraceRebuildsTheSameModel) {
+  InlineRun run([](LessonContext&) {
+    Queue q(2, "q");
+    Process child([q]() mutable {
+      for (int i = 0; i < 5; ++i) q.put(fmt::format("item {}", i));
+    });
+    child.start();
+    for (int i = 0; i < 5; ++i) print("got {}", q.get());
+    child.join();
+  });
+  const auto file = std::filesystem::temp_directory_path() / fmt::format("forkscope-test-{}.fstrace", getpid());
+  save_trace(run.model(), {{"lesson", "inline-test"}}, file);
+  nlohmann::json meta;
+  const TraceModel loaded = load_trace(file, &meta);
+  std::filesystem::remove(file);
+
+  EXPECT_EQ(meta["lesson"], "inline-test");
+  EXPECT_EQ(loaded.events().size(), run.model().events().size());
+  ASSERT_EQ(loaded.processes().size(), run.model().processes().size());
+  for (std::size_t i = 0; i < loaded.processes().size(); ++i) {
+    EXPECT_EQ(loaded.processes()[i].name, run.model().processes()[i].name);
+    EXPECT_EQ(loaded.processes()[i].exitcode, run.model().processes()[i].exitcode);
+    EXPECT_EQ(loaded.processes()[i].spans.size(), run.model().processes()[i].spans.size());
+  }
+  ASSERT_EQ(loaded.lines().size(), 5u);
+  EXPECT_EQ(loaded.object_named("q")->max_value(), run.model().object_named("q")->max_value());
+  EXPECT_EQ(loaded.flows().size(), 5u);
+}
+
+TEST_F(Trace, AFileThatIsNotATraceIsABadInput) {
+  const auto file = std::filesystem::temp_directory_path() / fmt::format("forkscope-test-{}.bad", getpid());
+  std::ofstream(file) << "not a trace";
+  EXPECT_THROW((void)load_trace(file), UsageError);
+  std::filesystem::remove(file);
+  EXPECT_THROW((void)load_trace("/nonexistent/forkscope.fstrace"), UsageError);
+}
+
+TEST_F(Trace, ChromeTraceHasSlicesCountersAndFlowArrows) {
+  InlineRun run([](LessonContext&) {
+    Queue q(0, "q");
+    Process child([q]() mutable { q.put(1); });
+    child.start();
+    (void)q.get();
+    child.join();
+  });
+  const nlohmann::json chrome = chrome_trace(run.model());
+  std::set<std::string> phases;
+  for (const auto& e : chrome["traceEvents"]) phases.insert(e["ph"].get<std::string>());
+  for (const char* ph : {"M", "X", "C", "s", "f", "i"}) EXPECT_TRUE(phases.count(ph)) << ph;
+}
