@@ -31,6 +31,15 @@ std::string_view to_string(EventKind kind) {
     case EventKind::Error: return "error";
     case EventKind::Mark: return "step";
     case EventKind::LessonResult: return "result";
+    case EventKind::TaskBegin: return "task";
+    case EventKind::TaskEnd: return "task end";
+    case EventKind::PipeSend: return "send";
+    case EventKind::PipeRecv: return "recv";
+    case EventKind::PipeClose: return "close";
+    case EventKind::ManagerCall: return "call";
+    case EventKind::ManagerServe: return "serve";
+    case EventKind::ConditionWait: return "wait";
+    case EventKind::ConditionNotify: return "notify";
     case EventKind::Count_: break;
   }
   return "?";

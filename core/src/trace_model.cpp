@@ -18,6 +18,9 @@ std::string_view to_string(ProcState state) {
     case ProcState::BlockedQueuePut: return "blocked on queue put";
     case ProcState::BlockedQueueJoin: return "blocked on queue join";
     case ProcState::BlockedJoin: return "blocked on join";
+    case ProcState::BlockedPipe: return "blocked on pipe recv";
+    case ProcState::BlockedCondition: return "blocked on a condition";
+    case ProcState::BlockedManager: return "waiting for the manager";
     case ProcState::BlockedOther: return "blocked";
     case ProcState::Exited: return "exited";
     case ProcState::Count_: break;
@@ -34,6 +37,9 @@ ProcState blocked_state_for(EventKind kind) {
     case EventKind::QueuePut: return ProcState::BlockedQueuePut;
     case EventKind::QueueJoin: return ProcState::BlockedQueueJoin;
     case EventKind::ProcessJoin: return ProcState::BlockedJoin;
+    case EventKind::PipeRecv: return ProcState::BlockedPipe;
+    case EventKind::ConditionWait: return ProcState::BlockedCondition;
+    case EventKind::ManagerCall: return ProcState::BlockedManager;
     case EventKind::Sleep: return ProcState::Sleeping;
     default: return ProcState::BlockedOther;
   }
@@ -227,6 +233,13 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
       result_ = nlohmann::json::parse(text, nullptr, false);
       if (result_.is_discarded()) result_ = nlohmann::json::object();
       break;
+    case EventKind::TaskBegin: p.tasks.push_back(TaskSpan{t, kOpenEnd, std::string(text), e.object, false}); break;
+    case EventKind::TaskEnd:
+      if (!p.tasks.empty() && p.tasks.back().end_ns == kOpenEnd) {
+        p.tasks.back().end_ns = t;
+        p.tasks.back().failed = e.value != 0;
+      }
+      break;
     default: break;
   }
 
@@ -238,7 +251,10 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
     case EventKind::QueueGet:
     case EventKind::QueuePut:
     case EventKind::QueueJoin:
-    case EventKind::ProcessJoin: {
+    case EventKind::ProcessJoin:
+    case EventKind::PipeRecv:
+    case EventKind::ConditionWait:
+    case EventKind::ManagerCall: {
       ObjectInfo* o = object_mut(e.object);
       if (want) {
         transition(p, t, blocked_state_for(e.kind), e.object, static_cast<std::int32_t>(e.arg));
@@ -272,9 +288,12 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
     case EventKind::EventClear:
     case EventKind::CounterSet: sample(e.object, t, e.value); break;
     case EventKind::QueuePut:
-    case EventKind::QueueGet: {
-      add_to_series(e.object, t, e.kind == EventKind::QueuePut ? 1 : -1);
-      const bool put = e.kind == EventKind::QueuePut;
+    case EventKind::QueueGet:
+    case EventKind::PipeSend:
+    case EventKind::PipeRecv: {
+      // A pipe is drawn like a queue: messages in flight, and an arrow from each send to its recv.
+      const bool put = e.kind == EventKind::QueuePut || e.kind == EventKind::PipeSend;
+      add_to_series(e.object, t, put ? 1 : -1);
       ObjectInfo* o = object_mut(e.object);
       if (o == nullptr || e.arg == 0 || e.arg > (1ull << 32)) break;
       ++(put ? o->puts : o->gets);
@@ -358,6 +377,23 @@ std::string TraceModel::describe(const TraceEvent& e) const {
     case EventKind::Error: return fmt::format("raised {}", text(arg_string(e.arg)));
     case EventKind::Mark: return std::string(text(arg_string(e.arg)));
     case EventKind::LessonResult: return fmt::format("result {}", text(arg_string(e.arg)));
+    case EventKind::TaskBegin: return fmt::format("starts task {}", text(arg_string(e.arg)));
+    case EventKind::TaskEnd: return e.value ? std::string("task raised") : std::string("task done");
+    case EventKind::PipeSend: return fmt::format("sent message #{} into {}", e.arg, obj);
+    case EventKind::PipeRecv:
+      if (want) return fmt::format("waits in recv() on {}", obj);
+      if (fail) return fmt::format("recv() on {} raised EOFError: the other end is closed", obj);
+      return fmt::format("received message #{} from {}", e.arg, obj);
+    case EventKind::PipeClose: return fmt::format("closed {}", obj);
+    case EventKind::ManagerCall:
+      if (want) return fmt::format("asks the manager: {}", text(arg_string(e.arg)));
+      return std::string("got the manager's reply");
+    case EventKind::ManagerServe: return fmt::format("serves {} for pid {}", text(arg_string(e.arg)), e.value);
+    case EventKind::ConditionWait:
+      if (want) return fmt::format("waits on {}", obj);
+      if (fail) return fmt::format("wait() on {} timed out", obj);
+      return fmt::format("was notified on {}", obj);
+    case EventKind::ConditionNotify: return fmt::format("notified {} waiter(s) of {}", e.value, obj);
     case EventKind::Count_: break;
   }
   return std::string(to_string(e.kind));

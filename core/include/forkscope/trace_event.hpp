@@ -42,6 +42,19 @@ enum class EventKind : std::uint8_t {
   Error,          // arg = string: an uncaught exception's type and message
   Mark,           // arg = string: a lesson-level step ("read info"), object optional
   LessonResult,   // arg = string: the lesson's result JSON, written once by the main process
+  // Process pools.
+  TaskBegin,      // a pool worker starts a task: object = pool, arg = label string ("work(3)")
+  TaskEnd,        // object = pool, value = 0 returned, 1 raised
+  // Pipes: flows like a queue's, from each send to its recv.
+  PipeSend,       // object = pipe (one id per direction), arg = message sequence number, value = bytes
+  PipeRecv,       // Want while waiting; Done: arg = message sequence number; Fail: EOFError (the other end closed)
+  PipeClose,      // object = pipe
+  // Managers: a proxy call is a request to the manager's server process.
+  ManagerCall,    // Want = request sent (arg = label string, "d['count']"); Done = reply received
+  ManagerServe,   // the server handled a request: arg = label string, value = caller pid
+  // Condition variables.
+  ConditionWait,  // Want while waiting for a notify; Done once notified and holding the lock again; Fail: timeout
+  ConditionNotify,  // value = how many waiters were woken
   Count_          // keep last
 };
 
@@ -87,7 +100,10 @@ constexpr bool carries_string(EventKind kind) {
     case EventKind::Print:
     case EventKind::Error:
     case EventKind::Mark:
-    case EventKind::LessonResult: return true;
+    case EventKind::LessonResult:
+    case EventKind::TaskBegin:
+    case EventKind::ManagerCall:
+    case EventKind::ManagerServe: return true;
     default: return false;
   }
 }

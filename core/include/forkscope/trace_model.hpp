@@ -30,6 +30,9 @@ enum class ProcState : std::uint8_t {
   BlockedQueuePut,
   BlockedQueueJoin,
   BlockedJoin,
+  BlockedPipe,       // recv on an empty pipe
+  BlockedCondition,  // Condition.wait
+  BlockedManager,    // a proxy call waiting for the manager's reply
   BlockedOther,
   Exited,
   Count_
@@ -50,6 +53,15 @@ struct StateSpan {
   std::int32_t peer = 0;     // the child it joins
 };
 
+// A unit of work inside a process: a pool task on a worker, a callback on the main process.
+struct TaskSpan {
+  std::int64_t begin_ns = 0;
+  std::int64_t end_ns = kOpenEnd;
+  std::string label;
+  std::uint16_t object = 0;  // the pool
+  bool failed = false;
+};
+
 struct ProcessInfo {
   std::int32_t pid = 0;
   std::int32_t ppid = 0;
@@ -60,6 +72,7 @@ struct ProcessInfo {
   std::optional<int> exitcode;  // negative: killed by that signal
   std::string error;            // an uncaught exception, "ValueError: ..."
   std::vector<StateSpan> spans;
+  std::vector<TaskSpan> tasks;
   std::vector<std::uint32_t> events;  // indexes into TraceModel::events() of what it did
 
   [[nodiscard]] ProcState state() const { return spans.empty() ? ProcState::Running : spans.back().state; }
