@@ -54,14 +54,15 @@ class Stepper {
 
   // Returns false once the user quit.
   bool tick() {
-    if (run_.mode() != GateMode::Step || run_.pending_steps() > 0) return true;
+    if (run_.mode() != GateMode::Step || run_.step_in_progress()) return true;
     const auto held = run_.held();
     std::string shown;
     for (const HeldProcess& h : held)
-      shown += fmt::format(" [{} {}: {}{}]", h.pid, h.name, to_string(h.op),
-                           h.blocked ? (h.ready ? " (retry)" : " (blocked)") : "");
+      shown += fmt::format(" [{} {}: {}{}{}{}]", h.pid, h.name, to_string(h.op), h.object ? " " : "",
+                           h.object ? run_.model().object_label(h.object) : "",
+                           h.blocked ? (h.ready ? ", may retry" : ", blocked") : "");
     if (shown != last_shown_) {
-      if (!held.empty()) fmt::print("  held:{}\n  Enter = next operation, PID = that process, c = continue, q = quit > ", shown);
+      if (!held.empty()) fmt::print("  held:{}\n  (Enter: next operation · PID: that process · c: continue · q: quit)\n", shown);
       std::fflush(stdout);
       last_shown_ = shown;
     }

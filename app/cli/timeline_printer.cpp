@@ -33,7 +33,8 @@ void TimelinePrinter::print_new(const TraceModel& model) {
 
   for (std::size_t index : batch) {
     const TraceEvent& e = events[index];
-    if (e.kind == EventKind::GateGranted || e.pid == kViewerPid) continue;
+    // Held and granted are the stepping prompt's business, not the timeline's.
+    if (e.kind == EventKind::GateHeld || e.kind == EventKind::GateGranted || e.pid == kViewerPid) continue;
     const ProcessInfo* p = model.process(e.pid);
     const std::string name = p ? p->name : "?";
     const bool line = e.kind == EventKind::Print;

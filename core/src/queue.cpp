@@ -110,47 +110,46 @@ struct QueueState {
   [[nodiscard]] bool has_space() { return distance(enqueue_pos.load(std::memory_order_relaxed), 0) >= 0; }
   [[nodiscard]] bool has_item() { return distance(dequeue_pos.load(std::memory_order_relaxed), 1) >= 0; }
 
-  // Claims the next free cell and publishes `item` in it. Returns the item's sequence number (1-based) and
-  // the time it took effect, or nullopt when full.
-  std::optional<std::pair<std::uint64_t, std::uint64_t>> try_put(const Item& item) {
-    std::uint64_t pos = enqueue_pos.load(std::memory_order_relaxed);
+  // Claims the next position of `position` (the producers' or the consumers') whose cell is ready for `side`
+  // (0: a producer, 1: a consumer). nullopt when there is none: the queue is full, or empty.
+  std::optional<std::uint64_t> claim(std::atomic<std::uint64_t>& position, std::uint64_t side) {
+    std::uint64_t pos = position.load(std::memory_order_relaxed);
     while (true) {
-      const std::int64_t d = distance(pos, 0);
+      const std::int64_t d = distance(pos, side);
       if (d == 0) {
-        if (enqueue_pos.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) break;
+        if (position.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) return pos;
       } else if (d < 0) {
         return std::nullopt;
       } else {
-        pos = enqueue_pos.load(std::memory_order_relaxed);
+        pos = position.load(std::memory_order_relaxed);  // another producer (consumer) took it: try the next
       }
     }
-    Cell* c = &cell(pos);
-    __builtin_prefetch(&cell(pos + kPrefetchCells), 1, 3);  // last touched by a consumer on the other CPU
+  }
+
+  // Publishes `item` in the next free cell. Returns the item's sequence number (1-based) and the time it took
+  // effect, or nullopt when full.
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> try_put(const Item& item) {
+    const auto pos = claim(enqueue_pos, 0);
+    if (!pos) return std::nullopt;
+    Cell* c = &cell(*pos);
+    __builtin_prefetch(&cell(*pos + kPrefetchCells), 1, 3);  // last touched by a consumer on the other CPU
     if (joinable) unfinished.fetch_add(1, std::memory_order_relaxed);  // before anyone can take it and task_done()
     const std::uint64_t t = trace_clock_ordered();
     c->item = item;
-    c->turn.store(2 * round(pos) + 1, std::memory_order_release);
-    return std::pair{pos + 1, t};
+    c->turn.store(2 * round(*pos) + 1, std::memory_order_release);
+    return std::pair{*pos + 1, t};
   }
 
+  // Takes the oldest item. Returns its sequence number and the time it took effect, or nullopt when empty.
   std::optional<std::pair<std::uint64_t, std::uint64_t>> try_get(Item& item) {
-    std::uint64_t pos = dequeue_pos.load(std::memory_order_relaxed);
-    while (true) {
-      const std::int64_t d = distance(pos, 1);
-      if (d == 0) {
-        if (dequeue_pos.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) break;
-      } else if (d < 0) {
-        return std::nullopt;
-      } else {
-        pos = dequeue_pos.load(std::memory_order_relaxed);
-      }
-    }
-    Cell* c = &cell(pos);
-    __builtin_prefetch(&cell(pos + kPrefetchCells), 0, 3);  // being written by a producer on the other CPU
+    const auto pos = claim(dequeue_pos, 1);
+    if (!pos) return std::nullopt;
+    Cell* c = &cell(*pos);
+    __builtin_prefetch(&cell(*pos + kPrefetchCells), 0, 3);  // being written by a producer on the other CPU
     item = c->item;
     const std::uint64_t t = trace_clock_ordered();
-    c->turn.store(2 * (round(pos) + 1), std::memory_order_release);
-    return std::pair{pos + 1, t};
+    c->turn.store(2 * (round(*pos) + 1), std::memory_order_release);
+    return std::pair{*pos + 1, t};
   }
 };
 

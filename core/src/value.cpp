@@ -26,7 +26,11 @@ std::string Value::str() const {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, NoneType>) return "None";
         else if constexpr (std::is_same_v<T, std::string>) return x;
-        else if constexpr (std::is_same_v<T, double>) return fmt::format("{}", x);
+        else if constexpr (std::is_same_v<T, double>) {
+          std::string text = fmt::format("{}", x);  // shortest round-trip, like Python's repr
+          if (text.find_first_of(".enia") == std::string::npos) text += ".0";  // Python writes 2.0, not 2
+          return text;
+        }
         else return fmt::format("{}", x);
       },
       v_);

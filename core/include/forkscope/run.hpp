@@ -84,6 +84,8 @@ class Run {
   // poll() grants it once a candidate is held and the previous step has settled. Switches to Step mode.
   void request_step(std::int32_t pid = 0);
   [[nodiscard]] std::size_t pending_steps() const { return pending_.size(); }
+  // A step was asked for and has not settled yet (its process has not reached its next stop).
+  [[nodiscard]] bool step_in_progress() const { return !pending_.empty() || settling_.has_value(); }
   // request_step, then poll() until it was granted and has settled. Returns who moved; throws past the deadline.
   std::string step(std::int32_t pid = 0, double timeout_seconds = 10);
   [[nodiscard]] const Schedule& schedule() const { return schedule_; }
