@@ -19,6 +19,11 @@ using forkscope::testing::run_cli;
 
 class Cli : public CleanTest {
  protected:
+  // semaphore-guests (11 processes) as `nobody`, allowed `limit` processes in all.
+  static CommandResult run_cli_as_nobody_with_process_limit(const std::string& cli, int limit) {
+    return forkscope::testing::run_command({"/usr/sbin/runuser", "-u", "nobody", "--", "/usr/bin/prlimit",
+                                            fmt::format("--nproc={}", limit), cli, "run", "semaphore-guests", "--speed", "50"});
+  }
   static std::string temp(const std::string& name) {
     return (std::filesystem::temp_directory_path() / fmt::format("forkscope-test-{}-{}", getpid(), name)).string();
   }
@@ -154,4 +159,23 @@ TEST_F(Cli, AnInterruptStopsEverythingAndLeavesNothing) {
   EXPECT_TRUE(forkscope::testing::leftovers_of(pid).empty());
   // The lesson's processes were the CLI's; they are gone with it (no orphan was reparented to us).
   EXPECT_TRUE(forkscope::testing::children_of_this_process().empty());
+}
+
+// fork() refused by the system (a small process limit, as an unprivileged user): one line, exit code 2, and every
+// process and file of the run gone.
+TEST_F(Cli, ARefusedForkIsABadInputAndLeavesNothing) {
+  if (getuid() != 0 || std::system("command -v runuser >/dev/null") != 0) GTEST_SKIP() << "needs root and runuser";
+  const std::string cli = FORKSCOPE_CLI;
+  if (std::system(("runuser -u nobody -- test -x " + cli).c_str()) != 0) GTEST_SKIP() << "nobody cannot run " << cli;
+  const auto before = forkscope::testing::all_forkscope_entries();
+  const CommandResult r = run_cli_as_nobody_with_process_limit(cli, 8);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("fork for Process-"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(EAGAIN); this user may run 8 processes (ulimit -u)"), std::string::npos) << r.err;
+  for (const std::string& entry : forkscope::testing::all_forkscope_entries()) {
+    if (!before.count(entry)) {
+      EXPECT_TRUE(forkscope::testing::owner_alive(entry)) << "left behind: " << entry;
+    }
+  }
 }

@@ -166,14 +166,19 @@ int run_lesson(const RunArgs& args) {
   const RunReport& report = run.report();
   if (args.json) {
     fmt::print("{}\n", summary(run).dump(2));
-  } else {
+  } else if (report.main_exitcode == 0) {
     fmt::print("\nresult {}\n", report.result.dump());
     for (const Invariant& i : report.invariants)
       fmt::print("  {} {}{}\n", i.ok ? "ok  " : "FAIL", i.name, i.ok || i.detail.empty() ? "" : " (" + i.detail + ")");
     fmt::print("{} events, {} lost, {:.3f} s\n", report.events, report.lost_events, report.wall_seconds);
   }
-  for (const PrintedLine& l : run.model().lines())
-    if (l.error && l.pid == run.main_pid()) std::fprintf(stderr, "forkscope-cli: the lesson raised %s\n", l.text.c_str());
+  if (report.main_exitcode != 0) {
+    std::string why = fmt::format("exit code {}", report.main_exitcode);
+    for (const PrintedLine& l : run.model().lines())
+      if (l.error && l.pid == run.main_pid()) why = l.text;
+    std::fflush(stdout);
+    std::fprintf(stderr, "forkscope-cli: lesson %s failed: %s\n", lesson.id.c_str(), why.c_str());
+  }
   if (report.main_exitcode == 2) return kBadInput;  // fork() refused: the system's process limit
   if (report.main_exitcode != 0) return kRuntimeFailure;
   return report.invariants_ok() ? kOk : kInvariantsFailed;

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -121,7 +122,11 @@ void Process::start() {
     const int e = errno;
     c.children.pop_back();
     slot.state.store(static_cast<std::uint32_t>(SlotState::Exited), std::memory_order_release);
-    throw ForkError(describe_errno(fmt::format("fork for {}", name_), e));
+    std::string why = describe_errno(fmt::format("fork for {}", name_), e);
+    rlimit limit{};
+    if (e == EAGAIN && getrlimit(RLIMIT_NPROC, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+      why += fmt::format("; this user may run {} processes (ulimit -u)", limit.rlim_cur);
+    throw ForkError(why);
   }
   if (pid == 0) child_main(index, parent);
 

@@ -78,6 +78,12 @@ std::unique_ptr<Run> run_lesson(const std::string& id, std::vector<std::string> 
 }
 
 CommandResult run_cli(const std::vector<std::string>& args, const std::string& input, double timeout) {
+  std::vector<std::string> argv = {FORKSCOPE_CLI};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, input, timeout);
+}
+
+CommandResult run_command(const std::vector<std::string>& command, const std::string& input, double timeout) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC)) throw std::runtime_error("pipe");
   posix_spawn_file_actions_t actions;
@@ -85,18 +91,17 @@ CommandResult run_cli(const std::vector<std::string>& args, const std::string& i
   posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  std::vector<std::string> storage = {FORKSCOPE_CLI};
-  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<std::string> storage = command;
   std::vector<char*> argv;
   for (auto& s : storage) argv.push_back(s.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, FORKSCOPE_CLI, &actions, nullptr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, storage[0].c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   close(in_pipe[0]);
   close(out_pipe[1]);
   close(err_pipe[1]);
-  if (rc != 0) throw std::runtime_error("cannot start forkscope-cli");
+  if (rc != 0) throw std::runtime_error("cannot start " + storage[0]);
   if (!input.empty()) (void)!write(in_pipe[1], input.data(), input.size());
   close(in_pipe[1]);
 
@@ -152,6 +157,22 @@ std::vector<std::string> leftovers_of(pid_t viewer) {
       if (e.path().filename().string().starts_with(prefix)) out.push_back(e.path().string());
   }
   return out;
+}
+
+std::set<std::string> all_forkscope_entries() {
+  std::set<std::string> out;
+  for (const char* dir : {"/dev/shm", "/tmp"}) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+      if (e.path().filename().string().starts_with(Session::kPrefix)) out.insert(e.path().string());
+  }
+  return out;
+}
+
+bool owner_alive(const std::string& entry) {
+  const std::string name = std::filesystem::path(entry).filename().string().substr(Session::kPrefix.size());
+  const pid_t pid = static_cast<pid_t>(std::strtol(name.c_str(), nullptr, 10));
+  return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);
 }
 
 void expect_nothing_left_behind() {

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,12 @@ struct CommandResult {
 };
 // Runs forkscope-cli with `args` (and `input` on stdin), with a deadline.
 CommandResult run_cli(const std::vector<std::string>& args, const std::string& input = {}, double timeout = 120);
+// Runs any program (argv[0] is its path), the same way.
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = {}, double timeout = 120);
+
+// Every /dev/shm and /tmp entry named like a Forkscope session, and whether the viewer that owns it still lives.
+std::set<std::string> all_forkscope_entries();
+bool owner_alive(const std::string& entry);
 
 // This process's living children and zombies, and the segments and run directories it owns.
 std::vector<pid_t> children_of_this_process();
