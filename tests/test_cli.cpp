@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "test_support.hpp"
 
@@ -178,4 +179,60 @@ TEST_F(Cli, ARefusedForkIsABadInputAndLeavesNothing) {
       EXPECT_TRUE(forkscope::testing::owner_alive(entry)) << "left behind: " << entry;
     }
   }
+}
+
+// A viewer killed outright (no cleanup runs): its lesson processes die with it (parent-death signal), and the next
+// viewer sweeps the segment and run directory it left.
+TEST_F(Cli, WhenTheViewerIsKilledItsLessonDiesAndTheNextRunSweepsItsFiles) {
+  int out[2];
+  ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  std::string cli = FORKSCOPE_CLI, run = "run", lesson = "event-signal", set = "--set", value = "compute_seconds=30";
+  char* argv[] = {cli.data(), run.data(), lesson.data(), set.data(), value.data(), nullptr};
+  pid_t viewer = 0;
+  ASSERT_EQ(posix_spawn(&viewer, FORKSCOPE_CLI, &actions, nullptr, argv, environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  std::string seen;
+  char buffer[512];
+  while (seen.find("sleeps 30.00 s") == std::string::npos) {
+    const ssize_t n = read(out[0], buffer, sizeof buffer);
+    ASSERT_GT(n, 0) << seen;
+    seen.append(buffer, static_cast<std::size_t>(n));
+  }
+  // The lesson's PIDs, from the timeline lines ("  0.002s     3733  MainProcess ...").
+  std::vector<pid_t> lesson_pids;
+  std::istringstream lines(seen);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string time, name;
+    pid_t pid = 0;
+    if (fields >> time >> pid >> name && time.ends_with("s") && pid > 0 &&
+        std::find(lesson_pids.begin(), lesson_pids.end(), pid) == lesson_pids.end())
+      lesson_pids.push_back(pid);
+  }
+  ASSERT_EQ(lesson_pids.size(), 2u) << seen;
+  EXPECT_FALSE(forkscope::testing::leftovers_of(viewer).empty());
+
+  kill(viewer, SIGKILL);
+  int status = 0;
+  waitpid(viewer, &status, 0);
+  close(out[0]);
+  // Each lesson process is gone (or a zombie of init's) within a deadline.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (pid_t pid : lesson_pids) {
+    bool gone = false;
+    while (!gone && std::chrono::steady_clock::now() < deadline) {
+      std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+      std::string text;
+      std::getline(stat, text);
+      gone = text.empty() || text.find(") Z") != std::string::npos;
+    }
+    EXPECT_TRUE(gone) << "lesson process " << pid << " outlived its viewer";
+  }
+  // The next viewer sweeps what the dead one left.
+  ASSERT_EQ(run_cli({"run", "event-signal", "--speed", "50", "--json"}).exit_code, 0);
+  EXPECT_TRUE(forkscope::testing::leftovers_of(viewer).empty());
 }
