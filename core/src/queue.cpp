@@ -298,9 +298,10 @@ void JoinableQueue::task_done() {
   do {
     if (left <= 0) throw ValueError("task_done() called too many times");
   } while (!q.unfinished.compare_exchange_weak(left, left - 1, std::memory_order_acq_rel));
-  const std::uint64_t t = trace_clock_ordered();
+  // Traced before the joiners wake: a woken joiner may end the main process, which terminates a daemon consumer
+  // that has not written its event yet, and the last task_done() would be missing from the timeline.
+  detail::emit_at(trace_clock_ordered(), EventKind::QueueTaskDone, Phase::Done, id_, left - 1, 0);
   if (left == 1) q.joiners.notify(INT_MAX);
-  detail::emit_at(t, EventKind::QueueTaskDone, Phase::Done, id_, left - 1, 0);
   detail::mark_ready(id_);
 }
 

@@ -1,0 +1,74 @@
+// memory-isolation (进程之间内存隔离): x = 100 in the parent; the child sets x = 20 and prints it; the parent,
+// after join(), still prints 100 (002_7108acfb1758bed7.txt).
+// Teaches: every process has its own memory. fork() gives the child a copy of the parent's memory (the pages are
+// shared until one side writes, then copied: copy-on-write), so a write in one process is invisible in the other,
+// even at the same address. To share data, processes must communicate (a Queue, a Pipe, a Manager).
+// Watch: the two counters "x in MainProcess" and "x in Process-1", each mirroring that process's own x: the child's
+// drops to 20, the parent's stays 100. Both processes print the same address for x, holding different values.
+#include "forkscope/forkscope.hpp"
+#include "lesson_support.hpp"
+
+namespace {
+
+int x = 100;  // a global, like the tutorial's module-level x
+
+void task(int value, forkscope::Counter child_view) {
+  x = value;  // global x; x = 20: changes this process's copy only
+  child_view.set(x);
+  forkscope::print("子进程 {}", x);
+  forkscope::print("子进程里 &x = {}", fmt::ptr(&x));
+}
+
+void body(forkscope::LessonContext& lesson) {
+  // Counters are shared across processes: each one shows the x of one process, so the timeline can show both.
+  forkscope::Counter parent_view("x in MainProcess", x);
+  forkscope::Counter child_view("x in Process-1", x);
+  const int value = static_cast<int>(lesson.int_param("child_value"));
+  forkscope::Process p([=] { task(value, child_view); });
+  p.start();
+  p.join();
+  parent_view.set(x);
+  forkscope::print("主进程 {}", x);
+  forkscope::print("主进程里 &x = {}", fmt::ptr(&x));
+  lesson.result() = {{"child_x", child_view.value()}, {"parent_x", x}};
+}
+
+void check(forkscope::RunReport& run) {
+  using namespace forkscope::scenarios;
+  const forkscope::TraceModel& model = *run.model;
+  const auto value = run.params["child_value"].get<std::int64_t>();
+  run.expect("the child's x became child_value", run.result["child_x"] == value, run.result.dump());
+  run.expect("the parent's x is still 100", run.result["parent_x"] == 100, run.result.dump());
+  const auto child_line = printed_at(model, fmt::format("子进程 {}", value));
+  const auto parent_line = printed_at(model, "主进程 100");
+  run.expect("子进程 <child_value> was printed before 主进程 100 (the parent joined first)",
+             child_line && parent_line && *child_line < *parent_line);
+
+  // The same address in both processes, two different values: two copies of the memory, not one shared x.
+  std::string child_address, parent_address;
+  for (const forkscope::PrintedLine& l : model.lines()) {
+    if (l.text.starts_with("子进程里 &x = ")) child_address = l.text.substr(l.text.find('=') + 2);
+    if (l.text.starts_with("主进程里 &x = ")) parent_address = l.text.substr(l.text.find('=') + 2);
+  }
+  run.result["address_of_x"] = parent_address;
+  run.expect("both processes printed the same address for x", !child_address.empty() && child_address == parent_address,
+             fmt::format("child {}, parent {}", child_address, parent_address));
+  const forkscope::ObjectInfo* parent_view = model.object_named("x in MainProcess");
+  run.expect("the parent's x never left 100 on the timeline",
+             parent_view && parent_view->min_value() == 100 && parent_view->max_value() == 100);
+}
+
+}  // namespace
+
+namespace forkscope::scenarios {
+
+Lesson memory_isolation() {
+  return {.id = "memory-isolation",
+          .topic = "processes",
+          .source = "scenarios/memory_isolation.cpp",
+          .params = {ParamSpec::integer("child_value", 20, -1000, 1000)},
+          .body = body,
+          .check = check};
+}
+
+}  // namespace forkscope::scenarios

@@ -1,0 +1,110 @@
+// process-join (join方法): three children sleep 0, 1 and 2 s; the main process joins them all and prints how long
+// that took (002_7108acfb1758bed7.txt): about 2 s, not 0 + 1 + 2 = 3, because the children sleep at the same time.
+// Then join(timeout): the main process waits at most that long, and the child is still alive afterwards.
+// Teaches: join() makes the main process wait for a child to end; joining several children costs the longest of
+// them, not their sum. join(timeout) gives up after the timeout, without stopping the child.
+// Watch: the three sleeping spans start together; the main process is blocked in join() until the slowest child
+// ends; in the second part, the join times out (blocked for exactly the timeout) while "慢进程" sleeps on.
+#include <algorithm>
+#include <set>
+#include <vector>
+
+#include "forkscope/forkscope.hpp"
+#include "lesson_support.hpp"
+
+namespace {
+
+void task(const std::string& name, double n) {
+  forkscope::print("{} is running", name);
+  forkscope::sleep(n);
+}
+
+void body(forkscope::LessonContext& lesson) {
+  const auto children = lesson.int_param("children");
+  const double start_time = forkscope::lesson_time();
+  std::vector<forkscope::Process> p_list;
+  for (int i = 0; i < children; ++i) {
+    p_list.emplace_back([=] { task(fmt::format("子进程{}", i), i); });  // args=('子进程%s' % i, i)
+    p_list.back().start();
+  }
+  for (auto& p : p_list) p.join();
+  const double total = forkscope::lesson_time() - start_time;
+  forkscope::print("主进程 {}", total);
+
+  // join(timeout): wait at most `timeout` seconds; the child keeps running. Python's join returns None either way:
+  // is_alive() tells which happened.
+  const double timeout = lesson.float_param("join_timeout");
+  const double slow_seconds = lesson.float_param("slow_seconds");
+  forkscope::Process slow([=] { task("慢进程", slow_seconds); });
+  slow.start();
+  const double before = forkscope::lesson_time();
+  slow.join(timeout);
+  const double waited = forkscope::lesson_time() - before;
+  const bool alive = slow.is_alive();
+  forkscope::print("join(timeout={}) 等了 {:.2f} 秒, is_alive() = {}", timeout, waited, forkscope::scenarios::py(alive));
+  slow.join();
+  lesson.result() = {{"total_seconds", total}, {"timed_join_seconds", waited}, {"alive_after_timed_join", alive}};
+}
+
+void check(forkscope::RunReport& run) {
+  using namespace forkscope::scenarios;
+  const auto children = run.params["children"].get<std::int64_t>();
+  const auto longest = static_cast<double>(children - 1), sum = static_cast<double>(children * (children - 1) / 2);
+  const double total = run.result["total_seconds"].get<double>();
+  run.expect("join() waited for the slowest child: total_seconds >= the longest sleep", total >= longest,
+             fmt::format("total {:.3f} s, longest sleep {} s", total, longest));
+  if (sum > longest)
+    run.expect("the children slept at the same time: total_seconds < the sum of the sleeps", total < sum,
+               fmt::format("total {:.3f} s, sum {} s", total, sum));
+
+  // From the trace: the main process joined every child, and was blocked in join() (not running) while the slowest
+  // child slept.
+  const forkscope::TraceModel& model = *run.model;
+  const forkscope::ProcessInfo* main = main_process(model);
+  std::set<std::int32_t> joined;
+  std::int64_t timed_out = 0;
+  for (std::uint32_t i : main->events) {
+    const forkscope::TraceEvent& e = model.events()[i];
+    if (e.kind != forkscope::EventKind::ProcessJoin) continue;
+    if (e.phase == forkscope::Phase::Done) joined.insert(static_cast<std::int32_t>(e.arg));
+    timed_out += e.phase == forkscope::Phase::Fail;
+  }
+  const auto kids = children_of(model, main->pid);
+  run.expect("the main process joined every child",
+             std::all_of(kids.begin(), kids.end(), [&](const forkscope::ProcessInfo* c) { return joined.contains(c->pid); }));
+  if (longest > 0) {
+    // Python's names count from 1: child i (sleeping i seconds) is Process-(i+1).
+    const forkscope::ProcessInfo* slowest = process_named(model, fmt::format("Process-{}", children));
+    const forkscope::StateSpan* sleep = nullptr;
+    if (slowest)
+      for (const forkscope::StateSpan& span : slowest->spans)
+        if (span.state == forkscope::ProcState::Sleeping) sleep = &span;
+    const forkscope::StateSpan* waiting = sleep ? main->span_at((sleep->begin_ns + sleep->end_ns) / 2) : nullptr;
+    run.expect("while the slowest child slept, the main process was blocked in join()",
+               waiting && waiting->state == forkscope::ProcState::BlockedJoin);
+  }
+
+  const double timeout = run.params["join_timeout"].get<double>();
+  if (run.params["slow_seconds"].get<double>() >= timeout + 1) {
+    run.expect("join(timeout) gave up after the timeout and the child was still alive",
+               timed_out == 1 && run.result["alive_after_timed_join"] == true &&
+                   run.result["timed_join_seconds"].get<double>() >= timeout,
+               run.result.dump());
+  }
+}
+
+}  // namespace
+
+namespace forkscope::scenarios {
+
+Lesson process_join() {
+  return {.id = "process-join",
+          .topic = "processes",
+          .source = "scenarios/process_join.cpp",
+          .params = {ParamSpec::integer("children", 3, 1, 10), ParamSpec::real("join_timeout", 1.0, 0.1, 10),
+                     ParamSpec::real("slow_seconds", 3.0, 0.1, 30)},
+          .body = body,
+          .check = check};
+}
+
+}  // namespace forkscope::scenarios
