@@ -76,8 +76,9 @@ TEST_F(Gate, EachStepGrantsExactlyOneOperation) {
 TEST_F(Gate, SteppingAChosenProcessMovesOnlyThatProcess) {
   Lesson lesson = two_printers();
   auto run = forkscope::testing::start_inline(lesson, {.start_stepping = true});
-  EXPECT_EQ(run->step(), "MainProcess");  // start a
-  EXPECT_EQ(run->step(), "MainProcess");  // start b
+  // The main process, by its PID: "the next operation of any process" could be a started child's first print.
+  EXPECT_EQ(run->step(run->main_pid()), "MainProcess");  // start a
+  EXPECT_EQ(run->step(run->main_pid()), "MainProcess");  // start b
   // Wait (with a deadline) until both printers are held at their first print.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   std::int32_t b_pid = 0;
