@@ -1,8 +1,15 @@
-// Lessons on RLock, BoundedSemaphore, Condition, Pipe, Manager.
+// Lessons on the rest of the synchronisation and communication primitives: RLock, BoundedSemaphore, Condition,
+// Pipe and Manager.
 #include "registry.hpp"
 
 namespace forkscope::scenarios {
 
-std::vector<Lesson> sync_lessons() { return {}; }
+Lesson rlock();
+Lesson bounded_semaphore();
+Lesson condition();
+Lesson pipe();
+Lesson manager_dict();
+
+std::vector<Lesson> sync_lessons() { return {rlock(), bounded_semaphore(), condition(), pipe(), manager_dict()}; }
 
 }  // namespace forkscope::scenarios

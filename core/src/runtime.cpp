@@ -110,7 +110,8 @@ void BlockingWait::show_blocked() {
 bool BlockingWait::wait_for_grant() {
   ProcessSlot& s = *g_context->slot;
   const std::uint32_t granted = s.grant.load(std::memory_order_acquire);
-  s.ready.store(0, std::memory_order_relaxed);
+  // `ready` is not cleared here: a change between our failed try and the state below would be lost. The viewer
+  // clears it when it grants; a stale `ready` costs one retry that fails and blocks again.
   s.held_kind.store(static_cast<std::uint32_t>(kind_), std::memory_order_relaxed);
   s.held_order.store(g_context->gate->arrivals.fetch_add(1, std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   set_slot_state(SlotState::BlockedHeld, key_);

@@ -196,6 +196,11 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
       child.exitcode = static_cast<int>(e.value);  // the kernel's word is final: -15 after terminate
       if (!child.end_ns) child.end_ns = t;
       transition(child, t, ProcState::Exited);
+      // A task still open when its process is gone was cut short (a worker of a terminated pool).
+      if (!child.tasks.empty() && child.tasks.back().end_ns == kOpenEnd) {
+        child.tasks.back().end_ns = t;
+        child.tasks.back().failed = true;
+      }
       break;
     }
     case EventKind::ProcessStart: {
@@ -254,7 +259,8 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
     case EventKind::ProcessJoin:
     case EventKind::PipeRecv:
     case EventKind::ConditionWait:
-    case EventKind::ManagerCall: {
+    case EventKind::ManagerCall:
+    case EventKind::ManagerServe: {  // Want: the manager's server waits for a request
       ObjectInfo* o = object_mut(e.object);
       if (want) {
         transition(p, t, blocked_state_for(e.kind), e.object, static_cast<std::int32_t>(e.arg));
@@ -387,8 +393,11 @@ std::string TraceModel::describe(const TraceEvent& e) const {
     case EventKind::PipeClose: return fmt::format("closed {}", obj);
     case EventKind::ManagerCall:
       if (want) return fmt::format("asks the manager: {}", text(arg_string(e.arg)));
+      if (fail) return std::string("got no reply: the manager is gone");
       return std::string("got the manager's reply");
-    case EventKind::ManagerServe: return fmt::format("serves {} for pid {}", text(arg_string(e.arg)), e.value);
+    case EventKind::ManagerServe:
+      if (want) return fmt::format("{} waits for a request", obj);
+      return fmt::format("serves {} for pid {}", text(arg_string(e.arg)), e.value);
     case EventKind::ConditionWait:
       if (want) return fmt::format("waits on {}", obj);
       if (fail) return fmt::format("wait() on {} timed out", obj);

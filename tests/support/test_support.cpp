@@ -64,6 +64,20 @@ const ProcessInfo& InlineRun::process(std::string_view name) const {
   throw std::runtime_error(fmt::format("no process named {}", name));
 }
 
+void step_process(Run& run, const std::string& name, double timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
+  while (std::chrono::steady_clock::now() < deadline) {
+    run.poll();
+    for (const HeldProcess& h : run.held())
+      if (h.name == name && (!h.blocked || h.ready)) {
+        run.step(h.pid, timeout);
+        return;
+      }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  throw std::runtime_error(fmt::format("{} did not wait for a step within {} s", name, timeout));
+}
+
 std::unique_ptr<Run> run_lesson(const std::string& id, std::vector<std::string> sets, double speed, double timeout) {
   const Lesson* lesson = scenarios::find(id);
   if (lesson == nullptr) throw std::runtime_error("unknown lesson " + id);

@@ -47,6 +47,10 @@ class InlineRun {
 // Starts an inline run without waiting (for stepping tests).
 std::unique_ptr<Run> start_inline(Lesson& lesson, InlineOptions options);
 
+// Steps the process named `name` once it waits for a step (held at the gate, or blocked and ready for a retry).
+// Throws when it does not within the timeout.
+void step_process(Run& run, const std::string& name, double timeout = 10);
+
 // A registered lesson by id, run with `sets` at `speed`, to its end.
 std::unique_ptr<Run> run_lesson(const std::string& id, std::vector<std::string> sets, double speed, double timeout = 120);
 

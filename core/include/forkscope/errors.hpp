@@ -32,6 +32,8 @@ FORKSCOPE_LESSON_ERROR(AssertionError, "AssertionError");
 FORKSCOPE_LESSON_ERROR(TimeoutError, "multiprocessing.TimeoutError");
 FORKSCOPE_LESSON_ERROR(EOFError, "EOFError");
 FORKSCOPE_LESSON_ERROR(RuntimeError, "RuntimeError");
+FORKSCOPE_LESSON_ERROR(OSError, "OSError");    // a pipe or connection refused the call (closed, read-only, EPIPE)
+FORKSCOPE_LESSON_ERROR(KeyError, "KeyError");  // a missing key of a manager's dict
 FORKSCOPE_LESSON_ERROR(ForkError, "BlockingIOError");  // fork() refused by the system
 #undef FORKSCOPE_LESSON_ERROR
 

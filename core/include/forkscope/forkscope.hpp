@@ -4,6 +4,8 @@
 #include "forkscope/errors.hpp"
 #include "forkscope/lesson.hpp"
 #include "forkscope/lesson_api.hpp"
+#include "forkscope/manager.hpp"
+#include "forkscope/pipe.hpp"
 #include "forkscope/process.hpp"
 #include "forkscope/queue.hpp"
 #include "forkscope/sync.hpp"

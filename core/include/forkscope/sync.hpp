@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -15,6 +16,7 @@ struct LockState;
 struct SemaphoreState;
 struct EventState;
 struct CounterState;
+struct ConditionState;
 }  // namespace detail
 
 // multiprocessing.Lock, on a robust mutex: when a holder dies holding it, the next acquirer gets it and the
@@ -43,6 +45,31 @@ class Lock {
 class RLock : public Lock {
  public:
   explicit RLock(std::string_view name = {}) : Lock(name, true) {}
+};
+
+// multiprocessing.Condition over a Lock or an RLock (by default a new RLock named "<name> lock"). wait() releases the
+// lock completely, waits for a notify (or the timeout) and takes the lock back before it returns; waiters are woken
+// in the order they began to wait. wait and notify raise RuntimeError when this process does not hold the lock.
+class Condition {
+ public:
+  explicit Condition(std::optional<Lock> lock = std::nullopt, std::string_view name = {});
+  bool acquire(bool block = true, std::optional<double> timeout = std::nullopt) { return lock_.acquire(block, timeout); }
+  void release() { lock_.release(); }
+  void lock() { lock_.acquire(); }  // `with cond:` is std::lock_guard / std::unique_lock
+  void unlock() { lock_.release(); }
+  // True when notified, false when the timeout passed first. Either way the lock is held again on return.
+  bool wait(std::optional<double> timeout = std::nullopt);
+  // Waits until predicate() is true (checked with the lock held, before the first wait and after each wake-up);
+  // returns its last value, false when the timeout passed first.
+  bool wait_for(const std::function<bool()>& predicate, std::optional<double> timeout = std::nullopt);
+  void notify(std::int64_t n = 1);  // wakes up to n waiters
+  void notify_all();
+  [[nodiscard]] std::uint16_t id() const { return id_; }
+
+ private:
+  Lock lock_;
+  detail::ConditionState* state_ = nullptr;
+  std::uint16_t id_ = 0;
 };
 
 // multiprocessing.Semaphore: a counter; acquire waits while it is 0.
