@@ -112,6 +112,11 @@ void lock_contended(forkscope::LessonContext& lesson) {
   munmap(shared, 4096);
 }
 
+double median_of(std::vector<double> v) {
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
 // Process start+join against a bare fork+waitpid, alternating iteration by iteration so that both see the same
 // machine (fork gets slower as a process grows, and the other CPU is never quiet); medians of each.
 void process_cost(forkscope::LessonContext& lesson) {
@@ -135,11 +140,48 @@ void process_cost(forkscope::LessonContext& lesson) {
       waitpid(pid, &status, 0);
     }));
   }
-  const auto median = [](std::vector<double> v) {
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-    return v[v.size() / 2];
-  };
-  lesson.result() = {{"process_start_join_us", median(traced)}, {"fork_waitpid_us", median(raw)}};
+  lesson.result() = {{"process_start_join_us", median_of(traced)}, {"fork_waitpid_us", median_of(raw)}};
+}
+
+// 003's comparison, timed as the tutorial times it. The task: f1(n), five additions.
+std::int64_t f1(std::int64_t n) {
+  for (std::int64_t i = 0; i < 5; ++i) n = n + i;
+  return n;
+}
+const forkscope::Task f1_task("f1", f1);
+
+// Pool(4).map over n tasks: from making the pool to map's return (the pool is closed and joined untimed).
+void pool_map_cost(forkscope::LessonContext& lesson) {
+  const auto n = lesson.int_param("n");
+  std::vector<forkscope::Value> items;
+  for (std::int64_t i = 0; i < n; ++i) items.emplace_back(i);
+  std::vector<double> ms;
+  for (std::int64_t round = 0; round < lesson.int_param("rounds"); ++round) {
+    const double t0 = forkscope::lesson_time();
+    forkscope::Pool pool(4);
+    const std::vector<forkscope::Value> results = pool.map(f1_task, items);
+    ms.push_back((forkscope::lesson_time() - t0) * 1e3);
+    if (results.back().as_int() != f1(n - 1)) throw forkscope::ValueError("wrong results");
+    pool.close();
+    pool.join();
+  }
+  lesson.result() = {{"pool_map_ms", median_of(ms)}};
+}
+
+// n processes each doing one task: every start, then every join.
+void processes_cost(forkscope::LessonContext& lesson) {
+  const auto n = lesson.int_param("n");
+  std::vector<double> ms;
+  for (std::int64_t round = 0; round < lesson.int_param("rounds"); ++round) {
+    const double t0 = forkscope::lesson_time();
+    std::vector<forkscope::Process> processes;
+    processes.reserve(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) processes.emplace_back([i] { (void)f1(i); });
+    for (auto& p : processes) p.start();
+    for (auto& p : processes) p.join();
+    ms.push_back((forkscope::lesson_time() - t0) * 1e3);
+  }
+  lesson.result() = {{"processes_ms", median_of(ms)}};
 }
 
 forkscope::Lesson hidden(std::string id, std::vector<ParamSpec> params, std::function<void(forkscope::LessonContext&)> body) {
@@ -159,6 +201,10 @@ std::vector<Lesson> bench_lessons() {
       hidden("bench-lock", {ParamSpec::integer("n", 1'000'000, 1, 100'000'000)}, lock_uncontended),
       hidden("bench-lock-contended", {ParamSpec::integer("n", 100'000, 1, 100'000'000)}, lock_contended),
       hidden("bench-process", {ParamSpec::integer("n", 200, 1, 500)}, process_cost),
+      hidden("bench-pool-map", {ParamSpec::integer("n", 100, 1, 100'000), ParamSpec::integer("rounds", 5, 1, 50)},
+             pool_map_cost),
+      hidden("bench-processes", {ParamSpec::integer("n", 100, 1, 100), ParamSpec::integer("rounds", 3, 1, 5)},
+             processes_cost),
   };
 }
 

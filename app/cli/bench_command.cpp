@@ -20,7 +20,8 @@ namespace {
 // Python 3.11 multiprocessing on this machine kind (../shared/DESIGN.md); `tools/python_baseline.py` re-measures.
 const std::map<std::string, double> kPythonReference = {
     {"queue_msgs_per_s", 231'000}, {"queue_cap5_msgs_per_s", 65'000}, {"lock_uncontended_ns", 53},
-    {"lock_contended_2x100k_ms", 186}, {"process_start_join_us", 1'700}};
+    {"lock_contended_2x100k_ms", 186}, {"process_start_join_us", 1'700}, {"pool_map_100_ms", 13},
+    {"processes_100_ms", 107}};
 
 // Rings large enough for a whole measurement, drained lazily: what is measured is the traced primitive in its
 // processes, not the viewer competing with them for two CPUs (its own pace shows as `ring_full_waits`).
@@ -81,6 +82,10 @@ int bench(bool json, int repeats, const std::string& only) {
     samples["process_start_join_us"].push_back(process["process_start_join_us"]);
     samples["fork_waitpid_us"].push_back(process["fork_waitpid_us"]);
     }
+    if (wanted("pool")) {
+    samples["pool_map_100_ms"].push_back(run_hidden("bench-pool-map", {"n=100"}, SessionLimits{})["pool_map_ms"]);
+    samples["processes_100_ms"].push_back(run_hidden("bench-processes", {"n=100"}, SessionLimits{})["processes_ms"]);
+    }
   }
   if (interrupted()) return 130;
 
@@ -104,6 +109,10 @@ int bench(bool json, int repeats, const std::string& only) {
        "traced uncontended lock <= Python's untraced one"},
       {"process_vs_fork", m("process_start_join_us") / m("fork_waitpid_us"), 1.5, false,
        "process start+join <= 1.5x fork+waitpid"},
+      {"pool_map_vs_python", py("pool_map_100_ms") / m("pool_map_100_ms"), 10, true,
+       "Pool(4).map over 100 tasks >= 10x faster than Python's"},
+      {"processes_vs_python", py("processes_100_ms") / m("processes_100_ms"), 10, true,
+       "100 processes >= 10x faster than Python's"},
   };
   bool all_ok = true;
   out["repeats"] = repeats;

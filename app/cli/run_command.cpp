@@ -96,6 +96,22 @@ class Stepper {
   std::string last_shown_;
 };
 
+// Lessons that time several ways of doing the same work report "phases" (name, seconds) and may report
+// "floor_seconds", the least any way could take: one row per phase, against the floor and against the first phase.
+void print_phases(const nlohmann::json& result) {
+  const auto phases = result.value("phases", nlohmann::json::array());
+  if (!phases.is_array() || phases.empty()) return;
+  const double floor = result.value("floor_seconds", 0.0);
+  const double first = phases.front().value("seconds", 0.0);
+  fmt::print("\n  {:<24} {:>9} {:>9} {:>9}\n", "phase", "seconds", "vs floor", "speed-up");
+  for (const auto& phase : phases) {
+    const double seconds = phase.value("seconds", 0.0);
+    const std::string vs_floor = floor > 0 ? fmt::format("{:.2f}x", seconds / floor) : "-";
+    fmt::print("  {:<24} {:>9.3f} {:>9} {:>8.2f}x\n", phase.value("name", "?"), seconds, vs_floor, first / seconds);
+  }
+  if (floor > 0) fmt::print("  {:<24} {:>9.3f}\n", "floor", floor);
+}
+
 }  // namespace
 
 int run_lesson(const RunArgs& args) {
@@ -168,6 +184,7 @@ int run_lesson(const RunArgs& args) {
     fmt::print("{}\n", summary(run).dump(2));
   } else if (report.main_exitcode == 0) {
     fmt::print("\nresult {}\n", report.result.dump());
+    print_phases(report.result);
     for (const Invariant& i : report.invariants)
       fmt::print("  {} {}{}\n", i.ok ? "ok  " : "FAIL", i.name, i.ok || i.detail.empty() ? "" : " (" + i.detail + ")");
     fmt::print("{} events, {} lost, {:.3f} s\n", report.events, report.lost_events, report.wall_seconds);

@@ -65,6 +65,8 @@ std::size_t read_exactly(int fd, char* into, std::size_t size, std::string_view 
 
 }  // namespace
 
+static_assert(sizeof(Length) == kFrameHeaderBytes);
+
 std::string encode_message(const std::vector<Value>& values) {
   std::string frame(sizeof(Length), '\0');
   for (const Value& v : values)

@@ -6,6 +6,7 @@
 #include <poll.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -19,8 +20,12 @@ namespace forkscope::detail {
 
 inline constexpr std::size_t kMaxMessageBytes = std::size_t{64} << 20;
 
-// The whole frame: the payload's length, then each value (a tag, then its bytes). ValueError above the limit.
+// The whole frame: the payload's length (kFrameHeaderBytes), then each value (a tag, then its bytes).
+// ValueError above the limit.
+inline constexpr std::size_t kFrameHeaderBytes = sizeof(std::uint32_t);
 [[nodiscard]] std::string encode_message(const std::vector<Value>& values);
+// The payload of a frame encode_message made (what decode_message reads back), for storing messages elsewhere.
+[[nodiscard]] inline std::string_view payload_of(std::string_view frame) { return frame.substr(kFrameHeaderBytes); }
 // A frame's payload back into values; OSError when it is malformed.
 [[nodiscard]] std::vector<Value> decode_message(std::string_view payload);
 

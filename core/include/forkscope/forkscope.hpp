@@ -6,6 +6,7 @@
 #include "forkscope/lesson_api.hpp"
 #include "forkscope/manager.hpp"
 #include "forkscope/pipe.hpp"
+#include "forkscope/pool.hpp"
 #include "forkscope/process.hpp"
 #include "forkscope/queue.hpp"
 #include "forkscope/sync.hpp"

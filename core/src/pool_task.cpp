@@ -1,0 +1,112 @@
+// What crosses between a pool's main process and its workers: tasks by registry index, calls and results as lists
+// of Values in a slot, errors as a type name and a message; and the labels and spans that show each call.
+#include <cstring>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "pool_internal.hpp"
+#include "runtime.hpp"
+#include "wire.hpp"
+
+namespace forkscope {
+
+namespace detail {
+
+std::vector<RegisteredTask>& task_registry() {
+  static std::vector<RegisteredTask> registry;
+  return registry;
+}
+
+void throw_argument_count(const std::string& task, std::size_t expected, std::size_t given) {
+  throw ValueError(fmt::format("{}() takes {} positional argument{} but {} {} given", task, expected,
+                               expected == 1 ? "" : "s", given, given == 1 ? "was" : "were"));
+}
+
+// ---- slots ------------------------------------------------------------------------------------------------------------
+
+void TaskSlot::store(const std::vector<Value>& message) {
+  const std::string frame = encode_message(message);
+  const std::string_view payload = payload_of(frame);  // the slot keeps its own `size`
+  size = static_cast<std::uint32_t>(payload.size());
+  if (payload.size() <= kInlineBytes) {
+    std::memcpy(bytes, payload.data(), payload.size());
+    spill = kNoString;
+  } else {
+    spill = context().session->store_string(payload);
+  }
+}
+
+std::vector<Value> TaskSlot::load() const {
+  return decode_message(spill == kNoString ? std::string_view(bytes, size) : context().session->string(spill));
+}
+
+// ---- errors ---------------------------------------------------------------------------------------------------------
+
+TaskError describe_error(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const LessonError& e) {
+    return {std::string(e.python_name()), e.what()};
+  } catch (const std::exception& e) {
+    return {"Exception", e.what()};
+  } catch (...) {
+    return {"Exception", "unknown error"};
+  }
+}
+
+namespace {
+template <class... Known>
+[[noreturn]] void raise_as(const TaskError& error) {
+  ((Known().python_name() == error.type ? throw Known(error.message) : void()), ...);
+  // Other types keep their Python name; LessonError keeps a view of it, so the name must outlive the exception.
+  static std::set<std::string, std::less<>> names;
+  throw LessonError(*names.insert(error.type).first, error.message);
+}
+}  // namespace
+
+void raise_task_error(const TaskError& error) {
+  raise_as<ValueError, AssertionError, TimeoutError, RuntimeError, EOFError, Full, Empty, ForkError>(error);
+}
+
+// ---- labels and spans -----------------------------------------------------------------------------------------------
+
+std::string short_repr(const std::vector<Value>& values) {
+  constexpr std::size_t kMaxChars = 60;
+  std::string text;
+  for (const Value& v : values) {
+    text += (text.empty() ? "" : ", ") + v.repr();
+    if (text.size() > kMaxChars) break;
+  }
+  if (text.size() > kMaxChars) {
+    std::size_t cut = kMaxChars;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+    text = text.substr(0, cut) + "…";
+  }
+  return text;
+}
+
+std::string call_label(std::string_view function, const std::vector<Value>& args) {
+  return fmt::format("{}({})", function, short_repr(args));
+}
+
+TaskSpanGuard::TaskSpanGuard(std::uint16_t pool, const std::string& label)
+    : pool_(pool), exceptions_(std::uncaught_exceptions()) {
+  emit(EventKind::TaskBegin, Phase::Done, pool_, 0, pack_arg(context().session->store_string(label)));
+}
+
+TaskSpanGuard::~TaskSpanGuard() {
+  emit(EventKind::TaskEnd, Phase::Done, pool_, std::uncaught_exceptions() > exceptions_ ? 1 : 0);
+}
+
+}  // namespace detail
+
+Task::Task(std::string name, Function function) {
+  auto& registry = detail::task_registry();
+  index_ = static_cast<std::uint32_t>(registry.size());
+  registry.push_back({std::move(name), std::move(function)});
+}
+
+const std::string& Task::name() const { return detail::task_registry()[index_].name; }
+
+}  // namespace forkscope

@@ -1,0 +1,463 @@
+// Pool and AsyncResult across real processes: Python's semantics (order, errors, timeouts, the lifecycle rules,
+// maxtasksperchild, terminate), callbacks in the main process, and what the timeline shows.
+#include <unistd.h>
+
+#include <map>
+#include <set>
+
+#include "test_support.hpp"
+
+using namespace forkscope;
+using forkscope::testing::CleanTest;
+using forkscope::testing::InlineRun;
+
+namespace {
+
+// Tasks are registered before any pool starts, like Python functions defined at module level.
+const Task square("square", [](std::int64_t n) { return n * n; });
+const Task add("add", [](std::int64_t a, std::int64_t b) { return a + b; });
+const Task whoami("whoami", [] { return static_cast<std::int64_t>(getpid()); });
+const Task nap("nap", [](double seconds, std::int64_t n) {
+  forkscope::sleep(seconds);
+  return n;
+});
+const Task nap_one("nap", [](double seconds) {
+  forkscope::sleep(seconds);
+  return seconds;
+});
+const Task fail_on_three("fail_on_three", [](std::int64_t n) {
+  if (n == 3) throw ValueError(fmt::format("bad {}", n));
+  return n;
+});
+
+std::vector<Value> range(std::int64_t n) {
+  std::vector<Value> out;
+  for (std::int64_t i = 0; i < n; ++i) out.emplace_back(i);
+  return out;
+}
+
+nlohmann::json ints(const std::vector<Value>& values) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Value& v : values) out.push_back(v.as_int());
+  return out;
+}
+
+nlohmann::json squares(std::int64_t n) {
+  nlohmann::json out = nlohmann::json::array();
+  for (std::int64_t i = 0; i < n; ++i) out.push_back(i * i);
+  return out;
+}
+
+// The error a call raised, as "Type: message" ("" when it returned).
+template <class Call>
+std::string error_of(Call&& call) {
+  try {
+    call();
+  } catch (const LessonError& e) {
+    return fmt::format("{}: {}", e.python_name(), e.what());
+  }
+  return "";
+}
+
+// The task spans of every process whose name starts with `prefix`.
+std::vector<TaskSpan> tasks_of(const TraceModel& model, std::string_view prefix) {
+  std::vector<TaskSpan> out;
+  for (const ProcessInfo& p : model.processes())
+    if (p.name.starts_with(prefix)) out.insert(out.end(), p.tasks.begin(), p.tasks.end());
+  return out;
+}
+
+}  // namespace
+
+class PoolTest : public CleanTest {};
+
+TEST_F(PoolTest, MapKeepsOrderWhateverTheChunksize) {
+  InlineRun run([](LessonContext& lesson) {
+    Pool pool(3);
+    lesson.result()["default"] = ints(pool.map(square, range(50)));
+    lesson.result()["one"] = ints(pool.map(square, range(50), 1));
+    lesson.result()["seven"] = ints(pool.map(square, range(50), 7));
+    lesson.result()["empty"] = ints(pool.map(square, {}));
+    lesson.result()["starmap"] = ints(pool.starmap(add, {{1, 2}, {3, 4}, {5, 6}}));
+    pool.close();
+    pool.join();
+  });
+  const auto& r = run.report().result;
+  EXPECT_EQ(r["default"], squares(50));
+  EXPECT_EQ(r["one"], squares(50));
+  EXPECT_EQ(r["seven"], squares(50));
+  EXPECT_EQ(r["empty"], nlohmann::json::array());
+  EXPECT_EQ(r["starmap"], (nlohmann::json{3, 7, 11}));
+  // Every call is one span on the worker that ran it, labelled with its arguments.
+  const std::vector<TaskSpan> spans = tasks_of(run.model(), "ForkPoolWorker-");
+  EXPECT_EQ(spans.size(), 153u);
+  std::multiset<std::string> labels;
+  for (const TaskSpan& s : spans) labels.insert(s.label);
+  EXPECT_EQ(labels.count("square(7)"), 3u);
+  EXPECT_EQ(labels.count("add(3, 4)"), 1u);
+  EXPECT_TRUE(std::all_of(spans.begin(), spans.end(), [](const TaskSpan& s) { return s.end_ns != kOpenEnd && !s.failed; }));
+}
+
+TEST_F(PoolTest, WorkersAreNamedLikePythonsAndTheDefaultIsTheCpuCount) {
+  InlineRun run([](LessonContext& lesson) {
+    Process before([] {});
+    before.start();
+    before.join();
+    Pool pool;
+    lesson.result()["processes"] = pool.processes();
+    pool.close();
+    pool.join();
+  });
+  const auto cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  EXPECT_EQ(run.report().result["processes"], cpus);
+  // Python's counter counts every process the parent made: the first worker after Process-1 is ForkPoolWorker-2.
+  for (long i = 0; i < cpus; ++i) {
+    const ProcessInfo& worker = run.process(fmt::format("ForkPoolWorker-{}", i + 2));
+    EXPECT_TRUE(worker.daemon);
+    EXPECT_EQ(worker.exitcode, 0);
+  }
+}
+
+TEST_F(PoolTest, ApplyAsyncGetsEachResultAndCallbacksRunInTheMainProcess) {
+  InlineRun run([](LessonContext& lesson) {
+    Pool pool(2);
+    std::vector<std::int64_t> seen;  // callbacks run in the main process: they can fill the main's own variables
+    const Callback<Value> collect{"collect", [&](const Value& v) {
+                                    seen.push_back(v.as_int());
+                                    print("callback in {}", current_pid());
+                                  }};
+    std::vector<ApplyResult> results;
+    for (int i = 0; i < 6; ++i) results.push_back(pool.apply_async(square, {i}, {.callback = collect}));
+    std::vector<std::int64_t> got;
+    for (ApplyResult& r : results) got.push_back(r.get(30).as_int());
+    const Value applied = pool.apply(add, {20, 22});
+    pool.close();
+    pool.join();
+    std::sort(seen.begin(), seen.end());
+    lesson.result() = {{"got", got}, {"seen", seen}, {"main", current_pid()}, {"apply", applied.as_int()}};
+  });
+  const auto& r = run.report().result;
+  EXPECT_EQ(r["got"], squares(6));
+  EXPECT_EQ(r["seen"], squares(6));
+  EXPECT_EQ(r["apply"], 42);
+  const auto main_pid = r["main"].get<std::int32_t>();
+  int callback_lines = 0;
+  for (const PrintedLine& l : run.model().lines()) {
+    if (l.text.starts_with("callback in ")) {
+      ++callback_lines;
+      EXPECT_EQ(l.pid, main_pid);
+      EXPECT_EQ(l.text, fmt::format("callback in {}", main_pid));
+    }
+  }
+  EXPECT_EQ(callback_lines, 6);
+  // Each callback is a span on the main process's lane.
+  const std::vector<TaskSpan>& main_tasks = run.process("MainProcess").tasks;
+  ASSERT_EQ(main_tasks.size(), 6u);
+  std::set<std::string> labels;
+  for (const TaskSpan& s : main_tasks) labels.insert(s.label);
+  EXPECT_TRUE(labels.count("callback collect(25)"));
+}
+
+TEST_F(PoolTest, AnErrorInATaskIsRaisedAgainByGetWithItsMessage) {
+  InlineRun run([](LessonContext& lesson) {
+    Pool pool(2);
+    std::string error_callback;
+    ApplyResult failed = pool.apply_async(fail_on_three, {3}, {.error_callback = {"report", [&](const LessonError& e) {
+                                                                  error_callback = fmt::format("{}: {}", e.python_name(), e.what());
+                                                                }}});
+    lesson.result()["get"] = error_of([&] { (void)failed.get(30); });
+    lesson.result()["successful"] = failed.successful();
+    lesson.result()["error_callback"] = error_callback;
+    lesson.result()["typed"] = false;
+    try {
+      (void)pool.apply(fail_on_three, {3});
+    } catch (const ValueError&) {
+      lesson.result()["typed"] = true;  // the same exception type as the task raised
+    }
+    lesson.result()["map"] = error_of([&] { (void)pool.map(fail_on_three, range(6), 1); });
+    lesson.result()["arguments"] = error_of([&] { (void)pool.apply(square, {1, 2}); });
+    lesson.result()["type"] = error_of([&] { (void)pool.apply(square, {"x"}); });
+    lesson.result()["fine_after"] = pool.apply(square, {4}).as_int();
+    pool.close();
+    pool.join();
+  });
+  const auto& r = run.report().result;
+  EXPECT_EQ(r["get"], "ValueError: bad 3");
+  EXPECT_EQ(r["successful"], false);
+  EXPECT_EQ(r["error_callback"], "ValueError: bad 3");
+  EXPECT_EQ(r["typed"], true);
+  EXPECT_EQ(r["map"], "ValueError: bad 3");
+  EXPECT_EQ(r["arguments"], "ValueError: square() takes 1 positional argument but 2 were given");
+  EXPECT_EQ(r["type"], "ValueError: expected an int, got 'x'");
+  EXPECT_EQ(r["fine_after"], 16);
+  // The five failing calls show as failed spans on the workers; the workers themselves carry on.
+  std::size_t failed = 0;
+  for (const TaskSpan& s : tasks_of(run.model(), "ForkPoolWorker-")) failed += s.failed;
+  EXPECT_EQ(failed, 5u);
+  EXPECT_EQ(run.process("ForkPoolWorker-1").exitcode, 0);
+  EXPECT_EQ(run.process("MainProcess").tasks.size(), 1u);  // the error_callback
+}
+
+TEST_F(PoolTest, GetWithATimeoutRaisesTimeoutErrorAndSuccessfulBeforeReadyIsAnError) {
+  InlineRun run([](LessonContext& lesson) {
+    Pool pool(1);
+    ApplyResult slow = pool.apply_async(nap, {0.5, 7});
+    const double t0 = lesson_time();
+    lesson.result()["get"] = error_of([&] { (void)slow.get(0.1); });
+    lesson.result()["waited"] = lesson_time() - t0;
+    lesson.result()["ready"] = slow.ready();
+    lesson.result()["successful"] = error_of([&] { (void)slow.successful(); });
+    slow.wait();
+    lesson.result()["ready_after_wait"] = slow.ready();
+    lesson.result()["value"] = slow.get(0).as_int();
+    lesson.result()["successful_after"] = slow.successful();
+    pool.close();
+    pool.join();
+  });
+  const auto& r = run.report().result;
+  EXPECT_EQ(r["get"], "multiprocessing.TimeoutError: ");
+  EXPECT_GE(r["waited"].get<double>(), 0.1);
+  EXPECT_LT(r["waited"].get<double>(), 0.45);
+  EXPECT_EQ(r["ready"], false);
+  EXPECT_EQ(r["successful"], "ValueError: the result is not ready");
+  EXPECT_EQ(r["ready_after_wait"], true);
+  EXPECT_EQ(r["value"], 7);
+  EXPECT_EQ(r["successful_after"], true);
+  // While get() waited, the main process was blocked on the result queue.
+  const ObjectInfo* results = run.model().object_named("pool results");
+  ASSERT_NE(results, nullptr);
+  bool blocked = false;
+  for (const StateSpan& s : run.process("MainProcess").spans)
+    blocked |= s.state == ProcState::BlockedQueueGet && s.object == results->id;
+  EXPECT_TRUE(blocked);
+}
+
+TEST_F(PoolTest, TheLifecycleRulesAreEnforced) {
+  InlineRun run([](LessonContext& lesson) {
+    auto& r = lesson.result();
+    r["zero"] = error_of([] { Pool pool(0); });
+    r["maxtasks"] = error_of([] { Pool pool(PoolOptions{.processes = 1, .maxtasksperchild = 0}); });
+    Pool pool(1);
+    r["chunksize"] = error_of([&] { (void)pool.map(square, range(3), 0); });
+    r["join_running"] = error_of([&] { pool.join(); });
+    pool.close();
+    r["after_close"] = error_of([&] { (void)pool.apply_async(square, {1}); });
+    r["map_after_close"] = error_of([&] { (void)pool.map(square, range(3)); });
+    pool.join();
+    Pool other(1);
+    other.terminate();
+    r["after_terminate"] = error_of([&] { (void)other.apply(square, {1}); });
+    other.join();  // after terminate, join returns at once
+  });
+  const auto& r = run.report().result;
+  EXPECT_EQ(r["zero"], "ValueError: Number of processes must be at least 1");
+  EXPECT_EQ(r["maxtasks"], "ValueError: maxtasksperchild must be a positive int or None");
+  EXPECT_EQ(r["chunksize"], "ValueError: Chunksize must be 1+, not 0");
+  EXPECT_EQ(r["join_running"], "ValueError: Pool is still running");
+  EXPECT_EQ(r["after_close"], "ValueError: Pool not running");
+  EXPECT_EQ(r["map_after_close"], "ValueError: Pool not running");
+  EXPECT_EQ(r["after_terminate"], "ValueError: Pool not running");
+  EXPECT_EQ(run.report().main_exitcode, 0);
+}
+
+TEST_F(PoolTest, TerminateReturnsPromptlyWithThousandsOfPendingTasks) {
+  InlineRun run([](LessonContext& lesson) {
+    Semaphore started(0, "started");
+    const Task busy("busy", [started](std::int64_t) mutable {
+      started.release();
+      forkscope::sleep(60);
+    });
+    Pool pool(2);
+    std::vector<ApplyResult> pending;
+    for (int i = 0; i < 3000; ++i) pending.push_back(pool.apply_async(busy, {i}));
+    for (int worker = 0; worker < 2; ++worker) started.acquire(true, 30);  // both workers are inside a task
+    const double t0 = lesson_time();
+    pool.terminate();
+    lesson.result()["terminate_seconds"] = lesson_time() - t0;
+    lesson.result()["get"] = error_of([&] { (void)pending.back().get(); });
+    lesson.result()["get_timeout"] = error_of([&] { (void)pending.front().get(5); });
+    pool.join();
+  });
+  const auto& r = run.report().result;
+  EXPECT_LT(r["terminate_seconds"].get<double>(), 1.0);
+  EXPECT_EQ(r["get"], "ValueError: the pool was terminated before this result arrived: it never will");
+  EXPECT_EQ(r["get_timeout"], "multiprocessing.TimeoutError: ");
+  for (const char* name : {"ForkPoolWorker-1", "ForkPoolWorker-2"}) {
+    const ProcessInfo& worker = run.process(name);
+    EXPECT_EQ(worker.exitcode, -SIGTERM);
+    // The task it was running when it was stopped ends there, as a failed span.
+    ASSERT_EQ(worker.tasks.size(), 1u) << name;
+    EXPECT_TRUE(worker.tasks[0].failed);
+    EXPECT_EQ(worker.tasks[0].end_ns, *worker.end_ns);
+  }
+  EXPECT_LT(run.report().wall_seconds, 30);
+}
+
+TEST_F(PoolTest, MaxTasksPerChildReplacesWorkers) {
+  InlineRun run([](LessonContext& lesson) {
+    Pool pool(PoolOptions{.processes = 2, .maxtasksperchild = 2});
+    std::vector<ApplyResult> results;
+    for (int i = 0; i < 10; ++i) results.push_back(pool.apply_async(whoami));
+    std::map<std::int64_t, int> per_pid;
+    for (ApplyResult& r : results) ++per_pid[r.get(30).as_int()];
+    pool.close();
+    pool.join();
+    int most = 0;
+    for (const auto& [pid, n] : per_pid) most = std::max(most, n);
+    lesson.result() = {{"pids", per_pid.size()}, {"most", most}};
+  });
+  const auto& r = run.report().result;
+  // Ten tasks, at most two per worker: at least five workers ran them (six when the last two tasks went to fresh
+  // workers at once).
+  EXPECT_GE(r["pids"], 5);
+  EXPECT_LE(r["pids"], 6);
+  EXPECT_EQ(r["most"], 2);
+  int workers = 0;
+  for (const ProcessInfo& p : run.model().processes()) {
+    if (!p.name.starts_with("ForkPoolWorker-")) continue;
+    ++workers;
+    EXPECT_EQ(p.exitcode, 0) << p.name;
+    EXPECT_LE(p.tasks.size(), 2u) << p.name;
+  }
+  EXPECT_GE(workers, 5);
+  EXPECT_LE(workers, 7);  // replacements start only while work remains (or the pool still runs)
+}
+
+TEST_F(PoolTest, TheInitializerRunsOnceInEveryWorkerWithItsArguments) {
+  InlineRun run([](LessonContext&) {
+    Pool pool(PoolOptions{.processes = 3,
+                          .initializer = [](const Args& args) { print("init {} in {}", args.at(0), current_process_name()); },
+                          .initargs = {"hello"}});
+    (void)pool.map(square, range(6));
+    pool.close();
+    pool.join();
+  });
+  std::set<std::string> lines;
+  for (const std::string& l : run.lines()) lines.insert(l);
+  EXPECT_EQ(lines, (std::set<std::string>{"init hello in ForkPoolWorker-1", "init hello in ForkPoolWorker-2",
+                                          "init hello in ForkPoolWorker-3"}));
+}
+
+TEST_F(PoolTest, ImapYieldsInOrderImapUnorderedYieldsEverythingAndMapAsyncCallsBackWithTheList) {
+  InlineRun run([](LessonContext& lesson) {
+    Pool pool(3);
+    std::vector<std::int64_t> ordered, unordered;
+    for (const Value& v : pool.imap(square, range(10))) ordered.push_back(v.as_int());
+    for (const Value& v : pool.imap_unordered(square, range(10), 3)) unordered.push_back(v.as_int());
+    IMapIterator slow = pool.imap(nap, {});
+    lesson.result()["empty_next"] = !slow.next().has_value();
+    std::vector<std::int64_t> listed;
+    int calls = 0;
+    MapResult all = pool.map_async(square, range(5), std::nullopt, {.callback = {"show", [&](const std::vector<Value>& v) {
+                                                                          ++calls;
+                                                                          for (const Value& x : v) listed.push_back(x.as_int());
+                                                                        }}});
+    all.wait(30);
+    pool.close();
+    pool.join();
+    std::sort(unordered.begin(), unordered.end());
+    lesson.result()["ordered"] = ordered;
+    lesson.result()["unordered"] = unordered;
+    lesson.result()["listed"] = listed;
+    lesson.result()["calls"] = calls;
+  });
+  const auto& r = run.report().result;
+  EXPECT_EQ(r["ordered"], squares(10));
+  EXPECT_EQ(r["unordered"], squares(10));
+  EXPECT_EQ(r["empty_next"], true);
+  EXPECT_EQ(r["listed"], squares(5));
+  EXPECT_EQ(r["calls"], 1);
+  EXPECT_EQ(run.process("MainProcess").tasks.at(0).label, "callback show([0, 1, 4, 9, 16])");
+}
+
+TEST_F(PoolTest, ImapNextWithATimeoutRaisesTimeoutError) {
+  InlineRun run([](LessonContext& lesson) {
+    Pool pool(1);
+    IMapIterator it = pool.imap(nap_one, {0.5});
+    lesson.result()["next"] = error_of([&] { (void)it.next(0.05); });
+    lesson.result()["then"] = it.next(30)->as_float();
+    lesson.result()["end"] = !it.next().has_value();
+    pool.close();
+    pool.join();
+  });
+  const auto& r = run.report().result;
+  EXPECT_EQ(r["next"], "multiprocessing.TimeoutError: ");
+  EXPECT_EQ(r["then"], 0.5);
+  EXPECT_EQ(r["end"], true);
+}
+
+TEST_F(PoolTest, ATaskRegisteredAfterThePoolStartedIsRefused) {
+  InlineRun run([](LessonContext& lesson) {
+    Pool pool(1);
+    const Task late("late", [] { return 1; });
+    lesson.result()["late"] = error_of([&] { (void)pool.apply(late); });
+    pool.close();
+    pool.join();
+  });
+  EXPECT_EQ(run.report().result["late"],
+            "ValueError: task 'late' was registered after the pool started, so its workers do not know it; register "
+            "tasks before creating the Pool");
+}
+
+TEST_F(PoolTest, TheTimelineShowsThePoolItsQueuesAndEveryTaskOnItsWorker) {
+  InlineRun run([](LessonContext&) {
+    Pool pool(2);
+    (void)pool.map(square, range(20), 5);
+    pool.close();
+    pool.join();
+  });
+  const TraceModel& m = run.model();
+  const ObjectInfo* pool = m.object_named("pool");
+  const ObjectInfo* tasks = m.object_named("pool tasks");
+  const ObjectInfo* results = m.object_named("pool results");
+  ASSERT_TRUE(pool && tasks && results);
+  EXPECT_EQ(pool->kind, ObjectKind::Pool);
+  EXPECT_EQ(pool->capacity, 2);
+  // Four chunks went out and came back; two sentinels went out; every queue ends empty.
+  EXPECT_EQ(tasks->puts, 6);
+  EXPECT_EQ(tasks->gets, 6);
+  EXPECT_EQ(results->puts, 4);
+  EXPECT_EQ(results->gets, 4);
+  EXPECT_EQ(tasks->value(), 0);
+  EXPECT_EQ(results->value(), 0);
+  EXPECT_GE(tasks->max_value(), 1);
+  // Each call is a span on the lane of the worker whose get took its chunk.
+  for (const ProcessInfo& p : m.processes()) {
+    if (!p.name.starts_with("ForkPoolWorker-")) continue;
+    EXPECT_EQ(p.tasks.size() % 5, 0u) << p.name;
+    for (const TaskSpan& s : p.tasks) EXPECT_EQ(s.object, pool->id);
+  }
+  EXPECT_EQ(tasks_of(m, "ForkPoolWorker-").size(), 20u);
+}
+
+TEST_F(PoolTest, APoolLeavingItsScopeIsTerminated) {
+  InlineRun run([](LessonContext&) {
+    Pool pool(2);
+    (void)pool.apply_async(nap, {60.0, 1});
+  });
+  EXPECT_EQ(run.report().main_exitcode, 0);
+  EXPECT_EQ(run.process("ForkPoolWorker-1").exitcode, -SIGTERM);
+  EXPECT_LT(run.report().wall_seconds, 30);
+}
+
+TEST_F(PoolTest, SteppingGrantsThePoolsOperationsOneByOne) {
+  Lesson lesson{.id = "stepped-pool", .topic = "test", .source = "", .params = {},
+                .body =
+                    [](LessonContext& l) {
+                      Pool pool(2);
+                      l.result()["squares"] = ints(pool.map(square, range(4), 2));
+                      pool.close();
+                      pool.join();
+                    },
+                .check = {}, .hidden = true};
+  auto run = forkscope::testing::start_inline(lesson, {.start_stepping = true});
+  int steps = 0;
+  while (!run->finished() && steps < 400) {
+    (void)run->step();
+    ++steps;
+  }
+  run->wait(30);
+  EXPECT_LT(steps, 400);
+  EXPECT_EQ(run->report().result["squares"], squares(4));
+  EXPECT_EQ(run->report().main_exitcode, 0);
+}
