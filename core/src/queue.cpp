@@ -58,9 +58,9 @@ struct alignas(64) WaitWord {
   // Waits until `ready()` may hold: spins first, then sleeps. False when the deadline expired.
   template <class Ready>
   bool wait(Ready&& ready, const Deadline& deadline) {
-    if (spin(ready, kSpinBeforeSleepNs)) return true;
+    if (spin_adaptively(ready)) return true;
     sleepers.fetch_add(1, std::memory_order_seq_cst);
-    bool ok = spin(ready, kStoreVisibleNs);
+    bool ok = spin_until(ready, kStoreVisibleNs);
     while (!ok) {
       const std::uint32_t seen = seq.load(std::memory_order_seq_cst);
       if (ready()) break;
@@ -72,20 +72,10 @@ struct alignas(64) WaitWord {
     sleepers.fetch_sub(1, std::memory_order_seq_cst);
     return ready() || !deadline.expired();
   }
-
- private:
-  template <class Ready>
-  static bool spin(Ready& ready, std::int64_t ns) {
-    const std::int64_t end = monotonic_now_ns() + ns;
-    for (int i = 0;; ++i) {
-      if (ready()) return true;
-      _mm_pause();
-      if ((i & 63) == 63 && monotonic_now_ns() >= end) return false;
-    }
-  }
 };
 
 inline constexpr std::uint64_t kPrefetchCells = 8;  // four lines ahead
+inline constexpr std::int64_t kBlockedAfterNs = 2'000;   // a wait shorter than this is not shown as blocked
 
 struct QueueState {
   // Fixed at creation; read by everyone, so on a line of their own.
@@ -199,15 +189,12 @@ Value decode(const Item& c) {
 }
 
 // A short spin before an operation counts as blocked: when the other side is busy on the other CPU, the cell is
-// usually ready within a microsecond or two, far below anything a timeline can show. Backing off between checks
-// lets a few items pile up, so the two sides then stream through them instead of fighting over one cache line.
+// usually ready within a microsecond or two, far below anything a timeline can show, and a few items pile up
+// meanwhile, so the two sides then stream through them instead of fighting over one cache line.
 template <class Attempt, class Ready>
 auto spin_briefly(Attempt&& attempt, Ready&& ready) -> decltype(attempt()) {
-  for (int round = 0; round < 10; ++round) {
-    for (int i = 0; i < (4 << round) && !ready(); ++i) _mm_pause();
-    if (ready())
-      if (auto r = attempt()) return r;
-  }
+  if (spin_until(ready, std::min(SpinBudget::ns(), kBlockedAfterNs)))
+    if (auto r = attempt()) return r;
   return attempt();
 }
 

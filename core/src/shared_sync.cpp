@@ -2,6 +2,8 @@
 
 #include <immintrin.h>
 
+#include <sched.h>
+
 #include <cerrno>
 
 #include "forkscope/errors.hpp"
@@ -70,16 +72,7 @@ bool SharedCondition::wait(SharedMutex& mutex, const Deadline& deadline, bool& r
 
   bool expired = false;
   // Spin first: a peer on the other CPU usually notifies within microseconds.
-  const std::int64_t spin_end = monotonic_now_ns() + kSpinBeforeSleepNs;
-  bool changed = false;
-  for (int i = 0; !changed; ++i) {
-    if (seq.load(std::memory_order_acquire) != seen) {
-      changed = true;
-      break;
-    }
-    _mm_pause();
-    if ((i & 63) == 63 && monotonic_now_ns() >= spin_end) break;
-  }
+  const bool changed = spin_adaptively([&] { return seq.load(std::memory_order_acquire) != seen; });
   if (!changed) {
     sleepers.fetch_add(1, std::memory_order_seq_cst);
     while (seq.load(std::memory_order_seq_cst) == seen) {
@@ -96,6 +89,8 @@ bool SharedCondition::wait(SharedMutex& mutex, const Deadline& deadline, bool& r
   recovered = mutex.lock() || recovered;
   return !expired;
 }
+
+void yield_cpu() { sched_yield(); }
 
 void SharedCondition::notify(int how_many) {
   if (waiters.load(std::memory_order_seq_cst) == 0) return;

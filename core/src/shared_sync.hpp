@@ -6,6 +6,9 @@
 
 #include <pthread.h>
 
+#include <immintrin.h>
+
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 
@@ -46,7 +49,50 @@ struct SharedCondition {
   void notify(int how_many);
 };
 
-// How long a waiter spins before it sleeps in the kernel: long enough to cover a busy peer on the other CPU.
-inline constexpr std::int64_t kSpinBeforeSleepNs = 30'000;
+// Spinning before sleeping pays when the other side runs on the other CPU (waking a sleeper costs 20-40 us here)
+// and only burns the time that side needs when both share one CPU. So each process learns how long to spin: the
+// budget halves after a spin in vain and doubles after one that paid off, between these bounds.
+inline constexpr std::int64_t kSpinBudgetMaxNs = 30'000;
+inline constexpr std::int64_t kSpinBudgetMinNs = 1'000;
+// While spinning, give the CPU away now and then, in case the side we wait for is waiting for it.
+inline constexpr std::int64_t kYieldEveryNs = 4'000;
+
+class SpinBudget {
+ public:
+  [[nodiscard]] static std::int64_t ns() { return budget_; }
+  static void paid_off() { budget_ = std::min(budget_ * 2, kSpinBudgetMaxNs); }
+  static void in_vain() { budget_ = std::max(budget_ / 2, kSpinBudgetMinNs); }
+
+ private:
+  static inline std::int64_t budget_ = kSpinBudgetMaxNs;  // per process: forked children start from their parent's
+};
+
+void yield_cpu();
+
+// Spins until `ready()` or `budget_ns` has passed, yielding the CPU now and then. True when ready.
+template <class Ready>
+bool spin_until(Ready&& ready, std::int64_t budget_ns) {
+  const std::int64_t start = monotonic_now_ns();
+  std::int64_t next_yield = start + kYieldEveryNs;
+  for (int i = 0;; ++i) {
+    if (ready()) return true;
+    _mm_pause();
+    if ((i & 63) != 63) continue;
+    const std::int64_t now = monotonic_now_ns();
+    if (now - start >= budget_ns) return false;
+    if (now >= next_yield) {
+      yield_cpu();
+      next_yield = now + kYieldEveryNs;
+    }
+  }
+}
+
+// spin_until with the learned budget, and the lesson learned from it.
+template <class Ready>
+bool spin_adaptively(Ready&& ready) {
+  const bool ok = spin_until(ready, SpinBudget::ns());
+  ok ? SpinBudget::paid_off() : SpinBudget::in_vain();
+  return ok;
+}
 
 }  // namespace forkscope::detail
