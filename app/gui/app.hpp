@@ -1,0 +1,97 @@
+// The viewer's shell: the window, the fonts, the strings, the classroom and the panels, laid out from the window's
+// size (ImGui 1.86 has no docking; a fixed layout also keeps screenshots identical from run to run). The same object
+// serves the interactive loop, headless screenshots, the frame benchmark and the tests.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "classroom.hpp"
+#include "fonts.hpp"
+#include "lesson_library.hpp"
+#include "panels.hpp"
+#include "strings.hpp"
+#include "ui.hpp"
+#include "window.hpp"
+
+namespace forkscope::gui {
+
+struct AppOptions {
+  std::string language = "en";
+  float scale = 1;
+  int width = 1280, height = 800;
+  bool vsync = true;
+  double speed = 1;
+};
+
+enum class CenterView { Timeline, Compare, Code };
+enum class DetailTab { Processes, Objects, Console, Result };
+
+class App {
+ public:
+  App(const Lesson& lesson, const AppOptions& options);  // SystemFailure without a display
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  void run();                             // the interactive loop, until the window closes or SIGINT/SIGTERM/SIGHUP
+  [[nodiscard]] bool closing() const;     // the window was closed, or a signal asked to quit
+  void frame(Image* capture = nullptr);   // one frame; `capture` receives the picture as shown
+  // Frames at the interactive pace until the live run ends. False past the deadline or when closing (the run is
+  // then stopped).
+  bool finish_run(double timeout_seconds);
+  // Frames at the interactive pace until `done`; false past the deadline or when closing.
+  bool frames_until(const std::function<bool()>& done, double timeout_seconds = 30);
+  // Starts the lesson paused and grants `steps` operations one by one, each settled before the next.
+  bool take_steps(int steps, double timeout_seconds);
+  void show(CenterView view) { pending_center_ = view; }
+  void show(DetailTab tab) { pending_detail_ = tab; }
+
+  // Work time of each frame (not the pause between frames), recorded while `recording` is on.
+  void record_frames(bool on) { recording_ = on; }
+  [[nodiscard]] const std::vector<double>& frame_ms() const { return frame_ms_; }
+  [[nodiscard]] const std::vector<double>& frame_interval_ms() const { return frame_interval_ms_; }
+
+  [[nodiscard]] Classroom& classroom() { return classroom_; }
+  [[nodiscard]] Ui& ui() { return ui_; }
+  [[nodiscard]] Window& window() { return window_; }
+  [[nodiscard]] FontBook& fonts() { return fonts_; }
+  [[nodiscard]] TimelinePanel& timeline() { return timeline_; }
+  [[nodiscard]] ComparePanel& compare() { return compare_; }
+  [[nodiscard]] const LessonLibrary& library() const { return library_; }
+
+ private:
+  void note_new_texts();
+  void apply_scale();
+  void lay_out_panels();
+  void pace(std::chrono::steady_clock::time_point frame_start);
+
+  Window window_;
+  Strings strings_;
+  FontBook fonts_;
+  LessonLibrary library_;
+  Classroom classroom_;
+  Ui ui_;
+  TimelinePanel timeline_;
+  ConsolePanel console_;
+  ComparePanel compare_;
+  float built_scale_ = 0;
+  std::optional<CenterView> pending_center_;
+  std::optional<DetailTab> pending_detail_;
+  struct Noted {
+    std::unordered_set<StringId> texts;
+    bool facts = false;
+  };
+  std::map<int, Noted> noted_;  // by run number: how much of each run the font atlas has seen
+  std::string title_;
+  bool recording_ = false;
+  std::vector<double> frame_ms_, frame_interval_ms_;
+  std::chrono::steady_clock::time_point last_frame_{};
+};
+
+}  // namespace forkscope::gui

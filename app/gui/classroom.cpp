@@ -1,0 +1,213 @@
+#include "classroom.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "forkscope/errors.hpp"
+
+namespace forkscope::gui {
+
+bool RunFacts::invariants_ok() const {
+  return std::all_of(invariants.begin(), invariants.end(), [](const Invariant& i) { return i.ok; });
+}
+
+RunFacts RunFacts::from_summary(const nlohmann::json& summary) {
+  RunFacts f;
+  f.lesson = summary.value("lesson", std::string("trace"));
+  f.params = summary.value("params", nlohmann::json::object());
+  f.seed = summary.value("seed", std::uint64_t{0});
+  f.speed = summary.value("speed", 1.0);
+  f.wall_seconds = summary.value("wall_seconds", 0.0);
+  f.result = summary.value("result", nlohmann::json::object());
+  for (const auto& i : summary.value("invariants", nlohmann::json::array()))
+    f.invariants.push_back(Invariant{i.value("name", std::string()), i.value("ok", false), i.value("detail", std::string())});
+  return f;
+}
+
+RunRecord::RunRecord(int number, std::unique_ptr<Run> run) : number_(number), run_(std::move(run)) {
+  facts_.lesson = run_->lesson().id;
+  facts_.params = run_->schedule().params;
+  facts_.seed = run_->seed();
+  facts_.speed = run_->speed();
+}
+
+RunRecord::RunRecord(int number, TraceModel model, RunFacts facts)
+    : number_(number), loaded_(std::move(model)), facts_(std::move(facts)) {}
+
+std::string RunRecord::label() const {
+  std::string text = fmt::format("#{} {}", number_, facts_.lesson);
+  for (const auto& [key, value] : facts_.params.items()) text += fmt::format(" {}={}", key, value.dump());
+  return text;
+}
+
+std::int64_t RunRecord::now_ns() const {
+  const TraceModel& m = model();
+  if (!live()) return m.end_ns();
+  return std::max(m.end_ns(), m.clock().to_ns(trace_clock()));
+}
+
+void RunRecord::collect_facts() {
+  const RunReport& r = run_->report();
+  facts_.params = r.params;
+  facts_.speed = r.speed;
+  facts_.wall_seconds = r.wall_seconds;
+  facts_.main_exitcode = r.main_exitcode;
+  facts_.result = r.result;
+  facts_.invariants = r.invariants;
+  if (r.main_exitcode != 0)
+    for (const PrintedLine& line : run_->model().lines())
+      if (line.error && line.pid == run_->main_pid()) facts_.failure = line.text;
+}
+
+std::string param_assignment(const ParamSpec& spec, double value) {
+  switch (spec.type) {
+    case ParamType::Bool: return fmt::format("{}={}", spec.key, value != 0 ? "true" : "false");
+    case ParamType::Int: return fmt::format("{}={}", spec.key, static_cast<std::int64_t>(std::llround(value)));
+    case ParamType::Float: return fmt::format("{}={}", spec.key, value);
+  }
+  return spec.key;
+}
+
+Classroom::Classroom(const Lesson& lesson, double speed) : lesson_(&lesson), speed_(speed) { reset_params(); }
+
+Classroom::~Classroom() = default;  // a live Run kills and reaps its processes as it goes
+
+void Classroom::select(const Lesson& lesson) {
+  if (&lesson == lesson_) return;
+  reset();
+  lesson_ = &lesson;
+  reset_params();
+  shown_ = nullptr;
+  for (auto& r : runs_)
+    if (r->lesson() == lesson.id) shown_ = r.get();
+}
+
+void Classroom::reset_params() {
+  param_values_.clear();
+  for (const ParamSpec& spec : lesson_->params) param_values_.push_back(spec.default_value);
+}
+
+void Classroom::set_params(const Params& params) {
+  param_values_.clear();
+  for (const ParamSpec& spec : lesson_->params) {
+    switch (spec.type) {
+      case ParamType::Bool: param_values_.push_back(params.get_bool(spec.key) ? 1 : 0); break;
+      case ParamType::Int: param_values_.push_back(static_cast<double>(params.get_int(spec.key))); break;
+      case ParamType::Float: param_values_.push_back(params.get_float(spec.key)); break;
+    }
+  }
+}
+
+Params Classroom::params() const {
+  std::vector<std::string> assignments;
+  for (std::size_t i = 0; i < lesson_->params.size(); ++i)
+    assignments.push_back(param_assignment(lesson_->params[i], param_values_[i]));
+  return Params::resolve(lesson_->params, assignments);
+}
+
+void Classroom::note(std::string text, bool error) {
+  status_ = std::move(text);
+  status_is_error_ = error;
+}
+
+bool Classroom::start(bool stepping) {
+  RunOptions options;
+  options.lesson = lesson_;
+  options.speed = speed_;
+  options.seed = seed_;
+  options.start_stepping = stepping;
+  try {
+    options.params = params();
+    auto record = std::make_unique<RunRecord>(next_number_, std::make_unique<Run>(std::move(options)));
+    ++next_number_;
+    live_ = shown_ = record.get();
+    runs_.push_back(std::move(record));
+    note({}, false);
+    forget_oldest();
+    return true;
+  } catch (const std::exception& e) {  // UsageError, SystemFailure, ForkError: the machine or the input said no
+    note(e.what(), true);
+    return false;
+  }
+}
+
+bool Classroom::run() {
+  if (live_) {
+    live_->run()->set_mode(GateMode::Run);
+    return true;
+  }
+  return start(false);
+}
+
+void Classroom::pause() {
+  if (live_) live_->run()->set_mode(GateMode::Step);
+}
+
+bool Classroom::step(std::int32_t pid) {
+  if (!live_) return start(true);
+  // A step asked for a process that is not at the gate would wait for it, and every step after it too.
+  if (pid != 0 && !held_at_gate(pid)) return false;
+  live_->run()->request_step(pid);
+  return true;
+}
+
+bool Classroom::held_at_gate(std::int32_t pid) const {
+  return std::any_of(held_.begin(), held_.end(), [&](const HeldProcess& h) { return h.pid == pid; });
+}
+
+void Classroom::reset() {
+  held_.clear();
+  if (!live_) {
+    shown_ = nullptr;
+    return;
+  }
+  live_->run()->stop();
+  std::erase_if(runs_, [this](const auto& r) { return r.get() == live_; });
+  live_ = shown_ = nullptr;
+}
+
+void Classroom::set_speed(double factor) {
+  speed_ = std::clamp(factor, kMinSpeed, kMaxSpeed);
+  if (live_) live_->run()->set_speed(speed_);
+}
+
+bool Classroom::paused() const { return live_ && live_->run()->mode() == GateMode::Step; }
+
+bool Classroom::step_in_progress() const { return live_ && live_->run()->step_in_progress(); }
+
+void Classroom::poll() {
+  if (!live_) return;
+  Run& run = *live_->run();
+  run.poll();
+  if (!run.finished()) {
+    held_ = run.held();
+    return;
+  }
+  held_.clear();
+  live_->collect_facts();
+  if (live_->facts().main_exitcode != 0)
+    note(fmt::format("{}: {}", live_->lesson(),
+                     live_->facts().failure.empty() ? fmt::format("exit code {}", live_->facts().main_exitcode)
+                                                    : live_->facts().failure),
+         true);
+  live_ = nullptr;
+}
+
+RunRecord& Classroom::add(TraceModel model, RunFacts facts) {
+  runs_.push_back(std::make_unique<RunRecord>(next_number_++, std::move(model), std::move(facts)));
+  forget_oldest();
+  return *runs_.back();
+}
+
+void Classroom::forget_oldest() {
+  while (runs_.size() > kKeptRuns) {
+    auto victim = std::find_if(runs_.begin(), runs_.end(),
+                               [this](const auto& r) { return r.get() != live_ && r.get() != shown_; });
+    if (victim == runs_.end()) return;
+    runs_.erase(victim);
+  }
+}
+
+}  // namespace forkscope::gui

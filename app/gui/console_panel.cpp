@@ -1,0 +1,57 @@
+// What the processes printed, in time order, each line in its process's colour (the same as its lane label);
+// filtered by text and by process. Errors (uncaught exceptions) in red.
+#include <fmt/format.h>
+
+#include "palette.hpp"
+#include "panels.hpp"
+
+namespace forkscope::gui {
+
+void ConsolePanel::draw(Ui& ui) {
+  const RunRecord* shown = shown_or_hint(ui);
+  if (!shown) return;
+  const TraceModel& model = shown->model();
+  if (lanes_of_ != std::pair{&model, model.processes().size()}) {
+    lanes_of_ = {&model, model.processes().size()};
+    lane_of_.clear();
+    const std::vector<Lane> lanes = lanes_in_tree_order(model);
+    for (std::size_t i = 0; i < lanes.size(); ++i) lane_of_[lanes[i].pid] = i;
+  }
+
+  filter_.Draw(label(ui.tr("console.filter"), "filter").c_str(), ui.px(220));
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ui.px(200));
+  const ProcessInfo* only = only_pid_ ? model.process(only_pid_) : nullptr;
+  const std::string current = only ? fmt::format("{} {}", only->name, only->pid) : ui.tr("console.all_processes");
+  if (ImGui::BeginCombo("##only", current.c_str())) {
+    if (ImGui::Selectable(ui.tr("console.all_processes"), only == nullptr)) only_pid_ = 0;
+    for (const ProcessInfo& p : model.processes())
+      if (ImGui::Selectable(fmt::format("{} {}", p.name, p.pid).c_str(), p.pid == only_pid_)) only_pid_ = p.pid;
+    ImGui::EndCombo();
+  }
+
+  ImGui::BeginChild("lines", {0, 0}, false, ImGuiWindowFlags_HorizontalScrollbar);
+  const bool at_bottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1;
+  std::vector<const PrintedLine*> lines;
+  for (const PrintedLine& l : model.lines())
+    if ((only_pid_ == 0 || l.pid == only_pid_) && filter_.PassFilter(l.text.c_str())) lines.push_back(&l);
+  ImGuiListClipper clipper;
+  clipper.Begin(static_cast<int>(lines.size()));
+  while (clipper.Step())
+    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+      const PrintedLine& l = *lines[static_cast<std::size_t>(i)];
+      const ProcessInfo* p = model.process(l.pid);
+      ImGui::TextDisabled("%8.3f s", static_cast<double>(l.t_ns) * 1e-9);
+      ImGui::SameLine();
+      const auto lane = lane_of_.find(l.pid);
+      const ImU32 color = lane == lane_of_.end() ? IM_COL32_WHITE : process_color(lane->second);
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(color), "%-14s", p ? p->name.c_str() : "?");
+      ImGui::SameLine();
+      if (l.error) ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", l.text.c_str());
+      else ImGui::TextUnformatted(l.text.c_str());
+    }
+  if (at_bottom && shown->live()) ImGui::SetScrollHereY(1.0f);  // follow a live run, unless the reader scrolled up
+  ImGui::EndChild();
+}
+
+}  // namespace forkscope::gui

@@ -1,0 +1,25 @@
+// `forkscope --bench-frames`: how long the viewer takes to draw a frame of a long trace, fully zoomed out, with the
+// timeline laid out again every frame (as while a live run grows or the user pans).
+#pragma once
+
+#include <cstddef>
+
+#include "app.hpp"
+#include "forkscope/trace_model.hpp"
+
+namespace forkscope::gui {
+
+// A made-up run of `processes` processes doing sleeps, locked updates, queue puts and gets, semaphore rounds and
+// prints: at least `min_events` events, ingested in time order.
+[[nodiscard]] TraceModel synthetic_trace(std::size_t min_events, int processes = 200);
+
+struct FrameBenchResult {
+  std::size_t events = 0;
+  double median_ms = 0, p95_ms = 0;
+};
+[[nodiscard]] FrameBenchResult bench_frames(App& app, int frames);
+
+// The median and the 95th percentile of a set of durations.
+[[nodiscard]] double percentile(std::vector<double> values, double fraction);
+
+}  // namespace forkscope::gui

@@ -1,0 +1,57 @@
+#include "lesson_library.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "registry.hpp"
+
+namespace forkscope::gui {
+
+LessonLibrary::LessonLibrary() {
+  for (const Lesson& lesson : scenarios::all()) {
+    if (lesson.hidden) continue;
+    lessons_.push_back(&lesson);
+    for (std::string_view language : kLanguages)
+      if (auto text = load_lesson_text(lesson.id, language))
+        texts_.emplace(std::string(language) + "/" + lesson.id, std::move(*text));
+    // Sources are named relative to the repository, whose assets/ folder assets_dir() finds.
+    std::ifstream in(assets_dir().parent_path() / lesson.source);
+    std::stringstream code;
+    if (in && !lesson.source.empty()) code << in.rdbuf();
+    code_.emplace(lesson.id, code.str());
+  }
+}
+
+std::vector<std::string> LessonLibrary::topics() const {
+  std::vector<std::string> out;
+  for (const Lesson* l : lessons_)
+    if (std::find(out.begin(), out.end(), l->topic) == out.end()) out.push_back(l->topic);
+  return out;
+}
+
+const LessonText* LessonLibrary::text(std::string_view id, std::string_view language) const {
+  auto it = texts_.find(std::string(language) + "/" + std::string(id));
+  return it == texts_.end() ? nullptr : &it->second;
+}
+
+std::string LessonLibrary::title(std::string_view id, std::string_view language) const {
+  const LessonText* t = text(id, language);
+  return t && !t->title.empty() ? t->title : std::string(id);
+}
+
+const std::string& LessonLibrary::code(std::string_view id) const {
+  static const std::string none;
+  auto it = code_.find(id);
+  return it == code_.end() ? none : it->second;
+}
+
+std::vector<std::string_view> LessonLibrary::all_texts() const {
+  std::vector<std::string_view> out;
+  for (const auto& [key, t] : texts_)
+    for (const std::string* s : {&t.title, &t.teaches, &t.watch, &t.predict}) out.emplace_back(*s);
+  for (const auto& [id, code] : code_) out.emplace_back(code);
+  return out;
+}
+
+}  // namespace forkscope::gui

@@ -1,0 +1,201 @@
+// forkscope: the classroom viewer. Without options it opens on the default lesson. With --screenshot, --frames or
+// --stats it runs headless (for tests and slides): optionally runs the lesson to its end, draws, writes the window
+// to a PNG and exits. --bench-frames measures drawing a synthetic trace of a million events.
+#include <cstdio>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "app.hpp"
+#include "forkscope/errors.hpp"
+#include "forkscope/trace_file.hpp"
+#include "frame_bench.hpp"
+#include "registry.hpp"
+
+namespace {
+
+using namespace forkscope;
+using namespace forkscope::gui;
+
+constexpr int kOk = 0, kInvariantsFailed = 1, kBadInput = 2, kRuntimeFailure = 3;
+
+struct Arguments {
+  std::string lesson;
+  std::vector<std::string> sets;
+  std::vector<std::string> compare_with;
+  std::string language = "en";
+  double speed = 1;
+  std::optional<std::uint64_t> seed;
+  float scale = 1;
+  bool run = false;
+  int steps = 0;
+  std::string screenshot;
+  std::optional<int> frames;
+  bool stats = false;
+  std::vector<float> hover;
+  std::string view = "timeline";
+  std::string tab = "console";
+  std::string open;
+  double timeout = 600;
+  bool bench = false;
+  bool json = false;
+};
+
+const Lesson& lesson_or_usage_error(const std::string& id) {
+  if (id.empty()) return scenarios::default_lesson();
+  if (const Lesson* l = scenarios::find(id); l && !l->hidden) return *l;
+  std::string known;
+  for (const Lesson& l : scenarios::all())
+    if (!l.hidden) known += (known.empty() ? "" : ", ") + l.id;
+  throw UsageError(fmt::format("unknown lesson '{}'; the lessons are: {}", id, known));
+}
+
+int bench(const Arguments& args) {
+  AppOptions options;
+  options.vsync = false;
+  App app(scenarios::default_lesson(), options);
+  app.window().set_headless(true);
+  const FrameBenchResult r = bench_frames(app, args.frames.value_or(300));
+  if (!args.screenshot.empty()) {
+    Image picture;
+    app.frame(&picture);
+    picture.save_png(args.screenshot);
+  }
+  if (args.json) fmt::print("{{\"events\": {}, \"frame_ms_median\": {:.2f}, \"frame_ms_p95\": {:.2f}}}\n", r.events, r.median_ms, r.p95_ms);
+  else fmt::print("{} events, fully zoomed out: median {:.2f} ms per frame, p95 {:.2f} ms\n", r.events, r.median_ms, r.p95_ms);
+  return kOk;
+}
+
+// Prints what the live part of the run cost the viewer: the work per frame and the frames per second it kept.
+void print_stats(App& app) {
+  const RunRecord* shown = app.classroom().shown();
+  const double interval = percentile(app.frame_interval_ms(), 0.5);
+  fmt::print("{{\"lesson\": \"{}\", \"processes\": {}, \"events\": {}, \"frames\": {}, \"fps\": {:.1f}, "
+             "\"frame_ms_median\": {:.2f}, \"frame_ms_p95\": {:.2f}}}\n",
+             shown ? shown->lesson() : "", shown ? shown->model().processes().size() : 0,
+             shown ? shown->model().events().size() : 0, app.frame_ms().size(), interval > 0 ? 1000.0 / interval : 0.0,
+             percentile(app.frame_ms(), 0.5), percentile(app.frame_ms(), 0.95));
+}
+
+int run_app(const Arguments& args) {
+  std::optional<TraceModel> opened;
+  nlohmann::json meta = nlohmann::json::object();
+  if (!args.open.empty()) opened = load_trace(args.open, &meta);
+  // A saved trace opens on its own lesson, unless another is named.
+  const std::string saved_lesson = meta.value("lesson", std::string());
+  const Lesson& lesson =
+      lesson_or_usage_error(args.lesson.empty() && scenarios::find(saved_lesson) ? saved_lesson : args.lesson);
+  const Params params = Params::resolve(lesson.params, args.sets);  // UsageError names the key and what is allowed
+  const bool headless = !args.screenshot.empty() || args.frames || args.stats;
+  std::vector<std::string> second_sets = args.sets;
+  second_sets.insert(second_sets.end(), args.compare_with.begin(), args.compare_with.end());
+  const Params second = Params::resolve(lesson.params, second_sets);
+  if (!args.compare_with.empty() && !args.run) throw UsageError("--compare-with needs --run");
+  if (!args.compare_with.empty() && !headless) throw UsageError("--compare-with is for pictures: add --screenshot FILE");
+  if (args.steps > 0 && args.run) throw UsageError("--steps and --run exclude each other: step a run, or run it to its end");
+
+  AppOptions options;
+  options.language = args.language;
+  options.speed = args.speed;
+  options.scale = args.scale;
+  options.vsync = !headless;
+  App app(lesson, options);
+  app.window().set_headless(headless);
+  Classroom& classroom = app.classroom();
+  classroom.set_params(params);
+  classroom.set_seed(args.seed);
+  if (opened) classroom.show(&classroom.add(std::move(*opened), RunFacts::from_summary(meta)));
+  app.show(args.view == "compare" ? CenterView::Compare : args.view == "code" ? CenterView::Code : CenterView::Timeline);
+  app.show(args.tab == "processes" ? DetailTab::Processes
+           : args.tab == "objects" ? DetailTab::Objects
+           : args.tab == "result"  ? DetailTab::Result
+                                   : DetailTab::Console);
+
+  // With a window, --run only starts the lesson; headless, it runs to its end (twice with --compare-with).
+  if (!headless) {
+    if (args.run && !classroom.run()) throw SystemFailure(classroom.status());
+    if (args.steps > 0) app.take_steps(args.steps, args.timeout);
+    app.run();
+    return kOk;
+  }
+  bool invariants_ok = true;
+  auto run_to_end = [&] {
+    if (!classroom.run()) throw SystemFailure(classroom.status());
+    if (!app.finish_run(args.timeout))
+      throw SystemFailure(fmt::format("{} did not finish within {:.0f} s; every lesson process was stopped", lesson.id, args.timeout));
+    const RunFacts& f = classroom.shown()->facts();
+    if (f.main_exitcode != 0) throw SystemFailure(fmt::format("lesson {} failed: {}", lesson.id, classroom.status()));
+    invariants_ok &= f.invariants_ok();
+  };
+  if (args.run) {
+    app.record_frames(args.stats);
+    run_to_end();
+    app.record_frames(false);
+    if (!args.compare_with.empty()) {
+      classroom.set_params(second);
+      run_to_end();
+      app.show(CenterView::Compare);
+    }
+  }
+  if (args.steps > 0 && !app.take_steps(args.steps, args.timeout)) {
+    classroom.reset();
+    throw SystemFailure(fmt::format("{}: the steps did not settle within {:.0f} s", lesson.id, args.timeout));
+  }
+  if (!args.hover.empty()) app.window().set_pointer({{args.hover[0], args.hover[1]}, false, 0});
+  Image picture;
+  const int frames = std::max(1, args.frames.value_or(3));
+  for (int i = 0; i < frames; ++i) app.frame(i + 1 == frames ? &picture : nullptr);
+  if (!args.screenshot.empty()) picture.save_png(args.screenshot);
+  if (args.stats) print_stats(app);
+  return invariants_ok ? kOk : kInvariantsFailed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"Forkscope: Python multiprocessing lessons in real processes, on a live timeline"};
+  Arguments args;
+  cli.add_option("--lesson", args.lesson, "Lesson id (forkscope-cli list); default: ticket-lock");
+  cli.add_option("--set", args.sets, "Set a parameter: KEY=VALUE (repeatable)");
+  cli.add_option("--lang", args.language, "Language of the interface and lesson texts")->check(CLI::IsMember({"en", "zh"}));
+  cli.add_option("--speed", args.speed, "Speed factor for lesson sleeps and timeouts")->check(CLI::Range(0.1, 10.0));
+  cli.add_option("--seed", args.seed, "Seed for the lessons' random numbers (the same picture every time)");
+  cli.add_option("--scale", args.scale, "Projector scale for the whole interface")->check(CLI::Range(1.0, 2.0));
+  cli.add_flag("--run", args.run, "Start the lesson at once (headless: run it to its end)");
+  cli.add_option("--steps", args.steps, "Start the lesson paused and step this many operations (headless: then the picture)")
+      ->check(CLI::Range(1, 100000));
+  cli.add_option("--screenshot", args.screenshot, "Headless: write the window to this PNG file, then exit");
+  cli.add_option("--frames", args.frames, "Headless: frames drawn before the screenshot or exit (default 3)")
+      ->check(CLI::Range(1, 100000));
+  cli.add_option("--hover", args.hover, "Headless: the pointer rests at X Y for the picture (a tooltip)")
+      ->expected(2)
+      ->check(CLI::Range(0.0f, 10000.0f));
+  cli.add_flag("--stats", args.stats, "Headless: print frame times and frames per second of the live run as JSON");
+  cli.add_option("--compare-with", args.compare_with, "With --run: run again with KEY=VALUE changed and show the comparison");
+  cli.add_option("--view", args.view, "Center view: timeline, compare or code")
+      ->check(CLI::IsMember({"timeline", "compare", "code"}));
+  cli.add_option("--tab", args.tab, "Detail tab: processes, objects, console or result")
+      ->check(CLI::IsMember({"processes", "objects", "console", "result"}));
+  cli.add_option("--open", args.open, "Open a saved trace (forkscope-cli run --save-trace)");
+  cli.add_option("--timeout", args.timeout, "Headless: stop a run after this many seconds")->check(CLI::PositiveNumber);
+  cli.add_flag("--bench-frames", args.bench, "Measure frame times on a synthetic trace of 1,000,000 events");
+  cli.add_flag("--json", args.json, "With --bench-frames: one JSON object");
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "forkscope: %s\n", e.what());
+    return kBadInput;
+  }
+  try {
+    return args.bench ? bench(args) : run_app(args);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "forkscope: %s\n", e.what());
+    return kBadInput;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "forkscope: %s\n", e.what());
+    return kRuntimeFailure;
+  }
+}

@@ -1,0 +1,96 @@
+// The panels of the viewer, one file each (as Tracy's viewer does it). Each draws into the current ImGui window;
+// the ones with state of their own are classes, the others functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <imgui.h>
+
+#include "lesson_library.hpp"
+#include "timeline_canvas.hpp"
+#include "ui.hpp"
+
+namespace forkscope::gui {
+
+// toolbar_panel.cpp: Run, Pause, Step, Step process, Reset, speed, language, projector scale; and their keys.
+void draw_toolbar(Ui& ui);
+void handle_shortcuts(Ui& ui);
+[[nodiscard]] double faster(double speed);  // the next speed step up (+), or down (-)
+[[nodiscard]] double slower(double speed);
+
+// status_panel.cpp: one line under everything: what the run is doing, and the last error.
+void draw_status(Ui& ui);
+
+// lesson_panel.cpp: the lessons by topic; the chosen one's text (left column) and code (a center tab, beside it).
+void draw_lesson_list(Ui& ui, const LessonLibrary& library);
+void draw_lesson_text(Ui& ui, const LessonLibrary& library);
+void draw_lesson_code(Ui& ui, const LessonLibrary& library);
+
+// params_panel.cpp: a form from the lesson's typed parameters and bounds.
+void draw_params(Ui& ui);
+
+// processes_panel.cpp / objects_panel.cpp / result_panel.cpp: tables of the shown run.
+void draw_processes(Ui& ui);
+void draw_objects(Ui& ui);
+void draw_result(Ui& ui);
+
+// timeline_panel.cpp: the legend and the shown run's lanes and counters.
+class TimelinePanel {
+ public:
+  void draw(Ui& ui);
+  [[nodiscard]] TimelineCanvas& canvas() { return canvas_; }
+  [[nodiscard]] TimeView& view() { return view_; }
+
+ private:
+  TimelineCanvas canvas_;
+  TimeView view_;
+  const RunRecord* last_shown_ = nullptr;
+  std::vector<ProcState> legend_;
+  std::pair<const TraceModel*, std::size_t> legend_of_{nullptr, 0};
+};
+
+// console_panel.cpp: printed lines, coloured by process, filterable by text and process.
+class ConsolePanel {
+ public:
+  void draw(Ui& ui);
+
+ private:
+  ImGuiTextFilter filter_;
+  std::int32_t only_pid_ = 0;
+  std::unordered_map<std::int32_t, std::size_t> lane_of_;
+  std::pair<const TraceModel*, std::size_t> lanes_of_{nullptr, 0};
+};
+
+// compare_panel.cpp: two runs on one time axis, or the phases of one run aligned at zero, with their results.
+class ComparePanel {
+ public:
+  void draw(Ui& ui);
+  // The runs compared, by number, and whether run `a`'s phases are shown instead; a number that names no finished
+  // run (0) goes back to following the latest runs.
+  void choose(int a, int b, bool phases);
+  [[nodiscard]] TimelineCanvas& canvas() { return canvas_; }
+  [[nodiscard]] std::size_t tracks_drawn() const { return tracks_drawn_; }
+
+ private:
+  void draw_run_table(Ui& ui, const RunRecord& a, const RunRecord& b) const;
+  void draw_phase_table(Ui& ui, const RunRecord& run) const;
+
+  TimelineCanvas canvas_;
+  TimeView view_;
+  int a_ = 0, b_ = 0;
+  bool phases_ = false;
+  bool chosen_ = false;  // the teacher picked the runs; until then the latest two are shown
+  std::size_t tracks_drawn_ = 0;
+};
+
+// A run's phases from its result ("phases": [{"name", "begin_s", "end_s", "seconds"}]), for comparing sync and async.
+struct RunPhase {
+  std::string name;
+  double begin_s = 0, end_s = 0, seconds = 0;
+};
+[[nodiscard]] std::vector<RunPhase> phases_of(const RunFacts& facts);
+
+}  // namespace forkscope::gui

@@ -1,0 +1,590 @@
+#include "timeline_canvas.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "palette.hpp"
+
+namespace forkscope::gui {
+
+namespace {
+
+// Above this many operations in view, markers are one texel column each inside the strips, not shapes.
+constexpr std::size_t kMaxMarkerShapes = 2000;
+// Above this many put->get arrows in view, none is drawn: a bundle of thousands says nothing; zoom in.
+constexpr std::size_t kMaxArrows = 400;
+constexpr double kMinWidthNs = 1e3;
+constexpr double kMaxWidthNs = 1e13;
+
+// The canvas lies on the window's own background; lanes' backgrounds are baked into the strip texture. A software
+// renderer pays for every pixel of every layer, so nothing is drawn twice where it can be helped.
+constexpr ImU32 kLaneEven = IM_COL32(36, 37, 42, 255);
+constexpr ImU32 kLaneOdd = IM_COL32(42, 43, 49, 255);
+constexpr ImU32 kLaneSelected = IM_COL32(62, 66, 84, 255);
+constexpr ImU32 kRulerBackground = IM_COL32(22, 22, 26, 255);
+constexpr ImU32 kHeaderBackground = IM_COL32(48, 52, 66, 255);
+constexpr ImU32 kGrid = IM_COL32(255, 255, 255, 40);
+constexpr ImU32 kDimText = IM_COL32(150, 150, 160, 255);
+constexpr ImU32 kNowLine = IM_COL32(255, 145, 0, 255);
+constexpr ImU32 kHoverLine = IM_COL32(255, 255, 255, 90);
+constexpr ImU32 kArrow = IM_COL32(224, 247, 250, 190);
+constexpr ImU32 kTaskColor = IM_COL32(236, 239, 241, 255);  // neutral: a task is not a state, it rides on them
+constexpr ImU32 kTaskColorAlt = IM_COL32(144, 164, 174, 255);
+constexpr ImU32 kTaskFailedColor = IM_COL32(255, 23, 68, 255);
+
+// An opaque mix of two colours (the texture's pixels are drawn without anything beneath them).
+ImU32 blend(ImU32 under, ImU32 over, float amount) {
+  auto channel = [&](int shift) {
+    const auto a = static_cast<float>((under >> shift) & 0xFF), b = static_cast<float>((over >> shift) & 0xFF);
+    return static_cast<ImU32>(std::lround(a + (b - a) * amount)) << shift;
+  };
+  return channel(IM_COL32_R_SHIFT) | channel(IM_COL32_G_SHIFT) | channel(IM_COL32_B_SHIFT) | IM_COL32_A_MASK;
+}
+
+bool is_held(const Track& track, std::int32_t pid) {
+  return track.held && std::any_of(track.held->begin(), track.held->end(), [&](const HeldProcess& h) { return h.pid == pid; });
+}
+
+}  // namespace
+
+const TimelineCanvas::Range& TimelineCanvas::range_of(const TraceModel& model, const ObjectInfo& object) {
+  Range& r = ranges_[{&model, object.id}];
+  if (r.samples == object.samples.size()) return r;
+  r.samples = object.samples.size();
+  r.blocks = counter_blocks(object);
+  r.low = std::min<std::int64_t>(0, object.min_value());
+  r.high = object.max_value();
+  // A small bound belongs on the plot (a full queue of 3 is the point); a large one would flatten it.
+  const bool bounded = object.kind == ObjectKind::Semaphore || object.kind == ObjectKind::BoundedSemaphore ||
+                       object.kind == ObjectKind::Queue || object.kind == ObjectKind::JoinableQueue;
+  if (bounded && object.capacity > 0 && object.capacity <= 4 * std::max<std::int64_t>(r.high, 4)) r.high = std::max(r.high, object.capacity);
+  r.high = std::max(r.high, r.low + 1);
+  return r;
+}
+
+void TimelineCanvas::fit(std::span<const Track> tracks, TimeView& view) const {
+  double extent = 0;
+  for (const Track& t : tracks) extent = std::max(extent, static_cast<double>(t.window.view_end_ns()));
+  // A live run grows from nothing: a floor of a tenth of a second keeps its first frames from zooming wildly.
+  const bool live = std::any_of(tracks.begin(), tracks.end(), [](const Track& t) { return t.live; });
+  view.begin_ns = 0;
+  view.end_ns = std::max(extent, live ? 1e8 : 1e5) * 1.02;
+}
+
+CanvasInput TimelineCanvas::draw(Ui& ui, std::span<const Track> tracks, TimeView& view, std::span<const Guide> guides) {
+  const Regions r = arrange(ui, tracks);
+  ImGui::SetCursorScreenPos(r.origin);
+  ImGui::InvisibleButton("timeline", {r.end.x - r.origin.x, r.end.y - r.origin.y});
+  handle_input(view, r.lanes_bottom);
+  place(ui, tracks, view, r);
+  CanvasInput input;
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  if (clicked_) input.clicked_pid = lane_at(tracks, mouse, r.lanes_bottom);
+  if (double_clicked_) input.double_clicked_pid = lane_at(tracks, mouse, r.lanes_bottom);
+  lay_out(tracks, static_cast<int>(counter_height_ - ui.px(8)), ui.selected_pid);
+
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  draw_grid(ui, draw, r.lanes_top, r.end.y);  // under the strips: it shows in the gaps between lanes, never over a state
+  draw_lanes(ui, draw, tracks, r.lanes_top, r.lanes_bottom);
+  if (!counter_rows_.empty()) draw_counters(ui, draw, tracks, r.lanes_bottom, r.end.y);
+  draw_ruler(ui, draw, r.origin.y, r.lanes_top - r.origin.y);
+  draw_overlays(ui, draw, tracks, view, guides, r);
+  return input;
+}
+
+TimelineCanvas::Regions TimelineCanvas::arrange(const Ui& ui, std::span<const Track> tracks) {
+  Regions r;
+  r.origin = ImGui::GetCursorScreenPos();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  r.end = {r.origin.x + std::max(avail.x, 200.0f), r.origin.y + std::max(avail.y, 80.0f)};
+  label_width_ = ui.px(200);
+  header_height_ = ui.px(24);
+  counter_height_ = ui.px(46);
+  r.lanes_top = r.origin.y + ImGui::GetTextLineHeight() + ui.px(8);  // under the ruler
+  axis_.left = std::floor(r.origin.x + label_width_);
+  axis_.columns = std::max(1, static_cast<int>(r.end.x - ui.px(8) - axis_.left));  // 8: the scrollbar's thumb
+
+  // Counters take what they need, from a quarter to 42% of the height as the lanes leave room; lanes share the rest,
+  // taller when there are few of them.
+  std::vector<std::vector<Lane>> lanes(tracks.size());
+  std::size_t lane_count = 0;
+  counter_rows_.clear();
+  for (std::size_t t = 0; t < tracks.size(); ++t) {
+    lanes[t] = lanes_in_tree_order(*tracks[t].model);
+    lane_count += lanes[t].size();
+    if (tracks[t].counters)
+      for (const ObjectInfo* o : plotted_objects(*tracks[t].model)) {
+        counter_rows_.push_back(CounterRow{t, o, r.counters_content, false});
+        r.counters_content += counter_height_;
+      }
+  }
+  const float body = r.end.y - r.lanes_top;
+  const auto headers = static_cast<float>(std::count_if(tracks.begin(), tracks.end(), [](const Track& t) { return !t.title.empty(); }));
+  const float lanes_wanted = static_cast<float>(lane_count) * ui.px(min_lane_height_) + headers * header_height_;
+  r.counters_height = counter_rows_.empty() ? 0
+                                            : std::min({r.counters_content + ui.px(6), std::round(body * 0.42f),
+                                                        std::max(std::round(body * 0.25f), body - lanes_wanted)});
+  r.lanes_bottom = r.end.y - r.counters_height;
+  const float room = r.lanes_bottom - r.lanes_top - headers * header_height_;
+  lane_height_ = std::clamp(std::floor(room / static_cast<float>(std::max<std::size_t>(lane_count, 1))),
+                            ui.px(min_lane_height_), ui.px(30));
+
+  // Rows in content coordinates (0 = the top of the lanes); place() puts them on screen.
+  rows_.clear();
+  headers_.clear();
+  row_of_.assign(tracks.size(), {});
+  for (std::size_t t = 0; t < tracks.size(); ++t) {
+    if (!tracks[t].title.empty()) {
+      headers_.emplace_back(t, r.content_height);
+      r.content_height += header_height_;
+    }
+    for (std::size_t l = 0; l < lanes[t].size(); ++l) {
+      row_of_[t][lanes[t][l].pid] = rows_.size();
+      rows_.push_back(LaneRow{t, lanes[t][l].pid, lanes[t][l].depth, l, r.content_height, r.content_height + lane_height_, false});
+      r.content_height += lane_height_;
+    }
+  }
+  return r;
+}
+
+void TimelineCanvas::place(const Ui& ui, std::span<const Track> tracks, TimeView& view, const Regions& r) {
+  const float lanes_visible = r.lanes_bottom - r.lanes_top;
+  view.lane_scroll = std::clamp(view.lane_scroll, 0.0f, std::max(0.0f, r.content_height - lanes_visible));
+  view.counter_scroll = std::clamp(view.counter_scroll, 0.0f, std::max(0.0f, r.counters_content - r.counters_height + ui.px(6)));
+  if (view.fit) fit(tracks, view);
+  axis_.begin_ns = view.begin_ns;
+  axis_.end_ns = view.end_ns;
+  for (LaneRow& row : rows_) {
+    row.top += r.lanes_top - view.lane_scroll;
+    row.bottom += r.lanes_top - view.lane_scroll;
+    row.visible = row.bottom > r.lanes_top && row.top < r.lanes_bottom;
+  }
+  for (auto& [track, top] : headers_) top += r.lanes_top - view.lane_scroll;
+  for (CounterRow& c : counter_rows_) {
+    c.top += r.lanes_bottom + ui.px(6) - view.counter_scroll;
+    c.visible = c.top + counter_height_ > r.lanes_bottom && c.top < r.end.y;
+  }
+}
+
+void TimelineCanvas::draw_overlays(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, const TimeView& view,
+                                   std::span<const Guide> guides, const Regions& r) const {
+  // The live edge, across lanes and counters.
+  for (const Track& t : tracks)
+    if (t.live) {
+      const float x = axis_.x_of(static_cast<double>(t.window.now_ns - t.window.shift_ns));
+      if (x >= axis_.left && x <= r.end.x) draw->AddLine({x, r.lanes_top}, {x, r.end.y}, kNowLine, ui.px(2));
+    }
+  for (const Guide& g : guides) {
+    const float x = std::round(axis_.x_of(g.t_ns));
+    if (x < axis_.left || x > r.end.x) continue;
+    for (float y = r.lanes_top; y < r.end.y; y += ui.px(10))  // dashed: it is a reference, not an event
+      draw->AddLine({x, y}, {x, std::min(y + ui.px(6), r.end.y)}, g.color, ui.px(2));
+    draw->AddText({x + ui.px(4), r.lanes_top + ui.px(2)}, g.color, g.label.c_str());
+  }
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  if (ImGui::IsItemHovered() && mouse.x >= axis_.left) {
+    draw->AddLine({mouse.x, r.origin.y}, {mouse.x, r.end.y}, kHoverLine);
+    const std::string at = format_time(axis_.t_of(mouse.x) * ruler_scale_, axis_.ns_per_column() * ruler_scale_);
+    draw->AddText({mouse.x + ui.px(4), r.origin.y + ui.px(3)}, IM_COL32(255, 255, 255, 255), at.c_str());
+    if (!ImGui::IsItemActive()) draw_tooltip(ui, tracks, mouse, r.lanes_bottom);
+  }
+  // A scrollbar thumb when the lanes do not fit.
+  const float visible = r.lanes_bottom - r.lanes_top;
+  if (r.content_height > visible) {
+    const float thumb = std::max(ui.px(20), visible * visible / r.content_height);
+    const float y = r.lanes_top + (visible - thumb) * view.lane_scroll / (r.content_height - visible);
+    draw->AddRectFilled({r.end.x - ui.px(8) + 2, y}, {r.end.x - 1, y + thumb}, IM_COL32(255, 255, 255, 70), 3);
+  }
+}
+
+void TimelineCanvas::handle_input(TimeView& view, float lanes_bottom) {
+  ImGuiIO& io = ImGui::GetIO();
+  const ImVec2 mouse = io.MousePos;
+  const bool over_counters = !counter_rows_.empty() && mouse.y >= lanes_bottom;
+  float& scroll = over_counters ? view.counter_scroll : view.lane_scroll;
+  if (ImGui::IsItemHovered() && io.MouseWheel != 0) {
+    if (mouse.x < axis_.left || io.KeyShift) {
+      scroll -= io.MouseWheel * lane_height_ * 3;
+    } else {
+      // Zoom around the time under the mouse, which stays where it is.
+      const double at = axis_.t_of(mouse.x);
+      const double fraction = static_cast<double>(mouse.x - axis_.left) / axis_.columns;
+      const double width = std::clamp((view.end_ns - view.begin_ns) * std::pow(0.8, io.MouseWheel), kMinWidthNs, kMaxWidthNs);
+      view.begin_ns = at - fraction * width;
+      view.end_ns = view.begin_ns + width;
+      view.fit = false;
+    }
+  }
+  if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 2.0f)) {
+    const double shift = -static_cast<double>(io.MouseDelta.x) * axis_.ns_per_column();
+    if (shift != 0) {
+      view.begin_ns += shift;
+      view.end_ns += shift;
+      view.fit = false;
+    }
+    scroll -= io.MouseDelta.y;
+  }
+  // A click (a press and release that did not drag) or a double click: on which lane is decided once rows are laid out.
+  clicked_ = ImGui::IsItemDeactivated() && io.MouseDragMaxDistanceSqr[0] < 16.0f;
+  double_clicked_ = ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left);
+}
+
+std::int32_t TimelineCanvas::lane_at(std::span<const Track> tracks, ImVec2 at, float lanes_bottom) const {
+  if (at.y >= lanes_bottom) return 0;
+  for (const LaneRow& row : rows_)
+    if (row.visible && at.y >= row.top && at.y < row.bottom) return tracks[row.track].model->process(row.pid) ? row.pid : 0;
+  return 0;
+}
+
+void TimelineCanvas::lay_out(std::span<const Track> tracks, int counter_pixels, std::int32_t selected_pid) {
+  LayoutKey key;
+  key.axis = axis_;
+  for (const Track& t : tracks) key.tracks.emplace_back(t.model, t.window, t.model->events().size());
+  for (const LaneRow& row : rows_)
+    if (row.visible) {
+      key.lanes.emplace_back(row.track, row.pid);
+      key.tops.push_back(row.top);
+    }
+  for (const CounterRow& c : counter_rows_)
+    if (c.visible) {
+      key.counters.emplace_back(c.track, c.object);
+      key.tops.push_back(c.top);
+    }
+  key.counter_pixels = counter_pixels;
+  key.selected_pid = selected_pid;
+  if (key == key_ && !stale_) return;
+  stale_ = false;
+  // Operation lists and counter summaries are kept per trace; a trace no longer drawn may be gone.
+  bool same_traces = key.tracks.size() == key_.tracks.size();
+  for (std::size_t t = 0; same_traces && t < key.tracks.size(); ++t)
+    same_traces = std::get<0>(key.tracks[t]) == std::get<0>(key_.tracks[t]);
+  if (!same_traces) {
+    operations_.clear();
+    ranges_.clear();
+  }
+  key_ = std::move(key);
+  ++layouts_;
+
+  // Texture rows: three per visible lane (states, operation ticks, tasks), a plot's height per visible counter.
+  lane_texture_row_.assign(rows_.size(), -1);
+  counter_texture_row_.assign(counter_rows_.size(), -1);
+  int next_row = 0;
+  for (std::size_t i = 0; i < rows_.size(); ++i)
+    if (rows_[i].visible) {
+      lane_texture_row_[i] = next_row;
+      next_row += 3;
+    }
+  for (std::size_t i = 0; i < counter_rows_.size(); ++i)
+    if (counter_rows_[i].visible) {
+      counter_texture_row_[i] = next_row;
+      next_row += counter_pixels;
+    }
+  pixels_.assign(static_cast<std::size_t>(axis_.columns) * static_cast<std::size_t>(std::max(next_row, 1)), kLaneEven);
+  lay_out_lanes(tracks, selected_pid);
+  lay_out_counters(tracks, counter_pixels);
+  lay_out_arrows(tracks);
+  texture_.upload(axis_.columns, std::max(next_row, 1), pixels_);
+}
+
+void TimelineCanvas::lay_out_lanes(std::span<const Track> tracks, std::int32_t selected_pid) {
+  // The operations as ticks or, when few enough to tell apart, as shapes.
+  std::size_t operations = 0;
+  for (const LaneRow& row : rows_)
+    if (row.visible)
+      if (const ProcessInfo* p = tracks[row.track].model->process(row.pid))
+        operations += events_in_view(*tracks[row.track].model, *p, axis_, tracks[row.track].window).size();
+  vector_markers_ = operations <= kMaxMarkerShapes;
+  markers_.clear();
+  const auto width = static_cast<std::size_t>(axis_.columns);
+  std::vector<std::uint8_t> cells(width);
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    if (lane_texture_row_[i] < 0) continue;
+    const Track& track = tracks[rows_[i].track];
+    const ProcessInfo* p = track.model->process(rows_[i].pid);
+    if (p == nullptr) continue;
+    const ImU32 background = rows_[i].pid == selected_pid ? kLaneSelected : i % 2 ? kLaneOdd : kLaneEven;
+    ImU32* states = pixels_.data() + static_cast<std::size_t>(lane_texture_row_[i]) * width;
+    ImU32* ticks = states + width;
+    ImU32* task_band = ticks + width;
+    rasterize_states(*p, axis_, track.window, cells);
+    for (std::size_t c = 0; c < width; ++c)
+      states[c] = cells[c] == kNoState ? background : state_color(static_cast<ProcState>(cells[c]));
+    if (!p->tasks.empty()) {
+      // Tasks ride on the state strip: a band where a task ran, alternating shades, red where one raised.
+      rasterize_tasks(*p, axis_, track.window, cells);
+      for (std::size_t c = 0; c < width; ++c)
+        task_band[c] = cells[c] == 0 ? states[c] : cells[c] == kTaskFailed ? kTaskFailedColor : cells[c] == 1 ? kTaskColor : kTaskColorAlt;
+    }
+    if (vector_markers_) {
+      const EventRange range = events_in_view(*track.model, *p, axis_, track.window);
+      for (const std::uint32_t* e = range.first; e != range.last; ++e) {
+        const TraceEvent& event = track.model->events()[*e];
+        const OpCategory category = op_category(event.kind, event.phase);
+        if (category == OpCategory::None) continue;
+        const double view_t = static_cast<double>(event.time) - static_cast<double>(track.window.shift_ns);
+        markers_.push_back(Marker{axis_.x_of(view_t), rows_[i].bottom, category});
+      }
+      std::fill(ticks, ticks + width, background);
+    } else {
+      rasterize_operations(operations_.of(*track.model, *p), axis_, track.window, cells);
+      for (std::size_t c = 0; c < width; ++c) ticks[c] = cells[c] ? op_color(static_cast<OpCategory>(cells[c])) : background;
+    }
+  }
+}
+
+void TimelineCanvas::lay_out_counters(std::span<const Track> tracks, int counter_pixels) {
+  // A filled step plot, its edge drawn over the range of values each column saw.
+  const auto width = static_cast<std::size_t>(axis_.columns);
+  std::vector<CounterCell> values(width);
+  for (std::size_t i = 0; i < counter_rows_.size(); ++i) {
+    if (counter_texture_row_[i] < 0) continue;
+    const CounterRow& c = counter_rows_[i];
+    const Range& range = range_of(*tracks[c.track].model, *c.object);
+    rasterize_counter(*c.object, range.blocks, axis_, tracks[c.track].window, values);
+    const ImU32 background = i % 2 ? kLaneOdd : kLaneEven;
+    const ImU32 line = counter_color(c.object->kind);
+    const ImU32 fill = blend(background, line, 0.3f);
+    const int h = counter_pixels;
+    auto y_of = [&](std::int64_t v) {
+      const double f = static_cast<double>(range.high - v) / static_cast<double>(range.high - range.low);
+      return std::clamp(static_cast<int>(std::lround(f * (h - 2))) + 1, 0, h - 1);
+    };
+    const int baseline = y_of(std::max<std::int64_t>(range.low, 0));
+    ImU32* plot = pixels_.data() + static_cast<std::size_t>(counter_texture_row_[i]) * width;
+    std::fill(plot, plot + width * static_cast<std::size_t>(h), background);
+    for (std::size_t col = 0; col < width; ++col) {
+      if (!values[col].known) continue;
+      const int top = y_of(values[col].high), bottom = y_of(values[col].low);
+      for (int y = std::min(top, baseline); y <= std::max(top, baseline); ++y) plot[static_cast<std::size_t>(y) * width + col] = fill;
+      for (int y = std::max(top - 1, 0); y <= std::min(bottom + 1, h - 1); ++y) plot[static_cast<std::size_t>(y) * width + col] = line;
+    }
+  }
+}
+
+void TimelineCanvas::lay_out_arrows(std::span<const Track> tracks) {
+  // From each put (or send) to its get, when both lanes are on screen.
+  arrows_.clear();
+  arrows_hidden_ = false;
+  for (std::size_t t = 0; t < tracks.size(); ++t) {
+    const Track& track = tracks[t];
+    const auto shift = static_cast<double>(track.window.shift_ns);
+    for (const Flow& f : track.model->flows()) {
+      if (!f.complete() || f.put_ns < track.window.from_ns || f.get_ns >= track.window.to_ns) continue;
+      const double put = static_cast<double>(f.put_ns) - shift, get = static_cast<double>(f.get_ns) - shift;
+      if (get < axis_.begin_ns || put > axis_.end_ns) continue;
+      auto from = row_of_[t].find(f.put_pid), to = row_of_[t].find(f.get_pid);
+      if (from == row_of_[t].end() || to == row_of_[t].end()) continue;
+      const LaneRow& a = rows_[from->second];
+      const LaneRow& b = rows_[to->second];
+      if (!a.visible || !b.visible) continue;
+      if (arrows_.size() == kMaxArrows) {
+        arrows_.clear();
+        arrows_hidden_ = true;
+        return;
+      }
+      arrows_.push_back(Arrow{{axis_.x_of(put), (a.top + a.bottom) * 0.5f}, {axis_.x_of(get), (b.top + b.bottom) * 0.5f}});
+    }
+  }
+}
+
+double TimelineCanvas::tick_step(const Ui& ui) const {
+  // 1, 2 or 5 times a power of ten, so that labels stand about 110 pixels apart.
+  const double target = axis_.ns_per_column() * static_cast<double>(ui.px(110));
+  const double magnitude = std::pow(10.0, std::floor(std::log10(target)));
+  for (double m : {1.0, 2.0, 5.0})
+    if (magnitude * m >= target) return magnitude * m;
+  return magnitude * 10;
+}
+
+void TimelineCanvas::draw_grid(const Ui& ui, ImDrawList* draw, float top, float bottom) const {
+  const double step = tick_step(ui);
+  for (double t = std::ceil(axis_.begin_ns / step) * step; t <= axis_.end_ns; t += step) {
+    const float x = std::round(axis_.x_of(t)) + 0.5f;
+    draw->AddLine({x, top}, {x, bottom}, kGrid);
+  }
+}
+
+void TimelineCanvas::draw_ruler(Ui& ui, ImDrawList* draw, float top, float height) const {
+  const float right = axis_.left + static_cast<float>(axis_.columns);
+  draw->AddRectFilled({axis_.left - label_width_, top}, {right + ui.px(8), top + height}, kRulerBackground);
+  const double step = tick_step(ui);
+  for (double t = std::ceil(axis_.begin_ns / step) * step; t <= axis_.end_ns; t += step) {
+    const float x = std::round(axis_.x_of(t)) + 0.5f;
+    draw->AddLine({x, top + height - ui.px(6)}, {x, top + height}, kDimText);
+    draw->AddText({x + ui.px(3), top + ui.px(2)}, kDimText, format_time(t * ruler_scale_, step * ruler_scale_).c_str());
+  }
+  draw->AddText({axis_.left - label_width_ + ui.px(6), top + ui.px(2)}, kDimText, ui.tr(ruler_caption_));
+}
+
+void TimelineCanvas::draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, float top, float bottom) const {
+  const float left = axis_.left - label_width_;
+  const float right = axis_.left + static_cast<float>(axis_.columns);
+  draw->PushClipRect({left, top}, {right + ui.px(8), bottom}, true);
+  // The strips: every lane samples its own texture row, so this is one draw call however long the trace.
+  const float tick_height = ui.px(4);
+  StripTexture::begin_opaque(draw);
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    if (lane_texture_row_.size() <= i || lane_texture_row_[i] < 0) continue;
+    const LaneRow& row = rows_[i];
+    const auto r = static_cast<float>(lane_texture_row_[i]);
+    const auto columns = static_cast<float>(axis_.columns);
+    draw->AddImage(texture_.id(), {axis_.left, row.top + 1}, {right, row.bottom - tick_height - 1},
+                   texture_.uv(0, r + 0.5f), texture_.uv(columns, r + 0.5f));
+    draw->AddImage(texture_.id(), {axis_.left, row.bottom - tick_height - 1}, {right, row.bottom - 1},
+                   texture_.uv(0, r + 1.5f), texture_.uv(columns, r + 1.5f));
+    const ProcessInfo* p = tracks[row.track].model->process(row.pid);
+    if (p && !p->tasks.empty())
+      draw->AddImage(texture_.id(), {axis_.left, row.top + 1}, {right, row.top + 1 + ui.px(5)}, texture_.uv(0, r + 2.5f),
+                     texture_.uv(columns, r + 2.5f));
+  }
+  StripTexture::end_opaque(draw);
+  const float marker = ui.px(4);
+  for (const Marker& m : markers_)
+    draw->AddTriangleFilled({m.x, m.bottom - marker * 2 - 1}, {m.x - marker, m.bottom - 1}, {m.x + marker, m.bottom - 1},
+                            op_color(m.category));
+  for (const Arrow& a : arrows_) {
+    draw->AddLine(a.from, a.to, kArrow, ui.px(1.5f));
+    const ImVec2 d{a.to.x - a.from.x, a.to.y - a.from.y};
+    const float length = std::max(std::sqrt(d.x * d.x + d.y * d.y), 1.0f);
+    const ImVec2 u{d.x / length, d.y / length};
+    const float head = ui.px(7);
+    draw->AddTriangleFilled(a.to, {a.to.x - u.x * head - u.y * head * 0.5f, a.to.y - u.y * head + u.x * head * 0.5f},
+                            {a.to.x - u.x * head + u.y * head * 0.5f, a.to.y - u.y * head - u.x * head * 0.5f}, kArrow);
+  }
+
+  // Labels: name (children indented under their parent) and PID; a yellow dot when it waits at the gate.
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    const LaneRow& row = rows_[i];
+    if (!row.visible) continue;
+    const Track& track = tracks[row.track];
+    const ProcessInfo* p = track.model->process(row.pid);
+    if (p == nullptr) continue;
+    if (row.pid == ui.selected_pid) draw->AddRectFilled({left, row.top + 1}, {axis_.left - 1, row.bottom - 1}, kLaneSelected);
+    const float text_y = row.top + (lane_height_ - ImGui::GetTextLineHeight()) * 0.5f;
+    float x = left + ui.px(14) + static_cast<float>(row.depth) * ui.px(12);
+    if (is_held(track, row.pid))
+      draw->AddCircleFilled({left + ui.px(7), row.top + lane_height_ * 0.5f}, ui.px(4), state_color(ProcState::Held));
+    draw->AddText({x, text_y}, process_color(row.index), p->name.c_str());
+    x += ImGui::CalcTextSize(p->name.c_str()).x + ui.px(6);
+    const std::string pid = std::to_string(p->pid);
+    draw->AddText({x, text_y}, kDimText, pid.c_str());
+  }
+  for (const auto& [t, y] : headers_) {
+    if (y + header_height_ <= top || y >= bottom) continue;
+    draw->AddRectFilled({left, y}, {right, y + header_height_}, kHeaderBackground);
+    draw->AddText({left + ui.px(6), y + (header_height_ - ImGui::GetTextLineHeight()) * 0.5f}, IM_COL32(255, 255, 255, 255),
+                  tracks[t].title.c_str());
+  }
+  draw->PopClipRect();
+}
+
+void TimelineCanvas::draw_counters(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, float top, float bottom) const {
+  const float left = axis_.left - label_width_;
+  const float right = axis_.left + static_cast<float>(axis_.columns);
+  draw->AddLine({left, top + ui.px(2)}, {right, top + ui.px(2)}, IM_COL32(255, 255, 255, 60), ui.px(2));
+  draw->PushClipRect({left, top + ui.px(4)}, {right + ui.px(8), bottom}, true);
+  const int pixels = key_.counter_pixels;
+  StripTexture::begin_opaque(draw);
+  for (std::size_t i = 0; i < counter_rows_.size(); ++i) {
+    if (!counter_rows_[i].visible) continue;
+    const float y = counter_rows_[i].top + ui.px(4);
+    const auto r = static_cast<float>(counter_texture_row_[i]);
+    draw->AddImage(texture_.id(), {axis_.left, y}, {right, y + static_cast<float>(pixels)}, texture_.uv(0, r),
+                   texture_.uv(static_cast<float>(axis_.columns), r + static_cast<float>(pixels)));
+  }
+  StripTexture::end_opaque(draw);
+  for (const CounterRow& c : counter_rows_) {
+    if (!c.visible) continue;
+    const ObjectInfo& o = *c.object;
+    draw->AddText({left + ui.px(8), c.top + ui.px(3)}, counter_color(o.kind), o.name.c_str());
+    const std::string detail = fmt::format("{} · {}", kind_text(ui, o.kind), value_text(ui, o, o.value()));
+    draw->AddText({left + ui.px(8), c.top + ui.px(3) + ImGui::GetTextLineHeight()}, kDimText, detail.c_str());
+    const auto it = ranges_.find({tracks[c.track].model, o.id});
+    if (it != ranges_.end()) {
+      const std::string high = std::to_string(it->second.high);
+      draw->AddText({axis_.left + ui.px(3), c.top + ui.px(2)}, kDimText, high.c_str());
+    }
+  }
+  draw->PopClipRect();
+}
+
+void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 mouse, float lanes_bottom) const {
+  const double view_t = axis_.t_of(mouse.x);
+  if (mouse.y >= lanes_bottom) {
+    for (const CounterRow& c : counter_rows_) {
+      if (mouse.y < c.top || mouse.y >= c.top + counter_height_) continue;
+      const auto t = static_cast<std::int64_t>(view_t) + tracks[c.track].window.shift_ns;
+      ImGui::BeginTooltip();
+      ImGui::TextUnformatted(fmt::format("{} · {}", c.object->name, kind_text(ui, c.object->kind)).c_str());
+      ImGui::TextUnformatted(ui.text.format("tooltip.value_at", value_text(ui, *c.object, c.object->value_at(t)),
+                                            format_time(view_t, axis_.ns_per_column())).c_str());
+      ImGui::EndTooltip();
+      return;
+    }
+    return;
+  }
+  for (const LaneRow& row : rows_) {
+    if (!row.visible || mouse.y < row.top || mouse.y >= row.bottom) continue;
+    const Track& track = tracks[row.track];
+    const TraceModel& model = *track.model;
+    const ProcessInfo* p = model.process(row.pid);
+    if (p == nullptr) return;
+    const auto shift = track.window.shift_ns;
+    const auto t = static_cast<std::int64_t>(view_t) + shift;
+    ImGui::BeginTooltip();
+    ImGui::TextUnformatted(fmt::format("{} · PID {}{}", p->name, p->pid, p->daemon ? " · daemon" : "").c_str());
+    if (const StateSpan* s = p->span_at(t); s && t <= track.window.now_ns) {
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(state_text_color(s->state)));
+      std::string what = ui.tr(state_key(s->state));
+      if (s->object != 0) what += " · " + model.object_label(s->object);
+      if (s->peer != 0 && s->state == ProcState::BlockedJoin) what += " · " + model.process_label(s->peer);
+      ImGui::TextUnformatted(what.c_str());
+      ImGui::PopStyleColor();
+      const std::int64_t end = std::min(s->end_ns, track.window.now_ns);
+      ImGui::TextUnformatted(ui.text.format("tooltip.span", format_duration(static_cast<double>(s->begin_ns - shift)),
+                                            format_duration(static_cast<double>(end - shift)),
+                                            format_duration(static_cast<double>(end - s->begin_ns))).c_str());
+      if (const ObjectInfo* o = s->object ? model.object(s->object) : nullptr)
+        ImGui::TextUnformatted(ui.text.format("tooltip.object_value", o->name, value_text(ui, *o, o->value_at(t))).c_str());
+    }
+    // The task it was running (a pool task, a callback).
+    auto task = std::partition_point(p->tasks.begin(), p->tasks.end(), [&](const TaskSpan& x) { return x.end_ns <= t; });
+    if (task != p->tasks.end() && task->begin_ns <= t) {
+      const std::int64_t end = std::min(task->end_ns, track.window.now_ns);
+      ImGui::TextUnformatted(ui.text.format(task->failed ? "tooltip.task_failed" : "tooltip.task", task->label,
+                                            format_duration(static_cast<double>(end - task->begin_ns))).c_str());
+    }
+    // The nearest operation within a few pixels.
+    TimeAxis near = axis_;
+    near.begin_ns = view_t - 5 * axis_.ns_per_column();
+    near.end_ns = view_t + 5 * axis_.ns_per_column();
+    const EventRange range = events_in_view(model, *p, near, track.window);
+    const TraceEvent* best = nullptr;
+    for (const std::uint32_t* e = range.first; e != range.last; ++e) {
+      const TraceEvent& ev = model.events()[*e];
+      if (op_category(ev.kind, ev.phase) == OpCategory::None) continue;
+      if (!best || std::abs(static_cast<double>(ev.time) - static_cast<double>(t)) <
+                       std::abs(static_cast<double>(best->time) - static_cast<double>(t)))
+        best = &ev;
+    }
+    if (best) {
+      ImGui::Separator();
+      ImGui::TextUnformatted(ui.text.format("tooltip.operation", format_duration(static_cast<double>(best->time) -
+                                                                                 static_cast<double>(shift)),
+                                            model.describe(*best)).c_str());
+    }
+    if (track.held)
+      for (const HeldProcess& h : *track.held)
+        if (h.pid == p->pid) {
+          ImGui::Separator();
+          ImGui::TextUnformatted(ui.text.format("tooltip.held", to_string(h.op),
+                                                h.object ? model.object_label(h.object) : std::string()).c_str());
+        }
+    ImGui::EndTooltip();
+    return;
+  }
+}
+
+}  // namespace forkscope::gui

@@ -1,0 +1,249 @@
+#include "timeline_layout.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <unordered_map>
+
+namespace forkscope::gui {
+
+std::vector<Lane> lanes_in_tree_order(const TraceModel& model) {
+  const auto& processes = model.processes();
+  std::unordered_map<std::int32_t, std::vector<std::size_t>> children;
+  std::vector<std::size_t> roots;
+  for (std::size_t i = 0; i < processes.size(); ++i) {
+    const ProcessInfo& p = processes[i];
+    if (p.ppid != p.pid && model.process(p.ppid) != nullptr) children[p.ppid].push_back(i);
+    else roots.push_back(i);
+  }
+  auto by_begin = [&](std::size_t a, std::size_t b) { return processes[a].begin_ns < processes[b].begin_ns; };
+  std::stable_sort(roots.begin(), roots.end(), by_begin);
+  for (auto& [pid, list] : children) std::stable_sort(list.begin(), list.end(), by_begin);
+
+  std::vector<Lane> lanes;
+  lanes.reserve(processes.size());
+  std::vector<bool> placed(processes.size(), false);
+  std::vector<std::pair<std::size_t, int>> stack;  // (process index, depth), depth-first
+  for (auto root = roots.rbegin(); root != roots.rend(); ++root) stack.emplace_back(*root, 0);
+  while (!stack.empty()) {
+    const auto [index, depth] = stack.back();
+    stack.pop_back();
+    if (placed[index]) continue;
+    placed[index] = true;
+    lanes.push_back(Lane{processes[index].pid, depth});
+    if (auto it = children.find(processes[index].pid); it != children.end())
+      for (auto child = it->second.rbegin(); child != it->second.rend(); ++child) stack.emplace_back(*child, depth + 1);
+  }
+  for (std::size_t i = 0; i < processes.size(); ++i)  // a parent cycle cannot happen; never lose a lane if it does
+    if (!placed[i]) lanes.push_back(Lane{processes[i].pid, 0});
+  return lanes;
+}
+
+namespace {
+
+// The trace times a track shows within the axis, clipped to the window and, for spans and counters, the live edge.
+struct Visible {
+  double from = 0, to = 0;
+};
+
+Visible visible_trace_times(const TimeAxis& axis, const TrackWindow& w, bool up_to_now) {
+  const double from = std::max(static_cast<double>(w.from_ns), axis.begin_ns + static_cast<double>(w.shift_ns));
+  double to = std::min(static_cast<double>(w.to_ns), axis.end_ns + static_cast<double>(w.shift_ns));
+  if (up_to_now) to = std::min(to, static_cast<double>(w.now_ns));
+  return {from, to};
+}
+
+// When two states share a column equally, show the one a student is looking for: waiting beats working.
+int rank(ProcState s) {
+  if (s == ProcState::Held || is_blocked(s)) return 3;
+  if (s == ProcState::Sleeping) return 2;
+  if (s == ProcState::Running) return 1;
+  return 0;
+}
+
+}  // namespace
+
+void rasterize_states(const ProcessInfo& process, const TimeAxis& axis, const TrackWindow& window,
+                      std::span<std::uint8_t> out) {
+  std::fill(out.begin(), out.end(), kNoState);
+  const auto [from, to] = visible_trace_times(axis, window, true);
+  if (!(to > from) || out.empty()) return;
+  const double origin = axis.begin_ns + static_cast<double>(window.shift_ns);
+  const double per_column = axis.ns_per_column();
+  const int last_column = static_cast<int>(out.size()) - 1;
+
+  // Columns a span covers entirely take its state; a column shared by several spans takes the one covering most.
+  std::array<double, static_cast<std::size_t>(ProcState::Count_)> cover{};
+  int open_column = -1;
+  auto close_column = [&] {
+    if (open_column < 0) return;
+    std::size_t best = 0;
+    for (std::size_t s = 1; s < cover.size(); ++s) {
+      const double margin = cover[s] - cover[best];
+      if (margin > 1e-9 || (margin > -1e-9 && rank(static_cast<ProcState>(s)) > rank(static_cast<ProcState>(best))))
+        best = s;
+    }
+    if (cover[best] > 0) out[static_cast<std::size_t>(open_column)] = static_cast<std::uint8_t>(best);
+    cover.fill(0);
+    open_column = -1;
+  };
+  auto add = [&](int column, ProcState state, double amount) {
+    if (amount <= 0) return;
+    if (column != open_column) {
+      close_column();
+      open_column = column;
+    }
+    cover[static_cast<std::size_t>(state)] += amount;
+  };
+
+  auto span = std::partition_point(process.spans.begin(), process.spans.end(),
+                                   [&](const StateSpan& s) { return static_cast<double>(s.end_ns) <= from; });
+  for (; span != process.spans.end() && static_cast<double>(span->begin_ns) < to; ++span) {
+    const double a = (std::max(static_cast<double>(span->begin_ns), from) - origin) / per_column;
+    const double b = (std::min(static_cast<double>(span->end_ns), to) - origin) / per_column;
+    if (!(b > a)) continue;
+    const int first = std::clamp(static_cast<int>(std::floor(a)), 0, last_column);
+    const int last = std::clamp(static_cast<int>(std::floor(b)), 0, last_column);
+    if (first == last) {
+      add(first, span->state, b - a);
+      continue;
+    }
+    add(first, span->state, first + 1 - a);
+    close_column();
+    std::fill(out.begin() + first + 1, out.begin() + last, static_cast<std::uint8_t>(span->state));
+    add(last, span->state, std::min(b, last + 1.0) - last);
+  }
+  close_column();
+}
+
+EventRange events_in_view(const TraceModel& model, const ProcessInfo& process, const TimeAxis& axis,
+                          const TrackWindow& window) {
+  const auto& events = model.events();
+  const auto [from, to] = visible_trace_times(axis, window, false);
+  const std::uint32_t* begin = process.events.data();
+  const std::uint32_t* end = begin + process.events.size();
+  auto before = [&](double t) { return [&events, t](std::uint32_t i) { return static_cast<double>(events[i].time) < t; }; };
+  const std::uint32_t* first = std::partition_point(begin, end, before(from));
+  const std::uint32_t* last = std::partition_point(first, end, before(to));
+  return {first, last};
+}
+
+const std::vector<TimedOperation>& OperationIndex::of(const TraceModel& model, const ProcessInfo& process) {
+  List& list = lists_[{&model, process.pid}];
+  for (; list.events_seen < process.events.size(); ++list.events_seen) {
+    const TraceEvent& e = model.events()[process.events[list.events_seen]];
+    const OpCategory category = op_category(e.kind, e.phase);
+    if (category != OpCategory::None) list.operations.push_back(TimedOperation{static_cast<std::int64_t>(e.time), category});
+  }
+  return list.operations;
+}
+
+void rasterize_operations(std::span<const TimedOperation> operations, const TimeAxis& axis, const TrackWindow& window,
+                          std::span<std::uint8_t> out) {
+  std::fill(out.begin(), out.end(), std::uint8_t{0});
+  if (out.empty()) return;
+  const auto [from, to] = visible_trace_times(axis, window, false);
+  const double origin = axis.begin_ns + static_cast<double>(window.shift_ns);
+  const double columns_per_ns = 1.0 / axis.ns_per_column();
+  const int last_column = static_cast<int>(out.size()) - 1;
+  auto op = std::partition_point(operations.begin(), operations.end(),
+                                 [&](const TimedOperation& o) { return static_cast<double>(o.t_ns) < from; });
+  for (; op != operations.end() && static_cast<double>(op->t_ns) < to; ++op) {
+    const int column = std::min(static_cast<int>((static_cast<double>(op->t_ns) - origin) * columns_per_ns), last_column);
+    std::uint8_t& cell = out[static_cast<std::size_t>(std::max(column, 0))];
+    cell = std::max(cell, static_cast<std::uint8_t>(op->category));
+  }
+}
+
+void rasterize_tasks(const ProcessInfo& process, const TimeAxis& axis, const TrackWindow& window,
+                     std::span<std::uint8_t> out) {
+  std::fill(out.begin(), out.end(), std::uint8_t{0});
+  const auto [from, to] = visible_trace_times(axis, window, true);
+  if (!(to > from) || out.empty()) return;
+  const double origin = axis.begin_ns + static_cast<double>(window.shift_ns);
+  const double per_column = axis.ns_per_column();
+  const int last_column = static_cast<int>(out.size()) - 1;
+  const auto& tasks = process.tasks;
+  auto task = std::partition_point(tasks.begin(), tasks.end(),
+                                   [&](const TaskSpan& t) { return static_cast<double>(t.end_ns) <= from; });
+  for (; task != tasks.end() && static_cast<double>(task->begin_ns) < to; ++task) {
+    const double a = (std::max(static_cast<double>(task->begin_ns), from) - origin) / per_column;
+    const double b = (std::min(static_cast<double>(task->end_ns), to) - origin) / per_column;
+    const int first = std::clamp(static_cast<int>(std::floor(a)), 0, last_column);
+    const int last = std::clamp(static_cast<int>(std::ceil(b)) - 1, first, last_column);
+    const auto cell = task->failed ? kTaskFailed : static_cast<std::uint8_t>(1 + (task - tasks.begin()) % 2);
+    std::fill(out.begin() + first, out.begin() + last + 1, cell);
+  }
+}
+
+CounterBlocks counter_blocks(const ObjectInfo& object) {
+  CounterBlocks blocks;
+  blocks.samples = object.samples.size();
+  for (std::size_t first = 0; first + kCounterBlock <= object.samples.size(); first += kCounterBlock) {
+    const auto [low, high] = std::minmax_element(object.samples.begin() + static_cast<std::ptrdiff_t>(first),
+                                                 object.samples.begin() + static_cast<std::ptrdiff_t>(first + kCounterBlock),
+                                                 [](const Sample& a, const Sample& b) { return a.value < b.value; });
+    blocks.low_high.emplace_back(low->value, high->value);
+  }
+  return blocks;
+}
+
+void rasterize_counter(const ObjectInfo& object, const CounterBlocks& blocks, const TimeAxis& axis,
+                       const TrackWindow& window, std::span<CounterCell> out) {
+  std::fill(out.begin(), out.end(), CounterCell{});
+  auto [from, to] = visible_trace_times(axis, window, true);
+  from = std::max(from, static_cast<double>(object.created_ns));
+  if (!(to > from) || out.empty()) return;
+  const double origin = axis.begin_ns + static_cast<double>(window.shift_ns);
+  const double per_column = axis.ns_per_column();
+  const int last_column = static_cast<int>(out.size()) - 1;
+  auto column_of = [&](double t) { return std::clamp(static_cast<int>(std::floor((t - origin) / per_column)), 0, last_column); };
+
+  // Column by column: the value carried in from the left, then the samples that fall inside the column.
+  const auto& samples = object.samples;
+  auto sample = std::partition_point(samples.begin(), samples.end(),
+                                     [&](const Sample& s) { return static_cast<double>(s.t_ns) <= from; });
+  bool known = sample != samples.begin();
+  std::int64_t value = known ? std::prev(sample)->value : 0;
+  for (int column = column_of(from), last = column_of(to); column <= last; ++column) {
+    const double column_end = std::min(origin + (column + 1) * per_column, to);
+    CounterCell cell{value, value, known};
+    auto take = [&](std::int64_t low, std::int64_t high, std::int64_t latest) {
+      cell.low = known ? std::min(cell.low, low) : low;
+      cell.high = known ? std::max(cell.high, high) : high;
+      value = latest;
+      known = cell.known = true;
+    };
+    while (sample != samples.end() && static_cast<double>(sample->t_ns) < column_end) {
+      const auto at = static_cast<std::size_t>(sample - samples.begin());
+      const bool whole_block = at % kCounterBlock == 0 && at / kCounterBlock < blocks.low_high.size() &&
+                               blocks.samples == samples.size() &&
+                               static_cast<double>(samples[at + kCounterBlock - 1].t_ns) < column_end;
+      if (whole_block) {
+        const auto [low, high] = blocks.low_high[at / kCounterBlock];
+        take(low, high, samples[at + kCounterBlock - 1].value);
+        sample += kCounterBlock;
+      } else {
+        take(sample->value, sample->value, sample->value);
+        ++sample;
+      }
+    }
+    out[static_cast<std::size_t>(column)] = cell;
+  }
+}
+
+std::vector<const ObjectInfo*> plotted_objects(const TraceModel& model) {
+  std::vector<const ObjectInfo*> out;
+  for (const ObjectInfo& o : model.objects()) {
+    // A queue, a semaphore, an event or a lesson value is worth a row even before it changes; a pool or a
+    // manager only once something is counted on it.
+    const bool counts = o.kind == ObjectKind::Queue || o.kind == ObjectKind::JoinableQueue || o.kind == ObjectKind::Pipe ||
+                        o.kind == ObjectKind::Semaphore || o.kind == ObjectKind::BoundedSemaphore ||
+                        o.kind == ObjectKind::Event || o.kind == ObjectKind::Counter || o.kind == ObjectKind::Lock ||
+                        o.kind == ObjectKind::RLock;
+    if (!o.samples.empty() && (counts || o.samples.size() > 1)) out.push_back(&o);
+  }
+  return out;
+}
+
+}  // namespace forkscope::gui

@@ -1,0 +1,114 @@
+// The timeline's preprocessing, apart from drawing (as Tracy does it): the lanes in tree order, and for each lane and
+// pixel column the state that fills most of that column and the most telling operation in it; for each counter and
+// column the range of its values. However long the trace, a view becomes at most lanes x columns cells, which the
+// canvas uploads as one texture and draws with one quad per lane.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <vector>
+
+#include "forkscope/trace_model.hpp"
+#include "palette.hpp"
+
+namespace forkscope::gui {
+
+// The visible time window and where it lies on screen. View time is trace time shifted per track (see TrackWindow).
+struct TimeAxis {
+  double begin_ns = 0;
+  double end_ns = 1e9;
+  float left = 0;    // screen x of begin_ns
+  int columns = 1;   // width in pixels
+
+  [[nodiscard]] double ns_per_column() const { return (end_ns - begin_ns) / columns; }
+  [[nodiscard]] float x_of(double t_ns) const { return left + static_cast<float>((t_ns - begin_ns) / ns_per_column()); }
+  [[nodiscard]] double t_of(float x) const { return begin_ns + static_cast<double>(x - left) * ns_per_column(); }
+  bool operator==(const TimeAxis&) const = default;
+};
+
+// A trace seen on the view's axis: view time = trace time - shift_ns, showing only trace times in [from_ns, to_ns).
+// Runs compared side by side all start at zero; a run's phases are cut out and shifted to zero.
+struct TrackWindow {
+  std::int64_t shift_ns = 0;
+  std::int64_t from_ns = 0;
+  std::int64_t to_ns = kOpenEnd;
+  std::int64_t now_ns = 0;  // open spans and counters end here: the live edge, or the end of the trace
+
+  [[nodiscard]] std::int64_t view_end_ns() const { return std::min(to_ns, now_ns) - shift_ns; }
+  bool operator==(const TrackWindow&) const = default;
+};
+
+struct Lane {
+  std::int32_t pid = 0;
+  int depth = 0;  // 0: a process without a known parent (the lesson main); its children 1; theirs 2
+};
+
+// One lane per process, each child right under its parent, siblings in the order they began.
+[[nodiscard]] std::vector<Lane> lanes_in_tree_order(const TraceModel& model);
+
+inline constexpr std::uint8_t kNoState = 0xff;
+
+// out[c] = the ProcState covering most of column c, kNoState where the process did not exist or nothing is shown.
+void rasterize_states(const ProcessInfo& process, const TimeAxis& axis, const TrackWindow& window,
+                      std::span<std::uint8_t> out);
+
+struct TimedOperation {
+  std::int64_t t_ns = 0;
+  OpCategory category = OpCategory::None;
+};
+
+// Each process's operations as one contiguous, time-ordered array: rasterizing a lane then reads memory in order
+// instead of jumping through the whole trace's events (a cache miss each). Grows with a live run.
+class OperationIndex {
+ public:
+  [[nodiscard]] const std::vector<TimedOperation>& of(const TraceModel& model, const ProcessInfo& process);
+  void clear() { lists_.clear(); }
+
+ private:
+  struct List {
+    std::size_t events_seen = 0;
+    std::vector<TimedOperation> operations;
+  };
+  std::map<std::pair<const TraceModel*, std::int32_t>, List> lists_;
+};
+
+// out[c] = the highest OpCategory among the operations in column c (0: none).
+void rasterize_operations(std::span<const TimedOperation> operations, const TimeAxis& axis, const TrackWindow& window,
+                          std::span<std::uint8_t> out);
+
+// The process's events in view, as indexes into model.events(): [first, last).
+struct EventRange {
+  const std::uint32_t* first = nullptr;
+  const std::uint32_t* last = nullptr;
+  [[nodiscard]] std::size_t size() const { return static_cast<std::size_t>(last - first); }
+};
+[[nodiscard]] EventRange events_in_view(const TraceModel& model, const ProcessInfo& process, const TimeAxis& axis,
+                                        const TrackWindow& window);
+
+// out[c] = 0 where no task of the process (a pool task, a callback) ran; else 1 or 2, alternating from task to
+// task so that neighbours stay apart, or 3 for a task that raised.
+inline constexpr std::uint8_t kTaskFailed = 3;
+void rasterize_tasks(const ProcessInfo& process, const TimeAxis& axis, const TrackWindow& window,
+                     std::span<std::uint8_t> out);
+
+struct CounterCell {
+  std::int64_t low = 0, high = 0;  // the values the counter took within the column
+  bool known = false;              // false before the object existed and after the live edge
+};
+// The lowest and highest value of each block of kCounterBlock samples of a counter: a column spanning thousands
+// of samples (a long trace, zoomed out) reads them a block at a time.
+inline constexpr std::size_t kCounterBlock = 64;
+struct CounterBlocks {
+  std::size_t samples = 0;  // how many samples the blocks were made from
+  std::vector<std::pair<std::int64_t, std::int64_t>> low_high;
+};
+[[nodiscard]] CounterBlocks counter_blocks(const ObjectInfo& object);
+
+void rasterize_counter(const ObjectInfo& object, const CounterBlocks& blocks, const TimeAxis& axis,
+                       const TrackWindow& window, std::span<CounterCell> out);
+
+// The objects that have a series worth plotting, in creation order.
+[[nodiscard]] std::vector<const ObjectInfo*> plotted_objects(const TraceModel& model);
+
+}  // namespace forkscope::gui

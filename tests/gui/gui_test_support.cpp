@@ -1,0 +1,44 @@
+#include "gui_test_support.hpp"
+
+#include <algorithm>
+
+#include "registry.hpp"
+
+namespace forkscope::gui::testing {
+
+void GuiTest::SetUp() {
+  if (!Window::display_available())
+    GTEST_SKIP() << "no display (run under xvfb-run, as tools/test does): " << Window::last_error();
+}
+
+std::unique_ptr<App> make_app(const std::string& lesson_id, const std::string& language, double speed) {
+  const Lesson* lesson = scenarios::find(lesson_id);
+  if (lesson == nullptr) throw std::runtime_error("unknown lesson " + lesson_id);
+  AppOptions options;
+  options.language = language;
+  options.speed = speed;
+  options.vsync = false;
+  auto app = std::make_unique<App>(*lesson, options);
+  app->window().set_headless(true);
+  return app;
+}
+
+void press_key(App& app, int glfw_key) {
+  ImGui::GetIO().KeysDown[glfw_key] = true;
+  app.frame();
+  ImGui::GetIO().KeysDown[glfw_key] = false;
+  app.frame();
+}
+
+Image picture(App& app) {
+  Image image;
+  app.frame(&image);
+  return image;
+}
+
+std::size_t count(const TraceModel& model, EventKind kind) {
+  return static_cast<std::size_t>(std::count_if(model.events().begin(), model.events().end(),
+                                                [&](const TraceEvent& e) { return e.kind == kind; }));
+}
+
+}  // namespace forkscope::gui::testing

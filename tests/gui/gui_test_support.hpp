@@ -1,0 +1,31 @@
+// What the GUI tests share: a fixture that skips without a display and checks nothing is left behind, an App at
+// the screenshot size, and ways to drive it frame by frame, with a deadline on every wait.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "app.hpp"
+#include "test_support.hpp"
+
+namespace forkscope::gui::testing {
+
+class GuiTest : public forkscope::testing::CleanTest {
+ protected:
+  void SetUp() override;  // GTEST_SKIP without a display
+};
+
+// An App on `lesson_id` at 1280x800, headless: the X server's pointer and focus do not change what it draws.
+std::unique_ptr<App> make_app(const std::string& lesson_id, const std::string& language = "en", double speed = 10);
+
+
+// A key press as GLFW reports it: down for one frame, then up.
+void press_key(App& app, int glfw_key);
+
+// The picture of one more frame.
+Image picture(App& app);
+
+// How many events of this kind the model holds.
+std::size_t count(const TraceModel& model, EventKind kind);
+
+}  // namespace forkscope::gui::testing

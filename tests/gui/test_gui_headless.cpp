@@ -1,0 +1,71 @@
+// forkscope as a program: headless screenshots for slides, and bad input refused with one line and exit code 2
+// before any window or process exists.
+#include <filesystem>
+#include <fstream>
+
+#include "gui_test_support.hpp"
+
+using forkscope::testing::CleanTest;
+using forkscope::testing::run_cli;
+using forkscope::testing::run_command;
+using forkscope::gui::testing::GuiTest;
+
+namespace {
+
+// Width and height from a PNG's header.
+std::pair<int, int> png_size(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  unsigned char header[24] = {};
+  in.read(reinterpret_cast<char*>(header), sizeof header);
+  auto be32 = [&](int at) { return (header[at] << 24) | (header[at + 1] << 16) | (header[at + 2] << 8) | header[at + 3]; };
+  return {be32(16), be32(20)};
+}
+
+}  // namespace
+
+class GuiHeadless : public GuiTest {};
+class GuiBadInput : public CleanTest {};
+
+TEST_F(GuiHeadless, RunsTheLessonToItsEndAndWritesTheWindow) {
+  const auto file = std::filesystem::temp_directory_path() / ("forkscope-gui-test-" + std::to_string(getpid()) + ".png");
+  const auto r = run_command({FORKSCOPE_GUI, "--lesson", "event-signal", "--lang", "zh", "--speed", "10", "--run",
+                              "--screenshot", file.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(std::filesystem::exists(file));
+  EXPECT_EQ(png_size(file), std::make_pair(1280, 800));
+  std::filesystem::remove(file);
+}
+
+TEST_F(GuiHeadless, ComparesTwoRunsAndReportsFrameStats) {
+  const auto r = run_command({FORKSCOPE_GUI, "--lesson", "ticket-lock", "--speed", "10", "--run", "--compare-with", "lock=false",
+                              "--stats", "--frames", "2"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"fps\""), std::string::npos) << r.out;
+}
+
+TEST_F(GuiHeadless, OpensASavedTraceOnItsLesson) {
+  const auto file = std::filesystem::temp_directory_path() / ("forkscope-gui-test-" + std::to_string(getpid()) + ".fstrace");
+  ASSERT_EQ(run_cli({"run", "event-signal", "--speed", "10", "--json", "--save-trace", file.string()}).exit_code, 0);
+  const auto r = run_command({FORKSCOPE_GUI, "--open", file.string(), "--tab", "result", "--frames", "2"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::filesystem::remove(file);
+}
+
+TEST_F(GuiBadInput, OneLineAndExitCodeTwo) {
+  const std::vector<std::vector<std::string>> bad = {{"--lesson", "no-such-lesson"},
+                                                     {"--set", "tickets=many"},
+                                                     {"--set", "buyers=1000"},
+                                                     {"--set", "nosuchkey=1"},
+                                                     {"--lang", "fr"},
+                                                     {"--speed", "50"},
+                                                     {"--compare-with", "lock=false"},
+                                                     {"--open", "/nonexistent/trace.fstrace"}};
+  for (const auto& args : bad) {
+    std::vector<std::string> argv = {FORKSCOPE_GUI, "--screenshot", "/nonexistent/x.png"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = run_command(argv, {}, 30);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << " " << args[1] << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(r.err.starts_with("forkscope: ")) << r.err;
+  }
+}

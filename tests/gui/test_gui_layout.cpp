@@ -1,0 +1,153 @@
+// The parts of the GUI that need no window: UI strings in both languages, the timeline's lane order and level of
+// detail, counters, and the synthetic trace the frame benchmark draws.
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "forkscope/lesson_text.hpp"
+#include "frame_bench.hpp"
+#include "gui_test_support.hpp"
+#include "palette.hpp"
+#include "strings.hpp"
+#include "timeline_layout.hpp"
+
+using namespace forkscope;
+using namespace forkscope::gui;
+
+namespace {
+
+// A tiny trace in nanoseconds: main (pid 10) starts child 11, which waits 300 ns for a lock.
+TraceModel lock_trace() {
+  TraceModel m;
+  m.ingest_ns({0, 10, EventKind::ProcessBegin, Phase::Done, 0, 1, pack_arg(1)}, "MainProcess");
+  m.ingest_ns({5, 10, EventKind::ObjectNew, Phase::Done, 1, 0, pack_arg(2, static_cast<std::uint32_t>(ObjectKind::Lock))}, "mutex");
+  m.ingest_ns({10, 10, EventKind::ProcessStart, Phase::Done, 0, 0, pack_arg(3, 11)}, "Process-1");
+  m.ingest_ns({20, 11, EventKind::ProcessBegin, Phase::Done, 0, 10, pack_arg(3)}, "Process-1");
+  m.ingest_ns({100, 11, EventKind::LockAcquire, Phase::Want, 1}, {});
+  m.ingest_ns({400, 11, EventKind::LockAcquire, Phase::Done, 1, 1}, {});
+  m.ingest_ns({500, 11, EventKind::LockRelease, Phase::Done, 1, 0}, {});
+  m.ingest_ns({600, 11, EventKind::ProcessEnd, Phase::Done}, {});
+  return m;
+}
+
+std::string read(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST(GuiStrings, BothLanguagesHaveEveryKeyTheCodeUses) {
+  const Strings strings(assets_dir() / "i18n");
+  const auto en = strings.keys("en"), zh = strings.keys("zh");
+  const std::set<std::string> english(en.begin(), en.end()), chinese(zh.begin(), zh.end());
+  EXPECT_EQ(english, chinese);
+  // Every literal key in the GUI's sources, and every state's key.
+  std::set<std::string> used;
+  const std::regex key(R"re("((toolbar|status|panel|lesson|params|processes|objects|console|result|compare|timeline|tooltip|value|kind)\.[a-z_]+)")re");
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(FORKSCOPE_SOURCE_DIR) / "app" / "gui")) {
+    const std::string code = read(entry.path());
+    for (auto m = std::sregex_iterator(code.begin(), code.end(), key); m != std::sregex_iterator(); ++m) used.insert((*m)[1]);
+  }
+  for (int s = 0; s < static_cast<int>(ProcState::Count_); ++s) used.insert(state_key(static_cast<ProcState>(s)));
+  EXPECT_GT(used.size(), 50u);
+  for (const std::string& k : used) {
+    EXPECT_TRUE(english.contains(k)) << k << " is missing in en.json";
+    EXPECT_TRUE(chinese.contains(k)) << k << " is missing in zh.json";
+  }
+}
+
+TEST(GuiLayout, ChildrenGetLanesUnderTheirParent) {
+  TraceModel m;
+  auto begin = [&](std::uint64_t t, std::int32_t pid, std::int32_t ppid) {
+    m.ingest_ns({t, pid, EventKind::ProcessBegin, Phase::Done, 0, ppid, pack_arg(static_cast<StringId>(pid))}, "p");
+  };
+  begin(0, 1, 0);
+  begin(10, 2, 1);
+  begin(20, 3, 1);
+  begin(30, 4, 2);  // a grandchild, begun after its uncle
+  const std::vector<Lane> lanes = lanes_in_tree_order(m);
+  ASSERT_EQ(lanes.size(), 4u);
+  EXPECT_EQ(lanes[0].pid, 1);
+  EXPECT_EQ(lanes[1].pid, 2);
+  EXPECT_EQ(lanes[2].pid, 4);
+  EXPECT_EQ(lanes[2].depth, 2);
+  EXPECT_EQ(lanes[3].pid, 3);
+  EXPECT_EQ(lanes[3].depth, 1);
+}
+
+TEST(GuiLayout, EachColumnShowsTheStateThatFillsMostOfIt) {
+  const TraceModel m = lock_trace();
+  const ProcessInfo& child = *m.process(11);
+  std::vector<std::uint8_t> cells(6);
+  // 100 ns per column: 0-100 running (from 20), 100-400 blocked on the lock, then running, exited from 600.
+  rasterize_states(child, TimeAxis{0, 600, 0, 6}, TrackWindow{0, 0, kOpenEnd, 600}, cells);
+  EXPECT_EQ(cells[0], static_cast<std::uint8_t>(ProcState::Running));
+  for (int c : {1, 2, 3}) EXPECT_EQ(cells[static_cast<std::size_t>(c)], static_cast<std::uint8_t>(ProcState::BlockedLock)) << c;
+  EXPECT_EQ(cells[4], static_cast<std::uint8_t>(ProcState::Running));
+  // Zoomed out, one column holds it all: blocked (300 ns) outweighs running (280 ns).
+  std::vector<std::uint8_t> one(1);
+  rasterize_states(child, TimeAxis{0, 600, 0, 1}, TrackWindow{0, 0, kOpenEnd, 600}, one);
+  EXPECT_EQ(one[0], static_cast<std::uint8_t>(ProcState::BlockedLock));
+  // Nothing before the process began, nothing past the live edge.
+  rasterize_states(child, TimeAxis{0, 600, 0, 6}, TrackWindow{0, 0, kOpenEnd, 250}, cells);
+  EXPECT_EQ(cells[3], kNoState);
+  rasterize_states(child, TimeAxis{-600, 0, 0, 6}, TrackWindow{0, 0, kOpenEnd, 600}, cells);
+  EXPECT_EQ(cells[5], kNoState);
+}
+
+TEST(GuiLayout, ShiftedWindowsAlignAtZero) {
+  const TraceModel m = lock_trace();
+  std::vector<std::uint8_t> cells(3);
+  // Only trace times 100..400, moved to start at 0: the lock wait fills the view.
+  rasterize_states(*m.process(11), TimeAxis{0, 300, 0, 3}, TrackWindow{100, 100, 400, 600}, cells);
+  for (std::uint8_t c : cells) EXPECT_EQ(c, static_cast<std::uint8_t>(ProcState::BlockedLock));
+}
+
+TEST(GuiLayout, OperationsAndCountersKeepWhatAColumnSaw) {
+  const TraceModel m = lock_trace();
+  OperationIndex index;
+  std::vector<std::uint8_t> ops(6);
+  rasterize_operations(index.of(m, *m.process(11)), TimeAxis{0, 600, 0, 6}, TrackWindow{0, 0, kOpenEnd, 600}, ops);
+  EXPECT_EQ(ops[1], static_cast<std::uint8_t>(OpCategory::Sync));  // the Want at 100
+  EXPECT_EQ(ops[2], 0);
+  EXPECT_EQ(ops[4], static_cast<std::uint8_t>(OpCategory::Sync));  // acquired at 400
+  std::vector<CounterCell> cells(6);
+  const ObjectInfo& mutex = *m.object_named("mutex");
+  rasterize_counter(mutex, counter_blocks(mutex), TimeAxis{0, 600, 0, 6}, TrackWindow{0, 0, kOpenEnd, 600}, cells);
+  EXPECT_FALSE(cells[0].known && cells[0].high > 0);
+  EXPECT_EQ(cells[4].high, 1);  // held from 400 to 500
+  EXPECT_EQ(cells[5].low, 0);
+  EXPECT_EQ(cells[5].high, 1);  // released at 500: the column saw both
+}
+
+TEST(GuiLayout, CounterBlocksGiveTheSameColumnsAsEverySample) {
+  const TraceModel m = synthetic_trace(200'000, 20);
+  const ObjectInfo& done = *m.object_named("done");
+  ASSERT_GT(done.samples.size(), 10 * kCounterBlock);
+  const TimeAxis axis{0, static_cast<double>(m.end_ns()), 0, 97};
+  const TrackWindow window{0, 0, kOpenEnd, m.end_ns()};
+  std::vector<CounterCell> fast(97), slow(97);
+  rasterize_counter(done, counter_blocks(done), axis, window, fast);
+  rasterize_counter(done, CounterBlocks{}, axis, window, slow);  // no blocks: sample by sample
+  for (std::size_t c = 0; c < fast.size(); ++c) {
+    EXPECT_EQ(fast[c].known, slow[c].known) << c;
+    EXPECT_EQ(fast[c].low, slow[c].low) << c;
+    EXPECT_EQ(fast[c].high, slow[c].high) << c;
+  }
+}
+
+TEST(GuiLayout, AMillionEventsBecomeOneRowOfCellsPerLane) {
+  const TraceModel m = synthetic_trace(1'000'000);
+  EXPECT_GE(m.events().size(), 1'000'000u);
+  EXPECT_GE(m.processes().size(), 100u);
+  EXPECT_GT(m.flows().size(), 10'000u);
+  const TimeAxis axis{0, static_cast<double>(m.end_ns()), 0, 1000};
+  std::vector<std::uint8_t> cells(1000);
+  rasterize_states(m.processes()[5], axis, TrackWindow{0, 0, kOpenEnd, m.end_ns()}, cells);
+  EXPECT_EQ(std::count(cells.begin(), cells.end(), kNoState), 0);  // every column has a state, fully zoomed out
+}
