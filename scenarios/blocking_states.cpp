@@ -3,10 +3,11 @@
 // not wanting a CPU at all. Non-blocking means running or ready.
 // Teaches: more processes than cores cannot all run: while N > cores want to compute, cores of them run and the
 // others are ready, taking turns. A blocked process uses no CPU however long it waits, leaving it to the others.
-// Watch: each worker computes (a "running" lane: running or ready, the timeline cannot tell them apart), then
-// sleeps on its "I/O" (blocked). "want a CPU" above the number of cores means some of them are ready, not running;
-// each worker prints how long it ran and how long it was ready. The main process is blocked in join() throughout.
-// CPU work is not scaled by the speed factor: the milliseconds printed are real.
+// Watch: each worker computes, its lane switching between running and ready (the work notices when it had no CPU:
+// ReadyWatch), then sleeps on its "I/O" (blocked). "want a CPU" above the number of cores means some of them are
+// ready, not running; each worker prints how long it ran and how long it was ready, and the lanes show the same.
+// The main process is blocked in join() throughout. CPU work is not scaled by the speed factor: the milliseconds
+// printed are real.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -84,6 +85,15 @@ void check(forkscope::RunReport& run) {
   const auto blocked_cpu_us = run.result["cpu_us_while_blocked"].get<std::int64_t>();
   run.expect("blocked workers used (almost) no CPU: under 1 ms each",
              blocked_cpu_us < 1000 * static_cast<std::int64_t>(workers.size()), fmt::format("{} us", blocked_cpu_us));
+  // The lanes' ready spans add up to what the workers measured (wall minus CPU time); the watch misses only gaps
+  // under 50 us, and the time between the last tick and the end of the work.
+  double ready_ms_on_lanes = 0;
+  for (const forkscope::ProcessInfo* w : workers) ready_ms_on_lanes += seconds_in(run, *w, ProcState::Ready) / run.speed * 1e3;
+  const auto ready_ms = static_cast<double>(run.result["ready_ms"].get<std::int64_t>());
+  run.result["ready_ms_on_timeline"] = std::llround(ready_ms_on_lanes);
+  run.expect("the lanes show the ready time the workers measured (within 20%, or 20 ms)",
+             std::abs(ready_ms_on_lanes - ready_ms) <= std::max(0.2 * ready_ms, 20.0),
+             fmt::format("{:.0f} ms on the lanes, {:.0f} ms measured", ready_ms_on_lanes, ready_ms));
   const forkscope::ObjectInfo* want_cpu = model.object_named("want a CPU");
   run.result["most_wanting_a_cpu"] = want_cpu->max_value();
   run.expect("the main process spent the run blocked in join(), not running",

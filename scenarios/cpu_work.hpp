@@ -10,7 +10,8 @@
 namespace forkscope::scenarios {
 
 // A deterministic sum over the units [begin, end), every unit costing the same (about 25 ns here), so equal shares
-// cost the same on any core and the shares of a range add up to the sum of the whole range.
+// cost the same on any core and the shares of a range add up to the sum of the whole range. In a lesson process,
+// the time it waited for a CPU shows on its lane as "ready" (ReadyWatch).
 [[nodiscard]] std::uint64_t crunch(std::int64_t begin, std::int64_t end);
 
 // Real seconds on a steady clock, and the CPU seconds this process has used.

@@ -1,6 +1,8 @@
 // The concept lessons of issue 5: sync vs async, running / ready / blocked, scaling across cores, and the GIL.
 // CPU-bound parts compute for real; the tests check what is certain (answers, states, counts) and leave the
 // measured speed-ups, which depend on what else the machine runs, to the lesson's report.
+#include <algorithm>
+
 #include "cpu_work.hpp"
 #include "lesson_expectations.hpp"
 #include "lesson_support.hpp"
@@ -36,8 +38,13 @@ TEST_F(ConceptLessons, BlockingStatesShowReadyTimeWhenProcessesOutnumberCores) {
   // Twice as many processes as cores, 100 ms of CPU each: together they must wait for CPUs.
   EXPECT_GT(r["ready_ms"].get<std::int64_t>(), 0);
   EXPECT_GE(r["most_wanting_a_cpu"].get<int>(), 1);
-  for (const ProcessInfo* w : scenarios::children_of(run->model(), scenarios::main_process(run->model())->pid))
+  // The lanes show it: each worker switches between running and ready while it computes, and the ready spans add
+  // up to what the workers measured with their clocks (the lesson's invariant checks how closely).
+  for (const ProcessInfo* w : scenarios::children_of(run->model(), scenarios::main_process(run->model())->pid)) {
     EXPECT_EQ(w->exitcode, 0) << w->name;
+    EXPECT_TRUE(std::ranges::any_of(w->spans, [](const StateSpan& s) { return s.state == ProcState::Ready; })) << w->name;
+  }
+  EXPECT_GT(r["ready_ms_on_timeline"].get<std::int64_t>(), 0);
 }
 
 TEST_F(ConceptLessons, ScalingSplitsTheSameWorkAcrossOneProcessPerCore) {

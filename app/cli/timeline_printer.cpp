@@ -33,8 +33,11 @@ void TimelinePrinter::print_new(const TraceModel& model) {
 
   for (std::size_t index : batch) {
     const TraceEvent& e = events[index];
-    // Held and granted are the stepping prompt's business, not the timeline's.
-    if (e.kind == EventKind::GateHeld || e.kind == EventKind::GateGranted || e.pid == kViewerPid) continue;
+    // Held and granted are the stepping prompt's business, not the timeline's; ready spans come every few
+    // milliseconds while processes share the cores, and the lessons print their sums.
+    if (e.kind == EventKind::GateHeld || e.kind == EventKind::GateGranted || e.kind == EventKind::Preempted ||
+        e.pid == kViewerPid)
+      continue;
     const ProcessInfo* p = model.process(e.pid);
     const std::string name = p ? p->name : "?";
     const bool line = e.kind == EventKind::Print;

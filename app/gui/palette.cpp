@@ -9,6 +9,7 @@ OpCategory op_category(EventKind kind, Phase phase) {
   switch (kind) {
     case EventKind::GateHeld:
     case EventKind::GateGranted:
+    case EventKind::Preempted:
     case EventKind::ProcessBegin:
     case EventKind::LessonResult: return OpCategory::None;  // the lane's colour already says it
     case EventKind::Print:
@@ -38,6 +39,7 @@ ImU32 state_color(ProcState state) {
   switch (state) {
     case ProcState::Running: return IM_COL32(76, 175, 80, 255);
     case ProcState::Held: return IM_COL32(255, 214, 0, 255);
+    case ProcState::Ready: return IM_COL32(197, 225, 165, 255);  // running's green, faded: could run, has no CPU
     case ProcState::Sleeping: return IM_COL32(120, 144, 156, 255);
     case ProcState::BlockedLock: return IM_COL32(229, 57, 53, 255);
     case ProcState::BlockedSemaphore: return IM_COL32(255, 112, 67, 255);
@@ -100,6 +102,7 @@ const char* state_key(ProcState state) {
   switch (state) {
     case ProcState::Running: return "state.running";
     case ProcState::Held: return "state.held";
+    case ProcState::Ready: return "state.ready";
     case ProcState::Sleeping: return "state.sleeping";
     case ProcState::BlockedLock: return "state.blocked_lock";
     case ProcState::BlockedSemaphore: return "state.blocked_semaphore";

@@ -56,7 +56,7 @@ Visible visible_trace_times(const TimeAxis& axis, const TrackWindow& w, bool up_
 // When two states share a column equally, show the one a student is looking for: waiting beats working.
 int rank(ProcState s) {
   if (s == ProcState::Held || is_blocked(s)) return 3;
-  if (s == ProcState::Sleeping) return 2;
+  if (s == ProcState::Sleeping || s == ProcState::Ready) return 2;
   if (s == ProcState::Running) return 1;
   return 0;
 }

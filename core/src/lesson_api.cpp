@@ -1,5 +1,6 @@
 #include "forkscope/lesson_api.hpp"
 
+#include <limits>
 #include <random>
 
 #include "runtime.hpp"
@@ -45,6 +46,17 @@ double random_uniform() { return std::uniform_real_distribution<double>(0.0, 1.0
 std::uint64_t trace_backlog() {
   const RingHeader& ring = detail::context().slot->ring;
   return ring.head.load(std::memory_order_acquire) - ring.tail.load(std::memory_order_acquire);
+}
+
+ReadyWatch::ReadyWatch(double min_gap_seconds)
+    : last_(trace_clock()),
+      gap_ticks_(detail::g_context == nullptr
+                     ? std::numeric_limits<std::uint64_t>::max()
+                     : detail::g_context->session->header().clock.ticks_for_ns(min_gap_seconds * 1e9)) {}
+
+void ReadyWatch::note_ready(std::uint64_t from, std::uint64_t to) {
+  detail::emit_at(from, EventKind::Preempted, Phase::Want, 0, 0, 0);
+  detail::emit_at(to, EventKind::Preempted, Phase::Done, 0, 0, 0);
 }
 
 double lesson_time() {

@@ -40,6 +40,7 @@ std::string_view to_string(EventKind kind) {
     case EventKind::ManagerServe: return "serve";
     case EventKind::ConditionWait: return "wait";
     case EventKind::ConditionNotify: return "notify";
+    case EventKind::Preempted: return "ready";
     case EventKind::Count_: break;
   }
   return "?";

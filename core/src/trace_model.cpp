@@ -10,6 +10,7 @@ std::string_view to_string(ProcState state) {
   switch (state) {
     case ProcState::Running: return "running";
     case ProcState::Held: return "held at the gate";
+    case ProcState::Ready: return "ready (waiting for a CPU)";
     case ProcState::Sleeping: return "sleeping";
     case ProcState::BlockedLock: return "blocked on a lock";
     case ProcState::BlockedSemaphore: return "blocked on a semaphore";
@@ -229,6 +230,7 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
     case EventKind::GateHeld: transition(p, t, ProcState::Held, e.object); break;
     case EventKind::GateGranted: transition(p, t, ProcState::Running); break;
     case EventKind::Sleep: transition(p, t, want ? ProcState::Sleeping : ProcState::Running); break;
+    case EventKind::Preempted: transition(p, t, want ? ProcState::Ready : ProcState::Running); break;
     case EventKind::Print:
     case EventKind::Error:
       lines_.push_back(PrintedLine{t, e.pid, std::string(text), e.kind == EventKind::Error});
@@ -403,6 +405,7 @@ std::string TraceModel::describe(const TraceEvent& e) const {
       if (fail) return fmt::format("wait() on {} timed out", obj);
       return fmt::format("was notified on {}", obj);
     case EventKind::ConditionNotify: return fmt::format("notified {} waiter(s) of {}", e.value, obj);
+    case EventKind::Preempted: return want ? std::string("ready: waits for a CPU") : std::string("runs again");
     case EventKind::Count_: break;
   }
   return std::string(to_string(e.kind));

@@ -35,4 +35,23 @@ void mark(std::string_view label);
 // time.time() for results, in lesson seconds since the run began (real seconds times the speed factor).
 [[nodiscard]] double lesson_time();
 
+// Puts on this process's lane the time it was ready but not running: call tick() every few microseconds while
+// computing. A process waiting for a CPU cannot write anything while it waits, so the gap is noticed afterwards:
+// when two ticks lie further apart than the work between them can take, the process had no CPU in between, and a
+// Ready span is written. Not an operation: it does not pass the gate. Inert outside a lesson process.
+class ReadyWatch {
+ public:
+  explicit ReadyWatch(double min_gap_seconds = 50e-6);
+  void tick() {
+    const std::uint64_t now = trace_clock();
+    if (now - last_ > gap_ticks_) note_ready(last_, now);
+    last_ = now;
+  }
+
+ private:
+  void note_ready(std::uint64_t from, std::uint64_t to);
+  std::uint64_t last_;
+  std::uint64_t gap_ticks_;
+};
+
 }  // namespace forkscope

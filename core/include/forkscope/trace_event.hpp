@@ -55,6 +55,10 @@ enum class EventKind : std::uint8_t {
   // Condition variables.
   ConditionWait,  // Want while waiting for a notify; Done once notified and holding the lock again; Fail: timeout
   ConditionNotify,  // value = how many waiters were woken
+  // The CPU: a computing process that had to wait for a CPU another process held (it was ready, not running).
+  // Written afterwards by the process itself (see ReadyWatch): Want at the last moment it saw the CPU, Done when it
+  // had it again.
+  Preempted,
   Count_          // keep last
 };
 

@@ -22,6 +22,7 @@ namespace forkscope {
 enum class ProcState : std::uint8_t {
   Running,
   Held,  // waiting at the gate for the teacher
+  Ready,  // able to run, waiting for a CPU another process holds (measured by computing lesson code: ReadyWatch)
   Sleeping,
   BlockedLock,
   BlockedSemaphore,
