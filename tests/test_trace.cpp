@@ -123,3 +123,31 @@ TEST_F(Trace, ChromeTraceHasSlicesCountersAndFlowArrows) {
   for (const auto& e : chrome["traceEvents"]) phases.insert(e["ph"].get<std::string>());
   for (const char* ph : {"M", "X", "C", "s", "f", "i"}) EXPECT_TRUE(phases.count(ph)) << ph;
 }
+
+// Every event, in every phase, is one sentence of the phrase book, filled completely.
+TEST_F(Trace, EveryEventIsASentenceOfThePhraseBook) {
+  TraceModel model;
+  model.ingest_ns({0, 1, EventKind::ObjectNew, Phase::Done, 1, 5, pack_arg(1, static_cast<std::uint32_t>(ObjectKind::Queue))}, "q");
+  for (int kind = 0; kind < static_cast<int>(EventKind::Count_); ++kind)
+    for (Phase phase : {Phase::Done, Phase::Want, Phase::Fail}) {
+      const TraceEvent e{10, 1, static_cast<EventKind>(kind), phase, 1, 15, 2};
+      const Phrase phrase = model.phrase(e);
+      const PhraseFormat* format = find_phrase(phrase.key);
+      ASSERT_NE(format, nullptr) << to_string(e.kind);
+      EXPECT_EQ(format->args, static_cast<int>(phrase.args.size())) << phrase.key;
+      EXPECT_EQ(model.describe(e), english(phrase));
+      EXPECT_EQ(english(phrase).find('{'), std::string::npos) << phrase.key;
+    }
+  EXPECT_EQ(model.describe({10, 1, EventKind::QueuePut, Phase::Want, 1, 0, 0}), "waits to put into Queue 'q' (full)");
+}
+
+// A translated sentence must use each argument once, in order or by index; one that does not falls back.
+TEST_F(Trace, ASentenceFitsItsArgumentsOrIsRefused) {
+  const Phrase served{"op.serve", {"d['count']", "42"}};
+  EXPECT_EQ(fill("serves {} for pid {}", served), "serves d['count'] for pid 42");
+  EXPECT_EQ(fill("为 pid {1} 处理 {0}", served), "为 pid 42 处理 d['count']");
+  EXPECT_EQ(fill("{{literal}} {} {}", served), "{literal} d['count'] 42");
+  for (const char* wrong : {"{}", "{} {} {}", "{0} {0}", "{1} {2}", "{} {1}", "{:>5} {}", "{ {}"})
+    EXPECT_EQ(fill(wrong, served), std::nullopt) << wrong;
+  EXPECT_EQ(english({"op.no_such_sentence", {}}), "op.no_such_sentence");
+}

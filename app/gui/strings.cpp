@@ -37,6 +37,12 @@ const char* Strings::operator()(std::string_view key) const {
   return missing_.try_emplace(std::string(key), std::string(key)).first->second.c_str();
 }
 
+std::string Strings::say(const Phrase& phrase) const {
+  if (auto it = current_->find(phrase.key); it != current_->end())
+    if (std::optional<std::string> sentence = fill(it->second, phrase)) return *std::move(sentence);
+  return english(phrase);
+}
+
 std::vector<std::string_view> Strings::all_texts() const {
   std::vector<std::string_view> out;
   for (const auto& [language, table] : tables_)

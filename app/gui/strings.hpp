@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "forkscope/phrases.hpp"
+
 namespace forkscope::gui {
 
 class Strings {
@@ -26,6 +28,9 @@ class Strings {
   [[nodiscard]] std::string format(std::string_view key, Args&&... args) const {
     return fmt::format(fmt::runtime((*this)(key)), std::forward<Args>(args)...);
   }
+  // What a trace event did, in the chosen language: its sentence from <lang>.json when that has one that fits the
+  // arguments, else the core's English.
+  [[nodiscard]] std::string say(const Phrase& phrase) const;
   // Every text of every language: what the font atlas must hold.
   [[nodiscard]] std::vector<std::string_view> all_texts() const;
   [[nodiscard]] std::vector<std::string> keys(std::string_view language) const;

@@ -573,7 +573,7 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
       ImGui::Separator();
       ImGui::TextUnformatted(ui.text.format("tooltip.operation", format_duration(static_cast<double>(best->time) -
                                                                                  static_cast<double>(shift)),
-                                            model.describe(*best)).c_str());
+                                            ui.text.say(model.phrase(*best))).c_str());
     }
     if (track.held)
       for (const HeldProcess& h : *track.held)

@@ -330,85 +330,79 @@ std::string TraceModel::process_label(std::int32_t pid) const {
   return p ? fmt::format("{} ({})", p->name, pid) : fmt::format("pid {}", pid);
 }
 
-std::string TraceModel::describe(const TraceEvent& e) const {
+Phrase TraceModel::phrase(const TraceEvent& e) const {
   const std::string obj = object_label(e.object);
   const auto peer = static_cast<std::int32_t>(e.arg);
   const bool want = e.phase == Phase::Want;
   const bool fail = e.phase == Phase::Fail;
+  const auto say = [](std::string_view key, auto&&... args) {
+    return Phrase{key, {fmt::format("{}", std::forward<decltype(args)>(args))...}};
+  };
+  // Which of three sentences a blocking operation is: waiting, failed, or done.
+  const auto by_phase = [&](std::string_view wait, std::string_view failed, std::string_view done) {
+    return want ? wait : fail ? failed : done;
+  };
+  const auto text_arg = [&] { return std::string(text(arg_string(e.arg))); };
+  const auto depth = [&] { return object(e.object) ? object(e.object)->value_at(static_cast<std::int64_t>(e.time)) : 0; };
   switch (e.kind) {
-    case EventKind::ProcessBegin: return fmt::format("begins (parent {}{})", e.value, arg_extra(e.arg) ? ", daemon" : "");
-    case EventKind::ProcessEnd: return fmt::format("ends with exit code {}", e.value);
-    case EventKind::ProcessStart: return fmt::format("start() -> {}", process_label(static_cast<std::int32_t>(arg_extra(e.arg))));
+    case EventKind::ProcessBegin: return say(arg_extra(e.arg) ? "op.begin_daemon" : "op.begin", e.value);
+    case EventKind::ProcessEnd: return say("op.end", e.value);
+    case EventKind::ProcessStart: return say("op.start", process_label(static_cast<std::int32_t>(arg_extra(e.arg))));
     case EventKind::ProcessJoin:
-      if (want) return fmt::format("waits in join() for {}", process_label(peer));
-      if (fail) return fmt::format("join() of {} timed out", process_label(peer));
-      return fmt::format("joined {} (exit code {})", process_label(peer), e.value);
+      if (!want && !fail) return say("op.join", process_label(peer), e.value);
+      return say(want ? "op.join_want" : "op.join_fail", process_label(peer));
     case EventKind::ProcessSignal:
-      return fmt::format("sends {} to {}", e.value == 15 ? "SIGTERM (terminate)" : e.value == 9 ? "SIGKILL (kill)" : "a signal",
-                         process_label(peer));
+      if (e.value == 15 || e.value == 9) return say(e.value == 15 ? "op.terminate" : "op.kill", process_label(peer));
+      return say("op.signal", e.value, process_label(peer));
     case EventKind::ProcessReaped:
-      return e.value < 0 ? fmt::format("reaped {}: killed by signal {}", process_label(peer), -e.value)
-                         : fmt::format("reaped {}: exit code {}", process_label(peer), e.value);
-    case EventKind::ObjectNew: return fmt::format("creates {}", obj);
-    case EventKind::LockAcquire:
-      if (want) return fmt::format("waits to acquire {}", obj);
-      if (fail) return fmt::format("could not acquire {}", obj);
-      return fmt::format("acquired {}", obj);
-    case EventKind::LockRelease: return fmt::format("released {}", obj);
-    case EventKind::LockRecovered: return fmt::format("recovered {}: its holder (pid {}) died holding it", obj, peer);
+      return say(e.value < 0 ? "op.reaped_signal" : "op.reaped", process_label(peer), e.value < 0 ? -e.value : e.value);
+    case EventKind::ObjectNew: return say("op.create", obj);
+    case EventKind::LockAcquire: return say(by_phase("op.acquire_want", "op.acquire_fail", "op.acquire"), obj);
+    case EventKind::LockRelease: return say("op.release", obj);
+    case EventKind::LockRecovered: return say("op.recovered", obj, peer);
     case EventKind::SemAcquire:
-      if (want) return fmt::format("waits on {}", obj);
-      if (fail) return fmt::format("could not acquire {}", obj);
-      return fmt::format("acquired {} (value now {})", obj, e.value);
-    case EventKind::SemRelease: return fmt::format("released {} (value now {})", obj, e.value);
+      if (!want && !fail) return say("op.sem_acquire", obj, e.value);
+      return say(want ? "op.sem_want" : "op.acquire_fail", obj);
+    case EventKind::SemRelease: return say("op.sem_release", obj, e.value);
     case EventKind::EventWait:
-      if (want) return fmt::format("waits for {}", obj);
-      return fmt::format("wait() on {} returned {}", obj, e.value ? "True" : "False");
-    case EventKind::EventSet: return fmt::format("set {}", obj);
-    case EventKind::EventClear: return fmt::format("cleared {}", obj);
+      return want ? say("op.event_want", obj) : say("op.event_wait", obj, e.value ? "True" : "False");
+    case EventKind::EventSet: return say("op.event_set", obj);
+    case EventKind::EventClear: return say("op.event_clear", obj);
     case EventKind::QueuePut:
-      if (want) return fmt::format("waits to put into {} (full)", obj);
-      if (fail) return fmt::format("put into {} failed: queue.Full", obj);
-      return fmt::format("put item #{} into {} (depth {})", e.arg, obj, object(e.object) ? object(e.object)->value_at(static_cast<std::int64_t>(e.time)) : 0);
+      if (!want && !fail) return say("op.put", e.arg, obj, depth());
+      return say(want ? "op.put_want" : "op.put_fail", obj);
     case EventKind::QueueGet:
-      if (want) return fmt::format("waits to get from {} (empty)", obj);
-      if (fail) return fmt::format("get from {} failed: queue.Empty", obj);
-      return fmt::format("got item #{} from {} (depth {})", e.arg, obj, object(e.object) ? object(e.object)->value_at(static_cast<std::int64_t>(e.time)) : 0);
-    case EventKind::QueueTaskDone: return fmt::format("task_done() on {} ({} unfinished)", obj, e.value);
-    case EventKind::QueueJoin: return want ? fmt::format("waits in join() of {}", obj) : fmt::format("join() of {} returned", obj);
-    case EventKind::CounterSet: return fmt::format("{} = {}", obj, e.value);
+      if (!want && !fail) return say("op.get", e.arg, obj, depth());
+      return say(want ? "op.get_want" : "op.get_fail", obj);
+    case EventKind::QueueTaskDone: return say("op.task_done", obj, e.value);
+    case EventKind::QueueJoin: return say(want ? "op.queue_join_want" : "op.queue_join", obj);
+    case EventKind::CounterSet: return say("op.counter", obj, e.value);
     case EventKind::Sleep:
-      return want ? fmt::format("sleeps {:.2f} s", static_cast<double>(e.value) * 1e-9) : std::string("wakes up");
-    case EventKind::GateHeld: return fmt::format("held at the gate before {}", to_string(static_cast<EventKind>(e.value)));
-    case EventKind::GateGranted: return "granted a step";
-    case EventKind::Print: return fmt::format("prints: {}", text(arg_string(e.arg)));
-    case EventKind::Error: return fmt::format("raised {}", text(arg_string(e.arg)));
-    case EventKind::Mark: return std::string(text(arg_string(e.arg)));
-    case EventKind::LessonResult: return fmt::format("result {}", text(arg_string(e.arg)));
-    case EventKind::TaskBegin: return fmt::format("starts task {}", text(arg_string(e.arg)));
-    case EventKind::TaskEnd: return e.value ? std::string("task raised") : std::string("task done");
-    case EventKind::PipeSend: return fmt::format("sent message #{} into {}", e.arg, obj);
+      return want ? say("op.sleep", fmt::format("{:.2f}", static_cast<double>(e.value) * 1e-9)) : say("op.wake");
+    case EventKind::GateHeld: return say("op.held", to_string(static_cast<EventKind>(e.value)));
+    case EventKind::GateGranted: return say("op.granted");
+    case EventKind::Print: return say("op.print", text_arg());
+    case EventKind::Error: return say("op.error", text_arg());
+    case EventKind::Mark: return say("op.mark", text_arg());
+    case EventKind::LessonResult: return say("op.result", text_arg());
+    case EventKind::TaskBegin: return say("op.task_begin", text_arg());
+    case EventKind::TaskEnd: return say(e.value ? "op.task_raised" : "op.task_end");
+    case EventKind::PipeSend: return say("op.send", e.arg, obj);
     case EventKind::PipeRecv:
-      if (want) return fmt::format("waits in recv() on {}", obj);
-      if (fail) return fmt::format("recv() on {} raised EOFError: the other end is closed", obj);
-      return fmt::format("received message #{} from {}", e.arg, obj);
-    case EventKind::PipeClose: return fmt::format("closed {}", obj);
+      if (!want && !fail) return say("op.recv", e.arg, obj);
+      return say(want ? "op.recv_want" : "op.recv_eof", obj);
+    case EventKind::PipeClose: return say("op.close", obj);
     case EventKind::ManagerCall:
-      if (want) return fmt::format("asks the manager: {}", text(arg_string(e.arg)));
-      if (fail) return std::string("got no reply: the manager is gone");
-      return std::string("got the manager's reply");
-    case EventKind::ManagerServe:
-      if (want) return fmt::format("{} waits for a request", obj);
-      return fmt::format("serves {} for pid {}", text(arg_string(e.arg)), e.value);
-    case EventKind::ConditionWait:
-      if (want) return fmt::format("waits on {}", obj);
-      if (fail) return fmt::format("wait() on {} timed out", obj);
-      return fmt::format("was notified on {}", obj);
-    case EventKind::ConditionNotify: return fmt::format("notified {} waiter(s) of {}", e.value, obj);
-    case EventKind::Preempted: return want ? std::string("ready: waits for a CPU") : std::string("runs again");
+      return want ? say("op.call_want", text_arg()) : say(fail ? "op.call_fail" : "op.call");
+    case EventKind::ManagerServe: return want ? say("op.serve_want", obj) : say("op.serve", text_arg(), e.value);
+    case EventKind::ConditionWait: return say(by_phase("op.condition_want", "op.condition_fail", "op.condition"), obj);
+    case EventKind::ConditionNotify: return say("op.notify", e.value, obj);
+    case EventKind::Preempted: return say(want ? "op.ready" : "op.running_again");
     case EventKind::Count_: break;
   }
-  return std::string(to_string(e.kind));
+  return say("op.unknown", to_string(e.kind));
 }
+
+std::string TraceModel::describe(const TraceEvent& e) const { return english(phrase(e)); }
 
 }  // namespace forkscope

@@ -45,7 +45,10 @@ TEST(GuiStrings, BothLanguagesHaveEveryKeyTheCodeUses) {
   const Strings strings(assets_dir() / "i18n");
   const auto en = strings.keys("en"), zh = strings.keys("zh");
   const std::set<std::string> english(en.begin(), en.end()), chinese(zh.begin(), zh.end());
-  EXPECT_EQ(english, chinese);
+  // Chinese has the UI's keys and, on top, a sentence for every event (English takes those from the core).
+  std::set<std::string> expected_chinese = english;
+  for (const PhraseFormat& phrase : phrase_book()) expected_chinese.emplace(phrase.key);
+  EXPECT_EQ(chinese, expected_chinese);
   // Every literal key in the GUI's sources, and every state's key.
   std::set<std::string> used;
   const std::regex key(R"re("((toolbar|status|panel|lesson|params|processes|objects|console|result|compare|timeline|tooltip|value|kind)\.[a-z_]+)")re");
@@ -59,6 +62,22 @@ TEST(GuiStrings, BothLanguagesHaveEveryKeyTheCodeUses) {
     EXPECT_TRUE(english.contains(k)) << k << " is missing in en.json";
     EXPECT_TRUE(chinese.contains(k)) << k << " is missing in zh.json";
   }
+}
+
+TEST(GuiStrings, EveryEventReadsInChineseWithItsArguments) {
+  Strings strings(assets_dir() / "i18n");
+  strings.set_language("zh");
+  for (const PhraseFormat& format : phrase_book()) {
+    const Phrase phrase{format.key, std::vector<std::string>(static_cast<std::size_t>(format.args), "§")};
+    const std::optional<std::string> chinese = fill(strings(format.key), phrase);
+    ASSERT_TRUE(chinese) << format.key << ": the Chinese sentence does not take " << format.args << " arguments";
+    std::size_t shown = 0;
+    for (std::size_t at = chinese->find("§"); at != std::string::npos; at = chinese->find("§", at + 1)) ++shown;
+    EXPECT_EQ(shown, phrase.args.size()) << format.key;
+  }
+  EXPECT_EQ(strings.say({"op.get", {"3", "Queue 'q'", "2"}}), "从 Queue 'q' 取出第 3 个数据（深度 2）");
+  strings.set_language("en");
+  EXPECT_EQ(strings.say({"op.get", {"3", "Queue 'q'", "2"}}), "got item #3 from Queue 'q' (depth 2)");
 }
 
 TEST(GuiLayout, ChildrenGetLanesUnderTheirParent) {

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "forkscope/clock.hpp"
+#include "forkscope/phrases.hpp"
 #include "forkscope/trace_event.hpp"
 
 namespace forkscope {
@@ -145,6 +146,8 @@ class TraceModel {
   [[nodiscard]] std::int64_t end_ns() const { return end_ns_; }  // the latest time seen
 
   // A short English description of an event ("put 'x' into q (depth 3)"), for text timelines and tooltips.
+  // What an event did, in words: the sentence's key and its arguments (phrases.hpp), and that in English.
+  [[nodiscard]] Phrase phrase(const TraceEvent& event) const;
   [[nodiscard]] std::string describe(const TraceEvent& event) const;
   [[nodiscard]] std::string object_label(std::uint16_t id) const;
   [[nodiscard]] std::string process_label(std::int32_t pid) const;
