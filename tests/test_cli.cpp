@@ -20,6 +20,51 @@ using forkscope::testing::run_cli;
 
 class Cli : public CleanTest {
  protected:
+  // forkscope-cli running event-signal, its timeline read through a pipe until the child sleeps (the read blocks;
+  // the lesson prints within milliseconds): a viewer in the middle of a run, for interrupting or killing.
+  struct SleepingLesson {
+    pid_t viewer = 0;
+    int out = -1;      // the read end of the viewer's stdout
+    std::string seen;  // its timeline so far
+    bool reaped = false;
+
+    // Waits for the viewer to exit; its wait status.
+    int reap() {
+      int status = 0;
+      waitpid(viewer, &status, 0);
+      reaped = true;
+      return status;
+    }
+    ~SleepingLesson() {
+      if (out >= 0) close(out);
+      if (viewer > 0 && !reaped) {  // a failed assertion left it running
+        kill(viewer, SIGKILL);
+        reap();
+      }
+    }
+
+    void start() {
+      int pipe_ends[2];
+      ASSERT_EQ(pipe2(pipe_ends, O_CLOEXEC), 0);
+      out = pipe_ends[0];
+      posix_spawn_file_actions_t actions;
+      posix_spawn_file_actions_init(&actions);
+      posix_spawn_file_actions_adddup2(&actions, pipe_ends[1], 1);
+      std::string cli = FORKSCOPE_CLI, run = "run", lesson = "event-signal", set = "--set", value = "compute_seconds=30";
+      char* argv[] = {cli.data(), run.data(), lesson.data(), set.data(), value.data(), nullptr};
+      const int spawned = posix_spawn(&viewer, FORKSCOPE_CLI, &actions, nullptr, argv, environ);
+      posix_spawn_file_actions_destroy(&actions);
+      close(pipe_ends[1]);
+      ASSERT_EQ(spawned, 0);
+      char buffer[512];
+      while (seen.find("sleeps 30.00 s") == std::string::npos) {
+        const ssize_t n = read(out, buffer, sizeof buffer);
+        ASSERT_GT(n, 0) << seen;
+        seen.append(buffer, static_cast<std::size_t>(n));
+      }
+    }
+  };
+
   // semaphore-guests (11 processes) as `nobody`, allowed `limit` processes in all.
   static CommandResult run_cli_as_nobody_with_process_limit(const std::string& cli, int limit) {
     return forkscope::testing::run_command({"/usr/sbin/runuser", "-u", "nobody", "--", "/usr/bin/prlimit",
@@ -131,31 +176,14 @@ TEST_F(Cli, SteppedRunsSaveAScheduleThatReplays) {
 
 // Ctrl-C: the CLI stops every lesson process, removes the segment and the run directory, and exits 130.
 TEST_F(Cli, AnInterruptStopsEverythingAndLeavesNothing) {
-  int out[2];
-  ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  std::string cli = FORKSCOPE_CLI, run = "run", lesson = "event-signal", set = "--set", value = "compute_seconds=30";
-  char* argv[] = {cli.data(), run.data(), lesson.data(), set.data(), value.data(), nullptr};
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, FORKSCOPE_CLI, &actions, nullptr, argv, environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  close(out[1]);
-  // Wait (the read blocks; the lesson prints within milliseconds) until the child process is sleeping.
-  std::string seen;
-  char buffer[512];
-  while (seen.find("sleeps 30.00 s") == std::string::npos) {
-    const ssize_t n = read(out[0], buffer, sizeof buffer);
-    ASSERT_GT(n, 0) << seen;
-    seen.append(buffer, static_cast<std::size_t>(n));
-  }
+  SleepingLesson lesson;
+  ASSERT_NO_FATAL_FAILURE(lesson.start());
+  const pid_t pid = lesson.viewer;
   kill(pid, SIGINT);
-  while (read(out[0], buffer, sizeof buffer) > 0) {
+  char buffer[512];
+  while (read(lesson.out, buffer, sizeof buffer) > 0) {
   }
-  close(out[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
+  const int status = lesson.reap();
   EXPECT_EQ(WEXITSTATUS(status), 130);
   EXPECT_TRUE(forkscope::testing::leftovers_of(pid).empty());
   // The lesson's processes were the CLI's; they are gone with it (no orphan was reparented to us).
@@ -184,24 +212,10 @@ TEST_F(Cli, ARefusedForkIsABadInputAndLeavesNothing) {
 // A viewer killed outright (no cleanup runs): its lesson processes die with it (parent-death signal), and the next
 // viewer sweeps the segment and run directory it left.
 TEST_F(Cli, WhenTheViewerIsKilledItsLessonDiesAndTheNextRunSweepsItsFiles) {
-  int out[2];
-  ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  std::string cli = FORKSCOPE_CLI, run = "run", lesson = "event-signal", set = "--set", value = "compute_seconds=30";
-  char* argv[] = {cli.data(), run.data(), lesson.data(), set.data(), value.data(), nullptr};
-  pid_t viewer = 0;
-  ASSERT_EQ(posix_spawn(&viewer, FORKSCOPE_CLI, &actions, nullptr, argv, environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  close(out[1]);
-  std::string seen;
-  char buffer[512];
-  while (seen.find("sleeps 30.00 s") == std::string::npos) {
-    const ssize_t n = read(out[0], buffer, sizeof buffer);
-    ASSERT_GT(n, 0) << seen;
-    seen.append(buffer, static_cast<std::size_t>(n));
-  }
+  SleepingLesson lesson;
+  ASSERT_NO_FATAL_FAILURE(lesson.start());
+  const pid_t viewer = lesson.viewer;
+  const std::string& seen = lesson.seen;
   // The lesson's PIDs, from the timeline lines ("  0.002s     3733  MainProcess ...").
   std::vector<pid_t> lesson_pids;
   std::istringstream lines(seen);
@@ -217,9 +231,7 @@ TEST_F(Cli, WhenTheViewerIsKilledItsLessonDiesAndTheNextRunSweepsItsFiles) {
   EXPECT_FALSE(forkscope::testing::leftovers_of(viewer).empty());
 
   kill(viewer, SIGKILL);
-  int status = 0;
-  waitpid(viewer, &status, 0);
-  close(out[0]);
+  lesson.reap();
   // Each lesson process is gone (or a zombie of init's) within a deadline.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (pid_t pid : lesson_pids) {
