@@ -79,6 +79,7 @@ TEST_F(PoolTest, MapKeepsOrderWhateverTheChunksize) {
     lesson.result()["seven"] = ints(pool.map(square, range(50), 7));
     lesson.result()["empty"] = ints(pool.map(square, {}));
     lesson.result()["starmap"] = ints(pool.starmap(add, {{1, 2}, {3, 4}, {5, 6}}));
+    lesson.result()["starmap_async"] = ints(pool.starmap_async(add, {{10, 1}, {20, 2}}, 1).get(10.0));
     pool.close();
     pool.join();
   });
@@ -88,9 +89,10 @@ TEST_F(PoolTest, MapKeepsOrderWhateverTheChunksize) {
   EXPECT_EQ(r["seven"], squares(50));
   EXPECT_EQ(r["empty"], nlohmann::json::array());
   EXPECT_EQ(r["starmap"], (nlohmann::json{3, 7, 11}));
+  EXPECT_EQ(r["starmap_async"], (nlohmann::json{11, 22}));
   // Every call is one span on the worker that ran it, labelled with its arguments.
   const std::vector<TaskSpan> spans = tasks_of(run.model(), "ForkPoolWorker-");
-  EXPECT_EQ(spans.size(), 153u);
+  EXPECT_EQ(spans.size(), 155u);
   std::multiset<std::string> labels;
   for (const TaskSpan& s : spans) labels.insert(s.label);
   EXPECT_EQ(labels.count("square(7)"), 3u);

@@ -337,8 +337,13 @@ MapResult Pool::map_async(const Task& func, const std::vector<Value>& iterable, 
 }
 
 std::vector<Value> Pool::starmap(const Task& func, const std::vector<Args>& iterable, std::optional<std::int64_t> chunksize) {
+  return starmap_async(func, iterable, chunksize).get();
+}
+
+MapResult Pool::starmap_async(const Task& func, const std::vector<Args>& iterable, std::optional<std::int64_t> chunksize,
+                              Callbacks<std::vector<Value>> callbacks) {
   const std::size_t size = checked_chunksize(chunksize, iterable.size(), core_->processes);
-  return MapResult(core_, core_->submit(func, iterable, size, {})).get();
+  return {core_, core_->submit(func, iterable, size, detail::callbacks_for(*core_, std::move(callbacks)))};
 }
 
 IMapIterator Pool::imap(const Task& func, const std::vector<Value>& iterable, std::int64_t chunksize) {

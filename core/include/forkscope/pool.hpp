@@ -1,6 +1,6 @@
 // multiprocessing.Pool over fork(), with Python's names and semantics: Pool(processes, initializer, initargs,
-// maxtasksperchild); apply, apply_async, map, map_async, imap, imap_unordered, starmap, close, join, terminate;
-// AsyncResult get(timeout), wait, ready, successful.
+// maxtasksperchild); apply, apply_async, map, map_async, imap, imap_unordered, starmap, starmap_async, close, join,
+// terminate; AsyncResult get(timeout), wait, ready, successful.
 //
 // Tasks are named functions (forkscope::Task) registered before the pool starts: the workers are forked copies of
 // the main process and know every task registered before they were forked, the way Python's workers find a pickled
@@ -192,6 +192,8 @@ class Pool {
   MapResult map_async(const Task& func, const std::vector<Value>& iterable, std::optional<std::int64_t> chunksize = {},
                       Callbacks<std::vector<Value>> callbacks = {});
   std::vector<Value> starmap(const Task& func, const std::vector<Args>& iterable, std::optional<std::int64_t> chunksize = {});
+  MapResult starmap_async(const Task& func, const std::vector<Args>& iterable, std::optional<std::int64_t> chunksize = {},
+                          Callbacks<std::vector<Value>> callbacks = {});
   IMapIterator imap(const Task& func, const std::vector<Value>& iterable, std::int64_t chunksize = 1);
   IMapIterator imap_unordered(const Task& func, const std::vector<Value>& iterable, std::int64_t chunksize = 1);
 
