@@ -1,10 +1,12 @@
 // forkscope-cli as users and tools call it: exit codes, one-line errors, JSON, traces, stepping from stdin,
 // interrupts, and nothing left behind in any case.
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -56,12 +58,20 @@ class Cli : public CleanTest {
       posix_spawn_file_actions_destroy(&actions);
       close(pipe_ends[1]);
       ASSERT_EQ(spawned, 0);
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while (seen.find("sleeps 30.00 s") == std::string::npos) ASSERT_TRUE(read_more(deadline)) << seen;
+    }
+
+    // Appends what the viewer printed next to `seen`; false at the end of its output or at the deadline.
+    bool read_more(std::chrono::steady_clock::time_point deadline) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      pollfd ready{out, POLLIN, 0};
+      if (left.count() <= 0 || poll(&ready, 1, static_cast<int>(left.count())) <= 0) return false;
       char buffer[512];
-      while (seen.find("sleeps 30.00 s") == std::string::npos) {
-        const ssize_t n = read(out, buffer, sizeof buffer);
-        ASSERT_GT(n, 0) << seen;
-        seen.append(buffer, static_cast<std::size_t>(n));
-      }
+      const ssize_t n = read(out, buffer, sizeof buffer);
+      if (n <= 0) return false;
+      seen.append(buffer, static_cast<std::size_t>(n));
+      return true;
     }
   };
 
@@ -180,9 +190,10 @@ TEST_F(Cli, AnInterruptStopsEverythingAndLeavesNothing) {
   ASSERT_NO_FATAL_FAILURE(lesson.start());
   const pid_t pid = lesson.viewer;
   kill(pid, SIGINT);
-  char buffer[512];
-  while (read(lesson.out, buffer, sizeof buffer) > 0) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (lesson.read_more(deadline)) {
   }
+  ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the CLI did not stop after Ctrl-C";  // then killed
   const int status = lesson.reap();
   EXPECT_EQ(WEXITSTATUS(status), 130);
   EXPECT_TRUE(forkscope::testing::leftovers_of(pid).empty());
