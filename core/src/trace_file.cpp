@@ -75,7 +75,8 @@ nlohmann::json chrome_trace(const TraceModel& model) {
     }
   }
   for (const TraceEvent& e : model.events()) {
-    if (e.pid == kViewerPid || e.kind == EventKind::GateGranted) continue;
+    // Grants and ready spans are already the state slices above.
+    if (e.pid == kViewerPid || e.kind == EventKind::GateGranted || e.kind == EventKind::Preempted) continue;
     const bool line = e.kind == EventKind::Print || e.kind == EventKind::Error;
     events.push_back({{"name", line ? std::string(model.text(arg_string(e.arg))) : model.describe(e)},
                       {"cat", line ? "print" : "op"}, {"ph", "i"}, {"s", "t"}, {"ts", us(static_cast<std::int64_t>(e.time))},
