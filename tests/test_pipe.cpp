@@ -1,5 +1,7 @@
 // Pipe and Connection across real processes: values both ways in order, recv blocking until data, EOFError only
 // once every copy of the other end is closed, one-way pipes, closed ends, the trace's arrows, and the lesson.
+#include <algorithm>
+
 #include "test_support.hpp"
 
 using namespace forkscope;
@@ -8,6 +10,16 @@ using forkscope::testing::InlineRun;
 using forkscope::testing::run_lesson;
 
 class PipeTest : public CleanTest {};
+
+namespace {
+// While stepping: whether `name`, blocked in `op`, is ready for a grant (what it waits for has come).
+bool ready_for_a_grant(Run& run, std::string_view name, EventKind op) {
+  run.poll();
+  for (const HeldProcess& h : run.held())
+    if (h.name == name && h.blocked && h.op == op) return h.ready;
+  throw std::runtime_error(fmt::format("{} is not blocked in {}", name, to_string(op)));
+}
+}  // namespace
 
 TEST_F(PipeTest, ValuesTravelBothWaysInOrder) {
   const std::string big(100'000, 'x');  // larger than one read: the frame is reassembled
@@ -169,6 +181,20 @@ TEST_F(PipeTest, PollSeesMessagesAndEndOfFileAndWaitsForItsTimeout) {
   EXPECT_TRUE(r["message"]);
   EXPECT_FALSE(r["drained"]);
   EXPECT_TRUE(r["eof"]);
+  // On the timeline: every poll says what it returned; only the one with a timeout waited, blocked on the pipe.
+  std::vector<std::int64_t> returned;
+  int waited = 0;
+  for (const TraceEvent& e : run.model().events()) {
+    if (e.kind != EventKind::PipePoll) continue;
+    if (e.phase == Phase::Want) ++waited;
+    else returned.push_back(e.value);
+  }
+  EXPECT_EQ(returned, (std::vector<std::int64_t>{0, 0, 1, 0, 1}));
+  EXPECT_EQ(waited, 1);
+  const ProcessInfo& main = run.process("MainProcess");
+  const auto blocked = std::ranges::find(main.spans, ProcState::BlockedPipe, &StateSpan::state);
+  ASSERT_NE(blocked, main.spans.end());
+  EXPECT_GE(blocked->end_ns - blocked->begin_ns, 190'000'000);
 }
 
 // While stepping, a reader blocked in recv() is ready for a grant only once a message, or the last close, came.
@@ -194,12 +220,7 @@ TEST_F(PipeTest, ASteppedReaderBecomesReadyOnSendAndOnClose) {
                     },
                 .check = {}, .hidden = true};
   auto run = forkscope::testing::start_inline(lesson, {.start_stepping = true});
-  const auto reader_ready = [&] {
-    run->poll();
-    for (const HeldProcess& h : run->held())
-      if (h.name == "Process-1" && h.blocked && h.op == EventKind::PipeRecv) return h.ready;
-    throw std::runtime_error("the reader is not blocked in recv()");
-  };
+  const auto reader_ready = [&] { return ready_for_a_grant(*run, "Process-1", EventKind::PipeRecv); };
   using forkscope::testing::step_process;
   step_process(*run, "MainProcess");  // start the reader
   step_process(*run, "Process-1");    // close its copy of conn1
@@ -219,6 +240,38 @@ TEST_F(PipeTest, ASteppedReaderBecomesReadyOnSendAndOnClose) {
   std::vector<std::string> lines;
   for (const PrintedLine& l : run->model().lines()) lines.push_back(l.text);
   EXPECT_EQ(lines, (std::vector<std::string>{"got x", "EOFError"}));
+}
+
+// poll() without a timeout waits like recv(): while stepping, it is ready for a grant once a message came.
+TEST_F(PipeTest, ASteppedPollBecomesReadyOnSend) {
+  Lesson lesson{.id = "stepped-poll", .topic = "test", .source = "", .params = {},
+                .body =
+                    [](LessonContext&) {
+                      auto [conn1, conn2] = Pipe();
+                      Process reader([=]() mutable {
+                        conn1.close();
+                        print("poll {}", conn2.poll(std::nullopt));
+                      });
+                      reader.start();
+                      conn2.close();
+                      conn1.send("x");
+                      reader.join();
+                    },
+                .check = {}, .hidden = true};
+  auto run = forkscope::testing::start_inline(lesson, {.start_stepping = true});
+  const auto poll_ready = [&] { return ready_for_a_grant(*run, "Process-1", EventKind::PipePoll); };
+  using forkscope::testing::step_process;
+  step_process(*run, "MainProcess");  // start the reader
+  step_process(*run, "Process-1");    // close its copy of conn1
+  step_process(*run, "Process-1");    // poll(): nothing yet
+  EXPECT_FALSE(poll_ready());
+  step_process(*run, "MainProcess");  // close conn2
+  step_process(*run, "MainProcess");  // send
+  EXPECT_TRUE(poll_ready());
+  run->set_mode(GateMode::Run);
+  run->wait(30);
+  ASSERT_EQ(run->model().lines().size(), 1u);
+  EXPECT_EQ(run->model().lines().front().text, "poll true");
 }
 
 TEST_F(PipeTest, TheLessonReceivesEveryMessageThenEOFError) {

@@ -29,7 +29,8 @@ OpCategory op_category(EventKind kind, Phase phase) {
     case EventKind::QueueJoin:
     case EventKind::PipeSend:
     case EventKind::PipeRecv:
-    case EventKind::PipeClose: return OpCategory::Queue;
+    case EventKind::PipeClose:
+    case EventKind::PipePoll: return OpCategory::Queue;
     default: return OpCategory::Sync;
   }
 }

@@ -61,6 +61,8 @@ constexpr PhraseFormat kBook[] = {
     {"op.recv_eof", "recv() on {} raised EOFError: the other end is closed", 1},
     {"op.recv", "received message #{} from {}", 2},
     {"op.close", "closed {}", 1},
+    {"op.poll_want", "waits in poll() on {}", 1},
+    {"op.poll", "poll() on {} returned {}", 2},
     {"op.call_want", "asks the manager: {}", 1},
     {"op.call_fail", "got no reply: the manager is gone", 0},
     {"op.call", "got the manager's reply", 0},

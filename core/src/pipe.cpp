@@ -128,16 +128,18 @@ Value Connection::recv() {
 
 bool Connection::poll(std::optional<double> timeout) {
   ConnectionEnd& e = *end_;
-  detail::gate_pass(EventKind::PipeRecv, e.in);
+  detail::gate_pass(EventKind::PipePoll, e.in);
   e.check_open();
   if (!e.can_recv) throw OSError("connection is write-only");
-  const detail::Deadline deadline =
-      timeout ? detail::Deadline::after_ns(detail::real_ns(*timeout)) : detail::Deadline::none();
-  // A signal cuts a poll short; look again until the deadline.
-  while (true) {
-    if (detail::wait_readable(e.fd, deadline, e.what("poll"))) return true;
-    if (deadline.expired()) return false;
+  bool ready = e.readable_now();
+  if (!ready && (!timeout || *timeout > 0)) {
+    detail::BlockingWait w(EventKind::PipePoll, e.in, e.in, timeout);
+    while (!(ready = e.readable_now()))
+      if (!w.wait_for([&](const detail::Deadline& d) { return detail::wait_readable(e.fd, d, e.what("poll")); })) break;
+    ready = ready || e.readable_now();  // a message that came with the deadline
   }
+  detail::emit(EventKind::PipePoll, Phase::Done, e.in, ready ? 1 : 0);
+  return ready;
 }
 
 void Connection::close() {

@@ -41,6 +41,7 @@ std::string_view to_string(EventKind kind) {
     case EventKind::ConditionWait: return "wait";
     case EventKind::ConditionNotify: return "notify";
     case EventKind::Preempted: return "ready";
+    case EventKind::PipePoll: return "poll";
     case EventKind::Count_: break;
   }
   return "?";

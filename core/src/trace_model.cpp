@@ -38,7 +38,8 @@ ProcState blocked_state_for(EventKind kind) {
     case EventKind::QueuePut: return ProcState::BlockedQueuePut;
     case EventKind::QueueJoin: return ProcState::BlockedQueueJoin;
     case EventKind::ProcessJoin: return ProcState::BlockedJoin;
-    case EventKind::PipeRecv: return ProcState::BlockedPipe;
+    case EventKind::PipeRecv:
+    case EventKind::PipePoll: return ProcState::BlockedPipe;
     case EventKind::ConditionWait: return ProcState::BlockedCondition;
     case EventKind::ManagerCall: return ProcState::BlockedManager;
     case EventKind::Sleep: return ProcState::Sleeping;
@@ -260,6 +261,7 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
     case EventKind::QueueJoin:
     case EventKind::ProcessJoin:
     case EventKind::PipeRecv:
+    case EventKind::PipePoll:
     case EventKind::ConditionWait:
     case EventKind::ManagerCall:
     case EventKind::ManagerServe: {  // Want: the manager's server waits for a request
@@ -392,6 +394,7 @@ Phrase TraceModel::phrase(const TraceEvent& e) const {
       if (!want && !fail) return say("op.recv", e.arg, obj);
       return say(want ? "op.recv_want" : "op.recv_eof", obj);
     case EventKind::PipeClose: return say("op.close", obj);
+    case EventKind::PipePoll: return want ? say("op.poll_want", obj) : say("op.poll", obj, e.value ? "True" : "False");
     case EventKind::ManagerCall:
       return want ? say("op.call_want", text_arg()) : say(fail ? "op.call_fail" : "op.call");
     case EventKind::ManagerServe: return want ? say("op.serve_want", obj) : say("op.serve", text_arg(), e.value);

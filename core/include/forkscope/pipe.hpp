@@ -33,7 +33,7 @@ class Connection {
   // EOFError when every copy of the other end is closed and nothing is left; OSError when closed or send-only.
   Value recv();
   // Whether recv() would return without waiting (a message, or end of file), waiting up to `timeout` lesson
-  // seconds for it (nullopt: for ever). Python's default is 0: a quick look. Its wait is not drawn as blocked.
+  // seconds for it (nullopt: for ever). Python's default is 0: a quick look. Its wait is drawn as blocked on the pipe.
   [[nodiscard]] bool poll(std::optional<double> timeout = 0.0);
   void close();  // this process's copy; a second close does nothing
   [[nodiscard]] bool closed() const;

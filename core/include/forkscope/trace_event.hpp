@@ -59,6 +59,9 @@ enum class EventKind : std::uint8_t {
   // Written afterwards by the process itself (see ReadyWatch): Want at the last moment it saw the CPU, Done when it
   // had it again.
   Preempted,
+  // Pipes again: poll(timeout) waiting for a message or end of file. Want while waiting; Done, value = what it
+  // returned (1 True, 0 False: timed out, or nothing there at a quick look).
+  PipePoll,
   Count_          // keep last
 };
 
