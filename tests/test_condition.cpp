@@ -25,14 +25,16 @@ TEST_F(ConditionTest, AWaiterSleepsWithoutTheLockUntilANotify) {
   InlineRun run([](LessonContext&) {
     Condition cond(std::nullopt, "cond");
     Counter items("items");
+    Event inside("inside");
     Process consumer([=]() mutable {
       std::lock_guard with(cond);
+      inside.set();  // still holding the lock: whoever takes it next finds this consumer in wait()
       const bool got = cond.wait_for([&] { return items.value() > 0; }, 30);
       items.add(-1);
       print("consumed {}", got);
     });
     consumer.start();
-    forkscope::sleep(0.2);
+    inside.wait();
     {
       // The consumer waits inside `with cond:`, yet the lock is free for the producer: wait() released it.
       std::lock_guard with(cond);

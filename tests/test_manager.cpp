@@ -24,30 +24,50 @@ std::vector<std::string> served(const TraceModel& model, const ProcessInfo& serv
 }  // namespace
 
 TEST_F(ManagerTest, TheServerIsAProcessNamedLikePythonsAndItsNumberIsTaken) {
-  InlineRun run([](LessonContext& lesson) {
-    Manager manager;
-    Process worker([] {});
-    forkscope::sleep(0.1);  // the server has nothing to do meanwhile
-    lesson.result() = {{"manager", manager.name()}, {"worker", worker.name()}, {"pid", manager.pid()}};
-  });
-  EXPECT_EQ(run.report().result["manager"], "SyncManager-1");
-  EXPECT_EQ(run.report().result["worker"], "Process-2");  // the server took identity 1, as in Python
-  const ProcessInfo& server = run.process("SyncManager-1");
-  EXPECT_EQ(server.pid, run.report().result["pid"].get<std::int32_t>());
-  EXPECT_EQ(server.ppid, run.run().main_pid());
-  EXPECT_EQ(server.exitcode, 0);
-  EXPECT_EQ(served(run.model(), server), (std::vector<std::string>{"shutdown()"}));  // asked when the Manager went away
-  const ObjectInfo* manager = run.model().object_named("SyncManager-1");
+  Lesson names{.id = "manager-name", .topic = "test", .source = "", .params = {},
+                .body =
+                    [](LessonContext& lesson) {
+                      Manager manager;
+                      Process worker([] {});
+                      lesson.result() = {{"manager", manager.name()}, {"worker", worker.name()}, {"pid", manager.pid()}};
+                    },
+                .check = {}, .hidden = true};
+  // Stepped until the server has taken its first step: with no request to serve, it then waits for one.
+  auto stepped = forkscope::testing::start_inline(names, {.start_stepping = true});
+  forkscope::testing::step_process(*stepped, "MainProcess");  // Manager(): starts the server
+  forkscope::testing::step_process(*stepped, "SyncManager-1");
+  const auto waiting = [&] {
+    return std::ranges::any_of(stepped->model().events(), [](const TraceEvent& e) {
+      return e.kind == EventKind::ManagerServe && e.phase == Phase::Want;
+    });
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!waiting() && std::chrono::steady_clock::now() < deadline) stepped->poll();
+  stepped->set_mode(GateMode::Run);
+  const RunReport& report = stepped->wait(30);
+  const TraceModel& model = stepped->model();
+
+  EXPECT_EQ(report.result["manager"], "SyncManager-1");
+  EXPECT_EQ(report.result["worker"], "Process-2");  // the server took identity 1, as in Python
+  const ProcessInfo* server = nullptr;
+  for (const ProcessInfo& p : model.processes())
+    if (p.name == "SyncManager-1") server = &p;
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(server->pid, report.result["pid"].get<std::int32_t>());
+  EXPECT_EQ(server->ppid, stepped->main_pid());
+  EXPECT_EQ(server->exitcode, 0);
+  EXPECT_EQ(served(model, *server), (std::vector<std::string>{"shutdown()"}));  // asked when the Manager went away
+  const ObjectInfo* manager = model.object_named("SyncManager-1");
   EXPECT_EQ(manager->kind, ObjectKind::Manager);
   // Between requests the server's lane shows it blocked, waiting for one.
-  EXPECT_TRUE(std::any_of(server.spans.begin(), server.spans.end(), [&](const StateSpan& s) {
+  EXPECT_TRUE(std::any_of(server->spans.begin(), server->spans.end(), [&](const StateSpan& s) {
     return s.state == ProcState::BlockedOther && s.object == manager->id;
   }));
-  const auto waits = std::find_if(run.model().events().begin(), run.model().events().end(), [](const TraceEvent& e) {
+  const auto waits = std::find_if(model.events().begin(), model.events().end(), [](const TraceEvent& e) {
     return e.kind == EventKind::ManagerServe && e.phase == Phase::Want;
   });
-  ASSERT_NE(waits, run.model().events().end());
-  EXPECT_EQ(run.model().describe(*waits), "Manager 'SyncManager-1' waits for a request");
+  ASSERT_NE(waits, model.events().end());
+  EXPECT_EQ(model.describe(*waits), "Manager 'SyncManager-1' waits for a request");
 }
 
 TEST_F(ManagerTest, EveryProxyCallIsARequestToTheServer) {

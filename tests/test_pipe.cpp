@@ -56,9 +56,14 @@ TEST_F(PipeTest, ValuesTravelBothWaysInOrder) {
 TEST_F(PipeTest, RecvBlocksUntilASendArrives) {
   InlineRun run([](LessonContext&) {
     auto [conn1, conn2] = Pipe();
-    Process reader([=]() mutable { print("got {}", conn2.recv()); });
+    Event at_recv("at recv");
+    Process reader([=]() mutable {
+      at_recv.set();
+      print("got {}", conn2.recv());
+    });
     reader.start();
-    forkscope::sleep(0.3);
+    at_recv.wait();
+    forkscope::sleep(0.3);  // the lesson's pause: the reader waits in recv() through it
     conn1.send("hello");
     reader.join();
   });
