@@ -12,7 +12,7 @@
 namespace forkscope {
 
 struct Phrase {
-  std::string_view key;           // "op.lock_want"
+  std::string_view key;           // "op.acquire_want"
   std::vector<std::string> args;  // in the order the sentence's {} take them
 };
 
