@@ -6,6 +6,7 @@
 
 using namespace forkscope;
 using forkscope::testing::CleanTest;
+using forkscope::testing::test_lesson;
 using forkscope::testing::InlineRun;
 using forkscope::testing::run_lesson;
 
@@ -194,22 +195,19 @@ TEST_F(ConditionTest, WaitForReturnsThePredicateAndHonoursItsTimeout) {
 
 // While stepping, a waiter is blocked on the condition and no grant can move it until a notify makes it ready.
 TEST_F(ConditionTest, ASteppedWaiterBecomesReadyOnlyWithANotify) {
-  Lesson lesson{.id = "stepped-condition", .topic = "test", .source = "", .params = {},
-                .body =
-                    [](LessonContext&) {
-                      Condition cond(std::nullopt, "cond");
-                      Event enrolled("enrolled");
-                      Process waiter([=]() mutable {
-                        std::lock_guard with(cond);
-                        enrolled.set();
-                        print("woke {}", cond.wait());
-                      });
-                      waiter.start();
-                      enrolled.wait();
-                      std::lock_guard with(cond);
-                      cond.notify();
-                    },
-                .check = {}, .hidden = true};
+  Lesson lesson = test_lesson("stepped-condition", [](LessonContext&) {
+    Condition cond(std::nullopt, "cond");
+    Event enrolled("enrolled");
+    Process waiter([=]() mutable {
+      std::lock_guard with(cond);
+      enrolled.set();
+      print("woke {}", cond.wait());
+    });
+    waiter.start();
+    enrolled.wait();
+    std::lock_guard with(cond);
+    cond.notify();
+  });
   auto run = forkscope::testing::start_inline(lesson, {.start_stepping = true});
   bool seen_waiting = false, seen_ready = false;
   for (int steps = 0; !run->finished(); ++steps) {

@@ -4,26 +4,24 @@
 
 using namespace forkscope;
 using forkscope::testing::CleanTest;
+using forkscope::testing::test_lesson;
 
 class Gate : public CleanTest {};
 
 namespace {
 Lesson two_printers() {
-  return Lesson{.id = "two-printers", .topic = "test", .source = "", .params = {},
-                .body =
-                    [](LessonContext&) {
-                      Process a([] {
-                        for (int i = 0; i < 3; ++i) print("a{}", i);
-                      });
-                      Process b([] {
-                        for (int i = 0; i < 3; ++i) print("b{}", i);
-                      });
-                      a.start();
-                      b.start();
-                      a.join();
-                      b.join();
-                    },
-                .check = {}, .hidden = true};
+  return test_lesson("two-printers", [](LessonContext&) {
+    Process a([] {
+      for (int i = 0; i < 3; ++i) print("a{}", i);
+    });
+    Process b([] {
+      for (int i = 0; i < 3; ++i) print("b{}", i);
+    });
+    a.start();
+    b.start();
+    a.join();
+    b.join();
+  });
 }
 
 std::size_t count(const TraceModel& m, EventKind kind) {
@@ -102,19 +100,16 @@ TEST_F(Gate, SteppingAChosenProcessMovesOnlyThatProcess) {
 }
 
 TEST_F(Gate, PauseStopsEveryProcessAtItsNextOperation) {
-  Lesson lesson{.id = "ticker", .topic = "test", .source = "", .params = {},
-                .body =
-                    [](LessonContext&) {
-                      Process p([] {
-                        for (int i = 0; i < 400; ++i) {
-                          print("tick {}", i);
-                          forkscope::sleep(0.005);
-                        }
-                      });
-                      p.start();
-                      p.join();
-                    },
-                .check = {}, .hidden = true};
+  Lesson lesson = test_lesson("ticker", [](LessonContext&) {
+    Process p([] {
+      for (int i = 0; i < 400; ++i) {
+        print("tick {}", i);
+        forkscope::sleep(0.005);
+      }
+    });
+    p.start();
+    p.join();
+  });
   auto run = forkscope::testing::start_inline(lesson, {});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (run->model().lines().size() < 5 && std::chrono::steady_clock::now() < deadline) run->poll();

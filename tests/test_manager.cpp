@@ -6,6 +6,7 @@
 
 using namespace forkscope;
 using forkscope::testing::CleanTest;
+using forkscope::testing::test_lesson;
 using forkscope::testing::InlineRun;
 using forkscope::testing::run_lesson;
 
@@ -24,14 +25,11 @@ std::vector<std::string> served(const TraceModel& model, const ProcessInfo& serv
 }  // namespace
 
 TEST_F(ManagerTest, TheServerIsAProcessNamedLikePythonsAndItsNumberIsTaken) {
-  Lesson names{.id = "manager-name", .topic = "test", .source = "", .params = {},
-                .body =
-                    [](LessonContext& lesson) {
-                      Manager manager;
-                      Process worker([] {});
-                      lesson.result() = {{"manager", manager.name()}, {"worker", worker.name()}, {"pid", manager.pid()}};
-                    },
-                .check = {}, .hidden = true};
+  Lesson names = test_lesson("manager-name", [](LessonContext& lesson) {
+    Manager manager;
+    Process worker([] {});
+    lesson.result() = {{"manager", manager.name()}, {"worker", worker.name()}, {"pid", manager.pid()}};
+  });
   // Stepped until the server has taken its first step: with no request to serve, it then waits for one.
   auto stepped = forkscope::testing::start_inline(names, {.start_stepping = true});
   forkscope::testing::step_process(*stepped, "MainProcess");  // Manager(): starts the server
@@ -143,20 +141,17 @@ TEST_F(ManagerTest, ChildrenShareTheDictThroughTheServer) {
 
 // Stepping forces the race: both workers read 2 before either writes, so one decrement is lost.
 TEST_F(ManagerTest, SteppingBothReadsBeforeEitherWriteLosesAnUpdate) {
-  Lesson lesson{.id = "stepped-manager", .topic = "test", .source = "", .params = {},
-                .body =
-                    [](LessonContext& context) {
-                      Manager manager;
-                      DictProxy d = manager.dict({{"count", 2}}, "d");
-                      Process a([=]() mutable { d["count"] -= 1; });
-                      Process b([=]() mutable { d["count"] -= 1; });
-                      a.start();
-                      b.start();
-                      a.join();
-                      b.join();
-                      context.result() = {{"count", Value(d["count"]).as_int()}};
-                    },
-                .check = {}, .hidden = true};
+  Lesson lesson = test_lesson("stepped-manager", [](LessonContext& context) {
+    Manager manager;
+    DictProxy d = manager.dict({{"count", 2}}, "d");
+    Process a([=]() mutable { d["count"] -= 1; });
+    Process b([=]() mutable { d["count"] -= 1; });
+    a.start();
+    b.start();
+    a.join();
+    b.join();
+    context.result() = {{"count", Value(d["count"]).as_int()}};
+  });
   auto run = forkscope::testing::start_inline(lesson, {.start_stepping = true});
   const auto step = [&](const std::string& name) { forkscope::testing::step_process(*run, name); };
   step("MainProcess");    // start the manager's server

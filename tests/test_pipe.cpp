@@ -6,6 +6,7 @@
 
 using namespace forkscope;
 using forkscope::testing::CleanTest;
+using forkscope::testing::test_lesson;
 using forkscope::testing::InlineRun;
 using forkscope::testing::run_lesson;
 
@@ -204,26 +205,23 @@ TEST_F(PipeTest, PollSeesMessagesAndEndOfFileAndWaitsForItsTimeout) {
 
 // While stepping, a reader blocked in recv() is ready for a grant only once a message, or the last close, came.
 TEST_F(PipeTest, ASteppedReaderBecomesReadyOnSendAndOnClose) {
-  Lesson lesson{.id = "stepped-pipe", .topic = "test", .source = "", .params = {},
-                .body =
-                    [](LessonContext&) {
-                      auto [conn1, conn2] = Pipe();
-                      Process reader([=]() mutable {
-                        conn1.close();
-                        print("got {}", conn2.recv());
-                        try {
-                          (void)conn2.recv();
-                        } catch (const EOFError& e) {
-                          print("{}", e.python_name());
-                        }
-                      });
-                      reader.start();
-                      conn2.close();
-                      conn1.send("x");
-                      conn1.close();
-                      reader.join();
-                    },
-                .check = {}, .hidden = true};
+  Lesson lesson = test_lesson("stepped-pipe", [](LessonContext&) {
+    auto [conn1, conn2] = Pipe();
+    Process reader([=]() mutable {
+      conn1.close();
+      print("got {}", conn2.recv());
+      try {
+        (void)conn2.recv();
+      } catch (const EOFError& e) {
+        print("{}", e.python_name());
+      }
+    });
+    reader.start();
+    conn2.close();
+    conn1.send("x");
+    conn1.close();
+    reader.join();
+  });
   auto run = forkscope::testing::start_inline(lesson, {.start_stepping = true});
   const auto reader_ready = [&] { return ready_for_a_grant(*run, "Process-1", EventKind::PipeRecv); };
   using forkscope::testing::step_process;
@@ -249,20 +247,17 @@ TEST_F(PipeTest, ASteppedReaderBecomesReadyOnSendAndOnClose) {
 
 // poll() without a timeout waits like recv(): while stepping, it is ready for a grant once a message came.
 TEST_F(PipeTest, ASteppedPollBecomesReadyOnSend) {
-  Lesson lesson{.id = "stepped-poll", .topic = "test", .source = "", .params = {},
-                .body =
-                    [](LessonContext&) {
-                      auto [conn1, conn2] = Pipe();
-                      Process reader([=]() mutable {
-                        conn1.close();
-                        print("poll {}", conn2.poll(std::nullopt));
-                      });
-                      reader.start();
-                      conn2.close();
-                      conn1.send("x");
-                      reader.join();
-                    },
-                .check = {}, .hidden = true};
+  Lesson lesson = test_lesson("stepped-poll", [](LessonContext&) {
+    auto [conn1, conn2] = Pipe();
+    Process reader([=]() mutable {
+      conn1.close();
+      print("poll {}", conn2.poll(std::nullopt));
+    });
+    reader.start();
+    conn2.close();
+    conn1.send("x");
+    reader.join();
+  });
   auto run = forkscope::testing::start_inline(lesson, {.start_stepping = true});
   const auto poll_ready = [&] { return ready_for_a_grant(*run, "Process-1", EventKind::PipePoll); };
   using forkscope::testing::step_process;

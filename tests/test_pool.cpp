@@ -9,6 +9,7 @@
 
 using namespace forkscope;
 using forkscope::testing::CleanTest;
+using forkscope::testing::test_lesson;
 using forkscope::testing::InlineRun;
 
 namespace {
@@ -443,15 +444,12 @@ TEST_F(PoolTest, APoolLeavingItsScopeIsTerminated) {
 }
 
 TEST_F(PoolTest, SteppingGrantsThePoolsOperationsOneByOne) {
-  Lesson lesson{.id = "stepped-pool", .topic = "test", .source = "", .params = {},
-                .body =
-                    [](LessonContext& l) {
-                      Pool pool(2);
-                      l.result()["squares"] = ints(pool.map(square, range(4), 2));
-                      pool.close();
-                      pool.join();
-                    },
-                .check = {}, .hidden = true};
+  Lesson lesson = test_lesson("stepped-pool", [](LessonContext& l) {
+    Pool pool(2);
+    l.result()["squares"] = ints(pool.map(square, range(4), 2));
+    pool.close();
+    pool.join();
+  });
   auto run = forkscope::testing::start_inline(lesson, {.start_stepping = true});
   int steps = 0;
   while (!run->finished() && steps < 400) {

@@ -23,9 +23,13 @@ extern char** environ;
 
 namespace forkscope::testing {
 
+Lesson test_lesson(std::string id, std::function<void(LessonContext&)> body, std::vector<ParamSpec> params) {
+  return Lesson{.id = std::move(id), .topic = "test", .source = "", .params = std::move(params), .body = std::move(body),
+                .check = {}, .hidden = true};
+}
+
 InlineRun::InlineRun(std::function<void(LessonContext&)> body, InlineOptions options) {
-  lesson_ = std::make_unique<Lesson>(Lesson{.id = "inline-test", .topic = "test", .source = "", .params = options.params,
-                                            .body = std::move(body), .check = {}, .hidden = true});
+  lesson_ = std::make_unique<Lesson>(test_lesson("inline-test", std::move(body), options.params));
   run_ = start_inline(*lesson_, options);
   run_->wait(options.timeout_seconds);
 }

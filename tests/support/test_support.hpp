@@ -45,6 +45,8 @@ class InlineRun {
 };
 
 // Starts an inline run without waiting (for stepping tests).
+// A hidden lesson for a test: an id, a body, nothing checked afterwards.
+Lesson test_lesson(std::string id, std::function<void(LessonContext&)> body, std::vector<ParamSpec> params = {});
 std::unique_ptr<Run> start_inline(Lesson& lesson, InlineOptions options);
 
 // Steps the process named `name` once it waits for a step (held at the gate, or blocked and ready for a retry).
