@@ -28,7 +28,6 @@ class FontBook {
   [[nodiscard]] ImFont* ui() const { return ui_; }
   [[nodiscard]] ImFont* mono() const { return mono_; }     // code
   [[nodiscard]] ImFont* title() const { return title_; }   // lesson titles, for the back of the room
-  [[nodiscard]] const std::string& cjk_font() const { return cjk_path_; }  // empty: none found, Chinese shows as '?'
 
   static constexpr float kUiSize = 16.0f;
 

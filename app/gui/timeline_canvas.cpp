@@ -265,7 +265,6 @@ void TimelineCanvas::lay_out(std::span<const Track> tracks, int counter_pixels, 
     ranges_.clear();
   }
   key_ = std::move(key);
-  ++layouts_;
 
   // Texture rows: three per visible lane (states, operation ticks, tasks), a plot's height per visible counter.
   lane_texture_row_.assign(rows_.size(), -1);

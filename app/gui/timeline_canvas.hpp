@@ -80,7 +80,6 @@ class TimelineCanvas {
     ImVec2 from, to;
   };
   [[nodiscard]] const std::vector<Arrow>& arrows() const { return arrows_; }
-  [[nodiscard]] std::size_t layouts() const { return layouts_; }  // how often the strips were rebuilt
 
  private:
   struct CounterRow {
@@ -159,7 +158,6 @@ class TimelineCanvas {
   bool vector_markers_ = false;
   bool clicked_ = false, double_clicked_ = false;  // this frame, on the canvas
   bool arrows_hidden_ = false;
-  std::size_t layouts_ = 0;
   std::map<std::pair<const TraceModel*, std::uint16_t>, Range> ranges_;  // per object: the plot's vertical scale
   OperationIndex operations_;
 };

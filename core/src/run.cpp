@@ -212,7 +212,6 @@ std::size_t Run::drain(bool everything) {
     model_.ingest(e, carries_string(e.kind) ? session_->string(arg_string(e.arg)) : std::string_view{});
   }
   held_back_.erase(held_back_.begin(), held_back_.begin() + static_cast<std::ptrdiff_t>(n));
-  drained_ += n;
   return n;
 }
 

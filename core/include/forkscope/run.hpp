@@ -83,7 +83,6 @@ class Run {
   // One step: the next operation of any process (pid 0: the one waiting longest) or of that process.
   // poll() grants it once a candidate is held and the previous step has settled. Switches to Step mode.
   void request_step(std::int32_t pid = 0);
-  [[nodiscard]] std::size_t pending_steps() const { return pending_.size(); }
   // A step was asked for and has not settled yet (its process has not reached its next stop).
   [[nodiscard]] bool step_in_progress() const { return !pending_.empty() || settling_.has_value(); }
   // request_step, then poll() until it was granted and has settled. Returns who moved; throws past the deadline.
@@ -98,7 +97,6 @@ class Run {
   [[nodiscard]] const std::filesystem::path& run_dir() const { return run_dir_; }
   [[nodiscard]] std::uint64_t seed() const { return seed_; }
   [[nodiscard]] const Lesson& lesson() const { return *options_.lesson; }
-  [[nodiscard]] std::uint64_t events_drained() const { return drained_; }
 
  private:
   void launch();
@@ -121,7 +119,6 @@ class Run {
   bool finished_ = false;
   bool stopped_ = false;
   std::int64_t started_ns_ = 0;
-  std::uint64_t drained_ = 0;
   std::vector<TraceEvent> held_back_;  // drained, not yet in the model (newer than the watermark)
   TraceModel model_;
   RunReport report_;
