@@ -2,7 +2,9 @@
 // Teaches: a Lock turns the read-modify-write of `info` into one buyer at a time; without it, buyers oversell.
 // Watch: with the lock, one buyer holds "mutex" while the others are blocked on it; without it, every buyer reads
 // the same count during its delay, and "tickets left" goes down by one although several buyers succeed.
+#include <cstdio>
 #include <fstream>
+#include <string>
 #include <vector>
 
 #include "forkscope/forkscope.hpp"
@@ -14,7 +16,17 @@ nlohmann::json read_info() {
   return nlohmann::json::parse(in);
 }
 
-void write_info(const nlohmann::json& data) { std::ofstream("info") << data.dump(); }
+// Like real programs that others read meanwhile: write a new file, then rename it over the old one, so a search
+// outside the lock reads the old count or the new one, never a half-written file.
+void write_info(const nlohmann::json& data) {
+  const std::string fresh = fmt::format("info.{}", forkscope::current_pid());
+  {
+    std::ofstream out(fresh);
+    out << data.dump();
+    if (!out.flush()) throw forkscope::OSError("cannot write " + fresh);
+  }
+  if (std::rename(fresh.c_str(), "info") != 0) throw forkscope::OSError("cannot rename " + fresh + " to info");
+}
 
 void search(int i) {
   forkscope::mark("search: read info");

@@ -10,7 +10,7 @@ namespace forkscope {
 void print_line(std::string_view text) {
   detail::gate_pass(EventKind::Print);
   detail::ProcessContext& c = detail::context();
-  detail::emit(EventKind::Print, Phase::Done, 0, 0, pack_arg(c.session->store_string(text)));
+  detail::emit(EventKind::Print, Phase::Done, 0, 0, pack_arg(c.session->store_transient_string(text)));
 }
 
 void sleep(double seconds) {
@@ -34,7 +34,7 @@ void sleep(double seconds) {
 void mark(std::string_view label) {
   detail::gate_pass(EventKind::Mark);
   detail::ProcessContext& c = detail::context();
-  detail::emit(EventKind::Mark, Phase::Done, 0, 0, pack_arg(c.session->store_string(label)));
+  detail::emit(EventKind::Mark, Phase::Done, 0, 0, pack_arg(c.session->store_transient_string(label)));
 }
 
 std::int64_t random_int(std::int64_t low, std::int64_t high) {

@@ -113,7 +113,7 @@ struct ManagerClient {
   std::vector<Value> call(std::string_view label, std::vector<Value> request) {
     gate_pass(EventKind::ManagerCall, id);
     const int fd = connection();
-    const StringId text = g_context->session->store_string(label);
+    const StringId text = g_context->session->store_transient_string(label, 2);  // the call and its serving
     request.insert(request.begin(), Value(static_cast<std::int64_t>(text)));
     const std::string frame = encode_message(request);
     emit(EventKind::ManagerCall, Phase::Want, id, 0, pack_arg(text));

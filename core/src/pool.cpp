@@ -124,7 +124,7 @@ bool PoolCore::receive(std::optional<double> timeout) {
     return false;
   }
   const Chunk chunk = std::move(in_flight[slot]);
-  std::vector<Value> values = slots[slot].load();
+  std::vector<Value> values = slots[slot].take();
   std::optional<TaskError> error;
   if (values.at(0).as_int() != 0) error = TaskError{values.at(1).as_str(), values.at(2).as_str()};
   values.erase(values.begin());

@@ -28,7 +28,7 @@ namespace forkscope::detail {
 // ---- the shared part ----------------------------------------------------------------------------------------------
 
 // One chunk in flight, in the session arena: the calls, then their results, each a list of Values in the wire
-// format of pipes and managers (wire.hpp). Messages too large for the slot go to the string table.
+// format of pipes and managers (wire.hpp). Messages too large for the slot go to the payload store.
 //   calls:   for each call, its number of arguments, then the arguments
 //   results: 0 and one value per call, or 1 and the error's type and message
 struct TaskSlot {
@@ -36,11 +36,11 @@ struct TaskSlot {
   std::uint32_t task = 0;      // Task::index()
   std::int32_t worker = 0;     // pid of the worker that ran it
   std::uint32_t size = 0;      // message bytes
-  StringId spill = kNoString;  // the message, when larger than kInlineBytes
+  BlobId spill = kNoBlob;  // the message, when larger than kInlineBytes (given back when taken)
   char bytes[kInlineBytes];
 
   void store(const std::vector<Value>& message);
-  [[nodiscard]] std::vector<Value> load() const;
+  [[nodiscard]] std::vector<Value> take();  // reads the message once
 };
 static_assert(sizeof(TaskSlot) == 256);
 

@@ -1,6 +1,7 @@
 // What crosses between a pool's main process and its workers: tasks by registry index, calls and results as lists
 // of Values in a slot, errors as a type name and a message; and the labels and spans that show each call.
 #include <cstring>
+#include <utility>
 #include <set>
 
 #include <fmt/format.h>
@@ -31,14 +32,16 @@ void TaskSlot::store(const std::vector<Value>& message) {
   size = static_cast<std::uint32_t>(payload.size());
   if (payload.size() <= kInlineBytes) {
     std::memcpy(bytes, payload.data(), payload.size());
-    spill = kNoString;
+    spill = kNoBlob;
   } else {
-    spill = context().session->store_string(payload);
+    spill = context().session->store_blob(payload);
   }
 }
 
-std::vector<Value> TaskSlot::load() const {
-  return decode_message(spill == kNoString ? std::string_view(bytes, size) : context().session->string(spill));
+std::vector<Value> TaskSlot::take() {
+  if (spill == kNoBlob) return decode_message(std::string_view(bytes, size));
+  const std::string payload = context().session->take_blob(std::exchange(spill, kNoBlob));
+  return decode_message(payload);
 }
 
 // ---- errors ---------------------------------------------------------------------------------------------------------
@@ -92,7 +95,7 @@ std::string call_label(std::string_view function, const std::vector<Value>& args
 
 TaskSpanGuard::TaskSpanGuard(std::uint16_t pool, const std::string& label)
     : pool_(pool), exceptions_(std::uncaught_exceptions()) {
-  emit(EventKind::TaskBegin, Phase::Done, pool_, 0, pack_arg(context().session->store_string(label)));
+  emit(EventKind::TaskBegin, Phase::Done, pool_, 0, pack_arg(context().session->store_transient_string(label)));
 }
 
 TaskSpanGuard::~TaskSpanGuard() {

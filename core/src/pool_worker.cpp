@@ -21,7 +21,7 @@ void PoolCore::worker_main() {
 // Like Python's mapstar: the calls run in order, and the first exception ends the chunk and fails it.
 void PoolCore::run_chunk(TaskSlot& slot) {
   const RegisteredTask& task = task_registry()[slot.task];  // the main process checked that this worker knows it
-  const std::vector<Value> calls = slot.load();
+  const std::vector<Value> calls = slot.take();
   std::vector<Value> returned{0};
   for (std::size_t at = 0; at < calls.size();) {
     const auto argc = static_cast<std::size_t>(calls[at].as_int());

@@ -148,9 +148,9 @@ void Process::child_main(std::uint32_t slot_index, pid_t parent) {
   const Session& session = *parent_context.session;
   // The name is copied, not moved: run() may read it (self.name). Short names need no heap.
   detail::become_lesson_process(session, slot_index, std::string(name_), std::move(identity_), parent_context.run_seed);
-  detail::announce_begin(parent, daemon_);
   int code = 0;
   try {
+    detail::announce_begin(parent, daemon_);
     run();
   } catch (...) {
     code = detail::report_uncaught(std::current_exception());
@@ -205,7 +205,7 @@ void flush_stdio() {
   if (__fpending(stderr) != 0) std::fflush(stderr);
 }
 
-int report_uncaught(std::exception_ptr error) {
+int report_uncaught(std::exception_ptr error) noexcept {
   std::string text;
   int code = 1;
   try {
@@ -221,7 +221,12 @@ int report_uncaught(std::exception_ptr error) {
     text = "Exception: unknown";
   }
   ProcessContext& c = context();
-  emit(EventKind::Error, Phase::Done, 0, code, pack_arg(c.session->store_string(text)));
+  try {
+    emit(EventKind::Error, Phase::Done, 0, code, pack_arg(c.session->store_transient_string(text)));
+  } catch (...) {
+    // No room left to tell the viewer (the message memory is full): say it where a person still sees it.
+    std::fprintf(stderr, "%s: %s\n", c.name.c_str(), text.c_str());
+  }
   return code;
 }
 
@@ -238,7 +243,9 @@ void end_of_body() {
     if (!child->exitcode) join_child(*child, std::nullopt);  // only the ones still active, like Python
 }
 
-void end_process(int code, const std::function<void()>& before_end) {
+void end_process(int code, const std::function<void()>& before_end) noexcept {
+  // A lesson process never returns into the code it was forked from (a test, the viewer's launcher): whatever
+  // happens here ends in _exit.
   try {
     end_of_body();
     if (before_end) before_end();

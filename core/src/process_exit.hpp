@@ -13,11 +13,12 @@ inline constexpr int kExitForkRefused = 2;
 
 void announce_begin(pid_t parent, bool daemon);
 void flush_stdio();
-// Records an uncaught exception as an Error event; returns the exit code it means (1, or kExitForkRefused).
-int report_uncaught(std::exception_ptr error);
+// Records an uncaught exception as an Error event (or on stderr when the trace has no room); returns the exit code
+// it means (1, or kExitForkRefused). Never throws.
+int report_uncaught(std::exception_ptr error) noexcept;
 // Python's exit handler: terminate daemonic children, join the rest.
 void end_of_body();
 // end_of_body, then `before_end` (the lesson main reports its result there), the last event, and _exit.
-[[noreturn]] void end_process(int code, const std::function<void()>& before_end = {});
+[[noreturn]] void end_process(int code, const std::function<void()>& before_end = {}) noexcept;
 
 }  // namespace forkscope::detail

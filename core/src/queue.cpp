@@ -21,14 +21,14 @@
 namespace forkscope::detail {
 
 // One item: 32 bytes, two to a cache line (so the line moving between the two CPUs carries two items). Numbers and
-// strings up to 22 bytes are stored inline, longer strings in the string table.
+// strings up to 22 bytes are stored inline, longer strings in a block of the payload store that the get gives back.
 // `turn` says whose turn the cell is, by round (pos / capacity): 2*round for the producer of that round, 2*round+1
 // for its consumer. A zero-filled cell is free for round 0, so a new queue touches no memory.
 struct Item {
-  enum Tag : std::uint8_t { kNone, kInt, kFloat, kInlineStr, kTableStr };
+  enum Tag : std::uint8_t { kNone, kInt, kFloat, kInlineStr, kBlobStr };
   std::uint8_t tag = kNone;
   std::uint8_t length = 0;
-  char bytes[22]{};  // an int64, a double, a StringId or the text itself
+  char bytes[22]{};  // an int64, a double, a BlobId or the text itself
 };
 static_assert(sizeof(Item) == 24);
 
@@ -161,8 +161,8 @@ Item encode(const Value& v) {
             c.length = static_cast<std::uint8_t>(x.size());
             std::memcpy(c.bytes, x.data(), x.size());
           } else {
-            c.tag = Item::kTableStr;
-            const StringId id = context().session->store_string(x);
+            c.tag = Item::kBlobStr;
+            const BlobId id = context().session->store_blob(x);
             std::memcpy(c.bytes, &id, sizeof id);
           }
         }
@@ -183,7 +183,7 @@ Value decode(const Item& c) {
     case Item::kInt: return Value(read_as<std::int64_t>(c));
     case Item::kFloat: return Value(read_as<double>(c));
     case Item::kInlineStr: return Value(std::string(c.bytes, c.length));
-    case Item::kTableStr: return Value(std::string(context().session->string(read_as<StringId>(c))));
+    case Item::kBlobStr: return Value(context().session->take_blob(read_as<BlobId>(c)));
     default: return Value(None);
   }
 }

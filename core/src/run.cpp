@@ -209,7 +209,12 @@ std::size_t Run::drain(bool everything) {
   std::size_t n = 0;
   for (; n < held_back_.size() && held_back_[n].time <= watermark; ++n) {
     const TraceEvent& e = held_back_[n];
-    model_.ingest(e, carries_string(e.kind) ? session_->string(arg_string(e.arg)) : std::string_view{});
+    if (!carries_string(e.kind)) {
+      model_.ingest(e);
+      continue;
+    }
+    model_.ingest(e, session_->string(arg_string(e.arg)));
+    session_->release_string(arg_string(e.arg));  // a printed line's block is free again once the model has it
   }
   held_back_.erase(held_back_.begin(), held_back_.begin() + static_cast<std::ptrdiff_t>(n));
   return n;
@@ -226,12 +231,13 @@ std::size_t Run::poll() {
   if (finished_) return 0;
   std::size_t n = options_.lazy_drain && !ring_half_full() ? 0 : drain();
   try_grant();
-  int status = 0;
-  const pid_t r = waitpid(main_pid_, &status, WNOHANG);
-  if (r == main_pid_) {
-    reaped_main_ = true;
+  // Has the main ended? Asked without reaping it: while its zombie stands, its process group cannot be reused, so
+  // killing what is left of the group hits only lesson processes.
+  siginfo_t info{};
+  if (waitid(P_PID, static_cast<id_t>(main_pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == main_pid_) {
+    kill_and_reap_all();
     n += drain(true);
-    collect(status);
+    collect();
   }
   return n;
 }
@@ -256,50 +262,42 @@ void Run::stop() {
   if (finished_) return;
   stopped_ = true;
   kill_and_reap_all();
-  drain(true);
-  collect(0);
+  collect();
 }
 
-// Kills the whole lesson process group and reaps the main and every orphan that came to us.
+// Kills whatever is left of the lesson's process group and reaps all of it. Every lesson process stays in the
+// group of the main, and each one that loses its parent comes to us (we are a child subreaper) before that parent
+// can be reaped; so once waitpid finds no child of ours in the group, no lesson process is left, zombie or alive.
 void Run::kill_and_reap_all() {
-  if (main_pid_ <= 0) return;
-  kill(-main_pid_, SIGKILL);
+  if (main_pid_ <= 0 || reaped_all_) return;
+  kill(-main_pid_, SIGKILL);  // the main's zombie keeps the group's id ours until it is reaped below
   const auto deadline = detail::Deadline::after_ns(5'000'000'000);
-  int status = 0;
-  if (!reaped_main_) {
-    while (waitpid(main_pid_, &status, WNOHANG) == 0 && !deadline.expired())
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    reaped_main_ = true;
-    model_.note_exit(main_pid_, exit_code_of(status), model_.clock().to_ns(trace_clock()));
-  }
-  // Orphans were reparented to us (we are their subreaper); collect them by the PIDs the session recorded.
-  const std::uint32_t used = session_->slots_used();
-  for (std::uint32_t i = 1; i < used; ++i) {
-    const pid_t pid = session_->slot(i).pid.load(std::memory_order_acquire);
-    if (pid <= 0) continue;
-    while (!deadline.expired()) {
-      const pid_t r = waitpid(pid, &status, WNOHANG);
-      if (r == pid || (r < 0 && errno == ECHILD && process_gone(pid))) break;
-      if (r < 0 && errno == ECHILD) {
-        // Not ours (yet): its parent has not been reaped; it will be reparented to us shortly.
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
-        continue;
-      }
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
+  while (true) {
+    int status = 0;
+    const pid_t r = waitpid(-main_pid_, &status, WNOHANG);
+    if (r > 0) {
+      if (r == main_pid_) main_status_ = status;
+      reaped_.emplace_back(r, status);
+      continue;
     }
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) break;  // ECHILD: nothing of the group is left
+    if (deadline.expired()) break;  // a process stuck in the kernel; the report says so
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
+  reaped_all_ = true;
 }
 
-void Run::collect(int main_status) {
-  // The main is gone; anything it left running (a lesson that did not join, or a crash) goes now.
-  bool anything_left = false;
-  for (std::uint32_t i = 1; i < session_->slots_used(); ++i)
-    anything_left |= !process_gone(session_->slot(i).pid.load(std::memory_order_acquire));
-  if (anything_left) kill_and_reap_all();
+void Run::collect() {
   drain(true);
-
-  const int main_code = stopped_ ? -SIGKILL : exit_code_of(main_status);
-  if (!stopped_) model_.note_exit(main_pid_, main_code, model_.clock().to_ns(trace_clock()));
+  // The viewer tells how the main ended, and how any process ended that nobody joined (its parent died first).
+  const std::int64_t now_ns = model_.clock().to_ns(trace_clock());
+  for (const auto& [pid, status] : reaped_) {
+    const ProcessInfo* p = model_.process(pid);
+    if (pid == main_pid_ || p == nullptr || !p->exitcode)
+      model_.note_exit(pid, stopped_ && pid == main_pid_ ? -SIGKILL : exit_code_of(status), now_ns);
+  }
+  const int main_code = stopped_ ? -SIGKILL : exit_code_of(main_status_);
   report_.lesson = options_.lesson->id;
   report_.params = options_.params.to_json();
   report_.seed = seed_;

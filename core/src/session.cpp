@@ -23,6 +23,16 @@ namespace {
 constexpr std::uint64_t kMagic = 0x31455053'4b524f46;  // "FORKSPE1"
 constexpr const char* kHeaderName = "forkscope.session";
 
+// A block of the payload store: this header, then the bytes. `next` links free blocks of one class.
+struct BlobBlock {
+  std::uint32_t size_class;
+  std::atomic<std::uint32_t> readers;
+  std::uint32_t length;
+  std::atomic<std::uint32_t> next;
+};
+static_assert(sizeof(BlobBlock) == 16);
+constexpr std::uint64_t kBlobUnit = 64;
+
 constexpr std::uint64_t round_up(std::uint64_t n, std::uint64_t to) { return (n + to - 1) / to * to; }
 
 std::uint64_t slots_bytes(const SessionLimits& l) { return round_up(sizeof(ProcessSlot) * l.max_processes, 4096); }
@@ -73,6 +83,7 @@ Session& Session::operator=(Session&& other) noexcept {
   events_ = other.events_;
   arena_ = other.arena_;
   strings_ = other.strings_;
+  blobs_ = other.blobs_;
   return *this;
 }
 
@@ -86,7 +97,8 @@ Session Session::create(const ClockCalibration& clock, const SessionLimits& limi
     throw UsageError("session limits: at least one process, and a ring capacity that is a power of two >= 64");
   sweep_dead_viewers();
   // Room for Boost's own bookkeeping on top of our regions.
-  const std::uint64_t segment_bytes = slots_bytes(limits) + events_bytes(limits) + kArenaBytes + kStringBytes + (1u << 20);
+  const std::uint64_t segment_bytes =
+      slots_bytes(limits) + events_bytes(limits) + kArenaBytes + kStringBytes + kBlobBytes + (1u << 20);
   std::string name = random_name();
   auto mapping = std::make_unique<Mapping>();
   try {
@@ -110,6 +122,8 @@ Session Session::create(const ClockCalibration& clock, const SessionLimits& limi
     header->arena_offset = region(kArenaBytes);
     header->strings_offset = region(kStringBytes);
     header->strings_used = 8;  // id 0 means "no string"
+    header->blobs_offset = region(kBlobBytes);
+    header->blobs_used = kBlobUnit;  // block 0 means "no blob"
     header->viewer_pid = getpid();
     header->clock = clock;
     const double speed = 1.0;
@@ -145,6 +159,7 @@ void Session::bind() {
   events_ = reinterpret_cast<TraceEvent*>(at(header_->events_offset));
   arena_ = at(header_->arena_offset);
   strings_ = at(header_->strings_offset);
+  blobs_ = at(header_->blobs_offset);
 }
 
 std::uint32_t Session::slots_used() const {
@@ -196,7 +211,75 @@ StringId Session::store_string(std::string_view text) const {
   return static_cast<StringId>(at);
 }
 
+StringId Session::store_transient_string(std::string_view text, std::uint32_t readers) const {
+  return kTransientString | store_blob(text, readers);
+}
+
+void Session::release_string(StringId id) const {
+  if (id & kTransientString) release_blob(id & ~kTransientString);
+}
+
+BlobId Session::store_blob(std::string_view bytes, std::uint32_t readers) const {
+  unsigned size_class = 0;
+  while (size_class < kBlobClasses && (kBlobUnit << size_class) < sizeof(BlobBlock) + bytes.size()) ++size_class;
+  if (size_class == kBlobClasses)
+    throw ValueError(fmt::format("a message of {} bytes is larger than a run can pass ({} MiB)", bytes.size(),
+                                 (kBlobUnit << (kBlobClasses - 1)) >> 20));
+  // A free block of this class (a Treiber stack; the tag in the high half defeats ABA), else fresh space. A process
+  // killed between taking a block and linking it anywhere loses that block, nothing more.
+  std::atomic<std::uint64_t>& free = header_->blob_free[size_class];
+  std::uint64_t head = free.load(std::memory_order_acquire);
+  BlobId id = kNoBlob;
+  while (static_cast<BlobId>(head) != kNoBlob) {
+    const auto top = static_cast<BlobId>(head);
+    const std::uint32_t next = reinterpret_cast<BlobBlock*>(blobs_ + top * kBlobUnit)->next.load(std::memory_order_relaxed);
+    if (free.compare_exchange_weak(head, (((head >> 32) + 1) << 32) | next, std::memory_order_acquire)) {
+      id = top;
+      break;
+    }
+  }
+  if (id == kNoBlob) {
+    const std::uint64_t size = kBlobUnit << size_class;
+    const std::uint64_t at = header_->blobs_used.fetch_add(size, std::memory_order_relaxed);
+    if (at + size > kBlobBytes)
+      throw RuntimeError(fmt::format("the run's message memory is full: {} MiB of queue items, pool messages and "
+                                     "printed text are waiting to be read at once",
+                                     kBlobBytes >> 20));
+    id = static_cast<BlobId>(at / kBlobUnit);
+  }
+  auto* block = reinterpret_cast<BlobBlock*>(blobs_ + id * kBlobUnit);
+  block->size_class = size_class;
+  block->readers.store(readers, std::memory_order_relaxed);
+  block->length = static_cast<std::uint32_t>(bytes.size());
+  std::memcpy(reinterpret_cast<std::byte*>(block) + sizeof(BlobBlock), bytes.data(), bytes.size());
+  return id;
+}
+
+std::string_view Session::blob(BlobId id) const {
+  if (id == kNoBlob || (std::uint64_t{id} + 1) * kBlobUnit > kBlobBytes) return {};
+  const auto* block = reinterpret_cast<const BlobBlock*>(blobs_ + id * kBlobUnit);
+  if (std::uint64_t{id} * kBlobUnit + sizeof(BlobBlock) + block->length > kBlobBytes) return {};
+  return {reinterpret_cast<const char*>(block) + sizeof(BlobBlock), block->length};
+}
+
+void Session::release_blob(BlobId id) const {
+  if (id == kNoBlob || (std::uint64_t{id} + 1) * kBlobUnit > kBlobBytes) return;
+  auto* block = reinterpret_cast<BlobBlock*>(blobs_ + id * kBlobUnit);
+  if (block->readers.fetch_sub(1, std::memory_order_acq_rel) != 1 || block->size_class >= kBlobClasses) return;
+  std::atomic<std::uint64_t>& free = header_->blob_free[block->size_class];
+  std::uint64_t head = free.load(std::memory_order_relaxed);
+  do block->next.store(static_cast<std::uint32_t>(head), std::memory_order_relaxed);
+  while (!free.compare_exchange_weak(head, (((head >> 32) + 1) << 32) | id, std::memory_order_release));
+}
+
+std::string Session::take_blob(BlobId id) const {
+  std::string bytes(blob(id));
+  release_blob(id);
+  return bytes;
+}
+
 std::string_view Session::string(StringId id) const {
+  if (id & kTransientString) return blob(id & ~kTransientString);
   if (id == kNoString || id + sizeof(std::uint32_t) > kStringBytes) return {};
   std::uint32_t length = 0;
   std::memcpy(&length, strings_ + id, sizeof length);

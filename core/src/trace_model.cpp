@@ -151,8 +151,15 @@ void TraceModel::ingest(const TraceEvent& event, std::string_view text) {
   ingest_ns(e, text);
 }
 
-void TraceModel::ingest_ns(const TraceEvent& e, std::string_view text) {
-  if (carries_string(e.kind)) texts_.try_emplace(arg_string(e.arg), text);
+void TraceModel::ingest_ns(const TraceEvent& event, std::string_view text) {
+  TraceEvent e = event;
+  if (carries_string(e.kind)) {
+    // A transient string's id is reused once the viewer has read it (Session::release_string): give it one of our
+    // own, so every event keeps its text.
+    if (arg_string(e.arg) & kTransientString)
+      e.arg = pack_arg(kTransientString | ++transient_texts_, arg_extra(e.arg));
+    texts_.try_emplace(arg_string(e.arg), text);
+  }
   const auto index = static_cast<std::uint32_t>(events_.size());
   events_.push_back(e);
   end_ns_ = std::max(end_ns_, static_cast<std::int64_t>(e.time));

@@ -106,7 +106,7 @@ class Run {
   void grant(std::uint32_t slot_index);
   [[nodiscard]] bool settled(std::uint32_t slot_index) const;
   [[nodiscard]] bool grantable(std::uint32_t slot_index) const;
-  void collect(int main_status);
+  void collect();
   void kill_and_reap_all();
   void wake_all();
 
@@ -115,7 +115,9 @@ class Run {
   std::unique_ptr<Session> session_;
   std::filesystem::path run_dir_;
   pid_t main_pid_ = 0;
-  bool reaped_main_ = false;
+  bool reaped_all_ = false;
+  int main_status_ = 0;
+  std::vector<std::pair<pid_t, int>> reaped_;  // by kill_and_reap_all: pid, wait status
   bool finished_ = false;
   bool stopped_ = false;
   std::int64_t started_ns_ = 0;

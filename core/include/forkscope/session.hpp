@@ -20,6 +20,11 @@ namespace forkscope {
 inline constexpr std::uint32_t kMaxObjects = 65535;
 inline constexpr std::uint64_t kArenaBytes = 64ull << 20;
 inline constexpr std::uint64_t kStringBytes = 32ull << 20;
+// Payloads that pass through (long queue items, pool messages) and texts that one event carries to the viewer
+// (printed lines, task labels): blocks taken when written and given back when read, so they never accumulate.
+// The limit is on what is in flight at once. Untouched pages cost nothing.
+inline constexpr std::uint64_t kBlobBytes = 1ull << 30;
+inline constexpr unsigned kBlobClasses = 21;  // blocks of 64 B << class: 64 B to 64 MiB
 
 // What a lesson process is doing, as far as the gate and the viewer need to know.
 enum class SlotState : std::uint32_t {
@@ -74,7 +79,9 @@ struct SessionHeader {
   std::atomic<std::uint32_t> objects_used{0};
   std::atomic<std::uint64_t> arena_used{0};
   std::atomic<std::uint64_t> strings_used{0};
-  std::uint64_t slots_offset = 0, events_offset = 0, arena_offset = 0, strings_offset = 0;
+  std::atomic<std::uint64_t> blobs_used{0};
+  std::atomic<std::uint64_t> blob_free[kBlobClasses]{};  // per class: a lock-free stack (ABA tag << 32 | block)
+  std::uint64_t slots_offset = 0, events_offset = 0, arena_offset = 0, strings_offset = 0, blobs_offset = 0;
 };
 
 class Session {
@@ -101,8 +108,18 @@ class Session {
   [[nodiscard]] std::uint32_t allocate_slot() const;
   [[nodiscard]] std::uint16_t allocate_object_id() const;
   [[nodiscard]] void* allocate(std::size_t bytes) const;  // 64-byte aligned, zero-filled, never freed within a run
+  // A string kept for the whole run (names of processes and objects).
   [[nodiscard]] StringId store_string(std::string_view text) const;
+  // A string that `readers` events carry to the viewer; each reader calls release_string() once it has copied it.
+  [[nodiscard]] StringId store_transient_string(std::string_view text, std::uint32_t readers = 1) const;
   [[nodiscard]] std::string_view string(StringId id) const;
+  void release_string(StringId id) const;  // nothing for a string kept for the run
+
+  // Bytes in flight between processes: stored by one, taken (read, then given back) by another.
+  [[nodiscard]] BlobId store_blob(std::string_view bytes, std::uint32_t readers = 1) const;
+  [[nodiscard]] std::string_view blob(BlobId id) const;
+  void release_blob(BlobId id) const;  // the last reader gives the block back
+  [[nodiscard]] std::string take_blob(BlobId id) const;  // blob() copied, then release_blob()
 
   // Removes the segments and run directories of viewers that are no longer alive. Returns how many it removed.
   static int sweep_dead_viewers();
@@ -121,6 +138,7 @@ class Session {
   TraceEvent* events_ = nullptr;
   std::byte* arena_ = nullptr;
   std::byte* strings_ = nullptr;
+  std::byte* blobs_ = nullptr;
 };
 
 }  // namespace forkscope

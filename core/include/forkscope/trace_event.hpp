@@ -92,6 +92,11 @@ static_assert(alignof(TraceEvent) == 8);
 // Strings live in the session's string table; events carry their 32-bit id. `extra` rides in the high half.
 using StringId = std::uint32_t;
 inline constexpr StringId kNoString = 0;
+// A string with this bit set is a transient one (a block of the payload store, see Session), not a table offset.
+inline constexpr StringId kTransientString = 0x8000'0000u;
+// A block of the session's payload store, in 64-byte units from its start; 0 is none.
+using BlobId = std::uint32_t;
+inline constexpr BlobId kNoBlob = 0;
 constexpr std::uint64_t pack_arg(StringId text, std::uint32_t extra = 0) {
   return std::uint64_t{text} | (std::uint64_t{extra} << 32);
 }

@@ -171,6 +171,7 @@ class TraceModel {
   std::size_t last_process_ = 0;
   std::vector<PrintedLine> lines_;
   std::unordered_map<StringId, std::string> texts_;
+  StringId transient_texts_ = 0;  // transient strings renumbered so far
   nlohmann::json result_ = nlohmann::json::object();
   std::int64_t end_ns_ = 0;
 };
