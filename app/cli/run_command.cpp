@@ -44,7 +44,7 @@ nlohmann::json summary(const Run& run) {
           {"speed", r.speed},       {"wall_seconds", r.wall_seconds}, {"processes", processes},
           {"events", r.events},     {"lost_events", r.lost_events}, {"ring_full_waits", r.ring_full_waits},
           {"result", r.result},     {"invariants", invariants},     {"invariants_ok", r.invariants_ok()},
-          {"steps", run.schedule().steps.size()}};
+          {"steps", run.schedule().steps.size()}, {"stuck", r.stuck.empty() ? nlohmann::json() : nlohmann::json(r.stuck)}};
 }
 
 // The keyboard side of --step: show who is held, read Enter / PID / c / q.
@@ -188,6 +188,11 @@ int run_lesson(const RunArgs& args) {
     for (const Invariant& i : report.invariants)
       fmt::print("  {} {}{}\n", i.ok ? "ok  " : "FAIL", i.name, i.ok || i.detail.empty() ? "" : " (" + i.detail + ")");
     fmt::print("{} events, {} lost, {:.3f} s\n", report.events, report.lost_events, report.wall_seconds);
+  }
+  if (!report.stuck.empty()) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "forkscope-cli: lesson %s was stuck: %s\n", lesson.id.c_str(), report.stuck.c_str());
+    return kRuntimeFailure;
   }
   if (report.main_exitcode != 0) {
     std::string why = fmt::format("exit code {}", report.main_exitcode);

@@ -59,6 +59,7 @@ void RunRecord::collect_facts() {
   if (r.main_exitcode != 0)
     for (const PrintedLine& line : run_->model().lines())
       if (line.error && line.pid == run_->main_pid()) facts_.failure = line.text;
+  if (!r.stuck.empty()) facts_.failure = r.stuck;  // the viewer ended it: say why
 }
 
 std::string param_assignment(const ParamSpec& spec, double value) {

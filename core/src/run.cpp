@@ -13,9 +13,11 @@
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "forkscope/errors.hpp"
 #include "forkscope/lesson_main.hpp"
@@ -231,6 +233,8 @@ std::size_t Run::poll() {
   if (finished_) return 0;
   std::size_t n = options_.lazy_drain && !ring_half_full() ? 0 : drain();
   try_grant();
+  watch_for_stuck(n);
+  if (finished_) return n;
   // Has the main ended? Asked without reaping it: while its zombie stands, its process group cannot be reused, so
   // killing what is left of the group hits only lesson processes.
   siginfo_t info{};
@@ -323,6 +327,98 @@ void Run::collect() {
   pending_.clear();
   settling_.reset();
   session_.reset();  // removes the segment
+}
+
+// ---- a run that nothing can move ------------------------------------------------------------------------------------
+
+namespace {
+
+// How a process that did not report its own end ended: its zombie's wait status (/proc/<pid>/stat, field 52).
+std::optional<int> zombie_exit_code(pid_t pid) {
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string line;
+  std::getline(stat, line);
+  const auto close = line.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(line.substr(close + 2));
+  std::string field;
+  int index = 3;  // the state letter is field 3
+  while (fields >> field && index < 52) ++index;
+  if (index != 52) return std::nullopt;
+  return exit_code_of(std::stoi(field));
+}
+
+std::string how_it_ended(int code) {
+  if (code >= 0) return fmt::format("exited with code {}", code);
+  const char* name = sigabbrev_np(-code);
+  return name ? fmt::format("was killed by SIG{}", name) : fmt::format("was killed by signal {}", -code);
+}
+
+}  // namespace
+
+// Python hangs for ever when every process waits for something only a dead (or equally waiting) process could give:
+// a consumer killed before task_done() while the main waits in q.join(), two locks taken in opposite orders. A
+// teaching run says who died and who waits for what, and ends. Stuck means: running freely (not stepping), every
+// live lesson process blocked without a timeout, and no event for kStuckAfterNs.
+void Run::watch_for_stuck(std::size_t events_drained) {
+  const std::int64_t now = detail::monotonic_now_ns();
+  if (events_drained > 0 || mode() != GateMode::Run) {
+    quiet_since_ns_ = 0;
+    return;
+  }
+  if (now < next_stuck_check_ns_) return;
+  next_stuck_check_ns_ = now + 50'000'000;
+  bool anyone_waits = false;
+  for (std::uint32_t i = 0; i < session_->slots_used(); ++i) {
+    const ProcessSlot& s = session_->slot(i);
+    const auto state = static_cast<SlotState>(s.state.load(std::memory_order_acquire));
+    if (state == SlotState::Exited) continue;
+    const bool waits_for_ever = state == SlotState::Blocked && s.wait_timed.load(std::memory_order_relaxed) == 0;
+    if (!waits_for_ever && !process_gone(s.pid.load())) {
+      quiet_since_ns_ = 0;  // someone can still move
+      return;
+    }
+    anyone_waits |= waits_for_ever && !process_gone(s.pid.load());
+  }
+  if (!anyone_waits) return;
+  if (quiet_since_ns_ == 0) quiet_since_ns_ = now;
+  if (now - quiet_since_ns_ < kStuckAfterNs) return;
+  std::string why = explain_stuck();
+  stop();
+  report_.stuck = std::move(why);
+}
+
+// "Process-4 was killed by SIGKILL; MainProcess waits in join() of JoinableQueue 'q' (2 unfinished)".
+std::string Run::explain_stuck() const {
+  std::vector<std::string> dead, waiting;
+  for (std::uint32_t i = 0; i < session_->slots_used(); ++i) {
+    const ProcessSlot& s = session_->slot(i);
+    const pid_t pid = s.pid.load();
+    const auto state = static_cast<SlotState>(s.state.load(std::memory_order_acquire));
+    const ProcessInfo* p = model_.process(pid);
+    if (state == SlotState::Exited) {  // joined: only a killed one matters here
+      if (p && p->exitcode && *p->exitcode < 0) dead.push_back(fmt::format("{} {}", s.name, how_it_ended(*p->exitcode)));
+      continue;
+    }
+    if (process_gone(pid)) {
+      const std::optional<int> code = p && p->exitcode ? p->exitcode : zombie_exit_code(pid);
+      dead.push_back(fmt::format("{} {}", s.name, code ? how_it_ended(*code) : "ended without a word"));
+      continue;
+    }
+    std::string what = "waits";
+    if (p)
+      for (auto it = p->events.rbegin(); it != p->events.rend(); ++it)
+        if (const TraceEvent& e = model_.events()[*it]; e.phase == Phase::Want) {
+          what = model_.describe(e);
+          if (const ObjectInfo* o = model_.object(e.object); o && o->holder != 0 && o->holder != pid)
+            what += fmt::format(" (held by {})", model_.process_label(o->holder));
+          break;
+        }
+    waiting.push_back(fmt::format("{} {}", s.name, what));
+  }
+  std::string text = dead.empty() ? "deadlock: every process waits for another" : fmt::format("{}", fmt::join(dead, "; "));
+  return fmt::format("{}; {} — nothing can wake {}; the run was ended", text, fmt::join(waiting, "; "),
+                     waiting.size() == 1 ? "it" : "them");
 }
 
 // ---- the gate, from the viewer's side ------------------------------------------------------------------------------

@@ -60,9 +60,10 @@ double speed() {
 
 std::int64_t real_ns(double lesson_seconds) { return static_cast<std::int64_t>(lesson_seconds * 1e9 / speed()); }
 
-void set_slot_state(SlotState state, std::uint32_t key) {
+void set_slot_state(SlotState state, std::uint32_t key, bool timed) {
   ProcessSlot& s = *g_context->slot;
   s.wait_key.store(key, std::memory_order_relaxed);
+  s.wait_timed.store(timed ? 1 : 0, std::memory_order_relaxed);
   s.state.store(static_cast<std::uint32_t>(state), std::memory_order_release);
 }
 
@@ -107,6 +108,10 @@ void BlockingWait::show_blocked() {
   shown_ = true;
 }
 
+void BlockingWait::set_blocked() {
+  set_slot_state(SlotState::Blocked, key_, deadline_.remaining_ns().has_value());
+}
+
 bool BlockingWait::wait_for_grant() {
   ProcessSlot& s = *g_context->slot;
   const std::uint32_t granted = s.grant.load(std::memory_order_acquire);
@@ -141,7 +146,7 @@ bool BlockingWait::wait(SharedMutex& mutex, SharedCondition& cond, bool& recover
     recovered = mutex.lock() || recovered;
     return granted;
   }
-  set_slot_state(SlotState::Blocked, key_);
+  set_blocked();
   const bool ok = cond.wait(mutex, deadline_, recovered);
   set_slot_state(SlotState::Running);
   return ok;

@@ -83,7 +83,8 @@ inline void gate_pass(EventKind kind, std::uint32_t key = 0) {
 [[nodiscard]] double speed();
 // Tells processes blocked on `key` while stepping that a retry may now succeed.
 void mark_ready(std::uint32_t key);
-void set_slot_state(SlotState state, std::uint32_t key = 0);
+// `timed`: a blocked process whose wait ends by itself (a timeout); the viewer looks for processes that wait for ever.
+void set_slot_state(SlotState state, std::uint32_t key = 0, bool timed = false);
 
 // ---- blocking ---------------------------------------------------------------------------------------------------
 // One blocking operation after its fast path failed: records Want, then waits either for real (run mode) or for the
@@ -106,6 +107,7 @@ class BlockingWait {
 
  private:
   bool wait_for_grant();  // step mode; false once timed out
+  void set_blocked();     // slot state Blocked on our key, and whether a timeout will end the wait
   void show_blocked();    // the Want event, once per stretch of being blocked
 
   EventKind kind_;
@@ -120,12 +122,15 @@ bool BlockingWait::wait_for(KernelWait&& kernel_wait) {
   show_blocked();
   while (!deadline_.expired()) {
     if (stepping()) return wait_for_grant();
-    set_slot_state(SlotState::Blocked, key_);
-    // Short slices so a switch to step mode is noticed by waiters the kernel would otherwise keep.
-    const bool done = kernel_wait(Deadline::after_ns(deadline_.remaining_ns(50'000'000).value()));
-    set_slot_state(SlotState::Running);
-    if (done) return true;
+    set_blocked();
+    // Short slices so a switch to step mode is noticed by waiters the kernel would otherwise keep. The slot stays
+    // Blocked across slices: the viewer tells a process that waits for ever from one that runs by it.
+    if (kernel_wait(Deadline::after_ns(deadline_.remaining_ns(50'000'000).value()))) {
+      set_slot_state(SlotState::Running);
+      return true;
+    }
   }
+  set_slot_state(SlotState::Running);
   return false;
 }
 

@@ -94,6 +94,8 @@ struct RunReport {
   std::uint64_t ring_full_waits = 0;
   nlohmann::json result = nlohmann::json::object();
   std::vector<Invariant> invariants;
+  // Set when the viewer ended the run because every live process waited for ever: who died, who waits for what.
+  std::string stuck;
   const TraceModel* model = nullptr;
 
   void expect(std::string name, bool ok, std::string detail = {}) {

@@ -108,6 +108,8 @@ class Run {
   [[nodiscard]] bool grantable(std::uint32_t slot_index) const;
   void collect();
   void kill_and_reap_all();
+  void watch_for_stuck(std::size_t events_drained);
+  [[nodiscard]] std::string explain_stuck() const;
   void wake_all();
 
   RunOptions options_;
@@ -128,7 +130,12 @@ class Run {
   std::vector<std::int32_t> pending_;            // requested steps (0: any process)
   std::optional<std::uint32_t> settling_;        // the slot granted last, until it stops running
   std::size_t replay_at_ = 0;
+  std::int64_t quiet_since_ns_ = 0;  // since when every live process has waited without a timeout (0: not now)
+  std::int64_t next_stuck_check_ns_ = 0;
 };
+
+// How long every live process must wait for ever, with no event, before the viewer ends the run as stuck.
+inline constexpr std::int64_t kStuckAfterNs = 1'000'000'000;
 
 // Where forkscope-lesson is: FORKSCOPE_LESSON_RUNNER, or next to the running executable.
 [[nodiscard]] std::filesystem::path default_runner_path();

@@ -55,6 +55,7 @@ struct alignas(64) ProcessSlot {
   std::atomic<std::uint32_t> wait_key{0};    // the object it holds or blocks on (kJoinKeyBase + slot for a join)
   std::atomic<std::uint32_t> ready{0};       // blocked, but its object changed since: a retry may succeed
   std::atomic<std::uint32_t> daemon{0};
+  std::atomic<std::uint32_t> wait_timed{0};  // blocked with a timeout: it will wake by itself
   char name[64]{};                           // Python-style name, written before the process starts
   StringId name_string = kNoString;          // the same in the string table, for the ProcessBegin event
   RingHeader ring;

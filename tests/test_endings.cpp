@@ -1,0 +1,193 @@
+// However a run ends — its main killed, a consumer killed before task_done(), two processes waiting on each other,
+// a process killed at a random moment — the viewer reaps every lesson process, says who died and who waits for
+// what, and ends within its deadline; and payloads that pass through never fill a run up.
+#include <signal.h>
+
+#include <chrono>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "forkscope/forkscope.hpp"
+#include "registry.hpp"
+#include "test_support.hpp"
+
+namespace forkscope::testing {
+namespace {
+
+using Endings = CleanTest;
+
+// Polls the run until `ready` holds for its model (or fails the test past the deadline).
+template <class Ready>
+void poll_until(Run& run, Ready&& ready, double timeout = 30) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
+  while (!ready(run.model())) {
+    ASSERT_FALSE(run.finished()) << "the run ended before the moment the test waits for";
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the moment the test waits for did not come";
+    run.poll();
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+}
+
+std::size_t begun(const TraceModel& m) {
+  std::size_t n = 0;
+  for (const TraceEvent& e : m.events()) n += e.kind == EventKind::ProcessBegin;
+  return n;
+}
+
+TEST_F(Endings, KillingTheLessonMainLeavesNoZombieOfItsChildrenOrGrandchildren) {
+  Lesson lesson = test_lesson("main-killed", [](LessonContext&) {
+    std::vector<Process> children;
+    for (int i = 0; i < 3; ++i) {
+      children.emplace_back([] {
+        Process grandchild([] { forkscope::sleep(60); });
+        grandchild.start();
+        forkscope::sleep(60);
+        grandchild.join();
+      });
+      children.back().start();
+    }
+    for (auto& c : children) c.join();
+  });
+  auto run = start_inline(lesson, {});
+  poll_until(*run, [](const TraceModel& m) { return begun(m) == 7; });  // the main, 3 children, 3 grandchildren
+  ASSERT_EQ(kill(run->main_pid(), SIGKILL), 0);
+  run->wait(30);
+  EXPECT_EQ(run->report().main_exitcode, -SIGKILL);
+  for (const ProcessInfo& p : run->model().processes()) EXPECT_TRUE(p.exitcode.has_value()) << p.name << " has no end";
+}
+
+TEST_F(Endings, AConsumerKilledBeforeTaskDoneEndsTheRunAndSaysWhoWaitsForWhom) {
+  Lesson lesson = test_lesson("consumer-killed", [](LessonContext&) {
+    JoinableQueue q(0, "q");
+    Process eater([q]() mutable {
+      (void)q.get();
+      raise(SIGKILL);  // dies holding a task it never marks done
+    });
+    Process other([q]() mutable {
+      while (true) {
+        (void)q.get();
+        q.task_done();
+      }
+    });
+    eater.start();
+    for (int i = 0; i < 3; ++i) q.put(i);
+    eater.join();  // so the other consumer cannot take the eater's item
+    other.set_daemon(true);
+    other.start();
+    q.join();  // Python waits here for ever
+  });
+  auto run = start_inline(lesson, {.timeout_seconds = 30});
+  run->wait(30);
+  const RunReport& r = run->report();
+  EXPECT_NE(r.stuck.find("Process-1 was killed by SIGKILL"), std::string::npos) << r.stuck;
+  EXPECT_NE(r.stuck.find("MainProcess waits in join() of JoinableQueue 'q'"), std::string::npos) << r.stuck;
+  EXPECT_NE(r.stuck.find("Process-2 waits to get from JoinableQueue 'q'"), std::string::npos) << r.stuck;
+}
+
+TEST_F(Endings, TwoLocksTakenInOppositeOrdersAreADeadlockWithTheirHolders) {
+  Lesson lesson = test_lesson("deadlock", [](LessonContext&) {
+    Lock a("A"), b("B");
+    Event both_hold("both hold");
+    Semaphore holding(0, "holding");
+    Process p1([=]() mutable {
+      a.acquire();
+      holding.release();
+      both_hold.wait();
+      b.acquire();
+    });
+    Process p2([=]() mutable {
+      b.acquire();
+      holding.release();
+      both_hold.wait();
+      a.acquire();
+    });
+    p1.start();
+    p2.start();
+    holding.acquire();
+    holding.acquire();
+    both_hold.set();
+    p1.join();
+  });
+  auto run = start_inline(lesson, {.timeout_seconds = 30});
+  run->wait(30);
+  const std::string& why = run->report().stuck;
+  EXPECT_NE(why.find("deadlock"), std::string::npos) << why;
+  EXPECT_NE(why.find("Process-1 waits to acquire Lock 'B' (held by Process-2"), std::string::npos) << why;
+  EXPECT_NE(why.find("Process-2 waits to acquire Lock 'A' (held by Process-1"), std::string::npos) << why;
+  EXPECT_NE(why.find("MainProcess waits in join()"), std::string::npos) << why;
+}
+
+TEST_F(Endings, AWaitWithATimeoutIsNotStuck) {
+  InlineRun run([](LessonContext&) {
+    Event never("never");
+    Process p([=]() mutable { (void)never.wait(1.5); });
+    p.start();
+    p.join();
+    forkscope::print("joined");
+  });
+  EXPECT_TRUE(run.report().stuck.empty()) << run.report().stuck;
+  EXPECT_EQ(run.lines(), std::vector<std::string>{"joined"});
+}
+
+// Long strings go through a queue as blocks of the payload store, given back by the get: 1.2 GiB passes through a
+// store of 1 GiB.
+TEST_F(Endings, PayloadsThatPassThroughAreGivenBack) {
+  InlineRun run([](LessonContext&) {
+    Queue q(64, "q");
+    constexpr int kItems = 300'000;
+    Process consumer([q]() mutable {
+      std::size_t bytes = 0;
+      for (int i = 0; i < kItems; ++i) bytes += q.get().as_str().size();
+      forkscope::print("got {} bytes", bytes);
+    });
+    consumer.start();
+    const std::string item(4096, 'x');
+    for (int i = 0; i < kItems; ++i) q.put(item);
+    consumer.join();
+    for (int i = 0; i < 20'000; ++i) forkscope::print("line {} {}", i, std::string(200, 'y'));
+  }, {.timeout_seconds = 120});
+  EXPECT_EQ(run.report().main_exitcode, 0) << (run.errors().empty() ? "" : run.errors().front());
+  const auto lines = run.lines();
+  ASSERT_EQ(lines.size(), 20'001u);
+  EXPECT_EQ(lines.front(), fmt::format("got {} bytes", 300'000ull * 4096));
+  EXPECT_EQ(lines.back(), fmt::format("line 19999 {}", std::string(200, 'y')));
+}
+
+// Any lesson process killed at any moment: every run ends within its deadline, and nothing is left (CleanTest).
+void kill_at_random(const std::string& lesson, std::vector<std::string> sets, double speed, unsigned seed) {
+  std::mt19937 random(seed);
+  for (int trial = 0; trial < 6; ++trial) {
+    const Lesson* l = scenarios::find(lesson);
+    ASSERT_NE(l, nullptr);
+    RunOptions o;
+    o.lesson = l;
+    o.params = Params::resolve(l->params, sets);
+    o.seed = random();
+    o.speed = speed;
+    Run run(std::move(o));
+    const std::size_t at_events = 5 + random() % 60;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!run.finished() && run.model().events().size() < at_events && std::chrono::steady_clock::now() < deadline) {
+      run.poll();
+      std::this_thread::sleep_for(std::chrono::microseconds(300));
+    }
+    std::vector<std::int32_t> alive;
+    for (const ProcessInfo& p : run.model().processes())
+      if (!p.exitcode) alive.push_back(p.pid);
+    if (!run.finished() && !alive.empty()) kill(alive[random() % alive.size()], SIGKILL);
+    EXPECT_NO_THROW(run.wait(30)) << lesson << " trial " << trial << " did not end";
+  }
+}
+
+TEST_F(Endings, KillAtRandomTicketLock) { kill_at_random("ticket-lock", {}, 20, 1); }
+TEST_F(Endings, KillAtRandomJoinableQueue) { kill_at_random("joinable-queue", {}, 20, 2); }
+TEST_F(Endings, KillAtRandomPoolSyncVsAsync) { kill_at_random("pool-sync-vs-async", {}, 20, 3); }
+TEST_F(Endings, KillAtRandomProducerConsumer) { kill_at_random("producer-consumer", {"joinable=true"}, 20, 4); }
+TEST_F(Endings, KillAtRandomManagerDict) { kill_at_random("manager-dict", {"processes=20"}, 20, 5); }
+
+}  // namespace
+}  // namespace forkscope::testing
