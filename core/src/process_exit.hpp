@@ -13,7 +13,8 @@ inline constexpr int kExitForkRefused = 2;
 
 void announce_begin(pid_t parent, bool daemon);
 void flush_stdio();
-// Records an uncaught exception as an Error event; returns the exit code it means (1, or kExitForkRefused).
+// Records an uncaught exception as an Error event; returns the exit code it means (1, or kExitForkRefused). A
+// SystemExit (forkscope::exit) records nothing and means its own code.
 int report_uncaught(std::exception_ptr error);
 // Python's exit handler: terminate daemonic children, join the rest.
 void end_of_body();
