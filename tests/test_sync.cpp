@@ -1,5 +1,6 @@
 // Lock, RLock, Semaphore, BoundedSemaphore, Event, Counter across real processes.
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include <csignal>
 
@@ -284,4 +285,38 @@ TEST_F(Sync, CounterAddsAtomicallyAcrossProcesses) {
   });
   EXPECT_EQ(run.report().result["c"], 4000);
   EXPECT_EQ(run.model().object_named("c")->value(), 4000);
+}
+
+namespace {
+const Task sleepy("sleepy", [](double seconds) {
+  forkscope::sleep(seconds);
+  return 0;
+});
+
+double cpu_ms_of_this_process() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
+}
+}  // namespace
+
+// A blocked process sleeps in the kernel, also while a pool's results may arrive (it then wakes every 2 ms to look).
+TEST_F(Sync, AProcessBlockedOnAnEventUsesAlmostNoCpuWithOrWithoutAPoolAtWork) {
+  InlineRun run([](LessonContext& lesson) {
+    Event never("never");
+    double before = cpu_ms_of_this_process();
+    const bool alone = never.wait(0.5);
+    lesson.result()["alone_ms"] = cpu_ms_of_this_process() - before;
+    Pool pool(1);
+    (void)pool.apply_async(sleepy, {30.0});
+    before = cpu_ms_of_this_process();
+    const bool with_pool = never.wait(0.5);
+    lesson.result()["with_pool_ms"] = cpu_ms_of_this_process() - before;
+    lesson.result()["set"] = alone || with_pool;
+  });
+  const auto& r = run.report().result;
+  EXPECT_FALSE(r["set"]);
+  EXPECT_LT(r["alone_ms"].get<double>(), 50);
+  EXPECT_LT(r["with_pool_ms"].get<double>(), 100);
 }

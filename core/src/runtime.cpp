@@ -144,8 +144,10 @@ bool BlockingWait::wait(SharedMutex& mutex, SharedCondition& cond, bool& recover
     return granted;
   }
   set_slot_state(SlotState::Blocked, key_);
-  const std::int64_t slice = help_slice_ns(std::numeric_limits<std::int64_t>::max());
-  const bool sliced = !deadline_.remaining_ns().has_value() || *deadline_.remaining_ns() > slice;
+  constexpr std::int64_t kWhole = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t slice = help_slice_ns(kWhole);
+  const std::optional<std::int64_t> left = deadline_.remaining_ns();
+  const bool sliced = slice != kWhole && (!left || *left > slice);
   const bool ok = cond.wait(mutex, sliced ? Deadline::after_ns(slice) : deadline_, recovered);
   set_slot_state(SlotState::Running);
   if (ok || !sliced) return ok;
