@@ -2,6 +2,8 @@
 // maxtasksperchild, terminate), callbacks in the main process, and what the timeline shows.
 #include <unistd.h>
 
+#include <csignal>
+
 #include <map>
 #include <set>
 
@@ -460,4 +462,186 @@ TEST_F(PoolTest, SteppingGrantsThePoolsOperationsOneByOne) {
   EXPECT_LT(steps, 400);
   EXPECT_EQ(run->report().result["squares"], squares(4));
   EXPECT_EQ(run->report().main_exitcode, 0);
+}
+
+// ---- Python's semantics where Forkscope used to differ (issue 9) --------------------------------------------------
+
+namespace {
+
+const Task stamp("stamp", [](double seconds) {
+  forkscope::sleep(seconds);
+  return lesson_time();  // when the result left the worker
+});
+const Task finish_or_fail("finish_or_fail", [](std::int64_t n) {
+  if (n == 0) throw KeyError("'first'");  // fails at once, while the others still work
+  forkscope::sleep(0.3);
+  print("finished {}", n);
+  return n;
+});
+const Task raise_named("raise_named", [](std::string type) -> Value {
+  if (type == "unknown") throw std::out_of_range("not a lesson error");
+  if (type == "custom") throw forkscope::Exception("mine", "MyError");
+  raise_python_error(type, "from the task");
+});
+const Task start_a_process("start_a_process", [] {
+  Process child([] {});
+  child.start();
+  child.join();
+  return 0;
+});
+const Task kill_own_worker("kill_own_worker", [](std::int64_t n) {
+  if (n == 5) raise(SIGKILL);
+  return n * 10;
+});
+
+// Whether `call` raised exactly the class E (and which Python name it carries).
+template <class E, class Call>
+std::string caught_as(Call&& call) {
+  try {
+    call();
+  } catch (const E& e) {
+    return std::string(e.python_name());
+  } catch (...) {
+    return "other";
+  }
+  return "nothing";
+}
+
+}  // namespace
+
+// Python's result-handler thread runs a callback as soon as the result arrives, whatever the main thread does.
+TEST_F(PoolTest, CallbacksRunAsSoonAsTheResultArrivesWhileTheMainProcessSleepsOrWaits) {
+  InlineRun run([](LessonContext& lesson) {
+    Pool pool(2);
+    double late_by = -1, called_at = -1;
+    (void)pool.apply_async(stamp, {0.2}, {.callback = {"note", [&](const Value& sent_at) {
+                                            called_at = lesson_time();
+                                            late_by = called_at - sent_at.as_float();
+                                            print("callback ran");
+                                          }}});
+    forkscope::sleep(2);
+    const double slept_until = lesson_time();
+    // A callback may be what a blocked main process waits for.
+    Event done("done");
+    (void)pool.apply_async(stamp, {0.1}, {.callback = {"set_done", [&](const Value&) { done.set(); }}});
+    const bool event_set = done.wait(20);
+    Queue handoff(0, "handoff");
+    (void)pool.apply_async(stamp, {0.1}, {.callback = {"hand_off", [&](const Value&) { handoff.put(42); }}});
+    const std::int64_t got = handoff.get(true, 20).as_int();
+    pool.close();
+    pool.join();
+    lesson.result() = {{"during_sleep", called_at < slept_until}, {"late_by", late_by},
+                       {"event_set", event_set}, {"got", got}};
+  });
+  const auto& r = run.report().result;
+  EXPECT_TRUE(r["during_sleep"]);
+  EXPECT_GE(r["late_by"].get<double>(), 0);
+  EXPECT_LT(r["late_by"].get<double>(), 0.1);  // a few ms in practice; generous for a loaded machine
+  EXPECT_TRUE(r["event_set"]);
+  EXPECT_EQ(r["got"], 42);
+  EXPECT_EQ(run.lines(), (std::vector<std::string>{"callback ran"}));
+  EXPECT_EQ(run.process("MainProcess").tasks.size(), 3u);  // each callback a span on the main's lane
+}
+
+TEST_F(PoolTest, MapRaisesOnlyAfterEveryTaskHasFinished) {
+  InlineRun run([](LessonContext& lesson) {
+    Pool pool(2);
+    const auto attempt = [&](const char* how, auto&& call) {
+      try {
+        call();
+      } catch (const KeyError& e) {
+        print("{} raised KeyError: {}", how, e.what());
+      }
+    };
+    attempt("map", [&] { (void)pool.map(finish_or_fail, range(4), 1); });
+    attempt("map_async", [&] { (void)pool.map_async(finish_or_fail, range(4), 1).get(30); });
+    attempt("starmap", [&] { (void)pool.starmap(finish_or_fail, {{0}, {1}, {2}, {3}}, 1); });
+    pool.close();
+    pool.join();
+    lesson.result() = {{"done", true}};
+  });
+  std::vector<std::string> lines = run.lines();
+  ASSERT_EQ(lines.size(), 12u);
+  for (std::size_t round = 0; round < 3; ++round) {
+    std::vector<std::string> finished(lines.begin() + static_cast<std::ptrdiff_t>(4 * round),
+                                      lines.begin() + static_cast<std::ptrdiff_t>(4 * round + 3));
+    std::sort(finished.begin(), finished.end());
+    EXPECT_EQ(finished, (std::vector<std::string>{"finished 1", "finished 2", "finished 3"})) << round;
+  }
+  EXPECT_EQ(lines[3], "map raised KeyError: 'first'");
+  EXPECT_EQ(lines[7], "map_async raised KeyError: 'first'");
+  EXPECT_EQ(lines[11], "starmap raised KeyError: 'first'");
+}
+
+TEST_F(PoolTest, AnErrorKeepsItsTypeThroughGet) {
+  InlineRun run([](LessonContext& lesson) {
+    Pool pool(2);
+    const auto apply = [&](const char* type) { return [&pool, type] { (void)pool.apply(raise_named, {type}); }; };
+    auto& r = lesson.result();
+    r["ValueError"] = caught_as<ValueError>(apply("ValueError"));
+    r["KeyError"] = caught_as<KeyError>(apply("KeyError"));
+    r["IndexError"] = caught_as<IndexError>(apply("IndexError"));
+    r["TypeError"] = caught_as<TypeError>(apply("TypeError"));
+    r["ZeroDivisionError"] = caught_as<ZeroDivisionError>(apply("ZeroDivisionError"));
+    r["OSError"] = caught_as<OSError>(apply("OSError"));
+    r["RuntimeError"] = caught_as<RuntimeError>(apply("RuntimeError"));
+    r["AssertionError"] = caught_as<AssertionError>(apply("AssertionError"));
+    r["EOFError"] = caught_as<EOFError>(apply("EOFError"));
+    r["unknown"] = caught_as<forkscope::Exception>(apply("unknown"));
+    r["custom"] = caught_as<forkscope::Exception>(apply("custom"));
+    r["async"] = caught_as<KeyError>([&] { (void)pool.apply_async(raise_named, {"KeyError"}).get(30); });
+    pool.close();
+    pool.join();
+  });
+  const auto& r = run.report().result;
+  for (const char* type : {"ValueError", "KeyError", "IndexError", "TypeError", "ZeroDivisionError", "OSError",
+                           "RuntimeError", "AssertionError", "EOFError"})
+    EXPECT_EQ(r[type], type);
+  EXPECT_EQ(r["unknown"], "Exception");
+  EXPECT_EQ(r["custom"], "MyError");  // an unknown type keeps its name
+  EXPECT_EQ(r["async"], "KeyError");
+}
+
+TEST_F(PoolTest, AProcessStartedInsideATaskIsRefusedBecauseWorkersAreDaemonic) {
+  InlineRun run([](LessonContext& lesson) {
+    Pool pool(1);
+    lesson.result()["error"] = error_of([&] { (void)pool.apply(start_a_process); });
+    pool.close();
+    pool.join();
+  });
+  EXPECT_EQ(run.report().result["error"], "AssertionError: daemonic processes are not allowed to have children");
+}
+
+// Python's pool replaces a dead worker but waits forever for its task; Forkscope fails the task instead.
+TEST_F(PoolTest, AWorkerKilledWhileRunningATaskIsReplacedAndItsTaskFails) {
+  InlineRun run([](LessonContext& lesson) {
+    Pool pool(2);
+    auto& r = lesson.result();
+    r["apply"] = error_of([&] { (void)pool.apply(kill_own_worker, {5}); });
+    r["after"] = pool.apply(kill_own_worker, {4}).as_int();
+    r["map"] = error_of([&] { (void)pool.map(kill_own_worker, range(8), 1); });
+    r["map_after"] = ints(pool.map(kill_own_worker, range(5)));
+    r["async"] = error_of([&] { (void)pool.apply_async(kill_own_worker, {5}).get(30); });
+    pool.close();
+    pool.join();
+  }, {.timeout_seconds = 60});
+  const auto& r = run.report().result;
+  // The message names the worker that died, by name and pid.
+  const std::string apply_error = r["apply"];
+  const std::string prefix = "RuntimeError: ";
+  const std::string victim = apply_error.substr(prefix.size(), apply_error.find(" (pid") - prefix.size());
+  EXPECT_TRUE(victim == "ForkPoolWorker-1" || victim == "ForkPoolWorker-2") << apply_error;
+  EXPECT_EQ(apply_error, fmt::format("RuntimeError: {} (pid {}) was killed by SIGKILL while running kill_own_worker(5)",
+                                     victim, run.process(victim).pid));
+  EXPECT_EQ(r["after"], 40);
+  EXPECT_TRUE(r["map"].get<std::string>().ends_with("was killed by SIGKILL while running kill_own_worker(5)"));
+  EXPECT_EQ(r["map_after"], (nlohmann::json{0, 10, 20, 30, 40}));
+  EXPECT_TRUE(r["async"].get<std::string>().starts_with("RuntimeError: ForkPoolWorker-"));
+  EXPECT_EQ(run.report().main_exitcode, 0);
+  // Three workers were killed, and each was replaced: the next ones are ForkPoolWorker-3, -4 and -5.
+  int killed = 0;
+  for (const ProcessInfo& p : run.model().processes())
+    if (p.name.starts_with("ForkPoolWorker-")) killed += p.exitcode == -SIGKILL;
+  EXPECT_EQ(killed, 3);
+  EXPECT_EQ(run.process("ForkPoolWorker-5").exitcode, 0);
 }

@@ -184,3 +184,125 @@ TEST_F(ProcessTest, ForkingPastTheRunsLimitIsAClearError) {
       {.limits = {4, 1024}});
   EXPECT_EQ(run.report().result["error"], "a run can have at most 4 processes");
 }
+
+// ---- Python's API and rules that Forkscope lacked (issue 9) ---------------------------------------------------------
+
+TEST_F(ProcessTest, ADaemonicProcessMayNotStartChildren) {
+  InlineRun run([](LessonContext&) {
+    Process daemon([] {
+      Process child([] { print("child ran"); });
+      try {
+        child.start();
+      } catch (const AssertionError& e) {
+        print("AssertionError: {}", e.what());
+      }
+    }, {.daemon = true});
+    daemon.start();
+    daemon.join(30);
+  });
+  EXPECT_EQ(run.lines(), (std::vector<std::string>{"AssertionError: daemonic processes are not allowed to have children"}));
+}
+
+TEST_F(ProcessTest, CloseRefusesARunningProcessAndAClosedOneRefusesMostCalls) {
+  InlineRun run([](LessonContext& lesson) {
+    Event go("go");
+    Process p([=]() mutable { go.wait(30); });
+    p.start();
+    auto& r = lesson.result();
+    const auto error_of = [](auto&& call) -> std::string {
+      try {
+        call();
+      } catch (const ValueError& e) {
+        return e.what();
+      }
+      return "";
+    };
+    r["running"] = error_of([&] { p.close(); });
+    go.set();
+    p.join(30);
+    r["closed"] = error_of([&] { p.close(); });
+    r["join"] = error_of([&] { p.join(); });
+    r["is_alive"] = error_of([&] { (void)p.is_alive(); });
+    r["exitcode"] = error_of([&] { (void)p.exitcode(); });
+    r["pid"] = error_of([&] { (void)p.pid(); });
+    r["start"] = error_of([&] { p.start(); });
+    r["terminate"] = error_of([&] { p.terminate(); });
+    r["name"] = p.name();
+    Process never([] {});
+    r["unstarted"] = error_of([&] { never.close(); });
+  });
+  const auto& r = run.report().result;
+  EXPECT_EQ(r["running"],
+            "Cannot close a process while it is still running. You should first call join() or terminate().");
+  EXPECT_EQ(r["closed"], "");
+  for (const char* call : {"join", "is_alive", "exitcode", "pid", "start", "terminate"})
+    EXPECT_EQ(r[call], "process object is closed") << call;
+  EXPECT_EQ(r["name"], "Process-1");
+  EXPECT_EQ(r["unstarted"], "");
+}
+
+TEST_F(ProcessTest, ParentProcessAndActiveChildrenFollowPython) {
+  InlineRun run([](LessonContext& lesson) {
+    Event go("go");
+    Process quick([] {});
+    Process waits([=]() mutable {
+      const std::optional<ProcessIdentity> parent = parent_process();
+      print("parent of {}: {} {}", current_process_name(), parent ? parent->name : "None", parent ? parent->pid : 0);
+      Process grandchild([] {
+        const std::optional<ProcessIdentity> grandparent_side = parent_process();
+        print("parent of {}: {}", current_process_name(), grandparent_side ? grandparent_side->name : "None");
+      });
+      grandchild.start();
+      grandchild.join(30);
+      go.wait(30);
+    });
+    quick.start();
+    waits.start();
+    quick.join(30);
+    std::vector<std::string> active;
+    for (const ProcessIdentity& child : active_children()) active.push_back(child.name);
+    lesson.result()["active"] = active;
+    lesson.result()["waits_pid"] = waits.pid();
+    lesson.result()["main_parent"] = parent_process().has_value();
+    go.set();
+    waits.join(30);
+    lesson.result()["after"] = active_children().size();
+  });
+  const auto& r = run.report().result;
+  EXPECT_EQ(r["active"], (nlohmann::json{"Process-2"}));  // Process-1 ended: not active
+  EXPECT_EQ(r["main_parent"], false);                      // None in the main process
+  EXPECT_EQ(r["after"], 0);
+  std::vector<std::string> lines = run.lines();
+  std::sort(lines.begin(), lines.end());
+  EXPECT_EQ(lines, (std::vector<std::string>{
+                       fmt::format("parent of Process-2: MainProcess {}", run.process("MainProcess").pid),
+                       "parent of Process-2:1: Process-2"}));
+}
+
+// sys.exit(n): the body unwinds, the process ends with n, and nothing is printed.
+TEST_F(ProcessTest, ExitEndsAProcessWithItsCodeAndPrintsNothing) {
+  InlineRun run([](LessonContext& lesson) {
+    Process three([] {
+      struct Unwound {
+        ~Unwound() { print("unwound"); }
+      } guard;
+      try {
+        forkscope::exit(3);
+      } catch (const forkscope::Exception&) {
+        print("an Exception handler does not catch SystemExit");
+      }
+      print("not reached");
+    });
+    Process zero([] { forkscope::exit(0); });
+    three.start();
+    zero.start();
+    three.join(30);
+    zero.join(30);
+    lesson.result() = {{"three", *three.exitcode()}, {"zero", *zero.exitcode()}};
+  });
+  EXPECT_EQ(run.report().result["three"], 3);
+  EXPECT_EQ(run.report().result["zero"], 0);
+  EXPECT_EQ(run.lines(), (std::vector<std::string>{"unwound"}));
+  EXPECT_TRUE(run.errors().empty());
+  EXPECT_EQ(run.process("Process-1").exitcode, 3);
+}

@@ -182,3 +182,36 @@ TEST_F(QueueTest, JoinReturnsOnlyAfterEveryTaskDoneAndAnExtraTaskDoneIsAnError) 
   }
   EXPECT_GE(joined, last_task_done);
 }
+
+// Python's close() and join_thread(): per process; a closed queue refuses put and get, join_thread needs a close.
+TEST_F(QueueTest, CloseRefusesPutAndGetInThisProcessOnlyAndJoinThreadNeedsIt) {
+  InlineRun run([](LessonContext& lesson) {
+    Queue q(0, "jobs");
+    auto& r = lesson.result();
+    try {
+      q.join_thread();
+    } catch (const AssertionError& e) {
+      r["join_thread_open"] = e.what();
+    }
+    q.put(1);
+    q.close();
+    q.join_thread();  // returns at once: every put is already in shared memory
+    for (const char* call : {"put", "get"}) {
+      try {
+        if (call == std::string("put")) q.put(2);
+        else (void)q.get();
+      } catch (const ValueError& e) {
+        r[call] = e.what();
+      }
+    }
+    // A child started after the close has the queue open again, as in Python after a fork.
+    Process child([=]() mutable { print("child got {}", q.get(true, 20).as_int()); });
+    child.start();
+    child.join(30);
+  });
+  const auto& r = run.report().result;
+  EXPECT_EQ(r["join_thread_open"], "Queue 'jobs' not closed");
+  EXPECT_EQ(r["put"], "Queue 'jobs' is closed");
+  EXPECT_EQ(r["get"], "Queue 'jobs' is closed");
+  EXPECT_EQ(run.lines(), (std::vector<std::string>{"child got 1"}));
+}

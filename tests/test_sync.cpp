@@ -1,5 +1,6 @@
 // Lock, RLock, Semaphore, BoundedSemaphore, Event, Counter across real processes.
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include <csignal>
 
@@ -100,25 +101,78 @@ TEST_F(Sync, ALockWhoseHolderIsKilledDoesNotWedge) {
             fmt::format("recovered Lock 'lock': its holder (pid {}) died holding it", run.process("Process-1").pid));
 }
 
-TEST_F(Sync, ReleasingALockYouDoNotHoldIsAnError) {
+// Python's Lock is a semaphore with one token: any process may release it, even one that never acquired it, and a
+// waiter blocked on it gets it then. Releasing it while free is the error; an RLock has an owner.
+TEST_F(Sync, AnyProcessMayReleaseALockButNobodyMayReleaseAFreeOne) {
   InlineRun run([](LessonContext& lesson) {
-    Lock lock;
+    Lock lock("lock");
     RLock rlock;
+    lock.acquire();
+    Process waiter([=]() mutable {
+      if (lock.acquire(true, 20)) print("waiter got the lock the main process holds");
+    });
+    Process releaser([=]() mutable {
+      lock.release();
+      print("releaser released it");
+    });
+    waiter.start();
+    releaser.start();
+    waiter.join(30);
+    releaser.join(30);
+    // The waiter exited holding it; another release frees it for the main process.
+    lock.release();
+    const bool main_again = lock.acquire(false);
+    lock.release();
     std::string lock_error, rlock_error;
     try {
       lock.release();
     } catch (const ValueError& e) {
-      lock_error = e.python_name();
+      lock_error = fmt::format("{}: {}", e.python_name(), e.what());
     }
     try {
       rlock.release();
     } catch (const AssertionError& e) {
       rlock_error = e.python_name();
     }
-    lesson.result() = {{"lock", lock_error}, {"rlock", rlock_error}};
+    lesson.result() = {{"main_again", main_again}, {"lock", lock_error}, {"rlock", rlock_error},
+                       {"waiter", *waiter.exitcode()}};
   });
-  EXPECT_EQ(run.report().result["lock"], "ValueError");
-  EXPECT_EQ(run.report().result["rlock"], "AssertionError");
+  const auto& r = run.report().result;
+  std::vector<std::string> lines = run.lines();
+  std::sort(lines.begin(), lines.end());
+  EXPECT_EQ(lines, (std::vector<std::string>{"releaser released it", "waiter got the lock the main process holds"}));
+  EXPECT_EQ(r["waiter"], 0);
+  EXPECT_TRUE(r["main_again"]);
+  EXPECT_EQ(r["lock"], "ValueError: semaphore or lock released too many times");
+  EXPECT_EQ(r["rlock"], "AssertionError");
+  // The timeline's holder follows the releases, whoever made them: the lock ends free.
+  EXPECT_EQ(run.model().object_named("lock")->holder, 0);
+}
+
+// A holder killed while others sleep on the lock: a sleeper notices and takes it over.
+TEST_F(Sync, AWaiterTakesOverALockWhoseHolderIsKilledWhileItWaits) {
+  InlineRun run([](LessonContext& lesson) {
+    Lock lock("lock");
+    Event holding("holding");
+    Process victim([=]() mutable {
+      lock.acquire();
+      holding.set();
+      forkscope::sleep(0.2);  // long enough for the main process to be waiting; not for synchronisation
+      raise(SIGKILL);
+    });
+    victim.start();
+    holding.wait(20);
+    const double t0 = lesson_time();
+    const bool got = lock.acquire(true, 20);
+    lesson.result() = {{"got", got}, {"waited", lesson_time() - t0}};
+    if (got) lock.release();
+    victim.join(20);
+  });
+  EXPECT_TRUE(run.report().result["got"]);
+  EXPECT_LT(run.report().result["waited"].get<double>(), 5);
+  int recoveries = 0;
+  for (const TraceEvent& e : run.model().events()) recoveries += e.kind == EventKind::LockRecovered;
+  EXPECT_EQ(recoveries, 1);
 }
 
 TEST_F(Sync, RLockIsReentrantAndFreeOnlyAfterAsManyReleases) {
@@ -231,4 +285,38 @@ TEST_F(Sync, CounterAddsAtomicallyAcrossProcesses) {
   });
   EXPECT_EQ(run.report().result["c"], 4000);
   EXPECT_EQ(run.model().object_named("c")->value(), 4000);
+}
+
+namespace {
+const Task sleepy("sleepy", [](double seconds) {
+  forkscope::sleep(seconds);
+  return 0;
+});
+
+double cpu_ms_of_this_process() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
+}
+}  // namespace
+
+// A blocked process sleeps in the kernel, also while a pool's results may arrive (it then wakes every 2 ms to look).
+TEST_F(Sync, AProcessBlockedOnAnEventUsesAlmostNoCpuWithOrWithoutAPoolAtWork) {
+  InlineRun run([](LessonContext& lesson) {
+    Event never("never");
+    double before = cpu_ms_of_this_process();
+    const bool alone = never.wait(0.5);
+    lesson.result()["alone_ms"] = cpu_ms_of_this_process() - before;
+    Pool pool(1);
+    (void)pool.apply_async(sleepy, {30.0});
+    before = cpu_ms_of_this_process();
+    const bool with_pool = never.wait(0.5);
+    lesson.result()["with_pool_ms"] = cpu_ms_of_this_process() - before;
+    lesson.result()["set"] = alone || with_pool;
+  });
+  const auto& r = run.report().result;
+  EXPECT_FALSE(r["set"]);
+  EXPECT_LT(r["alone_ms"].get<double>(), 50);
+  EXPECT_LT(r["with_pool_ms"].get<double>(), 100);
 }

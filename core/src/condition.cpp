@@ -83,7 +83,7 @@ bool Condition::wait(std::optional<double> timeout) {
   detail::gate_pass(EventKind::ConditionWait, id_);
   detail::LockState& lock = *lock_.state_;
   const pid_t me = g_context->pid;
-  if (lock.owner.load(std::memory_order_relaxed) != me) throw RuntimeError("cannot wait on un-acquired lock");
+  if (lock.holder_pid() != me) throw RuntimeError("cannot wait on un-acquired lock");
   detail::ConditionState& s = *state_;
   {
     detail::Guard g(s.mutex, id_);
@@ -94,8 +94,7 @@ bool Condition::wait(std::optional<double> timeout) {
   const std::int64_t depth = lock.depth;
   const std::uint64_t released_at = trace_clock();
   lock.depth = 0;
-  lock.owner.store(0, std::memory_order_relaxed);
-  lock.mutex.unlock();
+  lock.give_back();
   detail::emit_at(released_at, EventKind::LockRelease, Phase::Done, lock_.id_, 0, 0);
   detail::mark_ready(lock_.id_);
 
@@ -134,7 +133,7 @@ bool Condition::wait_for(const std::function<bool()>& predicate, std::optional<d
 
 void Condition::notify(std::int64_t n) {
   detail::gate_pass(EventKind::ConditionNotify, id_);
-  if (lock_.state_->owner.load(std::memory_order_relaxed) != g_context->pid)
+  if (lock_.state_->holder_pid() != g_context->pid)
     throw RuntimeError("cannot notify on un-acquired lock");
   detail::ConditionState& s = *state_;
   detail::Guard g(s.mutex, id_);

@@ -3,6 +3,7 @@
 #include <limits>
 #include <random>
 
+#include "forkscope/errors.hpp"
 #include "runtime.hpp"
 
 namespace forkscope {
@@ -19,17 +20,22 @@ void sleep(double seconds) {
   double left_ns = std::max(seconds, 0.0) * 1e9;
   detail::emit(EventKind::Sleep, Phase::Want, 0, static_cast<std::int64_t>(left_ns));
   detail::set_slot_state(SlotState::Sleeping);
-  // Sleep in lesson time: wake on every speed change (the `changes` word) and re-scale what is left.
+  // Sleep in lesson time: wake on every speed change (the `changes` word) and re-scale what is left. A pool's
+  // results arriving meanwhile are taken in (and their callbacks run) every few milliseconds, as Python's
+  // result-handler thread would.
   while (left_ns > 0) {
     const std::uint32_t seen = c.gate->changes.load(std::memory_order_acquire);
     const double factor = detail::speed();
     const std::int64_t started = detail::monotonic_now_ns();
-    detail::futex_wait(c.gate->changes, seen, static_cast<std::int64_t>(left_ns / factor));
+    detail::futex_wait(c.gate->changes, seen, detail::help_slice_ns(static_cast<std::int64_t>(left_ns / factor)));
     left_ns -= static_cast<double>(detail::monotonic_now_ns() - started) * factor;
+    if (left_ns > 0) detail::help_while_waiting();
   }
   detail::set_slot_state(SlotState::Running);
   detail::emit(EventKind::Sleep, Phase::Done);
 }
+
+void exit(int code) { throw SystemExit(code); }
 
 void mark(std::string_view label) {
   detail::gate_pass(EventKind::Mark);

@@ -114,8 +114,9 @@ struct ManagerClient {
     gate_pass(EventKind::ManagerCall, id);
     const int fd = connection();
     const StringId text = g_context->session->store_transient_string(label, 2);  // the call and its serving
-    request.insert(request.begin(), Value(static_cast<std::int64_t>(text)));
-    const std::string frame = encode_message(request);
+    std::vector<Value> message{Value(static_cast<std::int64_t>(text))};
+    message.insert(message.end(), std::make_move_iterator(request.begin()), std::make_move_iterator(request.end()));
+    const std::string frame = encode_message(message);
     emit(EventKind::ManagerCall, Phase::Want, id, 0, pack_arg(text));
     std::optional<std::string> reply;
     try {
@@ -134,10 +135,7 @@ struct ManagerClient {
     emit(EventKind::ManagerCall, Phase::Done, id);
     std::vector<Value> values = decode_message(*reply);
     if (values.empty() || !values[0].is_int()) throw OSError(fmt::format("a malformed reply from {}", name));
-    if (values[0].as_int() == kRaised) {
-      if (values.at(1).as_str() == "KeyError") throw KeyError(values.at(2).as_str());
-      throw RuntimeError(fmt::format("{}: {}", values.at(1).as_str(), values.at(2).as_str()));
-    }
+    if (values[0].as_int() == kRaised) raise_python_error(values.at(1).as_str(), values.at(2).as_str());
     values.erase(values.begin());
     return values;
   }

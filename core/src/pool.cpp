@@ -46,6 +46,7 @@ PoolCore::PoolCore(PoolOptions pool_options)
       results(kSlots, options.name + " results") {
   // Zero-filled arena memory is already a valid array of empty slots; leaving it untouched costs no page faults.
   slots = static_cast<TaskSlot*>(context().session->allocate(sizeof(TaskSlot) * kSlots));
+  runners = new (context().session->allocate(sizeof(SlotRunner) * kSlots)) SlotRunner[kSlots];
   free_slots.reserve(kSlots);
   for (std::uint32_t s = kSlots; s > 0; --s) free_slots.push_back(s - 1);
   workers.reserve(static_cast<std::size_t>(processes));
@@ -69,6 +70,7 @@ std::shared_ptr<Job> PoolCore::submit(const Task& task, const std::vector<Call>&
     throw ValueError(fmt::format("task '{}' was registered after the pool started, so its workers do not know it; "
                                  "register tasks before creating the Pool",
                                  task.name()));
+  const BusyGuard busy(busy_);
   drain();
   auto job = std::make_shared<Job>();
   job->outcomes.resize(calls.size());
@@ -105,8 +107,8 @@ void PoolCore::feed() {
     Chunk& chunk = in_flight[slot] = std::move(waiting.front());
     waiting.pop_front();
     slots[slot].task = chunk.task;
+    runners[slot].pid.store(0, std::memory_order_relaxed);  // no worker has it yet
     slots[slot].store(chunk.calls_message);
-    chunk.calls_message = {};
     tasks.put(static_cast<std::int64_t>(slot));
   }
   // The sentinels go behind the last chunk: each worker finishes the work, then takes one and leaves.
@@ -143,9 +145,8 @@ void PoolCore::deliver(Job& job, const Chunk& chunk, std::vector<Value> values, 
     job.arrivals.push_back(chunk.first + i);
   }
   --job.chunks_left;
-  if (job.ready) return;  // a map that already failed: later chunks only fill in its outcomes
-  if (error) job.error = std::move(error);
-  if (!job.error && job.chunks_left > 0) return;
+  if (error && !job.error) job.error = std::move(error);
+  if (job.chunks_left > 0) return;  // like Python's, a failed map is ready only once every chunk is back
   job.ready = true;
   if (job.on_ready) job.on_ready(job);
 }
@@ -157,26 +158,89 @@ void PoolCore::count_chunk(pid_t worker) {
     if (w.retired || w.process.pid() != worker) continue;
     if (++w.chunks_done < *options.maxtasksperchild) return;
     w.retired = true;
-    if (state == State::Run || (state == State::Close && chunks_outstanding() > 0)) start_worker();
+    if (needs_workers()) start_worker();
     return;
   }
 }
 
+// Python's worker handler keeps the pool full while it runs, and while closing as long as work is left.
+bool PoolCore::needs_workers() const {
+  return state == State::Run || (state == State::Close && chunks_outstanding() > 0);
+}
+
+void PoolCore::replace_dead_workers() {
+  std::size_t replacements = 0;
+  for (std::size_t i = 0; i < workers.size(); ++i) {  // by index: failing a chunk may run a callback
+    if (workers[i].gone) continue;
+    const std::optional<int> exitcode = workers[i].process.exitcode();  // waitpid WNOHANG
+    if (!exitcode) continue;
+    workers[i].gone = true;
+    if (*exitcode == 0) continue;  // left after its sentinel or its last chunk (maxtasksperchild)
+    drain();  // what it sent before it died is not lost
+    fail_chunks_of(workers[i], *exitcode);
+    ++replacements;
+  }
+  for (; replacements > 0 && needs_workers(); --replacements) start_worker();
+}
+
+// Python would wait forever for a chunk whose worker died; a teaching tool says what happened instead.
+void PoolCore::fail_chunks_of(const Worker& worker, int exitcode) {
+  const pid_t pid = worker.process.pid();
+  for (std::uint32_t slot = 0; slot < in_flight.size(); ++slot) {
+    if (!in_flight[slot].job || runners[slot].pid.load(std::memory_order_acquire) != pid) continue;
+    const Chunk chunk = std::move(in_flight[slot]);
+    in_flight[slot] = {};
+    const std::vector<Args> calls = split_calls(chunk.calls_message);  // the slot's copy went to the worker
+    const std::uint32_t running = std::min<std::uint32_t>(runners[slot].call.load(std::memory_order_relaxed),
+                                                          static_cast<std::uint32_t>(calls.size() - 1));
+    const char* signal_name = exitcode < 0 ? sigabbrev_np(-exitcode) : nullptr;
+    const std::string how = signal_name ? fmt::format("was killed by SIG{}", signal_name)
+                                        : fmt::format("exited with code {}", exitcode);
+    const std::string message = fmt::format("{} (pid {}) {} while running {}", worker.process.name(), pid, how,
+                                            call_label(task_registry()[chunk.task].name, calls[running]));
+    free_slots.push_back(slot);
+    feed();
+    deliver(*chunk.job, chunk, {}, TaskError{"RuntimeError", message});
+  }
+}
+
+void PoolCore::help() {
+  const BusyGuard busy(busy_);
+  try {
+    drain();
+    replace_dead_workers();
+  } catch (...) {
+    // A callback raised while the main process was waiting for something else: the next call into the pool
+    // raises it.
+    if (!helper_error) helper_error = std::current_exception();
+  }
+}
+
+void PoolCore::rethrow_helper_error() {
+  if (!helper_error) return;
+  std::rethrow_exception(std::exchange(helper_error, nullptr));
+}
+
 bool PoolCore::wait_until(const std::function<bool()>& done, std::optional<double> timeout) {
+  const BusyGuard busy(busy_);
+  rethrow_helper_error();
   const std::optional<double> end = timeout ? std::optional(lesson_time() + *timeout) : std::nullopt;
   while (!done()) {
     if (state == State::Terminate) {
       if (!timeout) throw ValueError("the pool was terminated before this result arrived: it never will");
       return false;
     }
-    const std::optional<double> left = end ? std::optional(*end - lesson_time()) : std::nullopt;
-    if (left && *left <= 0) return false;
-    receive(left);
+    const double left = end ? *end - lesson_time() : kWorkerCheckSeconds * speed();
+    if (left <= 0) return false;
+    // At least every 0.1 s, like Python's worker handler: a worker that died is noticed and replaced.
+    if (!receive(std::min(left, kWorkerCheckSeconds * speed()))) replace_dead_workers();
   }
   return true;
 }
 
 void PoolCore::drain() {
+  const BusyGuard busy(busy_);
+  rethrow_helper_error();
   while (state != State::Terminate && results.qsize() > 0) receive(std::nullopt);
 }
 
@@ -188,6 +252,7 @@ void PoolCore::close() {
 
 void PoolCore::terminate() {
   if (state == State::Terminate) return;
+  const BusyGuard busy(busy_);
   // What already arrived counts, as it would have with Python's result-handler thread. A callback that raises
   // still lets the workers stop first.
   std::exception_ptr callback_error;
@@ -207,6 +272,7 @@ void PoolCore::terminate() {
 
 void PoolCore::join() {
   if (state == State::Run) throw ValueError("Pool is still running");
+  const BusyGuard busy(busy_);
   wait_until([this] { return state == State::Terminate || chunks_outstanding() == 0; }, std::nullopt);
   for (Worker& w : workers) w.process.join();
   joined = true;

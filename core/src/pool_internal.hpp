@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <exception>
@@ -22,6 +23,7 @@
 #include "forkscope/process.hpp"
 #include "forkscope/queue.hpp"
 #include "forkscope/trace_event.hpp"
+#include "runtime.hpp"
 
 namespace forkscope::detail {
 
@@ -44,6 +46,16 @@ struct TaskSlot {
 };
 static_assert(sizeof(TaskSlot) == 256);
 
+// Who is running the chunk in each slot, so the main process can fail the chunk of a worker that died: the worker's
+// pid (0 until one takes the chunk) and the index of the call it is running within the chunk.
+struct SlotRunner {
+  std::atomic<std::int32_t> pid{0};
+  std::atomic<std::uint32_t> call{0};
+};
+
+// A chunk's calls from TaskSlot's format: for each call, its number of arguments, then the arguments.
+[[nodiscard]] std::vector<Args> split_calls(const std::vector<Value>& message);
+
 // ---- tasks, errors, labels ----------------------------------------------------------------------------------------
 
 struct RegisteredTask {
@@ -59,7 +71,7 @@ struct TaskError {
   std::string message;
 };
 [[nodiscard]] TaskError describe_error(std::exception_ptr error);
-// Throws the LessonError subclass the task raised (LessonError itself for other types), with its message.
+// Throws the error the task raised, as its own class (raise_python_error).
 [[noreturn]] void raise_task_error(const TaskError& error);
 
 // "3, 'a'": values as Python would list them, shortened for a timeline label.
@@ -90,28 +102,30 @@ struct Job {
   std::vector<Outcome> outcomes;       // by call index
   std::vector<std::size_t> arrivals;   // call indexes in the order their results arrived
   std::size_t chunks_left = 0;
-  bool ready = false;                  // every chunk arrived, or one raised (a map fails at its first error)
-  std::optional<TaskError> error;      // the first error
+  bool ready = false;                  // every chunk arrived (a map that failed, too: Python's waits for all)
+  std::optional<TaskError> error;      // the first error to arrive
   std::function<void(Job&)> on_ready;  // the callbacks
 
   [[nodiscard]] std::vector<Value> values() const;
 };
 
-struct PoolCore {
+struct PoolCore final : WaitHelper {
   enum class State { Run, Close, Terminate };
   static constexpr std::uint32_t kSlots = 1024;
+  static constexpr double kWorkerCheckSeconds = 0.1;  // real seconds, as often as Python's worker handler looks
 
   // A chunk of calls of one job: waiting for a free slot, then in flight in that slot.
   struct Chunk {
     std::shared_ptr<Job> job;
     std::size_t first = 0, calls = 0;
     std::uint32_t task = 0;
-    std::vector<Value> calls_message;  // TaskSlot's format, until it is in a slot
+    std::vector<Value> calls_message;  // TaskSlot's format; kept in flight to name the call a dead worker ran
   };
   struct Worker {
     Process process;
     std::int64_t chunks_done = 0;
     bool retired = false;  // left after maxtasksperchild chunks
+    bool gone = false;     // reaped by replace_dead_workers
   };
 
   explicit PoolCore(PoolOptions options);
@@ -123,6 +137,10 @@ struct PoolCore {
   // Takes results in until `done()` holds. False when `timeout` (lesson seconds) passed first.
   bool wait_until(const std::function<bool()>& done, std::optional<double> timeout);
   void drain();  // takes in the results that have arrived, without waiting
+  // WaitHelper: while chunks are outstanding, the main process's other waits take results in, run callbacks and
+  // replace dead workers, as Python's result-handler and worker-handler threads do.
+  [[nodiscard]] bool has_work() const override { return state != State::Terminate && chunks_outstanding() > 0; }
+  void help() override;
   void close();
   void terminate();
   void join();
@@ -135,10 +153,15 @@ struct PoolCore {
   void deliver(Job& job, const Chunk& chunk, std::vector<Value> values, std::optional<TaskError> error);
   void count_chunk(pid_t worker);
   void start_worker();
+  [[nodiscard]] bool needs_workers() const;
+  // Reaps workers that ended; fails the chunk one that died was running and starts a worker in its place.
+  void replace_dead_workers();
+  void fail_chunks_of(const Worker& worker, int exitcode);
+  void rethrow_helper_error();  // an error a callback raised while it ran inside another wait
 
   // A worker process.
   void worker_main();
-  void run_chunk(TaskSlot& slot);
+  void run_chunk(std::uint32_t slot);
 
   PoolOptions options;
   std::int64_t processes = 0;
@@ -146,6 +169,7 @@ struct PoolCore {
   std::uint32_t tasks_known = 0;  // tasks registered when the pool started: the ones its workers know
   Queue tasks, results;
   TaskSlot* slots = nullptr;
+  SlotRunner* runners = nullptr;  // by slot
 
   State state = State::Run;
   bool sentinels_sent = false;
@@ -154,6 +178,7 @@ struct PoolCore {
   std::deque<Chunk> waiting;           // submitted while every slot was busy
   std::vector<Chunk> in_flight;        // by slot
   std::vector<std::uint32_t> free_slots;
+  std::exception_ptr helper_error;
 };
 
 }  // namespace forkscope::detail

@@ -2,7 +2,6 @@
 // of Values in a slot, errors as a type name and a message; and the labels and spans that show each call.
 #include <cstring>
 #include <utility>
-#include <set>
 
 #include <fmt/format.h>
 
@@ -58,19 +57,7 @@ TaskError describe_error(std::exception_ptr error) {
   }
 }
 
-namespace {
-template <class... Known>
-[[noreturn]] void raise_as(const TaskError& error) {
-  ((Known().python_name() == error.type ? throw Known(error.message) : void()), ...);
-  // Other types keep their Python name; LessonError keeps a view of it, so the name must outlive the exception.
-  static std::set<std::string, std::less<>> names;
-  throw LessonError(*names.insert(error.type).first, error.message);
-}
-}  // namespace
-
-void raise_task_error(const TaskError& error) {
-  raise_as<ValueError, AssertionError, TimeoutError, RuntimeError, EOFError, Full, Empty, ForkError>(error);
-}
+void raise_task_error(const TaskError& error) { raise_python_error(error.type, error.message); }
 
 // ---- labels and spans -----------------------------------------------------------------------------------------------
 
@@ -91,6 +78,17 @@ std::string short_repr(const std::vector<Value>& values) {
 
 std::string call_label(std::string_view function, const std::vector<Value>& args) {
   return fmt::format("{}({})", function, short_repr(args));
+}
+
+std::vector<Args> split_calls(const std::vector<Value>& message) {
+  std::vector<Args> calls;
+  for (std::size_t at = 0; at < message.size();) {
+    const auto argc = static_cast<std::size_t>(message[at].as_int());
+    const auto first = message.begin() + static_cast<std::ptrdiff_t>(at + 1);
+    calls.emplace_back(first, first + static_cast<std::ptrdiff_t>(argc));
+    at += 1 + argc;
+  }
+  return calls;
 }
 
 TaskSpanGuard::TaskSpanGuard(std::uint16_t pool, const std::string& label)

@@ -13,23 +13,25 @@ void PoolCore::worker_main() {
     const Value next = tasks.get();
     if (next.is_none()) return;
     const auto slot = static_cast<std::uint32_t>(next.as_int());
-    run_chunk(slots[slot]);
+    runners[slot].pid.store(context().pid, std::memory_order_release);  // the main fails it if we die
+    run_chunk(slot);
     results.put(next);
   }
 }
 
 // Like Python's mapstar: the calls run in order, and the first exception ends the chunk and fails it.
-void PoolCore::run_chunk(TaskSlot& slot) {
+void PoolCore::run_chunk(std::uint32_t slot_index) {
+  TaskSlot& slot = slots[slot_index];
   const RegisteredTask& task = task_registry()[slot.task];  // the main process checked that this worker knows it
-  const std::vector<Value> calls = slot.take();
+  const std::vector<Args> calls = split_calls(slot.take());
   std::vector<Value> returned{0};
-  for (std::size_t at = 0; at < calls.size();) {
-    const auto argc = static_cast<std::size_t>(calls[at].as_int());
-    const Args args(calls.begin() + static_cast<std::ptrdiff_t>(at + 1), calls.begin() + static_cast<std::ptrdiff_t>(at + 1 + argc));
-    at += 1 + argc;
+  for (std::uint32_t i = 0; i < calls.size(); ++i) {
+    runners[slot_index].call.store(i, std::memory_order_relaxed);
     try {
-      const TaskSpanGuard span(id, call_label(task.name, args));
-      returned.push_back(task.function(args));
+      const TaskSpanGuard span(id, call_label(task.name, calls[i]));
+      returned.push_back(task.function(calls[i]));
+    } catch (const SystemExit&) {
+      throw;  // forkscope::exit() in a task ends the worker, as sys.exit() does in Python's
     } catch (...) {
       const TaskError error = describe_error(std::current_exception());
       returned = {1, error.type, error.message};

@@ -94,12 +94,28 @@ void Process::set_daemon(bool daemon) {
   daemon_ = daemon;
 }
 
-pid_t Process::pid() const { return record_ ? record_->pid : 0; }
+pid_t Process::pid() const {
+  check_not_closed();
+  return record_ ? record_->pid : 0;
+}
+
+void Process::check_not_closed() const {
+  if (closed_) throw ValueError("process object is closed");
+}
+
+void Process::close() {
+  if (record_ && !try_reap(*record_))
+    throw ValueError("Cannot close a process while it is still running. You should first call join() or terminate().");
+  closed_ = true;
+}
 
 void Process::start() {
   detail::gate_pass(EventKind::ProcessStart);
+  check_not_closed();
   if (record_) throw AssertionError("cannot start a process twice");
   detail::ProcessContext& c = detail::context();
+  if (c.slot->daemon.load(std::memory_order_relaxed) != 0)
+    throw AssertionError("daemonic processes are not allowed to have children");
   const std::uint32_t index = c.session->allocate_slot();
   ProcessSlot& slot = c.session->slot(index);
   fmt::format_to_n(slot.name, sizeof slot.name - 1, "{}", name_);
@@ -159,12 +175,14 @@ void Process::child_main(std::uint32_t slot_index, pid_t parent) {
 }
 
 bool Process::join(std::optional<double> timeout) {
+  check_not_closed();
   if (!record_) throw AssertionError("can only join a started process");
   return join_child(*record_, timeout);
 }
 
 void Process::signal(int signo) {
   detail::gate_pass(EventKind::ProcessSignal);
+  check_not_closed();
   if (!record_) throw AssertionError("cannot signal a process that has not started");
   if (record_->exitcode) return;
   if (::kill(record_->pid, signo) != 0 && errno != ESRCH)
@@ -176,11 +194,13 @@ void Process::terminate() { signal(SIGTERM); }
 void Process::kill() { signal(SIGKILL); }
 
 bool Process::is_alive() {
+  check_not_closed();
   if (!record_) return false;
   return !try_reap(*record_);
 }
 
 std::optional<int> Process::exitcode() {
+  check_not_closed();
   if (!record_) return std::nullopt;
   try_reap(*record_);
   return record_->exitcode;
@@ -189,6 +209,23 @@ std::optional<int> Process::exitcode() {
 pid_t current_pid() { return detail::context().pid; }
 pid_t parent_pid() { return getppid(); }
 const std::string& current_process_name() { return detail::context().name; }
+
+std::optional<ProcessIdentity> parent_process() {
+  const detail::ProcessContext& c = detail::context();
+  if (c.slot_index == 0) return std::nullopt;  // the lesson's main process: its parent is the viewer, not a lesson process
+  const pid_t parent = c.slot->ppid.load(std::memory_order_relaxed);
+  const Session& session = *c.session;
+  for (std::uint32_t i = 0; i < session.slots_used(); ++i)
+    if (session.slot(i).pid.load(std::memory_order_acquire) == parent) return ProcessIdentity{parent, session.slot(i).name};
+  return std::nullopt;
+}
+
+std::vector<ProcessIdentity> active_children() {
+  std::vector<ProcessIdentity> alive;
+  for (detail::ChildRecord* child : detail::context().children)
+    if (!try_reap(*child)) alive.push_back({child->pid, child->name()});
+  return alive;
+}
 
 namespace detail {
 
@@ -210,6 +247,8 @@ int report_uncaught(std::exception_ptr error) noexcept {
   int code = 1;
   try {
     std::rethrow_exception(error);
+  } catch (const SystemExit& e) {
+    return e.code();  // sys.exit(n): the process ends with n and prints nothing
   } catch (const ForkError& e) {
     text = fmt::format("{}: {}", e.python_name(), e.what());
     code = kExitForkRefused;

@@ -14,7 +14,8 @@ inline constexpr int kExitForkRefused = 2;
 void announce_begin(pid_t parent, bool daemon);
 void flush_stdio();
 // Records an uncaught exception as an Error event (or on stderr when the trace has no room); returns the exit code
-// it means (1, or kExitForkRefused). Never throws.
+// it means (1, or kExitForkRefused). A SystemExit (forkscope::exit) records nothing and means its own code. Never
+// throws.
 int report_uncaught(std::exception_ptr error) noexcept;
 // Python's exit handler: terminate daemonic children, join the rest.
 void end_of_body();

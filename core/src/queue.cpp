@@ -9,6 +9,7 @@
 
 #include <immintrin.h>
 
+#include <bitset>
 #include <climits>
 #include <cstring>
 #include <optional>
@@ -83,6 +84,7 @@ struct QueueState {
   std::int64_t maxsize = 0;
   unsigned shift = 0;  // log2(capacity) when it is a power of two, else 0
   bool joinable = false;
+  StringId name = kNoString;  // for error messages
   // Each side's position on its own line.
   alignas(64) std::atomic<std::uint64_t> enqueue_pos{0};
   alignas(64) std::atomic<std::uint64_t> dequeue_pos{0};
@@ -229,9 +231,39 @@ Queue::Queue(std::int64_t maxsize, std::string_view name, bool joinable) {
   state_->joinable = joinable;
   if ((capacity & (capacity - 1)) == 0) state_->shift = static_cast<unsigned>(__builtin_ctzll(static_cast<std::uint64_t>(capacity)));
   id_ = detail::announce_object(joinable ? ObjectKind::JoinableQueue : ObjectKind::Queue, name, maxsize > 0 ? maxsize : 0);
+  state_->name = c.session->store_string(name.empty() ? fmt::format("Queue-{}", id_) : std::string(name));
+}
+
+namespace {
+// The queues closed in this process, by id. A forked child starts with none closed, as Python's reopens.
+// Constant-initialised (no guard to check on every put and get).
+struct ClosedQueues {
+  pid_t process = 0;
+  std::bitset<65536> ids;
+};
+constinit ClosedQueues closed_queues;
+bool closed_here(std::uint16_t id) {
+  return closed_queues.process == detail::g_context->pid && closed_queues.ids.test(id);
+}
+std::string name_of(const QueueState& q) { return std::string(detail::context().session->string(q.name)); }
+}  // namespace
+
+void Queue::check_open() const {
+  if (closed_here(id_)) throw ValueError(fmt::format("Queue '{}' is closed", name_of(*state_)));
+}
+
+void Queue::close() {
+  const pid_t me = detail::context().pid;
+  if (closed_queues.process != me) closed_queues = ClosedQueues{me, {}};
+  closed_queues.ids.set(id_);
+}
+
+void Queue::join_thread() {
+  if (!closed_here(id_)) throw AssertionError(fmt::format("Queue '{}' not closed", name_of(*state_)));
 }
 
 void Queue::put(const Value& item, bool block, std::optional<double> timeout) {
+  check_open();
   detail::gate_pass(EventKind::QueuePut, id_);
   const detail::Item encoded = detail::encode(item);
   QueueState& q = *state_;
@@ -250,6 +282,7 @@ void Queue::put(const Value& item, bool block, std::optional<double> timeout) {
 }
 
 Value Queue::get(bool block, std::optional<double> timeout) {
+  check_open();
   detail::gate_pass(EventKind::QueueGet, id_);
   QueueState& q = *state_;
   detail::Item item;

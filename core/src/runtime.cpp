@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstring>
 #include <functional>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -32,6 +33,7 @@ void become_lesson_process(const Session& session, std::uint32_t slot_index, std
   // A child starts with no children. It forgets its copy of the parent's list instead of destroying it: releasing
   // those records would write to every heap page they sit on, and each write after fork() copies a page.
   new (&storage.children) std::vector<ChildRecord*>();
+  new (&storage.wait_helpers) std::vector<WaitHelper*>();  // the parent's pools are not ours
   // Each process draws from its own stream, fixed by the run's seed and its name: replays draw the same numbers.
   // Seeded on first use: most processes never draw, and seeding writes 2.5 KB of state.
   storage.run_seed = run_seed;
@@ -147,9 +149,42 @@ bool BlockingWait::wait(SharedMutex& mutex, SharedCondition& cond, bool& recover
     return granted;
   }
   set_blocked();
-  const bool ok = cond.wait(mutex, deadline_, recovered);
+  constexpr std::int64_t kWhole = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t slice = help_slice_ns(kWhole);
+  const std::optional<std::int64_t> left = deadline_.remaining_ns();
+  const bool sliced = slice != kWhole && (!left || *left > slice);
+  const bool ok = cond.wait(mutex, sliced ? Deadline::after_ns(slice) : deadline_, recovered);
   set_slot_state(SlotState::Running);
-  return ok;
+  if (ok || !sliced) return ok;
+  // A slice ended: help without the mutex (a callback may use this very object), then let the caller look again.
+  mutex.unlock();
+  help_while_waiting();
+  recovered = mutex.lock() || recovered;
+  return !deadline_.expired();
+}
+
+WaitHelper::WaitHelper() { context().wait_helpers.push_back(this); }
+
+WaitHelper::~WaitHelper() {
+  if (g_context == nullptr) return;
+  std::erase(g_context->wait_helpers, this);
+}
+
+std::int64_t help_slice_ns(std::int64_t longest) {
+  for (const WaitHelper* helper : g_context->wait_helpers)
+    if (helper->has_work()) return std::min(longest, kHelpEveryNs);
+  return longest;
+}
+
+void help_while_waiting() {
+  static bool helping = false;  // a callback that waits must not run callbacks inside itself
+  if (helping) return;
+  const BusyGuard guard(helping);
+  // By index: a callback may make or destroy a pool.
+  for (std::size_t i = 0; i < g_context->wait_helpers.size(); ++i) {
+    WaitHelper* helper = g_context->wait_helpers[i];
+    if (!helper->busy_ && helper->has_work()) helper->help();
+  }
 }
 
 void note_recovered(std::uint16_t object, std::int32_t dead_holder) {

@@ -42,6 +42,7 @@ struct ProcessContext {
   std::string identity;  // Python's _identity, as text: "2:1" is the first child of Process-2
   std::uint32_t children_started = 0;
   std::vector<ChildRecord*> children;
+  std::vector<class WaitHelper*> wait_helpers;  // this process's pools
   std::uint64_t run_seed = 0;  // the run's --seed
 
   // This process's random stream: run_seed mixed with its name.
@@ -86,6 +87,43 @@ void mark_ready(std::uint32_t key);
 // `timed`: a blocked process whose wait ends by itself (a timeout); the viewer looks for processes that wait for ever.
 void set_slot_state(SlotState state, std::uint32_t key = 0, bool timed = false);
 
+// ---- work done while waiting -------------------------------------------------------------------------------
+// Python's pools have handler threads that take results in, run callbacks and replace dead workers while the main
+// thread sleeps or waits for something else. A lesson process forks, so it has no threads (fork with threads is
+// unsafe): its own waits do that work. Each pool of this process is a WaitHelper; while one has work outstanding,
+// every wait (sleep, and each BlockingWait) sleeps in slices of kHelpEveryNs and lets the helpers run in between.
+class WaitHelper {
+ public:
+  WaitHelper();   // registers with this process
+  virtual ~WaitHelper();  // unregisters
+  WaitHelper(const WaitHelper&) = delete;
+  WaitHelper& operator=(const WaitHelper&) = delete;
+  [[nodiscard]] virtual bool has_work() const = 0;
+  virtual void help() = 0;  // must not throw
+
+ protected:
+  // Not while the owner itself is busy: a pool waiting on its own results queue must not take them in twice.
+  bool busy_ = false;
+  friend void help_while_waiting();
+};
+inline constexpr std::int64_t kHelpEveryNs = 2'000'000;
+// The longest a wait may sleep before it helps: `longest` while no helper has work.
+[[nodiscard]] std::int64_t help_slice_ns(std::int64_t longest);
+void help_while_waiting();
+
+// Marks a WaitHelper busy for a scope (its own calls), so waits inside them do not re-enter it.
+class BusyGuard {
+ public:
+  explicit BusyGuard(bool& busy) : busy_(busy), was_(busy) { busy_ = true; }
+  ~BusyGuard() { busy_ = was_; }
+  BusyGuard(const BusyGuard&) = delete;
+  BusyGuard& operator=(const BusyGuard&) = delete;
+
+ private:
+  bool& busy_;
+  bool was_;
+};
+
 // ---- blocking ---------------------------------------------------------------------------------------------------
 // One blocking operation after its fast path failed: records Want, then waits either for real (run mode) or for the
 // teacher's next grant (step mode), as many times as the caller's predicate needs. Timeouts are lesson seconds,
@@ -123,12 +161,14 @@ bool BlockingWait::wait_for(KernelWait&& kernel_wait) {
   while (!deadline_.expired()) {
     if (stepping()) return wait_for_grant();
     set_blocked();
-    // Short slices so a switch to step mode is noticed by waiters the kernel would otherwise keep. The slot stays
-    // Blocked across slices: the viewer tells a process that waits for ever from one that runs by it.
-    if (kernel_wait(Deadline::after_ns(deadline_.remaining_ns(50'000'000).value()))) {
+    // Short slices so a switch to step mode is noticed by waiters the kernel would otherwise keep (and pools of this
+    // process are helped). The slot stays Blocked across slices: the viewer tells a process that waits for ever from
+    // one that runs by it.
+    if (kernel_wait(Deadline::after_ns(deadline_.remaining_ns(help_slice_ns(50'000'000)).value()))) {
       set_slot_state(SlotState::Running);
       return true;
     }
+    help_while_waiting();
   }
   set_slot_state(SlotState::Running);
   return false;

@@ -4,7 +4,12 @@
 // operations on one object exactly as they took effect.
 #include "forkscope/sync.hpp"
 
-#include <time.h>
+#include <immintrin.h>
+#include <signal.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include "forkscope/errors.hpp"
 #include "runtime.hpp"
@@ -17,61 +22,94 @@ using detail::g_context;
 
 // ---- Lock / RLock -------------------------------------------------------------------------------------------------
 
+namespace {
+
+// Whether `pid` has ended: gone, or a zombie its parent has not reaped yet. Its lock may then be taken over.
+bool has_ended(pid_t pid) {
+  if (::kill(pid, 0) != 0) return errno == ESRCH;
+  char path[32];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  std::FILE* stat = std::fopen(path, "re");
+  if (stat == nullptr) return errno == ENOENT;
+  char line[512];
+  const bool read = std::fgets(line, sizeof line, stat) != nullptr;
+  std::fclose(stat);
+  const char* name_end = read ? std::strrchr(line, ')') : nullptr;  // "pid (comm) S ...": comm may hold anything
+  return name_end != nullptr && (name_end[2] == 'Z' || name_end[2] == 'X');
+}
+
+// One attempt: takes the lock if it is free or its holder has ended (then `dead_holder` says who held it).
+bool take_or_recover(detail::LockState& s, pid_t me, pid_t& dead_holder) {
+  if (s.try_take(me)) return true;
+  std::uint32_t holder = s.holder.load(std::memory_order_acquire);
+  if (holder == 0 || !has_ended(static_cast<pid_t>(holder))) return false;
+  if (!s.holder.compare_exchange_strong(holder, static_cast<std::uint32_t>(me), std::memory_order_acquire,
+                                        std::memory_order_relaxed))
+    return false;
+  dead_holder = static_cast<pid_t>(holder);
+  return true;
+}
+
+// Waits until the lock is ours or `deadline` (always finite here: a BlockingWait slice) passes. Sleepers look at
+// the holder every kLookEveryNs, so a holder killed while holding wedges no one for longer than that.
+bool take_until(detail::LockState& s, pid_t me, const detail::Deadline& deadline, pid_t& dead_holder) {
+  constexpr std::int64_t kLookEveryNs = 10'000'000;
+  for (int i = 0; i < 64; ++i) {  // most waits here are a few hundred nanoseconds, far below a futex round trip
+    if (s.try_take(me)) return true;
+    _mm_pause();
+  }
+  while (!s.try_take(me)) {
+    const std::uint32_t holder = s.holder.load(std::memory_order_acquire);
+    if (holder == 0) continue;
+    const std::int64_t left = deadline.remaining_ns(kLookEveryNs).value_or(kLookEveryNs);
+    if (left <= 0) return false;
+    s.sleepers.fetch_add(1, std::memory_order_seq_cst);
+    const int rc = detail::futex_wait(s.holder, holder, left);
+    s.sleepers.fetch_sub(1, std::memory_order_seq_cst);
+    if (rc == ETIMEDOUT && take_or_recover(s, me, dead_holder)) return true;
+  }
+  return true;
+}
+
+}  // namespace
+
 Lock::Lock(std::string_view name) : Lock(name, false) {}
 
 Lock::Lock(std::string_view name, bool recursive) : recursive_(recursive) {
   state_ = detail::new_shared_state<detail::LockState>(recursive ? ObjectKind::RLock : ObjectKind::Lock, name, 1, id_);
-  state_->mutex.init();
 }
 
 bool Lock::acquire(bool block, std::optional<double> timeout) {
   detail::gate_pass(EventKind::LockAcquire, id_);
   detail::LockState& s = *state_;
   const pid_t me = g_context->pid;
-  if (s.owner.load(std::memory_order_relaxed) == me) {
-    if (recursive_) {
-      emit_at(trace_clock(), EventKind::LockAcquire, Phase::Done, id_, ++s.depth, 0);
-      return true;
-    }
-    // Python's Lock is not re-entrant: acquiring it again blocks until the timeout, or forever.
-    if (!block) {
-      detail::emit(EventKind::LockAcquire, Phase::Fail, id_);
-      return false;
-    }
-    detail::BlockingWait w(EventKind::LockAcquire, id_, id_, timeout);
-    const auto nothing_can_free_it = [](const detail::Deadline& d) {
-      const std::int64_t ns = d.remaining_ns().value();
-      timespec ts{ns / 1'000'000'000, ns % 1'000'000'000};
-      nanosleep(&ts, nullptr);
-      return false;
-    };
-    while (w.wait_for(nothing_can_free_it)) {
-    }
-    detail::emit(EventKind::LockAcquire, Phase::Fail, id_);
-    return false;
+  if (recursive_ && s.holder_pid() == me) {
+    emit_at(trace_clock(), EventKind::LockAcquire, Phase::Done, id_, ++s.depth, 0);
+    return true;
   }
-
-  detail::SharedMutex::TimedResult r = s.mutex.try_lock();
-  if (!r.acquired) {
+  // A plain Lock taken again by its holder just waits, as in Python: another process may release it.
+  pid_t dead_holder = 0;
+  if (!s.try_take(me)) {
     if (!block) {
       detail::emit(EventKind::LockAcquire, Phase::Fail, id_);
       return false;
     }
     detail::BlockingWait w(EventKind::LockAcquire, id_, id_, timeout);
-    while (!(r = s.mutex.try_lock()).acquired) {
-      const bool ok = w.wait_for([&](const detail::Deadline& d) { return (r = s.mutex.lock_until(d)).acquired; });
-      if (r.acquired) break;
-      if (!ok) {
+    bool acquired = false;
+    while (!acquired) {
+      const bool in_time =
+          w.wait_for([&](const detail::Deadline& d) { return acquired = take_until(s, me, d, dead_holder); });
+      // Granted while stepping, or out of time: one more try, which also takes over from a dead holder.
+      if (!acquired) acquired = take_or_recover(s, me, dead_holder);
+      if (!acquired && !in_time) {
         detail::emit(EventKind::LockAcquire, Phase::Fail, id_);
         return false;
       }
     }
   }
   const std::uint64_t t = trace_clock_ordered();
-  const pid_t previous = s.owner.load(std::memory_order_relaxed);  // we hold the mutex: a plain store suffices
-  s.owner.store(me, std::memory_order_relaxed);
   s.depth = 1;
-  if (r.recovered) detail::note_recovered(id_, previous);
+  if (dead_holder != 0) detail::note_recovered(id_, dead_holder);
   emit_at(t, EventKind::LockAcquire, Phase::Done, id_, 1, 0);
   return true;
 }
@@ -79,18 +117,16 @@ bool Lock::acquire(bool block, std::optional<double> timeout) {
 void Lock::release() {
   detail::gate_pass(EventKind::LockRelease, id_);
   detail::LockState& s = *state_;
-  if (s.owner.load(std::memory_order_relaxed) != g_context->pid) {
-    if (recursive_) throw AssertionError("cannot release un-acquired lock");
-    throw ValueError("lock released by a process that does not hold it (or released too many times)");
+  if (recursive_) {
+    if (s.holder_pid() != g_context->pid) throw AssertionError("cannot release un-acquired lock");
+    if (s.depth > 1) {
+      emit_at(trace_clock(), EventKind::LockRelease, Phase::Done, id_, --s.depth, 0);
+      return;
+    }
+    s.depth = 0;
   }
-  if (recursive_ && s.depth > 1) {
-    emit_at(trace_clock(), EventKind::LockRelease, Phase::Done, id_, --s.depth, 0);
-    return;
-  }
-  const std::uint64_t t = trace_clock();
-  s.depth = 0;
-  s.owner.store(0, std::memory_order_relaxed);
-  s.mutex.unlock();
+  const std::uint64_t t = trace_clock();  // while it is still held: the timeline orders it before the next acquire
+  if (s.give_back() == 0) throw ValueError("semaphore or lock released too many times");
   emit_at(t, EventKind::LockRelease, Phase::Done, id_, 0, 0);
   detail::mark_ready(id_);
 }

@@ -22,6 +22,10 @@ void print(fmt::format_string<Args...> format, Args&&... args) {
 // time.sleep() in lesson seconds: divided by the speed factor the teacher sets (and re-scaled if it changes).
 void sleep(double seconds);
 
+// sys.exit(code): throws SystemExit (errors.hpp), which unwinds this process's body; the process then ends with
+// `code` (its parent sees it as exitcode) and prints nothing. Not an operation: it does not pass the gate.
+[[noreturn]] void exit(int code = 0);
+
 // A lesson-level step with a label ("read info"): a marker on the timeline and a point where stepping stops.
 void mark(std::string_view label);
 

@@ -6,11 +6,12 @@
 // the main process and know every task registered before they were forked, the way Python's workers find a pickled
 // function by its name. Arguments and results are Values.
 //
-// Callbacks run in the main process, as in Python, but without Python's result-handler thread: the lesson main
-// forks (pools, processes), so it stays single-threaded. Results are taken in, and their callbacks run, whenever
-// the main process calls into the pool or one of its results: get, wait, ready, successful, the next imap item,
-// every submit (apply, apply_async, map, ...), join, terminate. A main process busy elsewhere runs its callbacks at
-// its next such call; a worker that left after maxtasksperchild chunks is replaced at the same moment.
+// Callbacks run in the main process, as in Python, as soon as the result arrives, but without Python's
+// result-handler thread: the lesson main forks (pools, processes), so it stays single-threaded. Results are taken
+// in, and their callbacks run, whenever the main process calls into the pool or one of its results, and, while the
+// pool has work outstanding, every few milliseconds of any wait of the main process (sleep, a lock, a queue, an
+// event, a join...). A worker that died is noticed the same way and replaced (ForkPoolWorker-N with the next N);
+// a worker that left after maxtasksperchild chunks too.
 //
 // On the timeline: workers are lanes named ForkPoolWorker-N; "<name> tasks" and "<name> results" are the queues
 // between the main process and the workers (their depth counts chunks of work); each call of a task is a span on
@@ -19,7 +20,9 @@
 //
 // Where it differs from Python: submitting a task registered after the pool started raises ValueError at once
 // (Python fails later, in the worker); get() or wait() on a result that a terminated pool will never deliver does
-// not wait: without a timeout it raises ValueError (Python would wait forever), with one it gives up at once.
+// not wait: without a timeout it raises ValueError (Python would wait forever), with one it gives up at once; the
+// task a killed worker was running fails with RuntimeError naming the worker, its pid, the signal and the call
+// (Python would wait forever for it).
 #pragma once
 
 #include <sys/types.h>

@@ -32,8 +32,15 @@ class Queue {
   [[nodiscard]] bool full() const;
   [[nodiscard]] std::int64_t maxsize() const;
   [[nodiscard]] std::uint16_t id() const { return id_; }
+  // Python's close(): this process will put and get no more (both raise ValueError "Queue '<name>' is closed"
+  // afterwards); other processes, and children started later, are not affected (Python reopens it after a fork).
+  void close();
+  // Python's join_thread(): waits until what this process put is flushed. Forkscope's queue has no feeder thread
+  // (a put is in shared memory when it returns), so once closed it returns at once; AssertionError when not closed.
+  void join_thread();
 
  protected:
+  void check_open() const;
   Queue(std::int64_t maxsize, std::string_view name, bool joinable);
   detail::QueueState* state_ = nullptr;
   std::uint16_t id_ = 0;

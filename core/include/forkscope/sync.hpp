@@ -19,8 +19,9 @@ struct CounterState;
 struct ConditionState;
 }  // namespace detail
 
-// multiprocessing.Lock, on a robust mutex: when a holder dies holding it, the next acquirer gets it and the
-// recovery shows on the timeline. Differs from Python in one way: only the holder may release it.
+// multiprocessing.Lock. As in Python, any process may release it (it is a semaphore with one token, not an owned
+// mutex), and releasing it while free raises ValueError. When a holder dies holding it, a waiter takes it over
+// within a few milliseconds and the recovery shows on the timeline (Python's would stay locked forever).
 class Lock {
  public:
   explicit Lock(std::string_view name = {});
@@ -41,7 +42,8 @@ class Lock {
   bool recursive_ = false;
 };
 
-// multiprocessing.RLock: the holder may acquire it again; it is free once released as often as acquired.
+// multiprocessing.RLock: the holder may acquire it again; it is free once released as often as acquired. Unlike a
+// Lock it has an owner: only the holder may release it (AssertionError otherwise).
 class RLock : public Lock {
  public:
   explicit RLock(std::string_view name = {}) : Lock(name, true) {}
