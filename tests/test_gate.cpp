@@ -1,4 +1,7 @@
 // The gate: step one operation, step a chosen process, pause, speed, and schedules that replay an interleaving.
+#include <chrono>
+#include <thread>
+
 #include "registry.hpp"
 #include "test_support.hpp"
 
@@ -54,7 +57,17 @@ TEST_F(Gate, EachStepGrantsExactlyOneOperation) {
     const std::string who = run->step();
     if (run->finished()) break;
     ++steps;
-    run->poll();
+    // The step has settled; its events reach the model once no running process could still write older ones.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    const auto settled_in_model = [&] {
+      for (const ProcessInfo& p : run->model().processes())
+        if (p.name == who && p.state() == ProcState::Running) return false;
+      return count(run->model(), EventKind::GateGranted) >= steps;
+    };
+    while (!settled_in_model() && std::chrono::steady_clock::now() < deadline) {
+      run->poll();
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
     const std::size_t lines_after = run->model().lines().size();
     // A step of a printer prints exactly one line; a step of the main process prints none.
     EXPECT_EQ(lines_after - lines_before, who == "MainProcess" ? 0u : 1u) << who;

@@ -57,6 +57,15 @@ bool join_child(detail::ChildRecord& child, std::optional<double> timeout) {
   const std::uint32_t key = kJoinKeyBase + child.slot;
   detail::gate_pass(EventKind::ProcessJoin, key);
   const auto arg = static_cast<std::uint64_t>(child.pid);
+  // A child that has said its last word (its slot says Exited) is only leaving the kernel: the join does not wait
+  // for it as far as the lesson is concerned. So whether a join blocks depends on what the child did, not on how
+  // fast the kernel tears it down, and a replayed schedule blocks exactly where the recording did.
+  const auto child_state = [&] {
+    return static_cast<SlotState>(detail::context().session->slot(child.slot).state.load(std::memory_order_acquire));
+  };
+  if (!try_reap(child) && child_state() == SlotState::Exited) {
+    while (!try_reap(child)) (void)wait_exit(child, detail::Deadline::after_ns(1'000'000'000));
+  }
   if (!try_reap(child)) {
     detail::BlockingWait w(EventKind::ProcessJoin, 0, key, timeout);
     while (!try_reap(child)) {
