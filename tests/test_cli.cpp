@@ -84,10 +84,7 @@ class Cli : public CleanTest {
     return (std::filesystem::temp_directory_path() / fmt::format("forkscope-test-{}-{}", getpid(), name)).string();
   }
   static void expect_bad_input(const CommandResult& r, const std::string& message) {
-    EXPECT_EQ(r.exit_code, 2) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one clear line
-    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
-    EXPECT_TRUE(forkscope::testing::leftovers_of(r.pid).empty());
+    forkscope::testing::expect_one_line_error(r, 2, message);
   }
 };
 

@@ -182,7 +182,8 @@ TEST_F(ProcessTest, ForkingPastTheRunsLimitIsAClearError) {
         lesson.result() = {{"error", error}};
       },
       {.limits = {4, 1024}});
-  EXPECT_EQ(run.report().result["error"], "a run can have at most 4 processes");
+  EXPECT_EQ(run.report().result["error"],
+            "a run can have at most 4 processes (SessionLimits::max_processes; a viewer raises it with RunOptions::limits)");
 }
 
 // ---- Python's API and rules that Forkscope lacked (issue 9) ---------------------------------------------------------

@@ -74,15 +74,7 @@ TEST_F(Trace, TimestampsOfOneProcessNeverGoBackwards) {
 }
 
 TEST_F(Trace, ASavedTraceRebuildsTheSameModel) {
-  InlineRun run([](LessonContext&) {
-    Queue q(2, "q");
-    Process child([q]() mutable {
-      for (int i = 0; i < 5; ++i) q.put(fmt::format("item {}", i));
-    });
-    child.start();
-    for (int i = 0; i < 5; ++i) print("got {}", q.get());
-    child.join();
-  });
+  InlineRun run(forkscope::testing::five_items_through_a_queue);
   const auto file = std::filesystem::temp_directory_path() / fmt::format("forkscope-test-{}.fstrace", getpid());
   save_trace(run.model(), {{"lesson", "inline-test"}}, file);
   nlohmann::json meta;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace forkscope::cli {
@@ -17,15 +18,19 @@ struct RunArgs {
   std::string lesson;
   std::vector<std::string> sets;
   double speed = 1.0;
-  std::optional<std::uint64_t> seed;
+  std::optional<std::string> seed;  // checked: decimal digits, 0..2^64-1
   bool step = false;
-  std::string schedule_in, schedule_out, trace_out, save_trace;
+  // Absent when not given; given but empty is refused.
+  std::optional<std::string> schedule_in, schedule_out, trace_out, save_trace;
   bool json = false;
   double timeout = 3600;
 };
 int run_lesson(const RunArgs& args);
 
 int bench(bool json, int repeats, const std::string& only);
+
+// "forkscope-cli: <message>" on stderr, always one line (control characters of user text escaped).
+void print_error(std::string_view message);
 
 // Set by SIGINT/SIGTERM/SIGHUP: commands stop what runs, clean up and return 130.
 bool interrupted();

@@ -1,4 +1,5 @@
 // forkscope-cli: every lesson in a terminal. list, run (a live text timeline, stepping, schedules, traces), bench.
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 
@@ -6,6 +7,7 @@
 
 #include "commands.hpp"
 #include "forkscope/errors.hpp"
+#include "forkscope/input.hpp"
 
 namespace {
 volatile std::sig_atomic_t g_interrupted = 0;
@@ -13,6 +15,10 @@ void on_signal(int) { g_interrupted = 1; }
 }  // namespace
 
 bool forkscope::cli::interrupted() { return g_interrupted != 0; }
+
+void forkscope::cli::print_error(std::string_view message) {
+  std::fprintf(stderr, "forkscope-cli: %s\n", forkscope::one_line(message).c_str());
+}
 
 void forkscope::cli::install_interrupt_handlers() {
   struct sigaction sa {};
@@ -58,23 +64,29 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "forkscope-cli: %s\n", e.what());
+    print_error(e.what());
     return kBadInput;
   }
   install_interrupt_handlers();
+  int code = kBadInput;
   try {
-    if (*list) return list_lessons(list_json);
-    if (*run_cmd) return run_lesson(run);
-    if (*bench_cmd) return bench(bench_json, repeats, only);
+    if (*list) code = list_lessons(list_json);
+    if (*run_cmd) code = run_lesson(run);
+    if (*bench_cmd) code = bench(bench_json, repeats, only);
   } catch (const forkscope::UsageError& e) {
-    std::fprintf(stderr, "forkscope-cli: %s\n", e.what());
+    print_error(e.what());
     return kBadInput;
   } catch (const forkscope::ForkError& e) {
-    std::fprintf(stderr, "forkscope-cli: %s\n", e.what());
+    print_error(e.what());
     return kBadInput;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "forkscope-cli: %s\n", e.what());
+    print_error(e.what());
     return kRuntimeFailure;
   }
-  return kBadInput;
+  // What went to stdout (--json, list) may have gone to a full disk or a closed pipe: that is a failed write too.
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    print_error(forkscope::describe_errno("writing to standard output", errno));
+    return kRuntimeFailure;
+  }
+  return code;
 }

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <charconv>
-#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -12,6 +11,7 @@
 
 #include "commands.hpp"
 #include "forkscope/errors.hpp"
+#include "forkscope/input.hpp"
 #include "forkscope/run.hpp"
 #include "forkscope/trace_file.hpp"
 #include "registry.hpp"
@@ -86,7 +86,7 @@ class Stepper {
       const bool known = ec == std::errc() && end == line.data() + line.size() &&
                          std::any_of(held.begin(), held.end(), [&](const HeldProcess& h) { return h.pid == pid; });
       if (known) run_.request_step(pid);
-      else fmt::print("  '{}' is not a held PID\n", line);
+      else fmt::print("  '{}' is not a held PID\n", one_line(line));
     }
     return true;
   }
@@ -114,19 +114,32 @@ void print_phases(const nlohmann::json& result) {
 
 }  // namespace
 
+namespace {
+
+// A file option that was given must name a file.
+const std::string* file_option(const std::optional<std::string>& value, std::string_view option) {
+  if (!value) return nullptr;
+  check_file_name(*value, option);
+  return &*value;
+}
+
+}  // namespace
+
 int run_lesson(const RunArgs& args) {
   const Lesson& lesson = lesson_or_usage_error(args.lesson);
   RunOptions options;
   options.lesson = &lesson;
-  if (!(args.speed >= 0.01 && args.speed <= 1000))
-    throw UsageError(fmt::format("--speed must be a number from 0.01 to 1000, got {}", args.speed));
-  if (!(args.timeout > 0)) throw UsageError("--timeout must be above 0");
-  options.speed = args.speed;
-  options.seed = args.seed;
+  options.speed = check_finite_range(args.speed, 0.01, 1000, "--speed");
+  check_finite_range(args.timeout, 0.001, 1e6, "--timeout (seconds)");
+  if (args.seed) options.seed = parse_decimal_u64(*args.seed, "--seed");
   options.start_stepping = args.step;
-  if (!args.schedule_in.empty()) {
+  const std::string* schedule_in = file_option(args.schedule_in, "--schedule");
+  const std::string* schedule_out = file_option(args.schedule_out, "--save-schedule");
+  const std::string* trace_out = file_option(args.trace_out, "--trace-out");
+  const std::string* save_trace_to = file_option(args.save_trace, "--save-trace");
+  if (schedule_in) {
     if (!args.sets.empty() || args.seed) throw UsageError("--schedule fixes the parameters and the seed; drop --set and --seed");
-    Schedule schedule = Schedule::load(args.schedule_in);
+    Schedule schedule = Schedule::load(*schedule_in);
     if (schedule.lesson != lesson.id)
       throw UsageError(fmt::format("the schedule is for lesson '{}', not '{}'", schedule.lesson, lesson.id));
     options.params = Params::from_json(lesson.params, schedule.params);
@@ -162,21 +175,16 @@ int run_lesson(const RunArgs& args) {
   }
   if (!args.json) printer.print_new(run.model());
 
-  if (!args.schedule_out.empty()) run.schedule().save(args.schedule_out);
-  if (!args.trace_out.empty()) {
-    std::ofstream out(args.trace_out);
-    out << chrome_trace(run.model()).dump() << "\n";
-    if (!out) throw SystemFailure("cannot write " + args.trace_out);
-  }
-  if (!args.save_trace.empty()) save_trace(run.model(), summary(run), args.save_trace);
+  if (schedule_out) run.schedule().save(*schedule_out);
+  if (trace_out) save_chrome_trace(run.model(), *trace_out);
+  if (save_trace_to) save_trace(run.model(), summary(run), *save_trace_to);
 
   if (interrupted()) {
-    std::fprintf(stderr, "forkscope-cli: interrupted; every lesson process was stopped\n");
+    print_error("interrupted; every lesson process was stopped");
     return 130;
   }
   if (timed_out) {
-    std::fprintf(stderr, "forkscope-cli: %s did not finish within %.0f s; every lesson process was stopped\n",
-                 lesson.id.c_str(), args.timeout);
+    print_error(fmt::format("{} did not finish within {:.0f} s; every lesson process was stopped", lesson.id, args.timeout));
     return kRuntimeFailure;
   }
   const RunReport& report = run.report();
@@ -199,7 +207,7 @@ int run_lesson(const RunArgs& args) {
     for (const PrintedLine& l : run.model().lines())
       if (l.error && l.pid == run.main_pid()) why = l.text;
     std::fflush(stdout);
-    std::fprintf(stderr, "forkscope-cli: lesson %s failed: %s\n", lesson.id.c_str(), why.c_str());
+    print_error(fmt::format("lesson {} failed: {}", lesson.id, why));
   }
   if (report.main_exitcode == 2) return kBadInput;  // fork() refused: the system's process limit
   if (report.main_exitcode != 0) return kRuntimeFailure;

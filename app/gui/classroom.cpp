@@ -13,16 +13,41 @@ bool RunFacts::invariants_ok() const {
   return std::all_of(invariants.begin(), invariants.end(), [](const Invariant& i) { return i.ok; });
 }
 
+namespace {
+
+UsageError malformed_summary(std::string_view key, std::string_view expected) {
+  return UsageError(fmt::format("the trace's summary is malformed: \"{}\" must be {}", key, expected));
+}
+
+// A field of a saved trace's summary, or `fallback` when it is absent; UsageError naming the field when its type is wrong.
+template <typename T>
+T summary_field(const nlohmann::json& object, const char* key, T fallback, std::string_view expected) {
+  try {
+    return object.value(key, fallback);
+  } catch (const nlohmann::json::exception&) {
+    throw malformed_summary(key, expected);
+  }
+}
+
+}  // namespace
+
 RunFacts RunFacts::from_summary(const nlohmann::json& summary) {
   RunFacts f;
-  f.lesson = summary.value("lesson", std::string("trace"));
-  f.params = summary.value("params", nlohmann::json::object());
-  f.seed = summary.value("seed", std::uint64_t{0});
-  f.speed = summary.value("speed", 1.0);
-  f.wall_seconds = summary.value("wall_seconds", 0.0);
-  f.result = summary.value("result", nlohmann::json::object());
-  for (const auto& i : summary.value("invariants", nlohmann::json::array()))
-    f.invariants.push_back(Invariant{i.value("name", std::string()), i.value("ok", false), i.value("detail", std::string())});
+  f.lesson = summary_field(summary, "lesson", std::string("trace"), "a string");
+  f.params = summary_field(summary, "params", nlohmann::json::object(), "an object");
+  f.seed = summary_field(summary, "seed", std::uint64_t{0}, "an integer from 0 to 2^64-1");
+  f.speed = summary_field(summary, "speed", 1.0, "a number");
+  f.wall_seconds = summary_field(summary, "wall_seconds", 0.0, "a number");
+  f.result = summary_field(summary, "result", nlohmann::json::object(), "an object");
+  const nlohmann::json invariants = summary_field(summary, "invariants", nlohmann::json::array(), "an array");
+  if (!f.params.is_object()) throw malformed_summary("params", "an object");
+  if (!f.result.is_object()) throw malformed_summary("result", "an object");
+  if (!invariants.is_array()) throw malformed_summary("invariants", "an array");
+  for (const auto& i : invariants) {
+    if (!i.is_object()) throw malformed_summary("invariants", "an array of objects");
+    f.invariants.push_back(Invariant{summary_field(i, "name", std::string(), "a string"), summary_field(i, "ok", false, "true or false"),
+                                     summary_field(i, "detail", std::string(), "a string")});
+  }
   return f;
 }
 

@@ -9,6 +9,7 @@
 
 #include "app.hpp"
 #include "forkscope/errors.hpp"
+#include "forkscope/input.hpp"
 #include "forkscope/trace_file.hpp"
 #include "frame_bench.hpp"
 #include "registry.hpp"
@@ -26,17 +27,17 @@ struct Arguments {
   std::vector<std::string> compare_with;
   std::string language = "en";
   double speed = 1;
-  std::optional<std::uint64_t> seed;
-  float scale = 1;
+  std::optional<std::string> seed;  // checked: decimal digits, 0..2^64-1
+  double scale = 1;
   bool run = false;
   int steps = 0;
-  std::string screenshot;
+  std::optional<std::string> screenshot;  // given but empty is refused
   std::optional<int> frames;
   bool stats = false;
-  std::vector<float> hover;
+  std::vector<double> hover;
   std::string view = "timeline";
   std::string tab = "console";
-  std::string open;
+  std::optional<std::string> open;
   double timeout = 600;
   bool bench = false;
   bool json = false;
@@ -51,16 +52,27 @@ const Lesson& lesson_or_usage_error(const std::string& id) {
   throw UsageError(fmt::format("unknown lesson '{}'; the lessons are: {}", id, known));
 }
 
+// What CLI11 cannot check: NaN passes its ranges, and an empty file name is not a file.
+void check_arguments(const Arguments& args) {
+  check_finite_range(args.speed, 0.1, 10, "--speed");
+  check_finite_range(args.scale, 1, 2, "--scale");
+  check_finite_range(args.timeout, 0.001, 1e6, "--timeout (seconds)");
+  for (const double at : args.hover) check_finite_range(at, 0, 10000, "--hover");
+  if (args.seed) (void)parse_decimal_u64(*args.seed, "--seed");
+  for (const auto& [file, option] : {std::pair{&args.screenshot, "--screenshot"}, std::pair{&args.open, "--open"}})
+    if (*file) check_file_name(**file, option);
+}
+
 int bench(const Arguments& args) {
   AppOptions options;
   options.vsync = false;
   App app(scenarios::default_lesson(), options);
   app.window().set_headless(true);
   const FrameBenchResult r = bench_frames(app, args.frames.value_or(300));
-  if (!args.screenshot.empty()) {
+  if (args.screenshot) {
     Image picture;
     app.frame(&picture);
-    picture.save_png(args.screenshot);
+    picture.save_png(*args.screenshot);
   }
   if (args.json) fmt::print("{{\"events\": {}, \"frame_ms_median\": {:.2f}, \"frame_ms_p95\": {:.2f}}}\n", r.events, r.median_ms, r.p95_ms);
   else fmt::print("{} events, fully zoomed out: median {:.2f} ms per frame, p95 {:.2f} ms\n", r.events, r.median_ms, r.p95_ms);
@@ -81,13 +93,17 @@ void print_stats(App& app) {
 int run_app(const Arguments& args) {
   std::optional<TraceModel> opened;
   nlohmann::json meta = nlohmann::json::object();
-  if (!args.open.empty()) opened = load_trace(args.open, &meta);
+  std::optional<RunFacts> opened_facts;
+  if (args.open) {
+    opened = load_trace(*args.open, &meta);
+    opened_facts = RunFacts::from_summary(meta);  // UsageError when the saved summary has wrong types
+  }
   // A saved trace opens on its own lesson, unless another is named.
-  const std::string saved_lesson = meta.value("lesson", std::string());
+  const std::string saved_lesson = opened_facts ? opened_facts->lesson : std::string();
   const Lesson& lesson =
       lesson_or_usage_error(args.lesson.empty() && scenarios::find(saved_lesson) ? saved_lesson : args.lesson);
   const Params params = Params::resolve(lesson.params, args.sets);  // UsageError names the key and what is allowed
-  const bool headless = !args.screenshot.empty() || args.frames || args.stats;
+  const bool headless = args.screenshot || args.frames || args.stats;
   std::vector<std::string> second_sets = args.sets;
   second_sets.insert(second_sets.end(), args.compare_with.begin(), args.compare_with.end());
   const Params second = Params::resolve(lesson.params, second_sets);
@@ -98,14 +114,14 @@ int run_app(const Arguments& args) {
   AppOptions options;
   options.language = args.language;
   options.speed = args.speed;
-  options.scale = args.scale;
+  options.scale = static_cast<float>(args.scale);
   options.vsync = !headless;
   App app(lesson, options);
   app.window().set_headless(headless);
   Classroom& classroom = app.classroom();
   classroom.set_params(params);
-  classroom.set_seed(args.seed);
-  if (opened) classroom.show(&classroom.add(std::move(*opened), RunFacts::from_summary(meta)));
+  classroom.set_seed(args.seed ? std::optional(parse_decimal_u64(*args.seed, "--seed")) : std::nullopt);
+  if (opened) classroom.show(&classroom.add(std::move(*opened), std::move(*opened_facts)));
   app.show(args.view == "compare" ? CenterView::Compare : args.view == "code" ? CenterView::Code : CenterView::Timeline);
   app.show(args.tab == "processes" ? DetailTab::Processes
            : args.tab == "objects" ? DetailTab::Objects
@@ -142,11 +158,12 @@ int run_app(const Arguments& args) {
     classroom.reset();
     throw SystemFailure(fmt::format("{}: the steps did not settle within {:.0f} s", lesson.id, args.timeout));
   }
-  if (!args.hover.empty()) app.window().set_pointer({{args.hover[0], args.hover[1]}, false, 0});
+  if (!args.hover.empty())
+    app.window().set_pointer({{static_cast<float>(args.hover[0]), static_cast<float>(args.hover[1])}, false, 0});
   Image picture;
   const int frames = std::max(1, args.frames.value_or(3));
   for (int i = 0; i < frames; ++i) app.frame(i + 1 == frames ? &picture : nullptr);
-  if (!args.screenshot.empty()) picture.save_png(args.screenshot);
+  if (args.screenshot) picture.save_png(*args.screenshot);
   if (args.stats) print_stats(app);
   return invariants_ok ? kOk : kInvariantsFailed;
 }
@@ -159,9 +176,9 @@ int main(int argc, char** argv) {
   cli.add_option("--lesson", args.lesson, "Lesson id (forkscope-cli list); default: ticket-lock");
   cli.add_option("--set", args.sets, "Set a parameter: KEY=VALUE (repeatable)");
   cli.add_option("--lang", args.language, "Language of the interface and lesson texts")->check(CLI::IsMember({"en", "zh"}));
-  cli.add_option("--speed", args.speed, "Speed factor for lesson sleeps and timeouts")->check(CLI::Range(0.1, 10.0));
+  cli.add_option("--speed", args.speed, "Speed factor for lesson sleeps and timeouts (0.1 to 10)");
   cli.add_option("--seed", args.seed, "Seed for the lessons' random numbers (the same picture every time)");
-  cli.add_option("--scale", args.scale, "Projector scale for the whole interface")->check(CLI::Range(1.0, 2.0));
+  cli.add_option("--scale", args.scale, "Projector scale for the whole interface (1 to 2)");
   cli.add_flag("--run", args.run, "Start the lesson at once (headless: run it to its end)");
   cli.add_option("--steps", args.steps, "Start the lesson paused and step this many operations (headless: then the picture)")
       ->check(CLI::Range(1, 100000));
@@ -169,8 +186,7 @@ int main(int argc, char** argv) {
   cli.add_option("--frames", args.frames, "Headless: frames drawn before the screenshot or exit (default 3)")
       ->check(CLI::Range(1, 100000));
   cli.add_option("--hover", args.hover, "Headless: the pointer rests at X Y for the picture (a tooltip)")
-      ->expected(2)
-      ->check(CLI::Range(0.0f, 10000.0f));
+      ->expected(2);
   cli.add_flag("--stats", args.stats, "Headless: print frame times and frames per second of the live run as JSON");
   cli.add_option("--compare-with", args.compare_with, "With --run: run again with KEY=VALUE changed and show the comparison");
   cli.add_option("--view", args.view, "Center view: timeline, compare or code")
@@ -178,24 +194,26 @@ int main(int argc, char** argv) {
   cli.add_option("--tab", args.tab, "Detail tab: processes, objects, console or result")
       ->check(CLI::IsMember({"processes", "objects", "console", "result"}));
   cli.add_option("--open", args.open, "Open a saved trace (forkscope-cli run --save-trace)");
-  cli.add_option("--timeout", args.timeout, "Headless: stop a run after this many seconds")->check(CLI::PositiveNumber);
+  cli.add_option("--timeout", args.timeout, "Headless: stop a run after this many seconds (up to 1000000)");
   cli.add_flag("--bench-frames", args.bench, "Measure frame times on a synthetic trace of 1,000,000 events");
   cli.add_flag("--json", args.json, "With --bench-frames: one JSON object");
+  const auto fail = [](int code, std::string_view message) {
+    std::fprintf(stderr, "forkscope: %s\n", one_line(message).c_str());
+    return code;
+  };
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return cli.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "forkscope: %s\n", e.what());
-    return kBadInput;
+    return fail(kBadInput, e.what());
   }
   try {
+    check_arguments(args);
     return args.bench ? bench(args) : run_app(args);
   } catch (const UsageError& e) {
-    std::fprintf(stderr, "forkscope: %s\n", e.what());
-    return kBadInput;
+    return fail(kBadInput, e.what());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "forkscope: %s\n", e.what());
-    return kRuntimeFailure;
+    return fail(kRuntimeFailure, e.what());
   }
 }

@@ -11,6 +11,9 @@
 #include <thread>
 #include <utility>
 
+#include <fmt/format.h>
+
+#include "forkscope/atomic_write.hpp"
 #include "forkscope/errors.hpp"
 
 namespace forkscope::gui {
@@ -22,8 +25,13 @@ ImU32 Image::pixel(int x, int y) const {
 }
 
 void Image::save_png(const std::filesystem::path& file) const {
-  if (stbi_write_png(file.c_str(), width, height, 4, rgba.data(), width * 4) == 0)
-    throw SystemFailure("cannot write the screenshot " + file.string());
+  write_file_atomically(file, "screenshot", [&](const WriteBytes& write) {
+    const auto to_file = [](void* context, void* data, int size) {
+      (*static_cast<const WriteBytes*>(context))(std::string_view(static_cast<const char*>(data), static_cast<std::size_t>(size)));
+    };
+    if (stbi_write_png_to_func(to_file, const_cast<WriteBytes*>(&write), width, height, 4, rgba.data(), width * 4) == 0)
+      throw SystemFailure(fmt::format("encoding the screenshot {} as PNG failed", file.string()));
+  });
 }
 
 namespace {

@@ -20,7 +20,7 @@ struct Image {
   std::vector<std::uint8_t> rgba;
 
   [[nodiscard]] ImU32 pixel(int x, int y) const;  // as IM_COL32
-  void save_png(const std::filesystem::path& file) const;  // SystemFailure when it cannot write
+  void save_png(const std::filesystem::path& file) const;  // atomically; SystemFailure when it cannot write
 };
 
 class Window {

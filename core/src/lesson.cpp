@@ -100,9 +100,9 @@ void Params::set(const ParamSpec& spec, std::string_view text) {
 }
 
 Params Params::from_json(const std::vector<ParamSpec>& specs, const nlohmann::json& values) {
+  if (!values.is_object()) throw UsageError(fmt::format("params must be a JSON object of KEY: value, got a JSON {}", values.type_name()));
   std::vector<std::string> assignments;
-  if (values.is_object())
-    for (const auto& [key, value] : values.items())
+  for (const auto& [key, value] : values.items())
       assignments.push_back(key + "=" + (value.is_string() ? value.get<std::string>() : value.dump()));
   return resolve(specs, assignments);
 }

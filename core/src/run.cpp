@@ -1,6 +1,7 @@
 #include "forkscope/run.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include <bit>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -19,7 +21,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "forkscope/atomic_write.hpp"
 #include "forkscope/errors.hpp"
+#include "forkscope/input.hpp"
 #include "forkscope/lesson_main.hpp"
 #include "futex.hpp"
 
@@ -52,10 +56,19 @@ bool process_gone(pid_t pid) {
   return close != std::string::npos && close + 2 < line.size() && (line[close + 2] == 'Z' || line[close + 2] == 'X');
 }
 
-// The run directory: where the lesson's files (info, db.txt) live. Removed with the run.
+// The run directory: where the lesson's files (info, db.txt) live. Removed with the run. The marker inside proves it
+// is ours to a later viewer's sweep, should this viewer die before removing it.
 std::filesystem::path make_run_dir() {
   std::string templ = (std::filesystem::temp_directory_path() / fmt::format("{}{}.XXXXXX", Session::kPrefix, getpid())).string();
   if (mkdtemp(templ.data()) == nullptr) throw_system("creating the run directory", errno);
+  const std::filesystem::path marker = std::filesystem::path(templ) / Session::kRunDirMarker;
+  const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 || ::close(fd) != 0) {
+    const int saved = errno;
+    std::error_code ec;
+    std::filesystem::remove_all(templ, ec);
+    throw_system(fmt::format("creating {}", marker.string()), saved);
+  }
   return templ;
 }
 
@@ -74,32 +87,78 @@ nlohmann::json Schedule::to_json() const {
   return {{"format", "forkscope-schedule-1"}, {"lesson", lesson}, {"params", params}, {"seed", seed}, {"steps", steps}};
 }
 
-Schedule Schedule::from_json(const nlohmann::json& j) {
-  try {
-    Schedule s;
-    if (j.value("format", "") != "forkscope-schedule-1") throw UsageError("not a Forkscope schedule (format)");
-    s.lesson = j.at("lesson").get<std::string>();
-    s.params = j.at("params");
-    s.seed = j.at("seed").get<std::uint64_t>();
-    s.steps = j.at("steps").get<std::vector<std::string>>();
-    return s;
-  } catch (const nlohmann::json::exception& e) {
-    throw UsageError(fmt::format("malformed schedule: {}", e.what()));
+namespace {
+
+// A decimal number from 1 up, without a leading zero ("3", not "03" or "0").
+bool is_counter(std::string_view digits) {
+  return !digits.empty() && digits.size() <= 6 && digits.front() != '0' &&
+         digits.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// Python's identities after a prefix: "1", "2:1" (the second child of the first child), ...
+bool is_identity(std::string_view name) {
+  for (;;) {
+    const auto colon = name.find(':');
+    if (!is_counter(name.substr(0, colon))) return false;
+    if (colon == std::string_view::npos) return true;
+    name.remove_prefix(colon + 1);
   }
 }
 
+// A name a lesson gives (ProcessOptions::name, set_name): "worker", "http-server"; letters (UTF-8 too), digits, "_.-".
+bool is_given_name(std::string_view name) {
+  if (name.empty() || name.size() >= sizeof(ProcessSlot::name)) return false;
+  const auto letter = [](unsigned char c) { return std::isalpha(c) || c >= 0x80; };
+  if (!letter(static_cast<unsigned char>(name.front()))) return false;
+  for (const char c : name)
+    if (!letter(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-')
+      return false;
+  return true;
+}
+
+}  // namespace
+
+bool is_process_name(std::string_view name) {
+  static constexpr std::string_view kPythonPrefixes[] = {"Process-", "ForkPoolWorker-", "SyncManager-"};
+  if (name == "MainProcess") return true;
+  for (std::string_view prefix : kPythonPrefixes)
+    if (name.starts_with(prefix)) return is_identity(name.substr(prefix.size()));
+  return is_given_name(name);
+}
+
+Schedule Schedule::from_json(const nlohmann::json& j) {
+  const auto bad = [](std::string_view why) { return UsageError(fmt::format("malformed schedule: {}", why)); };
+  if (!j.is_object() || j.value("format", nlohmann::json()) != "forkscope-schedule-1")
+    throw bad("it is not a Forkscope schedule (\"format\" must be \"forkscope-schedule-1\")");
+  Schedule s;
+  if (!j.contains("lesson") || !j["lesson"].is_string()) throw bad("\"lesson\" must be a lesson id (a string)");
+  if (!j.contains("params") || !j["params"].is_object()) throw bad("\"params\" must be an object of KEY: value");
+  if (!j.contains("seed") || !j["seed"].is_number_unsigned())
+    throw bad("\"seed\" must be an integer from 0 to 18446744073709551615");
+  if (!j.contains("steps") || !j["steps"].is_array()) throw bad("\"steps\" must be an array of process names");
+  const nlohmann::json& steps = j["steps"];
+  if (steps.size() > kMaxSteps) throw bad(fmt::format("it has {} steps; at most {} are allowed", steps.size(), kMaxSteps));
+  s.lesson = j["lesson"].get<std::string>();
+  s.params = j["params"];
+  s.seed = j["seed"].get<std::uint64_t>();
+  s.steps.reserve(steps.size());
+  for (const nlohmann::json& step : steps) {
+    if (!step.is_string() || !is_process_name(step.get_ref<const std::string&>()))
+      throw bad(fmt::format("step {} is {}, not a process name (MainProcess, Process-N[:M...], ForkPoolWorker-N, "
+                            "SyncManager-N, or a name a lesson gives: letters, digits, '_', '.', '-')",
+                            s.steps.size() + 1, step.dump()));
+    s.steps.push_back(step.get<std::string>());
+  }
+  return s;
+}
+
 void Schedule::save(const std::filesystem::path& file) const {
-  std::ofstream out(file);
-  out << to_json().dump(1) << "\n";
-  if (!out) throw SystemFailure(fmt::format("cannot write the schedule to {}", file.string()));
+  const std::string text = to_json().dump(1) + "\n";
+  write_file_atomically(file, "schedule", [&](const WriteBytes& write) { write(text); });
 }
 
 Schedule Schedule::load(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw UsageError(fmt::format("cannot read the schedule file {}", file.string()));
-  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded()) throw UsageError(fmt::format("{} is not valid JSON", file.string()));
-  return from_json(j);
+  return from_json(parse_json_text(read_input_file(file, "schedule file", kMaxFileBytes), file.string()));
 }
 
 // ---- Run -------------------------------------------------------------------------------------------------------
@@ -528,6 +587,10 @@ void Run::try_grant() {
         grant(i);
         return;
       }
+    if (const auto waiting = replay_cannot_go_on(steps[replay_at_]))
+      throw UsageError(fmt::format("the schedule's step {} is '{}', but no process has that name and every process waits "
+                                   "at the gate ({}): the schedule does not fit this lesson and its parameters",
+                                   replay_at_ + 1, steps[replay_at_], *waiting));
     return;
   }
   if (pending_.empty()) return;
@@ -542,6 +605,21 @@ void Run::try_grant() {
   if (!pick) return;
   pending_.erase(pending_.begin());
   grant(*pick);
+}
+
+// A replayed step names a process that does not exist while every living process waits at the gate: nothing can make
+// it appear. Returns who waits, or nothing while some process may still move (or the named one exists).
+std::optional<std::string> Run::replay_cannot_go_on(const std::string& name) const {
+  std::string waiting;
+  for (std::uint32_t i = 0; i < session_->slots_used(); ++i) {
+    const ProcessSlot& s = session_->slot(i);
+    const auto state = static_cast<SlotState>(s.state.load(std::memory_order_acquire));
+    if (state == SlotState::Exited || process_gone(s.pid.load())) continue;
+    if (s.name == name || (state != SlotState::Held && state != SlotState::BlockedHeld)) return std::nullopt;
+    waiting += fmt::format("{}{}", waiting.empty() ? "" : ", ", s.name);
+  }
+  if (waiting.empty()) return std::nullopt;  // everyone is gone: the run is ending, not stuck
+  return waiting;
 }
 
 std::string Run::step(std::int32_t pid, double timeout_seconds) {

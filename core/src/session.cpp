@@ -1,11 +1,14 @@
 #include "forkscope/session.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <boost/interprocess/managed_shared_memory.hpp>
 #include <boost/interprocess/permissions.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -22,6 +25,7 @@ namespace forkscope {
 namespace {
 constexpr std::uint64_t kMagic = 0x31455053'4b524f46;  // "FORKSPE1"
 constexpr const char* kHeaderName = "forkscope.session";
+constexpr std::size_t kMagicSearchBytes = 64 * 1024;
 
 // A block of the payload store: this header, then the bytes. `next` links free blocks of one class.
 struct BlobBlock {
@@ -181,14 +185,17 @@ std::uint32_t Session::allocate_slot() const {
   const std::uint32_t limit = header_->limits.max_processes;
   if (index >= limit) {
     header_->slots_used.store(limit, std::memory_order_release);
-    throw RuntimeError(fmt::format("a run can have at most {} processes", limit));
+    throw RuntimeError(fmt::format("a run can have at most {} processes (SessionLimits::max_processes; a viewer raises it "
+                                   "with RunOptions::limits)", limit));
   }
   return index;
 }
 
 std::uint16_t Session::allocate_object_id() const {
   const std::uint32_t id = header_->objects_used.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (id > kMaxObjects) throw RuntimeError(fmt::format("a run can have at most {} shared objects", kMaxObjects));
+  if (id > kMaxObjects)
+    throw RuntimeError(fmt::format("a run can have at most {} shared objects (kMaxObjects; fixed: trace events carry "
+                                   "16-bit object ids)", kMaxObjects));
   return static_cast<std::uint16_t>(id);
 }
 
@@ -196,7 +203,8 @@ void* Session::allocate(std::size_t bytes) const {
   const std::uint64_t size = round_up(bytes, 64);
   const std::uint64_t at = header_->arena_used.fetch_add(size, std::memory_order_relaxed);
   if (at + size > kArenaBytes)
-    throw RuntimeError(fmt::format("the run's shared arena ({} MiB) is full", kArenaBytes >> 20));
+    throw RuntimeError(fmt::format("the run's shared arena ({} MiB) is full (kArenaBytes in forkscope/session.hpp; "
+                                   "raise it and rebuild)", kArenaBytes >> 20));
   return arena_ + at;
 }
 
@@ -204,7 +212,8 @@ StringId Session::store_string(std::string_view text) const {
   const std::uint64_t size = round_up(sizeof(std::uint32_t) + text.size(), 4);
   const std::uint64_t at = header_->strings_used.fetch_add(size, std::memory_order_relaxed);
   if (at + size > kStringBytes)
-    throw RuntimeError(fmt::format("the run's string table ({} MiB of text) is full", kStringBytes >> 20));
+    throw RuntimeError(fmt::format("the run's string table ({} MiB of text) is full (kStringBytes in "
+                                   "forkscope/session.hpp; raise it and rebuild)", kStringBytes >> 20));
   const auto length = static_cast<std::uint32_t>(text.size());
   std::memcpy(strings_ + at, &length, sizeof length);
   std::memcpy(strings_ + at + sizeof length, text.data(), text.size());
@@ -287,21 +296,60 @@ std::string_view Session::string(StringId id) const {
   return {reinterpret_cast<const char*>(strings_ + id + sizeof length), length};
 }
 
+namespace {
+
+// A segment of ours: a regular file we own (not followed through a link) whose first pages hold the session header's
+// magic number (Boost places the header near the start; the magic is written last, once the session is whole).
+bool is_our_segment(int dir_fd, const char* file) {
+  const int fd = ::openat(dir_fd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  bool ours = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid();
+  if (ours) {
+    std::uint64_t words[kMagicSearchBytes / sizeof(std::uint64_t)]{};
+    const ssize_t n = ::pread(fd, words, sizeof words, 0);
+    const std::uint64_t* begin = words;
+    const std::uint64_t* end = words + (n > 0 ? static_cast<std::size_t>(n) / sizeof *words : 0);
+    ours = std::find(begin, end, kMagic) != end;
+  }
+  ::close(fd);
+  return ours;
+}
+
+// A run directory of ours: a directory we own (not a link) with the marker file make_run_dir wrote, also ours.
+bool is_our_run_dir(int dir_fd, const char* name) {
+  const int fd = ::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {}, marker {};
+  const bool ours = ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
+                    ::fstatat(fd, Session::kRunDirMarker, &marker, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(marker.st_mode) &&
+                    marker.st_uid == ::geteuid();
+  ::close(fd);
+  return ours;
+}
+
+}  // namespace
+
 int Session::sweep_dead_viewers() {
   int removed = 0;
   auto sweep_dir = [&](const std::filesystem::path& dir, bool segments) {
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-      const std::string file = entry.path().filename().string();
-      const pid_t pid = owner_pid(file);
+    DIR* listing = ::opendir(dir.c_str());
+    if (listing == nullptr) return;  // nothing to sweep where we cannot look
+    const int dir_fd = ::dirfd(listing);
+    while (const dirent* entry = ::readdir(listing)) {
+      const pid_t pid = owner_pid(entry->d_name);
       if (pid == 0 || pid_alive(pid)) continue;
+      // Only what is provably ours goes: a dead PID in a name proves nothing (anyone can make such a file).
+      if (segments ? !is_our_segment(dir_fd, entry->d_name) : !is_our_run_dir(dir_fd, entry->d_name)) continue;
+      std::error_code ec;
       if (segments) {
-        bip::shared_memory_object::remove(file.c_str());
-      } else {
-        std::filesystem::remove_all(entry.path(), ec);
+        if (::unlinkat(dir_fd, entry->d_name, 0) != 0) continue;
+      } else if (std::filesystem::remove_all(dir / entry->d_name, ec) == 0 || ec) {  // remove_all never follows links
+        continue;
       }
       ++removed;
     }
+    ::closedir(listing);
   };
   sweep_dir("/dev/shm", true);
   sweep_dir(std::filesystem::temp_directory_path(), false);

@@ -1,17 +1,68 @@
 #include "forkscope/trace_file.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cstring>
-#include <fstream>
+#include <functional>
+#include <optional>
+#include <limits>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
+#include "forkscope/atomic_write.hpp"
 #include "forkscope/errors.hpp"
+#include "forkscope/input.hpp"
 
 namespace forkscope {
 
 namespace {
 constexpr char kMagic[8] = {'F', 'S', 'T', 'R', 'A', 'C', 'E', '1'};
+constexpr std::size_t kFixedBytes = sizeof kMagic + 2 * sizeof(std::uint64_t);  // magic, header size, event count
+constexpr std::uint64_t kMaxCopiedTextBytes = 256ull << 20;
+constexpr std::size_t kMaxTraceProcesses = 1u << 16;
+
+std::uint64_t u64_at(std::string_view bytes, std::size_t at) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, bytes.data() + at, sizeof v);
+  return v;
 }
+
+// The header's strings by id. Every id is a decimal number, every text a string: anything else is refused by name.
+std::unordered_map<StringId, std::string> texts_of(const nlohmann::json& header, const std::function<UsageError(std::string_view)>& bad) {
+  if (!header.is_object()) throw bad("its header is not a JSON object");
+  if (header.contains("meta") && !header["meta"].is_object()) throw bad("its header's \"meta\" is not an object");
+  if (!header.contains("texts") || !header["texts"].is_object()) throw bad("its header has no \"texts\" object");
+  std::unordered_map<StringId, std::string> texts;
+  for (const auto& [key, text] : header["texts"].items()) {
+    std::uint32_t id = 0;
+    const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), id);
+    if (ec != std::errc() || end != key.data() + key.size() || key.empty() || key.front() == '-')
+      throw bad("a key of its header's \"texts\" is not a string id (a decimal number below 2^32)");
+    if (!text.is_string()) throw bad(fmt::format("its header's text {} is not a string", key));
+    texts.emplace(id, text.get<std::string>());
+  }
+  return texts;
+}
+
+// What an event may say in a file: a known kind and phase, and for a queue or pipe item a sequence number no bigger
+// than the file can justify (each item is put once, so it is at most the number of events, plus lost puts).
+std::optional<std::string> malformed(const TraceEvent& e, std::uint64_t count) {
+  if (static_cast<std::uint8_t>(e.kind) >= static_cast<std::uint8_t>(EventKind::Count_))
+    return fmt::format("an event has the unknown kind {}", static_cast<int>(e.kind));
+  if (static_cast<std::uint8_t>(e.phase) > static_cast<std::uint8_t>(Phase::Fail))
+    return fmt::format("an event has the unknown phase {}", static_cast<int>(e.phase));
+  if (e.kind == EventKind::ObjectNew && arg_extra(e.arg) >= static_cast<std::uint32_t>(ObjectKind::Count_))
+    return fmt::format("an object has the unknown kind {}", arg_extra(e.arg));
+  if (e.time > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    return fmt::format("an event's time {} ns is out of range", e.time);
+  if (carries_item(e.kind, e.phase) && e.arg > count + kMaxItemLead)
+    return fmt::format("item number {} in a trace of {} events", e.arg, count);
+  return std::nullopt;
+}
+
+}  // namespace
 
 void save_trace(const TraceModel& model, const nlohmann::json& meta, const std::filesystem::path& file) {
   nlohmann::json header{{"meta", meta}, {"texts", nlohmann::json::object()}};
@@ -19,38 +70,68 @@ void save_trace(const TraceModel& model, const nlohmann::json& meta, const std::
   const std::string head = header.dump();
   const auto head_size = static_cast<std::uint64_t>(head.size());
   const auto count = static_cast<std::uint64_t>(model.events().size());
-  std::ofstream out(file, std::ios::binary);
-  out.write(kMagic, sizeof kMagic);
-  out.write(reinterpret_cast<const char*>(&head_size), sizeof head_size);
-  out.write(head.data(), static_cast<std::streamsize>(head.size()));
-  out.write(reinterpret_cast<const char*>(&count), sizeof count);
-  out.write(reinterpret_cast<const char*>(model.events().data()), static_cast<std::streamsize>(count * sizeof(TraceEvent)));
-  if (!out) throw SystemFailure(fmt::format("cannot write the trace to {}", file.string()));
+  const auto bytes_of = [](const auto& value) { return std::string_view(reinterpret_cast<const char*>(&value), sizeof value); };
+  write_file_atomically(file, "trace", [&](const WriteBytes& write) {
+    write(std::string_view(kMagic, sizeof kMagic));
+    write(bytes_of(head_size));
+    write(head);
+    write(bytes_of(count));
+    write(std::string_view(reinterpret_cast<const char*>(model.events().data()), count * sizeof(TraceEvent)));
+  });
+}
+
+void save_chrome_trace(const TraceModel& model, const std::filesystem::path& file) {
+  const std::string text = chrome_trace(model).dump() + "\n";
+  write_file_atomically(file, "Chrome trace", [&](const WriteBytes& write) { write(text); });
 }
 
 TraceModel load_trace(const std::filesystem::path& file, nlohmann::json* meta) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw UsageError(fmt::format("cannot read the trace file {}", file.string()));
-  const auto bad = [&] { return UsageError(fmt::format("{} is not a Forkscope trace (or it is truncated)", file.string())); };
-  char magic[sizeof kMagic]{};
-  std::uint64_t head_size = 0;
-  if (!in.read(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof kMagic) != 0) throw bad();
-  if (!in.read(reinterpret_cast<char*>(&head_size), sizeof head_size) || head_size > (1ull << 31)) throw bad();
-  std::string head(head_size, '\0');
-  if (!in.read(head.data(), static_cast<std::streamsize>(head_size))) throw bad();
-  const nlohmann::json header = nlohmann::json::parse(head, nullptr, false);
-  if (header.is_discarded() || !header.contains("texts")) throw bad();
-  std::uint64_t count = 0;
-  if (!in.read(reinterpret_cast<char*>(&count), sizeof count) || count > (1ull << 32)) throw bad();
-  std::vector<TraceEvent> events(count);
-  if (!in.read(reinterpret_cast<char*>(events.data()), static_cast<std::streamsize>(count * sizeof(TraceEvent)))) throw bad();
+  const auto bad = [&](std::string_view why) { return UsageError(fmt::format("{} is not a Forkscope trace: {}", file.string(), why)); };
+  std::vector<TraceEvent> events;
+  nlohmann::json header;
+  {
+    // Every size and count below is checked against the bytes really there before anything is sized by it.
+    const std::string bytes = read_input_file(file, "trace file", kMaxTraceFileBytes);
+    if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+      throw bad("it does not start with FSTRACE1");
+    if (bytes.size() < kFixedBytes) throw bad(fmt::format("it is truncated ({} bytes)", bytes.size()));
+    const std::uint64_t head_size = u64_at(bytes, sizeof kMagic);
+    if (head_size > bytes.size() - kFixedBytes)
+      throw bad(fmt::format("its header of {} bytes does not fit in its {} bytes", head_size, bytes.size()));
+    header = parse_json_text(std::string_view(bytes).substr(2 * sizeof(std::uint64_t), head_size),
+                             fmt::format("the header of {}", file.string()));
+    const std::size_t events_at = 2 * sizeof(std::uint64_t) + head_size + sizeof(std::uint64_t);
+    const std::uint64_t count = u64_at(bytes, events_at - sizeof(std::uint64_t));
+    const std::uint64_t event_bytes = bytes.size() - events_at;
+    if (count > event_bytes / sizeof(TraceEvent) || count * sizeof(TraceEvent) != event_bytes)
+      throw bad(fmt::format("it says {} events but holds {} bytes of events ({} each)", count, event_bytes, sizeof(TraceEvent)));
+    events.resize(count);
+    std::memcpy(events.data(), bytes.data() + events_at, event_bytes);
+  }
+  const auto texts = texts_of(header, bad);
+  // The model copies an event's text (a printed line, a name) and keeps a lane per process: bound both, so that a
+  // small file cannot ask for gigabytes by naming one long text a million times, or a million processes.
+  std::uint64_t copied_text = 0;
+  std::unordered_set<std::int32_t> pids;
+  for (const TraceEvent& e : events) {
+    if (const auto why = malformed(e, events.size())) throw bad(*why);
+    if (carries_string(e.kind))
+      if (const auto text = texts.find(arg_string(e.arg)); text != texts.end()) copied_text += text->second.size();
+    if (copied_text > kMaxCopiedTextBytes)
+      throw bad(fmt::format("its events repeat more than {} MiB of text", kMaxCopiedTextBytes >> 20));
+    pids.insert(e.pid);
+    if (e.kind == EventKind::ProcessStart) pids.insert(static_cast<std::int32_t>(arg_extra(e.arg)));  // lanes it names
+    if (e.kind == EventKind::ProcessReaped) pids.insert(static_cast<std::int32_t>(e.arg));
+    if (pids.size() > kMaxTraceProcesses) throw bad(fmt::format("it has more than {} processes", kMaxTraceProcesses));
+  }
 
+  // Once, in time order: the model then appends instead of inserting into the middle of every series (quadratic).
+  // Stable, so events with equal times keep the order they were saved in.
+  std::stable_sort(events.begin(), events.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.time < b.time; });
   TraceModel model;
   for (const TraceEvent& e : events) {
-    if (static_cast<std::uint8_t>(e.kind) >= static_cast<std::uint8_t>(EventKind::Count_)) throw bad();
-    std::string text;
-    if (carries_string(e.kind)) text = header["texts"].value(std::to_string(arg_string(e.arg)), "");
-    model.ingest_ns(e, text);
+    const auto text = carries_string(e.kind) ? texts.find(arg_string(e.arg)) : texts.end();
+    model.ingest_ns(e, text == texts.end() ? std::string_view{} : std::string_view(text->second));
   }
   if (meta) *meta = header.value("meta", nlohmann::json::object());
   return model;

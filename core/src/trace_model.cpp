@@ -312,7 +312,7 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
       const bool put = e.kind == EventKind::QueuePut || e.kind == EventKind::PipeSend;
       add_to_series(e.object, t, put ? 1 : -1);
       ObjectInfo* o = object_mut(e.object);
-      if (o == nullptr || e.arg == 0 || e.arg > (1ull << 32)) break;
+      if (o == nullptr || e.arg == 0 || e.arg > events_.size() + kMaxItemLead) break;
       ++(put ? o->puts : o->gets);
       if (o->flow_of_item.size() < e.arg) o->flow_of_item.resize(e.arg, 0);
       std::uint32_t& slot = o->flow_of_item[e.arg - 1];  // flows_ index + 1, 0 = none yet

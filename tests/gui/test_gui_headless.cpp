@@ -59,13 +59,38 @@ TEST_F(GuiBadInput, OneLineAndExitCodeTwo) {
                                                      {"--lang", "fr"},
                                                      {"--speed", "50"},
                                                      {"--compare-with", "lock=false"},
-                                                     {"--open", "/nonexistent/trace.fstrace"}};
+                                                     {"--open", "/nonexistent/trace.fstrace"},
+                                                     {"--speed", "nan"},
+                                                     {"--timeout", "nan"},
+                                                     {"--scale", "nan"},
+                                                     {"--hover", "nan", "1"},
+                                                     {"--seed", "-1"},
+                                                     {"--seed", "1e23"},
+                                                     {"--open", ""},
+                                                     {"--set", "tick\nets=1"}};
   for (const auto& args : bad) {
     std::vector<std::string> argv = {FORKSCOPE_GUI, "--screenshot", "/nonexistent/x.png"};
     argv.insert(argv.end(), args.begin(), args.end());
     const auto r = run_command(argv, {}, 30);
-    EXPECT_EQ(r.exit_code, 2) << args[0] << " " << args[1] << ": " << r.err;
+    EXPECT_EQ(r.exit_code, 2) << args[0] << " " << args.back() << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_TRUE(r.err.starts_with("forkscope: ")) << r.err;
+  }
+}
+
+// Traces that would have crashed the viewer or asked for gigabytes: refused with one line before any window exists.
+TEST_F(GuiBadInput, MalformedTracesAreRefusedWithOneLine) {
+  const forkscope::testing::TempDir dir;
+  const auto u64 = [](std::uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), sizeof v); };
+  const auto trace = [&](const std::string& header, std::uint64_t count) { return "FSTRACE1" + u64(header.size()) + header + u64(count); };
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"FSTRACE1" + u64(std::uint64_t{1} << 31), "it is truncated (16 bytes)"},
+      {trace(R"({"texts":{},"meta":{}}   )", std::uint64_t{1} << 26), "it says 67108864 events but holds 0 bytes of events"},
+      {trace(R"({"texts":{"1":5}})", 0), "its header's text 1 is not a string"},
+      {trace(R"({"texts":{},"meta":{"lesson":5}})", 0), "the trace's summary is malformed: \"lesson\" must be a string"},
+      {trace(std::string(100'000, '['), 0), "nests JSON more than 64 levels deep"}};
+  for (const auto& [bytes, message] : bad) {
+    const auto r = run_command({FORKSCOPE_GUI, "--open", dir.write("bad.fstrace", bytes), "--frames", "1"}, {}, 30);
+    forkscope::testing::expect_one_line_error(r, 2, message);
   }
 }

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +33,16 @@ InlineRun::InlineRun(std::function<void(LessonContext&)> body, InlineOptions opt
   lesson_ = std::make_unique<Lesson>(test_lesson("inline-test", std::move(body), options.params));
   run_ = start_inline(*lesson_, options);
   run_->wait(options.timeout_seconds);
+}
+
+void five_items_through_a_queue(LessonContext&) {
+  Queue q(2, "q");
+  Process child([q]() mutable {
+    for (int i = 0; i < 5; ++i) q.put(fmt::format("item {}", i));
+  });
+  child.start();
+  for (int i = 0; i < 5; ++i) print("got {}", q.get());
+  child.join();
 }
 
 std::unique_ptr<Run> start_inline(Lesson& lesson, InlineOptions options) {
@@ -154,6 +165,52 @@ CommandResult run_command(const std::vector<std::string>& command, const std::st
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   result.pid = pid;
   return result;
+}
+
+int wait_child(pid_t pid, double timeout_seconds) {
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) throw std::runtime_error("pidfd_open failed");
+  pollfd ended{pidfd, POLLIN, 0};
+  const bool in_time = poll(&ended, 1, static_cast<int>(timeout_seconds * 1000)) == 1;
+  close(pidfd);
+  if (!in_time) kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);  // it has ended, or was just killed
+  return in_time ? status : -1;
+}
+
+void expect_one_line_error(const CommandResult& r, int exit_code, const std::string& message) {
+  EXPECT_EQ(r.exit_code, exit_code) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one clear line
+  EXPECT_NE(r.err.find(message), std::string::npos) << "wanted: " << message << "\ngot: " << r.err;
+  EXPECT_TRUE(leftovers_of(r.pid).empty());
+}
+
+TempDir::TempDir() {
+  std::string templ = (std::filesystem::temp_directory_path() / "forkscope-test-XXXXXX").string();
+  if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = templ;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string TempDir::write(const std::string& name, const std::string& bytes) const {
+  const std::string path = file(name);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) throw std::runtime_error("cannot write " + path);
+  return path;
+}
+
+std::vector<std::string> TempDir::names() const {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(path_)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::vector<pid_t> children_of_this_process() {

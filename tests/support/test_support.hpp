@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <set>
@@ -44,6 +45,9 @@ class InlineRun {
   std::unique_ptr<Run> run_;
 };
 
+// A lesson body: a child puts five items into a Queue(2) named "q", the main process gets and prints them.
+void five_items_through_a_queue(LessonContext& lesson);
+
 // Starts an inline run without waiting (for stepping tests).
 // A hidden lesson for a test: an id, a body, nothing checked afterwards.
 Lesson test_lesson(std::string id, std::function<void(LessonContext&)> body, std::vector<ParamSpec> params = {});
@@ -65,6 +69,32 @@ struct CommandResult {
 CommandResult run_cli(const std::vector<std::string>& args, const std::string& input = {}, double timeout = 120);
 // Runs any program (argv[0] is its path), the same way.
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = {}, double timeout = 120);
+
+// Waits for a child of this process, with a deadline: past it the child is killed. Its wait status, or -1 if it was
+// killed for the deadline.
+int wait_child(pid_t pid, double timeout_seconds);
+
+// Asserts what a user sees of a refused command: this exit code, exactly one line on stderr containing `message`, and
+// no segment or run directory of it left.
+void expect_one_line_error(const CommandResult& r, int exit_code, const std::string& message);
+
+// A fresh directory under /tmp for one test's files, removed with everything in it when it goes.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
+  // Writes `bytes` to `name` inside it; returns the path.
+  std::string write(const std::string& name, const std::string& bytes) const;
+  // The names it holds now, sorted.
+  [[nodiscard]] std::vector<std::string> names() const;
+
+ private:
+  std::filesystem::path path_;
+};
 
 // Every /dev/shm and /tmp entry named like a Forkscope session, and whether the viewer that owns it still lives.
 std::set<std::string> all_forkscope_entries();

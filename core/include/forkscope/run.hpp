@@ -28,11 +28,22 @@ struct Schedule {
   std::uint64_t seed = 0;
   std::vector<std::string> steps;
 
+  static constexpr std::size_t kMaxSteps = 100'000;
+  static constexpr std::uint64_t kMaxFileBytes = 16ull << 20;
+
   [[nodiscard]] nlohmann::json to_json() const;
-  [[nodiscard]] static Schedule from_json(const nlohmann::json& j);  // UsageError when malformed
-  void save(const std::filesystem::path& file) const;                // SystemFailure when it cannot write
-  [[nodiscard]] static Schedule load(const std::filesystem::path& file);  // UsageError: unreadable, malformed
+  // UsageError when malformed: wrong types, a seed that is not an integer 0..2^64-1, more than kMaxSteps steps, a
+  // step that is not a process name. The lesson and its parameters are checked by whoever knows the lessons.
+  [[nodiscard]] static Schedule from_json(const nlohmann::json& j);
+  void save(const std::filesystem::path& file) const;  // atomically; SystemFailure when it cannot write
+  // UsageError: unreadable, not a regular file, over kMaxFileBytes, not JSON, nested too deep, malformed.
+  [[nodiscard]] static Schedule load(const std::filesystem::path& file);
 };
+
+// Python's process names as Forkscope gives them (MainProcess, Process-N[:M...], ForkPoolWorker-N[:M...],
+// SyncManager-N[:M...])
+// and names lessons give (letters, digits, '_', '.', '-'; at most 63 bytes).
+[[nodiscard]] bool is_process_name(std::string_view name);
 
 struct RunOptions {
   const Lesson* lesson = nullptr;
@@ -69,6 +80,7 @@ class Run {
   Run& operator=(const Run&) = delete;
 
   // Drains the trace into the model, reaps, grants pending or replayed steps. Never blocks for long.
+  // UsageError when a replayed schedule names a process that cannot appear (every process waits at the gate).
   std::size_t poll();
   [[nodiscard]] bool finished() const { return finished_; }
   // poll() until finished; past the deadline, stops the run and throws SystemFailure.
@@ -103,6 +115,7 @@ class Run {
   std::size_t drain(bool everything = false);  // everything: the run is over, release what was held back
   [[nodiscard]] bool ring_half_full() const;
   void try_grant();
+  [[nodiscard]] std::optional<std::string> replay_cannot_go_on(const std::string& name) const;
   void grant(std::uint32_t slot_index);
   [[nodiscard]] bool settled(std::uint32_t slot_index) const;
   [[nodiscard]] bool grantable(std::uint32_t slot_index) const;

@@ -122,9 +122,12 @@ class Session {
   void release_blob(BlobId id) const;  // the last reader gives the block back
   [[nodiscard]] std::string take_blob(BlobId id) const;  // blob() copied, then release_blob()
 
-  // Removes the segments and run directories of viewers that are no longer alive. Returns how many it removed.
+  // Removes the segments and run directories of viewers that are no longer alive, and only what is provably ours:
+  // owned by our effective user, of the right type (not followed through a link), with our marker inside (a segment's
+  // header magic, a run directory's kRunDirMarker file). Returns how many it removed.
   static int sweep_dead_viewers();
   static constexpr std::string_view kPrefix = "forkscope.";
+  static constexpr const char* kRunDirMarker = ".forkscope-run-dir";  // written into every run directory we make
 
  private:
   struct Mapping;

@@ -120,6 +120,13 @@ constexpr bool carries_string(EventKind kind) {
   }
 }
 
+// True for the kinds whose arg, once done, is an item's sequence number (1, 2, ...): a put and its get, a send and its
+// recv. The model matches them into flows.
+constexpr bool carries_item(EventKind kind, Phase phase) {
+  return phase == Phase::Done && (kind == EventKind::QueuePut || kind == EventKind::QueueGet ||
+                                  kind == EventKind::PipeSend || kind == EventKind::PipeRecv);
+}
+
 std::string_view to_string(EventKind kind);
 std::string_view to_string(ObjectKind kind);
 

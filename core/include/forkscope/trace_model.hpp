@@ -46,6 +46,10 @@ enum class ProcState : std::uint8_t {
 
 inline constexpr std::int32_t kViewerPid = 0;  // events the viewer adds itself (the lesson main's exit)
 inline constexpr std::int64_t kOpenEnd = std::numeric_limits<std::int64_t>::max();
+// How far an item's sequence number may run ahead of the events seen: each item is put once, so only puts whose
+// events are not in yet (one per process at most, a process killed mid-put) separate the two. Item numbers beyond
+// get no flow arrow, and a trace file with one is refused: a number alone must never size the model's memory.
+inline constexpr std::uint64_t kMaxItemLead = 1u << 16;
 
 struct StateSpan {
   std::int64_t begin_ns = 0;
