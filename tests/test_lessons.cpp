@@ -1,4 +1,6 @@
 // Every lesson: its invariants hold, its result is what the tutorial shows, and its text exists in both languages.
+#include <cstdlib>
+
 #include "forkscope/lesson_text.hpp"
 #include "registry.hpp"
 #include "test_support.hpp"
@@ -22,6 +24,23 @@ TEST_F(Lessons, TicketsWithTheLockSellExactlyWhatThereIs) {
   for (const ProcessInfo& p : run->model().processes())
     for (const StateSpan& s : p.spans) blocked += s.state == ProcState::BlockedLock;
   EXPECT_GT(blocked, 0);
+}
+
+// A buyer's search reads `info` outside the lock while the holder rewrites it: it must see the old count or the new
+// one, never a torn file. 64 buyers at speed 1000, many runs (FORKSCOPE_SOAK=1: 1,000 of them).
+TEST_F(Lessons, NoBuyerEverReadsATornTicketFile) {
+  const int runs = std::getenv("FORKSCOPE_SOAK") ? 1000 : 60;
+  int failed = 0;
+  for (int i = 0; i < runs; ++i) {
+    auto run = run_lesson("ticket-lock", {"buyers=64", "tickets=100"}, 1000);
+    const auto& r = run->report();
+    if (r.main_exitcode != 0 || !r.invariants_ok()) {
+      ++failed;
+      for (const PrintedLine& l : run->model().lines())
+        if (l.error) ADD_FAILURE() << "run " << i << ": " << l.text;
+    }
+  }
+  EXPECT_EQ(failed, 0) << "of " << runs << " runs";
 }
 
 TEST_F(Lessons, TicketsWithoutTheLockKeepTheirWeakInvariants) {
