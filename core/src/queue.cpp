@@ -269,6 +269,14 @@ void Queue::put(const Value& item, bool block, std::optional<double> timeout) {
   QueueState& q = *state_;
   auto done = q.try_put(encoded);
   if (!done && block) done = detail::spin_briefly([&] { return q.try_put(encoded); }, [&] { return q.has_space(); });
+  if (!done && q.maxsize == 0) {
+    // Python's queue without maxsize never blocks a put: rather than wait where Python would not, say which limit
+    // was reached.
+    detail::emit(EventKind::QueuePut, Phase::Fail, id_);
+    throw RuntimeError(fmt::format("Queue '{}' holds {} items, the most Forkscope keeps in a queue without maxsize "
+                                   "(Queue::kUnboundedCapacity): get some first, or give the queue a maxsize",
+                                   name_of(q), q.capacity));
+  }
   if (!done && block)
     done = detail::wait_until(EventKind::QueuePut, id_, timeout, q.putters, [&] { return q.try_put(encoded); },
                               [&] { return q.has_space(); });

@@ -18,8 +18,8 @@ struct QueueState;
 class Queue {
  public:
   // Python's Queue() is unbounded; here "unbounded" holds up to kUnboundedCapacity items, then put waits.
-  static constexpr std::int64_t kUnboundedCapacity = 32768;
-  static constexpr std::int64_t kMaxSize = 65536;
+  static constexpr std::int64_t kUnboundedCapacity = 1 << 20;  // items; cells are touched only as they are used
+  static constexpr std::int64_t kMaxSize = 1 << 20;
 
   explicit Queue(std::int64_t maxsize = 0, std::string_view name = {});
   void put(const Value& item, bool block = true, std::optional<double> timeout = std::nullopt);  // Full

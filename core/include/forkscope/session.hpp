@@ -18,7 +18,7 @@
 namespace forkscope {
 
 inline constexpr std::uint32_t kMaxObjects = 65535;
-inline constexpr std::uint64_t kArenaBytes = 64ull << 20;
+inline constexpr std::uint64_t kArenaBytes = 1ull << 30;  // the state of primitives: a queue of 1 M items takes 32 MiB
 inline constexpr std::uint64_t kStringBytes = 32ull << 20;
 // Payloads that pass through (long queue items, pool messages) and texts that one event carries to the viewer
 // (printed lines, task labels): blocks taken when written and given back when read, so they never accumulate.
@@ -41,7 +41,7 @@ enum class GateMode : std::uint32_t { Run, Step };
 
 // How big a run's session is. Pages are touched only as they are used, so generous limits cost little.
 struct SessionLimits {
-  std::uint32_t max_processes = 512;
+  std::uint32_t max_processes = 1024;
   std::uint32_t ring_capacity = 16384;  // events per process (a power of two); a full ring waits, never drops
 };
 
