@@ -86,7 +86,7 @@ TEST_F(ManagerTest, EveryProxyCallIsARequestToTheServer) {
     lesson.result() = {{"first", first.as_int()},        {"count", Value(d["count"]).as_int()},
                        {"ratio", Value(d["ratio"]).as_float()}, {"get", d.get("nope", -1).as_int()},
                        {"len", d.len()},                  {"has_name", d.contains("name")},
-                       {"has_nope", d.contains("nope")},  {"keys", d.keys()},
+                       {"has_nope", d.contains("nope")},  {"keys", forkscope::testing::reprs(d.keys())},
                        {"str", d.str()},                  {"missing", missing}};
   });
   const auto& r = run.report().result;
@@ -97,7 +97,7 @@ TEST_F(ManagerTest, EveryProxyCallIsARequestToTheServer) {
   EXPECT_EQ(r["len"], 3);
   EXPECT_TRUE(r["has_name"]);
   EXPECT_FALSE(r["has_nope"]);
-  EXPECT_EQ(r["keys"], (nlohmann::json{"count", "name", "ratio"}));
+  EXPECT_EQ(r["keys"], (nlohmann::json{"'count'", "'name'", "'ratio'"}));
   EXPECT_EQ(r["str"], "{'count': 4, 'name': 'x', 'ratio': 1.5}");
   EXPECT_EQ(r["missing"], "KeyError: 'missing'");
   // The server's log: -= and += are a get and a set each.
@@ -259,4 +259,207 @@ TEST_F(ManagerTest, TheLessonWithoutTheLockKeepsItsInvariants) {
   EXPECT_TRUE(r.invariants_ok());
   EXPECT_GE(r.result["count"].get<int>(), 0);
   EXPECT_LT(r.result["count"].get<int>(), 30);
+}
+
+// ---- lists, Values, Namespaces, nested proxies ---------------------------------------------------------------------
+
+using forkscope::testing::error_of;
+using forkscope::testing::reprs;
+
+namespace {
+// Starts `count` processes running body(0) ... body(count - 1) at once, and joins them.
+void in_processes(int count, const std::function<void(int)>& body) {
+  std::vector<Process> workers;
+  for (int p = 0; p < count; ++p) workers.emplace_back([=] { body(p); });
+  for (auto& w : workers) w.start();
+  for (auto& w : workers) w.join();
+}
+}  // namespace
+
+TEST_F(ManagerTest, AListProxyHasPythonsMethodsAndErrors) {
+  InlineRun run([](LessonContext& lesson) {
+    Manager manager;
+    ListProxy l = manager.list({1, "a"}, "l");
+    l.append(true);
+    l.extend(Value::tuple({2.5, None}));
+    l.insert(0, Value::bytes("x"));
+    l.insert(100, "end");  // clamped, as in Python
+    l[1] = 10;
+    l[-1] += "!";  // a read, then a write
+    const Value popped = l.pop();
+    const Value first = l.pop(0);
+    l.remove("a");
+    lesson.result() = {
+        {"list", l.str()},
+        {"copy", l.copy().repr()},
+        {"popped", popped.repr()},
+        {"first", first.repr()},
+        {"len", l.len()},
+        {"index", l.index(2.5)},
+        {"count", l.count(1)},  // True == 1, as in Python
+        {"contains", l.contains(None)},
+        {"last", Value(l[-1]).repr()},
+        {"errors",
+         {error_of([&] { (void)Value(l[5]); }), error_of([&] { l[-6] = 0; }), error_of([&] { l.remove("zzz"); }),
+          error_of([&] { (void)l.index(99); }), error_of([&] { l.extend(3); }),
+          error_of([&] { (void)manager.list().pop(); }), error_of([&] { (void)l.pop(7); })}},
+    };
+  });
+  const auto& r = run.report().result;
+  EXPECT_EQ(r["list"], "[10, True, 2.5, None]");
+  EXPECT_EQ(r["copy"], "[10, True, 2.5, None]");
+  EXPECT_EQ(r["popped"], "'end!'");
+  EXPECT_EQ(r["first"], "b'x'");
+  EXPECT_EQ(r["len"], 4);
+  EXPECT_EQ(r["index"], 2);
+  EXPECT_EQ(r["count"], 1);
+  EXPECT_TRUE(r["contains"]);
+  EXPECT_EQ(r["last"], "None");
+  EXPECT_EQ(r["errors"], (nlohmann::json{"IndexError: list index out of range",
+                                         "IndexError: list assignment index out of range",
+                                         "ValueError: list.remove(x): x not in list", "ValueError: 99 is not in list",
+                                         "TypeError: 'int' object is not iterable", "IndexError: pop from empty list",
+                                         "IndexError: pop index out of range"}));
+  const std::vector<std::string> labels = served(run.model(), run.process("SyncManager-1"));
+  const std::vector<std::string> first(labels.begin(), labels.begin() + 11);
+  EXPECT_EQ(first, (std::vector<std::string>{"list([1, 'a'])", "l.append(True)", "l.extend((2.5, None))",
+                                             "l.insert(0, b'x')", "l.insert(100, 'end')", "l[1] = 10", "l[-1]",
+                                             "l[-1] = 'end!'", "l.pop()", "l.pop(0)", "l.remove('a')"}));
+}
+
+TEST_F(ManagerTest, EveryKindOfValueCrossesThroughADictAndAList) {
+  InlineRun run([](LessonContext& lesson) {
+    Manager manager;
+    const std::vector<Value> samples = forkscope::testing::sample_values();
+    DictProxy d = manager.dict({}, "d");
+    ListProxy l = manager.list({}, "l");
+    for (std::size_t i = 0; i < samples.size(); ++i) d[Value::tuple({static_cast<long>(i)})] = samples[i];
+    Queue results(0, "results");
+    Process reader([=]() mutable {
+      std::vector<Value> from_dict;
+      for (std::size_t i = 0; i < samples.size(); ++i) {
+        from_dict.push_back(d[Value::tuple({static_cast<long>(i)})]);
+        l.append(from_dict.back());  // and back, through the list
+      }
+      results.put(Value::list(std::move(from_dict)));
+    });
+    reader.start();
+    const Value from_dict = results.get(true, 30);
+    reader.join();
+    lesson.result() = {{"dict", reprs(from_dict.as_list())}, {"list", reprs(l.copy().as_list())}};
+  });
+  EXPECT_EQ(run.report().result["dict"].get<std::vector<std::string>>(), forkscope::testing::sample_reprs());
+  EXPECT_EQ(run.report().result["list"].get<std::vector<std::string>>(), forkscope::testing::sample_reprs());
+}
+
+TEST_F(ManagerTest, AppendsFromManyProcessesAllArriveInEachProcesssOrder) {
+  constexpr int kProcesses = 6, kEach = 40;
+  InlineRun run([](LessonContext& lesson) {
+    Manager manager;
+    ListProxy l = manager.list({}, "l");
+    in_processes(kProcesses, [=](int p) mutable {
+      for (int i = 0; i < kEach; ++i) l.append(Value::tuple({p, i}));
+    });
+    std::vector<int> next(kProcesses, 0);
+    int in_order = 0;
+    const Value items = l.copy();
+    for (const Value& item : items.as_list()) in_order += item[1].as_int() == next[item[0].as_int()]++;
+    lesson.result() = {{"len", l.len()}, {"in_order", in_order}};
+  });
+  EXPECT_EQ(run.report().result["len"], kProcesses * kEach);
+  EXPECT_EQ(run.report().result["in_order"], kProcesses * kEach);
+}
+
+// l[0] += 1 is a read and a write: with a Lock around it no update is lost; without, some may be (never more).
+TEST_F(ManagerTest, IncrementingAListItemLosesNothingUnderALock) {
+  constexpr int kProcesses = 6, kEach = 30;
+  InlineRun run([](LessonContext& lesson) {
+    Manager manager;
+    ListProxy l = manager.list({0, 0}, "l");
+    Lock lock("lock");
+    in_processes(kProcesses, [=](int) mutable {
+      for (int i = 0; i < kEach; ++i) {
+        l[1] += 1;  // no lock: another process's read can come between this read and write
+        std::lock_guard with(lock);
+        l[0] += 1;
+      }
+    });
+    lesson.result() = {{"locked", Value(l[0]).as_int()}, {"unlocked", Value(l[1]).as_int()}};
+  });
+  EXPECT_EQ(run.report().result["locked"], kProcesses * kEach);
+  EXPECT_LE(run.report().result["unlocked"].get<int>(), kProcesses * kEach);
+  EXPECT_GE(run.report().result["unlocked"].get<int>(), kEach);  // at least one process's worth landed
+}
+
+TEST_F(ManagerTest, AValueAndANamespaceAreSharedAttributes) {
+  InlineRun run([](LessonContext& lesson) {
+    Manager manager;
+    ValueProxy counter = manager.Value("i", 0, "counter");
+    NamespaceProxy ns = manager.Namespace("ns");
+    ns["b"] = "x";
+    Lock lock("lock");
+    in_processes(4, [=](int) mutable {
+      for (int i = 0; i < 10; ++i) {
+        std::lock_guard with(lock);
+        counter.value += 1;
+      }
+      ns["a"] = true;
+    });
+    counter.set(counter.get() + 2);
+    ValueProxy copy = counter;  // a copy's .value is its own, on the same shared value
+    lesson.result() = {{"value", Value(copy.value).as_int()},
+                       {"counter", counter.str()},
+                       {"ns", ns.str()},
+                       {"a", Value(ns["a"]).repr()},
+                       {"missing", error_of([&] { (void)Value(ns["nope"]); })}};
+  });
+  const auto& r = run.report().result;
+  EXPECT_EQ(r["value"], 42);
+  EXPECT_EQ(r["counter"], "Value('i', 42)");
+  EXPECT_EQ(r["ns"], "Namespace(a=True, b='x')");
+  EXPECT_EQ(r["a"], "True");
+  EXPECT_EQ(r["missing"], "AttributeError: 'Namespace' object has no attribute 'nope'");
+  const std::vector<std::string> labels = served(run.model(), run.process("SyncManager-1"));
+  EXPECT_EQ(labels.at(0), "Value('i', 0)");
+  EXPECT_EQ(labels.at(1), "Namespace()");
+  EXPECT_EQ(labels.at(2), "ns.b = 'x'");
+  EXPECT_EQ(std::ranges::count(labels, "counter.value"), 41);  // 40 += and the copy's read
+  EXPECT_EQ(std::ranges::count(labels, "counter.get()"), 1);
+}
+
+// Python 3.6+: a dict or list holds proxies; reading one back gives a proxy of the same shared object.
+TEST_F(ManagerTest, NestedProxiesReachTheSameSharedObject) {
+  InlineRun run([](LessonContext& lesson) {
+    Manager manager;
+    DictProxy d = manager.dict({}, "d");
+    d["inner"] = manager.list({}, "list");
+    ListProxy outer = manager.list({manager.dict({{"n", 0}})}, "outer");
+    Process child([=]() mutable {
+      ListProxy inner = d["inner"];
+      inner.append(1);
+      DictProxy first = outer[0];
+      first["n"] = 5;
+    });
+    child.start();
+    child.join();
+    ListProxy inner = d["inner"];
+    DictProxy first = outer[0];
+    lesson.result() = {{"inner", inner.str()},
+                       {"n", Value(first["n"]).as_int()},
+                       {"d", d.str()},
+                       {"wrong", error_of([&] { DictProxy not_a_dict = d["inner"]; })},
+                       {"missing", error_of([&] { (void)Value(d["nope"]); })},
+                       {"unhashable", error_of([&] { d[Value::list()] = 1; })}};
+  });
+  const auto& r = run.report().result;
+  EXPECT_EQ(r["inner"], "[1]");
+  EXPECT_EQ(r["n"], 5);
+  EXPECT_EQ(r["d"], "{'inner': <ListProxy object, typeid 'list'>}");
+  EXPECT_EQ(r["wrong"], "TypeError: d['inner'] holds <ListProxy object, typeid 'list'>, not a DictProxy of SyncManager-1");
+  EXPECT_EQ(r["missing"], "KeyError: 'nope'");
+  EXPECT_EQ(r["unhashable"], "TypeError: unhashable type: 'list'");
+  // The child's calls on the inner list are labelled with where it came from.
+  const std::vector<std::string> labels = served(run.model(), run.process("SyncManager-1"));
+  EXPECT_EQ(std::ranges::count(labels, "d['inner'].append(1)"), 1);
+  EXPECT_EQ(std::ranges::count(labels, "outer[0]['n'] = 5"), 1);
 }

@@ -1,5 +1,7 @@
 // Pipe and Connection across real processes: values both ways in order, recv blocking until data, EOFError only
 // once every copy of the other end is closed, one-way pipes, closed ends, the trace's arrows, and the lesson.
+#include <sys/socket.h>
+
 #include <algorithm>
 
 #include "test_support.hpp"
@@ -291,4 +293,93 @@ TEST_F(PipeTest, TheLessonWithoutTheChildsCloseNeverSeesEOFError) {
   EXPECT_TRUE(r.invariants_ok());
   EXPECT_EQ(r.result["received"], 3);
   EXPECT_EQ(r.result["eof_error"], false);
+}
+
+TEST_F(PipeTest, EveryKindOfValueCrossesUnchanged) {
+  InlineRun run([](LessonContext& lesson) {
+    auto [conn1, conn2] = Pipe(true, "pipe");
+    const std::size_t count = forkscope::testing::sample_values().size();
+    Process echo([=]() mutable {
+      conn1.close();
+      for (std::size_t i = 0; i < count; ++i) conn2.send(conn2.recv());
+    });
+    echo.start();
+    conn2.close();
+    for (const Value& v : forkscope::testing::sample_values()) conn1.send(v);
+    std::vector<Value> got;
+    for (std::size_t i = 0; i < count; ++i) got.push_back(conn1.recv());
+    echo.join();
+    lesson.result() = {{"reprs", forkscope::testing::reprs(got)}};
+  });
+  EXPECT_EQ(run.report().result["reprs"].get<std::vector<std::string>>(), forkscope::testing::sample_reprs());
+}
+
+namespace {
+std::string count(std::uint32_t n) { return std::string(reinterpret_cast<const char*>(&n), sizeof n); }
+
+// A frame as another process could write it on the socket: the length, then the sequence number (tag 1, an int)
+// and `value`'s bytes in the wire format (core/src/wire.cpp: 3 str, 8 list, each count or length 4 bytes).
+std::string raw_frame(const std::string& value) {
+  std::string payload(1, '\x01');
+  const std::int64_t seq = 1;
+  payload.append(reinterpret_cast<const char*>(&seq), sizeof seq) += value;
+  return count(static_cast<std::uint32_t>(payload.size())) + payload;
+}
+
+// Pieces appended in order (not with +: GCC 12 warns wrongly about "..." + std::string).
+std::string join(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (const std::string_view p : parts) out += p;
+  return out;
+}
+}  // namespace
+
+// The reader decodes bytes another process wrote: a forged frame is an OSError, never a crash, a stack overflow
+// or a gigabyte allocation, and the next frame is read normally.
+TEST_F(PipeTest, AMalformedMessageIsAnOSError) {
+  using namespace std::string_view_literals;
+  InlineRun run([](LessonContext& lesson) {
+    auto [reader, writer] = Pipe(false, "pipe");
+    Process forger([=]() mutable {
+      std::string deep;
+      for (int i = 0; i < 100'000; ++i) deep += join({"\x08", count(1)});  // [[[[...]]]]: far deeper than 100
+      const std::vector<std::string> frames = {
+          join({"\x08", count(3), "\x01\0\0\0\0\0\0\0\0"sv}),  // a list of 3 that ends after one item
+          join({deep, "\0"sv}),
+          join({"\x03", count(0xFFFFFFFF), "abcd"}),                // a str of 4 GiB
+          join({"\x08", count(0x7FFFFFFF), std::string(16, '\0')}),  // a list of 2 billion items
+          join({"\x09", count(1), "\x08", count(0), "\0"sv}),       // a dict whose key is a list
+          "\xC8",                                                    // no such tag
+      };
+      for (const std::string& f : frames) {
+        const std::string bytes = raw_frame(f);
+        if (::send(writer.fileno(), bytes.data(), bytes.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(bytes.size()))
+          throw OSError("the forger could not send");
+      }
+      writer.send(Value::list({"still", "in", "step"}));
+    });
+    forger.start();
+    writer.close();
+    std::vector<std::string> errors;
+    for (int i = 0; i < 6; ++i) {
+      try {
+        (void)reader.recv();
+        errors.emplace_back("no error");
+      } catch (const OSError& e) {
+        errors.emplace_back(e.what());
+      }
+    }
+    const Value after = reader.recv();
+    forger.join();
+    lesson.result() = {{"errors", errors}, {"after", after.repr()}};
+  });
+  const auto errors = run.report().result["errors"].get<std::vector<std::string>>();
+  ASSERT_EQ(errors.size(), 6u);
+  EXPECT_EQ(errors[0], "a malformed message: it ends in the middle of a value");
+  EXPECT_EQ(errors[1], "a malformed message: values nested deeper than 100");
+  EXPECT_EQ(errors[2], "a malformed message: it ends in the middle of a value");
+  EXPECT_EQ(errors[3], "a malformed message: 2147483647 items announced, 16 bytes left");
+  EXPECT_EQ(errors[4], "a malformed message: a dict key that is not hashable");
+  EXPECT_EQ(errors[5], "a malformed message: unknown value tag");
+  EXPECT_EQ(run.report().result["after"], "['still', 'in', 'step']");
 }

@@ -13,6 +13,7 @@ using namespace forkscope;
 using forkscope::testing::CleanTest;
 using forkscope::testing::test_lesson;
 using forkscope::testing::InlineRun;
+using forkscope::testing::error_of;
 
 namespace {
 
@@ -28,6 +29,10 @@ const Task nap_one("nap", [](double seconds) {
   forkscope::sleep(seconds);
   return seconds;
 });
+const Task echo("echo", [](const Value& v) { return v; });
+// Python's `def swap(a, b): return (b, a)`, for starmap over pairs.
+const Task swap("swap", [](const Value& a, const Value& b) { return Value::tuple({b, a}); });
+const Task shout("shout", [](const std::string& text) { return text + "!"; });
 const Task fail_on_three("fail_on_three", [](std::int64_t n) {
   if (n == 3) throw ValueError(fmt::format("bad {}", n));
   return n;
@@ -49,17 +54,6 @@ nlohmann::json squares(std::int64_t n) {
   nlohmann::json out = nlohmann::json::array();
   for (std::int64_t i = 0; i < n; ++i) out.push_back(i * i);
   return out;
-}
-
-// The error a call raised, as "Type: message" ("" when it returned).
-template <class Call>
-std::string error_of(Call&& call) {
-  try {
-    call();
-  } catch (const LessonError& e) {
-    return fmt::format("{}: {}", e.python_name(), e.what());
-  }
-  return "";
 }
 
 // The task spans of every process whose name starts with `prefix`.
@@ -644,4 +638,47 @@ TEST_F(PoolTest, AWorkerKilledWhileRunningATaskIsReplacedAndItsTaskFails) {
     if (p.name.starts_with("ForkPoolWorker-")) killed += p.exitcode == -SIGKILL;
   EXPECT_EQ(killed, 3);
   EXPECT_EQ(run.process("ForkPoolWorker-5").exitcode, 0);
+}
+
+// Tuples, lists, dicts, bytes and bools go to the workers as arguments and come back as results unchanged.
+TEST_F(PoolTest, EveryKindOfValueIsAnArgumentAndAResult) {
+  InlineRun run([](LessonContext& lesson) {
+    Pool pool(2);
+    lesson.result()["map"] = forkscope::testing::reprs(pool.map(echo, forkscope::testing::sample_values(), 3));
+    // pool.starmap(swap, [(1, 'a'), (True, []), ((1,), {'k': b'v'})])
+    lesson.result()["starmap"] = forkscope::testing::reprs(pool.starmap(
+        swap, {{1, "a"}, {true, Value::list()}, {Value::tuple({1}), Value::dict({{"k", Value::bytes("v")}})}}));
+    pool.close();
+    pool.join();
+  });
+  const auto& r = run.report().result;
+  EXPECT_EQ(r["map"].get<std::vector<std::string>>(), forkscope::testing::sample_reprs());
+  EXPECT_EQ(r["starmap"], (nlohmann::json{"('a', 1)", "([], True)", "({'k': b'v'}, (1,))"}));
+  std::multiset<std::string> labels;
+  for (const TaskSpan& s : tasks_of(run.model(), "ForkPoolWorker-")) labels.insert(s.label);
+  EXPECT_EQ(labels.count("swap(True, [])"), 1u);  // the timeline writes each call as Python would
+  EXPECT_EQ(labels.count("echo((1,))"), 1u);
+}
+
+// Several rounds of 4 KiB strings: each message's block is given back once read, so the payload store does not
+// grow with the rounds.
+TEST_F(PoolTest, LongStringsDoNotAccumulate) {
+  constexpr int kRounds = 20, kCalls = 200;
+  InlineRun run(
+      [](LessonContext& lesson) {
+        Pool pool(2);
+        std::vector<Value> texts;
+        for (int i = 0; i < kCalls; ++i) texts.emplace_back(std::string(4096, static_cast<char>('a' + i % 26)));
+        std::int64_t right = 0;
+        for (int round = 0; round < kRounds; ++round) {
+          const std::vector<Value> results = pool.map(shout, texts, 1);
+          for (int i = 0; i < kCalls; ++i) right += results[i].as_str() == texts[i].as_str() + "!";
+        }
+        pool.close();
+        pool.join();
+        lesson.result() = {{"right", right}};
+      },
+      {.timeout_seconds = 120});
+  EXPECT_EQ(run.report().result["right"], kRounds * kCalls);
+  EXPECT_LT(run.report().payload_store_bytes, 8u << 20);  // 32 MiB of messages passed through
 }

@@ -215,3 +215,47 @@ TEST_F(QueueTest, CloseRefusesPutAndGetInThisProcessOnlyAndJoinThreadNeedsIt) {
   EXPECT_EQ(r["get"], "Queue 'jobs' is closed");
   EXPECT_EQ(run.lines(), (std::vector<std::string>{"child got 1"}));
 }
+
+// Every kind of value crosses to another process unchanged: the getter's repr is Python's, so a bool stays a bool,
+// a 1-tuple a tuple, and nested containers keep their shape.
+TEST_F(QueueTest, EveryKindOfValueCrossesUnchanged) {
+  InlineRun run([](LessonContext& lesson) {
+    Queue q(0, "q");
+    Process producer([q]() mutable {
+      for (const Value& v : forkscope::testing::sample_values()) q.put(v);
+    });
+    producer.start();
+    std::vector<Value> got;
+    for (std::size_t i = 0; i < forkscope::testing::sample_values().size(); ++i) got.push_back(q.get(true, 30));
+    producer.join();
+    lesson.result() = {{"reprs", forkscope::testing::reprs(got)}, {"bool", got.at(1).is_bool()}};
+  });
+  EXPECT_EQ(run.report().result["reprs"].get<std::vector<std::string>>(), forkscope::testing::sample_reprs());
+  EXPECT_TRUE(run.report().result["bool"]);
+}
+
+// 40 MB of 1 KiB strings through one queue: each is a block of the payload store, given back by its get, so the
+// store grows only to what is in flight at once (at most the queue's 1000 items), not to everything that passed.
+TEST_F(QueueTest, LongStringsDoNotAccumulate) {
+  constexpr int kItems = 40'000;
+  InlineRun run(
+      [](LessonContext& lesson) {
+        Queue q(1000, "q");
+        Process producer([q]() mutable {
+          for (int i = 0; i < kItems; ++i) q.put(fmt::format("{:04}", i % 10'000) + std::string(1020, 'x'));
+        });
+        producer.start();
+        std::int64_t bytes = 0, in_order = 0;
+        for (int i = 0; i < kItems; ++i) {
+          const Value v = q.get(true, 30);
+          bytes += v.len();
+          in_order += v.as_str().starts_with(fmt::format("{:04}", i % 10'000));
+        }
+        producer.join();
+        lesson.result() = {{"bytes", bytes}, {"in_order", in_order}};
+      },
+      {.timeout_seconds = 120});
+  EXPECT_EQ(run.report().result["bytes"], std::int64_t{kItems} * 1024);
+  EXPECT_EQ(run.report().result["in_order"], kItems);
+  EXPECT_LT(run.report().payload_store_bytes, 8u << 20);  // 80 MiB if every block stayed
+}

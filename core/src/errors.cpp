@@ -24,7 +24,7 @@ template <class... Known>
 }  // namespace
 
 void raise_python_error(std::string_view type, const std::string& message) {
-  raise_as<ValueError, KeyError, IndexError, TypeError, ZeroDivisionError, OSError, RuntimeError, AssertionError,
+  raise_as<ValueError, KeyError, IndexError, TypeError, ZeroDivisionError, AttributeError, OSError, RuntimeError, AssertionError,
            EOFError, TimeoutError, Full, Empty, ForkError>(type, message);
 }
 

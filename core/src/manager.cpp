@@ -1,4 +1,5 @@
-// Manager: a server process that holds dicts, and the proxies' side of the conversation. A request is one frame
+// Manager: a server process that holds shared objects (dicts, lists, Values, Namespaces), and the proxies' side of
+// the conversation. A request is one frame
 // (wire.hpp) [label, op, referent, arguments...]; the reply is [kOk, results...] or [kRaised, exception, message].
 // Each process talks over its own stream socket pair, whose server end it sends over the SOCK_SEQPACKET socket that
 // every process inherits from the one that made the Manager (SCM_RIGHTS), so no file or address is involved.
@@ -23,19 +24,15 @@ namespace forkscope::detail {
 
 namespace {
 
-enum Op : std::int64_t { kCreateDict, kGetItem, kSetItem, kGet, kLen, kContains, kKeys, kStr, kShutdown };
+enum Op : std::int64_t {
+  kCreate, kGetItem, kSetItem, kGet, kLen, kContains, kKeys, kStr, kCopy,  // any object (as Python allows)
+  kAppend, kExtend, kPop, kInsert, kRemove, kIndex, kCount,               // lists
+  kShutdown
+};
 constexpr std::int64_t kOk = 0;
 constexpr std::int64_t kRaised = 1;
 
-// A dict as Python keeps it: keys in the order they were first set.
-using Dict = std::vector<std::pair<std::string, Value>>;
-
-std::string dict_repr(const Dict& d) {
-  std::string text = "{";
-  for (const auto& [key, value] : d) text += fmt::format("{}{}: {}", text.size() > 1 ? ", " : "", Value(key).repr(), value.repr());
-  return text + "}";
-}
-
+// Raises, in the caller, the error the server raised, with its Python type.
 // The message a process sends the server to connect: its pid, with one descriptor attached (SCM_RIGHTS).
 struct Hello {
   std::int32_t pid = 0;
@@ -260,49 +257,114 @@ class Server {
     }
   }
 
+  // A shared object as the server keeps it: a dict (a Namespace's attributes too), a list, or a Value's value.
+  struct SharedObject {
+    SharedRef::Kind kind;
+    Value value;
+    std::string typecode;  // a Value's, for printing
+  };
+
   std::vector<Value> handle(std::int64_t op, std::int64_t referent, const std::vector<Value>& args) {
     if (op == kShutdown) {
       stopping_ = true;
       return {};
     }
-    if (op == kCreateDict) {
-      Dict& d = dicts_.emplace_back();
-      for (std::size_t i = 0; i + 1 < args.size(); i += 2) d.emplace_back(args[i].as_str(), args[i + 1]);
-      return {Value(static_cast<std::int64_t>(dicts_.size() - 1))};
+    if (op == kCreate) {
+      objects_.push_back({static_cast<SharedRef::Kind>(args.at(0).as_int()), args.at(1), args.at(2).as_str()});
+      return {Value(static_cast<std::int64_t>(objects_.size() - 1))};
     }
-    if (referent < 0 || static_cast<std::size_t>(referent) >= dicts_.size())
+    if (referent < 0 || static_cast<std::size_t>(referent) >= objects_.size())
       throw RuntimeError(fmt::format("no shared object #{}", referent));
-    Dict& d = dicts_[static_cast<std::size_t>(referent)];
-    const auto find = [&](const Value& key) {
-      return std::find_if(d.begin(), d.end(), [&](const auto& item) { return item.first == key.as_str(); });
-    };
+    SharedObject& object = objects_[static_cast<std::size_t>(referent)];
+    if (object.kind == SharedRef::Kind::List && op >= kAppend) return {list_method(object.value.as_list(), op, args)};
     switch (op) {
-      case kGetItem: {
-        const auto it = find(args.at(0));
-        if (it == d.end()) throw KeyError(args.at(0).repr());
-        return {it->second};
-      }
+      case kGetItem: return {get_item(object, args.at(0))};
       case kSetItem: {
-        if (const auto it = find(args.at(0)); it != d.end())
-          it->second = args.at(1);
+        if (object.kind == SharedRef::Kind::Value)
+          object.value = args.at(1);
         else
-          d.emplace_back(args.at(0).as_str(), args.at(1));
+          object.value.set_item(args.at(0), args.at(1));
         return {};
       }
       case kGet: {
-        const auto it = find(args.at(0));
-        return {it == d.end() ? args.at(1) : it->second};
+        const Value* found = object.value.find(args.at(0));
+        return {found ? *found : args.at(1)};
       }
-      case kLen: return {Value(static_cast<std::int64_t>(d.size()))};
-      case kContains: return {Value(find(args.at(0)) != d.end() ? 1 : 0)};
+      case kLen: return {object.value.len()};
+      case kContains: {
+        if (object.value.is_dict()) return {object.value.find(args.at(0)) != nullptr};
+        return {std::ranges::find(object.value.as_list(), args.at(0)) != object.value.as_list().end()};
+      }
       case kKeys: {
         std::vector<Value> keys;
-        for (const auto& item : d) keys.emplace_back(item.first);
+        for (const auto& item : object.value.as_dict()) keys.push_back(item.first);
         return keys;
       }
-      case kStr: return {Value(dict_repr(d))};
-      default: throw RuntimeError(fmt::format("unknown manager request {}", op));
+      case kStr: return {printed(object)};
+      case kCopy: return {object.value};
+      default: throw AttributeError(fmt::format("'{}' object has no method #{}", object.value.type_name(), op));
     }
+  }
+
+  static Value get_item(const SharedObject& object, const Value& key) {
+    if (object.kind == SharedRef::Kind::Value) return object.value;
+    if (object.kind != SharedRef::Kind::Namespace) return object.value[key];
+    if (const Value* found = object.value.find(key)) return *found;
+    throw AttributeError(fmt::format("'Namespace' object has no attribute '{}'", key.as_str()));
+  }
+
+  // Python's list methods, with Python's errors.
+  static Value list_method(Value::Items& list, std::int64_t op, const std::vector<Value>& args) {
+    const auto n = static_cast<std::int64_t>(list.size());
+    const auto find = [&](const Value& item) { return std::ranges::find(list, item); };
+    switch (op) {
+      case kAppend: list.push_back(args.at(0)); return None;
+      case kExtend: {
+        const Value& items = args.at(0);
+        if (!items.is_list() && !items.is_tuple())
+          throw TypeError(fmt::format("'{}' object is not iterable", items.type_name()));
+        const Value::Items& more = items.is_list() ? items.as_list() : items.as_tuple();
+        list.insert(list.end(), more.begin(), more.end());
+        return None;
+      }
+      case kPop: {
+        if (list.empty()) throw IndexError("pop from empty list");
+        const std::int64_t index = args.at(0).as_int() < 0 ? args.at(0).as_int() + n : args.at(0).as_int();
+        if (index < 0 || index >= n) throw IndexError("pop index out of range");
+        Value item = std::move(list[static_cast<std::size_t>(index)]);
+        list.erase(list.begin() + index);
+        return item;
+      }
+      case kInsert: {  // Python clamps the index instead of raising
+        const std::int64_t index = std::clamp(args.at(0).as_int() < 0 ? args.at(0).as_int() + n : args.at(0).as_int(),
+                                              std::int64_t{0}, n);
+        list.insert(list.begin() + index, args.at(1));
+        return None;
+      }
+      case kRemove: {
+        const auto it = find(args.at(0));
+        if (it == list.end()) throw ValueError("list.remove(x): x not in list");
+        list.erase(it);
+        return None;
+      }
+      case kIndex: {
+        const auto it = find(args.at(0));
+        if (it == list.end()) throw ValueError(fmt::format("{} is not in list", args.at(0).repr()));
+        return it - list.begin();
+      }
+      case kCount: return std::ranges::count(list, args.at(0));
+      default: throw AttributeError(fmt::format("'list' object has no method #{}", op));
+    }
+  }
+
+  // What Python's str() of the referent shows.
+  static std::string printed(const SharedObject& object) {
+    if (object.kind == SharedRef::Kind::Value) return fmt::format("Value({}, {})", Value(object.typecode).repr(), object.value.repr());
+    if (object.kind != SharedRef::Kind::Namespace) return object.value.str();
+    std::vector<std::string> attributes;  // Python's Namespace sorts them
+    for (const auto& [key, value] : object.value.as_dict()) attributes.push_back(fmt::format("{}={}", key.as_str(), value.repr()));
+    std::ranges::sort(attributes);
+    return fmt::format("Namespace({})", fmt::join(attributes, ", "));
   }
 
   void drop(std::size_t index) {
@@ -314,7 +376,7 @@ class Server {
   std::uint16_t id_;
   std::vector<Client> clients_;
   std::size_t next_ = 0;
-  std::vector<Dict> dicts_;
+  std::vector<SharedObject> objects_;
   bool stopping_ = false;
 };
 
@@ -374,66 +436,124 @@ Manager::~Manager() {
 
 std::uint16_t Manager::id() const { return client_->id; }
 
-DictProxy Manager::dict(const std::vector<std::pair<std::string, Value>>& items, std::string name) {
-  std::vector<Value> request{Value(detail::kCreateDict), Value(0)};
-  for (const auto& [key, value] : items) {
-    request.emplace_back(key);
-    request.push_back(value);
-  }
-  const auto reply = client_->call(fmt::format("dict({})", detail::dict_repr(items)), std::move(request));
-  return DictProxy(client_, reply.at(0).as_int(), std::move(name));
+template <class Proxy>
+Proxy Manager::create(const std::string& label, const forkscope::Value& initial, const std::string& typecode, std::string name) {
+  const auto reply = client_->call(label, {detail::kCreate, 0, static_cast<std::int64_t>(Proxy::kKind), initial, typecode});
+  return BaseProxy::make<Proxy>(client_, SharedRef{client_->id, Proxy::kKind, reply.at(0).as_int()}, std::move(name));
+}
+
+DictProxy Manager::dict(const forkscope::Value::DictItems& items, std::string name) {
+  const forkscope::Value initial = forkscope::Value::dict(items);
+  return create<DictProxy>(fmt::format("dict({})", initial.repr()), initial, "", std::move(name));
+}
+
+ListProxy Manager::list(const forkscope::Value::Items& items, std::string name) {
+  const forkscope::Value initial = forkscope::Value::list(items);
+  return create<ListProxy>(fmt::format("list({})", initial.repr()), initial, "", std::move(name));
+}
+
+ValueProxy Manager::Value(const std::string& typecode, const forkscope::Value& value, std::string name) {
+  return create<ValueProxy>(fmt::format("Value({}, {})", forkscope::Value(typecode).repr(), value.repr()), value, typecode,
+                            std::move(name));
+}
+
+NamespaceProxy Manager::Namespace(std::string name) {
+  return create<NamespaceProxy>("Namespace()", forkscope::Value::dict(), "", std::move(name));
 }
 
 void Manager::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
-  client_->call("shutdown()", {Value(detail::kShutdown), Value(0)});
+  client_->call("shutdown()", {detail::kShutdown, 0});
   server_.join();
 }
 
-std::vector<Value> DictProxy::call(const std::string& label, std::int64_t op, std::vector<Value> args) {
-  args.insert(args.begin(), {Value(op), Value(referent_)});
+// ---- proxies --------------------------------------------------------------------------------------------------------
+
+std::vector<Value> BaseProxy::call(const std::string& label, std::int64_t op, std::vector<Value> args) {
+  args.insert(args.begin(), {Value(op), Value(ref_.referent)});
   return manager_->call(label, std::move(args));
 }
 
-DictProxy::Item::operator Value() const {
-  return dict_.call(fmt::format("{}[{}]", dict_.name_, Value(key_).repr()), detail::kGetItem, {Value(key_)}).at(0);
+SharedRef BaseProxy::stored_ref(const Value& value, SharedRef::Kind kind, const std::string& place) const {
+  if (value.is_shared_ref() && value.as_shared_ref().kind == kind && value.as_shared_ref().manager == manager_->id)
+    return value.as_shared_ref();
+  throw TypeError(fmt::format("{}{} holds {}, not a {} of {}", name_, place, value.repr(),
+                              Value(SharedRef{manager_->id, kind, 0}).type_name(), manager_->name));
 }
 
-DictProxy::Item& DictProxy::Item::operator=(const Value& value) {
-  dict_.call(fmt::format("{}[{}] = {}", dict_.name_, Value(key_).repr(), value.repr()), detail::kSetItem, {Value(key_), value});
+std::string BaseProxy::str() { return call(fmt::format("str({})", name_), detail::kStr, {}).at(0).as_str(); }
+
+BaseProxy::Item::operator Value() const {
+  return owner_.call(owner_.name_ + place_, detail::kGetItem, {key_}).at(0);
+}
+
+BaseProxy::Item& BaseProxy::Item::operator=(const Value& value) {
+  owner_.call(fmt::format("{}{} = {}", owner_.name_, place_, value.repr()), detail::kSetItem, {key_, value});
   return *this;
 }
 
-namespace {
-// Python's + on numbers: int + int stays an int, anything else is a float (ValueError for other types).
-Value add(const Value& a, const Value& b, int sign) {
-  if (a.is_int() && b.is_int()) return Value(a.as_int() + sign * b.as_int());
-  return Value(a.as_float() + sign * b.as_float());
-}
-}  // namespace
+BaseProxy::Item& BaseProxy::Item::operator+=(const Value& delta) { return *this = Value(*this) + delta; }
+BaseProxy::Item& BaseProxy::Item::operator-=(const Value& delta) { return *this = Value(*this) - delta; }
 
-DictProxy::Item& DictProxy::Item::operator+=(const Value& delta) { return *this = add(*this, delta, 1); }
-DictProxy::Item& DictProxy::Item::operator-=(const Value& delta) { return *this = add(*this, delta, -1); }
-
-Value DictProxy::get(const std::string& key, const Value& default_value) {
-  return call(fmt::format("{}.get({}, {})", name_, Value(key).repr(), default_value.repr()), detail::kGet,
-              {Value(key), default_value})
+Value DictProxy::get(const Value& key, const Value& default_value) {
+  return call(fmt::format("{}.get({}, {})", name(), key.repr(), default_value.repr()), detail::kGet, {key, default_value})
       .at(0);
 }
 
-std::int64_t DictProxy::len() { return call(fmt::format("len({})", name_), detail::kLen, {}).at(0).as_int(); }
+std::int64_t DictProxy::len() { return call(fmt::format("len({})", name()), detail::kLen, {}).at(0).as_int(); }
 
-bool DictProxy::contains(const std::string& key) {
-  return call(fmt::format("{} in {}", Value(key).repr(), name_), detail::kContains, {Value(key)}).at(0).as_int() != 0;
+bool DictProxy::contains(const Value& key) {
+  return call(fmt::format("{} in {}", key.repr(), name()), detail::kContains, {key}).at(0).as_bool();
 }
 
-std::vector<std::string> DictProxy::keys() {
-  std::vector<std::string> keys;
-  for (const Value& key : call(fmt::format("{}.keys()", name_), detail::kKeys, {})) keys.push_back(key.as_str());
-  return keys;
+std::vector<Value> DictProxy::keys() { return call(fmt::format("{}.keys()", name()), detail::kKeys, {}); }
+
+Value DictProxy::copy() { return call(fmt::format("{}.copy()", name()), detail::kCopy, {}).at(0); }
+
+namespace {
+// "l.append(3)": a method call as Python would write it.
+std::string method_label(const std::string& object, std::string_view method, const std::vector<Value>& args) {
+  std::string list;
+  for (const Value& a : args) list += (list.empty() ? "" : ", ") + a.repr();
+  return fmt::format("{}.{}({})", object, method, list);
+}
+}  // namespace
+
+void ListProxy::append(const Value& item) { call(method_label(name(), "append", {item}), detail::kAppend, {item}); }
+
+void ListProxy::extend(const Value& items) { call(method_label(name(), "extend", {items}), detail::kExtend, {items}); }
+
+Value ListProxy::pop(std::int64_t index) {
+  return call(method_label(name(), "pop", index == -1 ? std::vector<Value>{} : std::vector<Value>{index}), detail::kPop,
+              {index})
+      .at(0);
 }
 
-std::string DictProxy::str() { return call(fmt::format("str({})", name_), detail::kStr, {}).at(0).as_str(); }
+void ListProxy::insert(std::int64_t index, const Value& item) {
+  call(method_label(name(), "insert", {index, item}), detail::kInsert, {index, item});
+}
+
+void ListProxy::remove(const Value& item) { call(method_label(name(), "remove", {item}), detail::kRemove, {item}); }
+
+std::int64_t ListProxy::index(const Value& item) {
+  return call(method_label(name(), "index", {item}), detail::kIndex, {item}).at(0).as_int();
+}
+
+std::int64_t ListProxy::count(const Value& item) {
+  return call(method_label(name(), "count", {item}), detail::kCount, {item}).at(0).as_int();
+}
+
+std::int64_t ListProxy::len() { return call(fmt::format("len({})", name()), detail::kLen, {}).at(0).as_int(); }
+
+bool ListProxy::contains(const Value& item) {
+  return call(fmt::format("{} in {}", item.repr(), name()), detail::kContains, {item}).at(0).as_bool();
+}
+
+Value ListProxy::copy() { return call(method_label(name(), "copy", {}), detail::kCopy, {}).at(0); }
+
+Value ValueProxy::get() { return call(method_label(name(), "get", {}), detail::kGetItem, {None}).at(0); }
+
+void ValueProxy::set(const Value& v) { call(method_label(name(), "set", {v}), detail::kSetItem, {None, v}); }
 
 }  // namespace forkscope

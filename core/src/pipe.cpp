@@ -120,8 +120,14 @@ Value Connection::recv() {
     throw EOFError("the other end is closed: every copy of it, in every process");
   }
   const std::uint64_t t = trace_clock_ordered();
-  std::vector<Value> message = detail::decode_message(*payload);
-  if (message.size() != 2 || !message[0].is_int()) throw OSError(fmt::format("a malformed message on {}", e.label));
+  std::vector<Value> message;
+  try {
+    message = detail::decode_message(*payload);
+    if (message.size() != 2 || !message[0].is_int()) throw OSError(fmt::format("a malformed message on {}", e.label));
+  } catch (const OSError&) {
+    detail::emit(EventKind::PipeRecv, Phase::Fail, e.in);  // the frame is consumed: the next recv reads the next one
+    throw;
+  }
   detail::emit_at(t, EventKind::PipeRecv, Phase::Done, e.in, 0, static_cast<std::uint64_t>(message[0].as_int()));
   return std::move(message[1]);
 }

@@ -18,18 +18,20 @@
 
 #include "forkscope/errors.hpp"
 #include "runtime.hpp"
+#include "wire.hpp"
 
 namespace forkscope::detail {
 
-// One item: 32 bytes, two to a cache line (so the line moving between the two CPUs carries two items). Numbers and
-// strings up to 22 bytes are stored inline, longer strings in a block of the payload store that the get gives back.
+// One item: 32 bytes, two to a cache line (so the line moving between the two CPUs carries two items). Numbers,
+// bools and strings or bytes up to 22 bytes are stored inline; longer ones and every tuple, list or dict go, in the
+// wire format of pipes (wire.hpp), into a block of the payload store that the get gives back.
 // `turn` says whose turn the cell is, by round (pos / capacity): 2*round for the producer of that round, 2*round+1
 // for its consumer. A zero-filled cell is free for round 0, so a new queue touches no memory.
 struct Item {
-  enum Tag : std::uint8_t { kNone, kInt, kFloat, kInlineStr, kBlobStr };
+  enum Tag : std::uint8_t { kNone, kInt, kFloat, kBool, kInlineStr, kInlineBytes, kBlob };
   std::uint8_t tag = kNone;
   std::uint8_t length = 0;
-  char bytes[22]{};  // an int64, a double, a BlobId or the text itself
+  char bytes[22]{};  // an int64, a double, a bool, a BlobId or the text itself
 };
 static_assert(sizeof(Item) == 24);
 
@@ -148,6 +150,11 @@ struct QueueState {
 namespace {
 Item encode(const Value& v) {
   Item c;
+  const auto inline_text = [&](Item::Tag tag, const std::string& text) {
+    c.tag = tag;
+    c.length = static_cast<std::uint8_t>(text.size());
+    std::memcpy(c.bytes, text.data(), text.size());
+  };
   std::visit(
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
@@ -157,16 +164,19 @@ Item encode(const Value& v) {
         } else if constexpr (std::is_same_v<T, double>) {
           c.tag = Item::kFloat;
           std::memcpy(c.bytes, &x, sizeof x);
-        } else if constexpr (std::is_same_v<T, std::string>) {
-          if (x.size() <= sizeof c.bytes) {
-            c.tag = Item::kInlineStr;
-            c.length = static_cast<std::uint8_t>(x.size());
-            std::memcpy(c.bytes, x.data(), x.size());
-          } else {
-            c.tag = Item::kBlobStr;
-            const BlobId id = context().session->store_blob(x);
-            std::memcpy(c.bytes, &id, sizeof id);
-          }
+        } else if constexpr (std::is_same_v<T, bool>) {
+          c.tag = Item::kBool;
+          c.bytes[0] = x ? 1 : 0;
+        } else if constexpr (std::is_same_v<T, NoneType>) {
+          c.tag = Item::kNone;
+        } else if (std::is_same_v<T, std::string> && v.as_str().size() <= sizeof c.bytes) {
+          inline_text(Item::kInlineStr, v.as_str());
+        } else if (std::is_same_v<T, Bytes> && v.as_bytes().size() <= sizeof c.bytes) {
+          inline_text(Item::kInlineBytes, v.as_bytes());
+        } else {
+          c.tag = Item::kBlob;
+          const BlobId id = context().session->store_blob(encode_value(v));
+          std::memcpy(c.bytes, &id, sizeof id);
         }
       },
       v.variant());
@@ -184,8 +194,10 @@ Value decode(const Item& c) {
   switch (c.tag) {
     case Item::kInt: return Value(read_as<std::int64_t>(c));
     case Item::kFloat: return Value(read_as<double>(c));
+    case Item::kBool: return Value(c.bytes[0] != 0);
     case Item::kInlineStr: return Value(std::string(c.bytes, c.length));
-    case Item::kBlobStr: return Value(context().session->take_blob(read_as<BlobId>(c)));
+    case Item::kInlineBytes: return Value::bytes(std::string(c.bytes, c.length));
+    case Item::kBlob: return decode_value(context().session->take_blob(read_as<BlobId>(c)));
     default: return Value(None);
   }
 }

@@ -378,6 +378,7 @@ void Run::collect() {
   }
   report_.lost_events = lost;
   report_.ring_full_waits = waits;
+  report_.payload_store_bytes = session_->header().blobs_used.load();
   if (!stopped_ && main_code == 0) {
     report_.expect("no trace event lost", lost == 0, fmt::format("{} lost", lost));
     if (options_.lesson->check) options_.lesson->check(report_);

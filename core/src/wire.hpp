@@ -19,6 +19,9 @@
 namespace forkscope::detail {
 
 inline constexpr std::size_t kMaxMessageBytes = std::size_t{64} << 20;
+// Containers nest at most this deep. Decoding reads bytes another process wrote, so it checks every tag, every
+// length against the bytes left, and the depth, and raises OSError rather than crash or allocate wildly.
+inline constexpr int kMaxNesting = 100;
 
 // The whole frame: the payload's length (kFrameHeaderBytes), then each value (a tag, then its bytes).
 // ValueError above the limit.
@@ -28,6 +31,10 @@ inline constexpr std::size_t kFrameHeaderBytes = sizeof(std::uint32_t);
 [[nodiscard]] inline std::string_view payload_of(std::string_view frame) { return frame.substr(kFrameHeaderBytes); }
 // A frame's payload back into values; OSError when it is malformed.
 [[nodiscard]] std::vector<Value> decode_message(std::string_view payload);
+
+// One value alone, in the same format (for a queue's payload store); decode_value wants exactly one value.
+[[nodiscard]] std::string encode_value(const Value& value);
+[[nodiscard]] Value decode_value(std::string_view bytes);
 
 // Sends a whole frame. MSG_NOSIGNAL: a peer whose every copy is closed is an OSError (EPIPE), not a SIGPIPE.
 // `what` names the operation for errors: "send on Pipe 'pipe 1→2'".

@@ -29,6 +29,50 @@ Lesson test_lesson(std::string id, std::function<void(LessonContext&)> body, std
                 .check = {}, .hidden = true};
 }
 
+std::vector<ValueSample> value_samples() {
+  const std::string long_text(40, 'x');  // longer than a queue cell holds inline
+  const std::string long_octets(30, 'b');
+  return {
+      {None, "None"},
+      {true, "True"},
+      {false, "False"},
+      {7, "7"},
+      {-2.5, "-2.5"},
+      {"包子", "'包子'"},
+      {"it's", "\"it's\""},
+      {long_text, "'" + long_text + "'"},
+      {Value::bytes(std::string("\x00\xff" "ab\n", 5)), "b'\\x00\\xffab\\n'"},
+      {Value::bytes(long_octets), "b'" + long_octets + "'"},
+      {Value::tuple({}), "()"},
+      {Value::tuple({1}), "(1,)"},
+      {Value::tuple({1, "a", true}), "(1, 'a', True)"},
+      {Value::list({}), "[]"},
+      {Value::list({1, 2.0, None}), "[1, 2.0, None]"},
+      {Value::dict(), "{}"},
+      {Value::dict({{"k", 1}, {Value::tuple({1, 2}), Value::list({Value::bytes("x")})}}), "{'k': 1, (1, 2): [b'x']}"},
+      {Value::list({Value::dict({{"a", Value::list({Value::tuple({true, false})})}}), long_text}),
+       "[{'a': [(True, False)]}, '" + long_text + "']"},
+  };
+}
+
+std::vector<Value> sample_values() {
+  std::vector<Value> values;
+  for (const ValueSample& s : value_samples()) values.push_back(s.value);
+  return values;
+}
+
+std::vector<std::string> sample_reprs() {
+  std::vector<std::string> texts;
+  for (const ValueSample& s : value_samples()) texts.push_back(s.python_repr);
+  return texts;
+}
+
+std::vector<std::string> reprs(const std::vector<Value>& values) {
+  std::vector<std::string> texts;
+  for (const Value& v : values) texts.push_back(v.repr());
+  return texts;
+}
+
 InlineRun::InlineRun(std::function<void(LessonContext&)> body, InlineOptions options) {
   lesson_ = std::make_unique<Lesson>(test_lesson("inline-test", std::move(body), options.params));
   run_ = start_inline(*lesson_, options);

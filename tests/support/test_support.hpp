@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "forkscope/forkscope.hpp"
@@ -47,6 +48,28 @@ class InlineRun {
 
 // A lesson body: a child puts five items into a Queue(2) named "q", the main process gets and prints them.
 void five_items_through_a_queue(LessonContext& lesson);
+
+// The error a call raised, as a Python traceback ends: "KeyError: 'x'" ("" when it returned).
+template <class Call>
+std::string error_of(Call&& call) {
+  try {
+    call();
+  } catch (const LessonError& e) {
+    return fmt::format("{}: {}", e.python_name(), e.what());
+  }
+  return "";
+}
+
+// One Value of every kind a lesson can send (bools, bytes, a 1-tuple, nested containers, texts too long to travel
+// inline in a queue cell), each with the text Python's repr() prints for it.
+struct ValueSample {
+  Value value;
+  std::string python_repr;
+};
+[[nodiscard]] std::vector<ValueSample> value_samples();
+[[nodiscard]] std::vector<Value> sample_values();  // the values of value_samples()
+[[nodiscard]] std::vector<std::string> sample_reprs();  // their Python reprs, in the same order
+[[nodiscard]] std::vector<std::string> reprs(const std::vector<Value>& values);
 
 // Starts an inline run without waiting (for stepping tests).
 // A hidden lesson for a test: an id, a body, nothing checked afterwards.

@@ -43,9 +43,10 @@ FORKSCOPE_LESSON_ERROR(EOFError, "EOFError");
 FORKSCOPE_LESSON_ERROR(RuntimeError, "RuntimeError");
 FORKSCOPE_LESSON_ERROR(OSError, "OSError");    // a pipe or connection refused the call (closed, read-only, EPIPE)
 FORKSCOPE_LESSON_ERROR(KeyError, "KeyError");  // a missing key of a manager's dict
-FORKSCOPE_LESSON_ERROR(IndexError, "IndexError");
-FORKSCOPE_LESSON_ERROR(TypeError, "TypeError");
+FORKSCOPE_LESSON_ERROR(IndexError, "IndexError");  // an index past the end of a list or tuple
+FORKSCOPE_LESSON_ERROR(TypeError, "TypeError");    // a value of the wrong type: int([1]), an unhashable key
 FORKSCOPE_LESSON_ERROR(ZeroDivisionError, "ZeroDivisionError");
+FORKSCOPE_LESSON_ERROR(AttributeError, "AttributeError");  // a missing attribute of a manager's Namespace
 FORKSCOPE_LESSON_ERROR(ForkError, "BlockingIOError");  // fork() refused by the system
 #undef FORKSCOPE_LESSON_ERROR
 

@@ -92,6 +92,9 @@ struct RunReport {
   std::uint64_t events = 0;
   std::uint64_t lost_events = 0;
   std::uint64_t ring_full_waits = 0;
+  // How far the payload store (long queue items, pool messages, printed text) grew: blocks are given back when
+  // read, so this is about the most that was in flight at once, not everything that passed through.
+  std::uint64_t payload_store_bytes = 0;
   nlohmann::json result = nlohmann::json::object();
   std::vector<Invariant> invariants;
   // Set when the viewer ended the run because every live process waited for ever: who died, who waits for what.

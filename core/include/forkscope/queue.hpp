@@ -1,6 +1,7 @@
 // multiprocessing.Queue and JoinableQueue across real processes: FIFO, blocking put/get with timeouts, Full and
-// Empty for non-blocking calls. Items are Values (None, int, float, str). Each put and get is traced with the depth
-// after it and the item's sequence number, so a viewer can draw an arrow from every put to its get.
+// Empty for non-blocking calls. Items are Values (None, bool, int, float, str, bytes, tuple, list, dict); the getter
+// receives its own copy. Each put and get is traced with the depth after it and the item's sequence number, so a
+// viewer can draw an arrow from every put to its get.
 #pragma once
 
 #include <cstdint>
