@@ -196,7 +196,7 @@ namespace forkscope::scenarios {
 std::vector<Lesson> bench_lessons() {
   return {
       hidden("bench-trace", {ParamSpec::integer("n", 2'000'000, 1, 100'000'000)}, trace_cost),
-      hidden("bench-queue", {ParamSpec::integer("n", 500'000, 1, 100'000'000), ParamSpec::integer("maxsize", 0, 0, 65536)},
+      hidden("bench-queue", {ParamSpec::integer("n", 500'000, 1, 100'000'000), ParamSpec::integer("maxsize", 0, 0, 1 << 20)},
              queue_throughput),
       hidden("bench-lock", {ParamSpec::integer("n", 1'000'000, 1, 100'000'000)}, lock_uncontended),
       hidden("bench-lock-contended", {ParamSpec::integer("n", 100'000, 1, 100'000'000)}, lock_contended),

@@ -157,6 +157,21 @@ TEST_F(Endings, PayloadsThatPassThroughAreGivenBack) {
   EXPECT_EQ(lines.back(), fmt::format("line 19999 {}", std::string(200, 'y')));
 }
 
+// Python's put on a queue without maxsize never blocks: at Forkscope's limit the put says which limit it reached.
+TEST_F(Endings, AQueueWithoutMaxsizeAtItsLimitSaysSoInsteadOfWaiting) {
+  InlineRun run([](LessonContext&) {
+    Queue q(0, "q");
+    for (std::int64_t i = 0; i <= Queue::kUnboundedCapacity; ++i) q.put(i);
+  });
+  ASSERT_EQ(run.errors().size(), 1u);
+  EXPECT_EQ(run.errors()[0], fmt::format("RuntimeError: Queue 'q' holds {} items, the most Forkscope keeps in a queue "
+                                         "without maxsize (Queue::kUnboundedCapacity): get some first, or give the "
+                                         "queue a maxsize",
+                                         Queue::kUnboundedCapacity));
+  EXPECT_EQ(run.report().main_exitcode, 1);
+  EXPECT_TRUE(run.report().stuck.empty());
+}
+
 // Any lesson process killed at any moment: every run ends within its deadline, and nothing is left (CleanTest).
 void kill_at_random(const std::string& lesson, std::vector<std::string> sets, double speed, unsigned seed) {
   std::mt19937 random(seed);

@@ -18,8 +18,10 @@ struct QueueState;
 
 class Queue {
  public:
-  // Python's Queue() is unbounded; here "unbounded" holds up to kUnboundedCapacity items, then put waits.
-  static constexpr std::int64_t kUnboundedCapacity = 1 << 20;  // items; cells are touched only as they are used
+  // Python's Queue() is unbounded; here it holds up to kUnboundedCapacity items, then put raises RuntimeError
+  // naming the limit (it never waits where Python would not). Its ring sweeps every cell, so a bigger one costs page
+  // faults and cache misses on every lap; a queue given a maxsize gets exactly that many (up to kMaxSize).
+  static constexpr std::int64_t kUnboundedCapacity = 1 << 16;
   static constexpr std::int64_t kMaxSize = 1 << 20;
 
   explicit Queue(std::int64_t maxsize = 0, std::string_view name = {});
