@@ -1,9 +1,12 @@
 // However a run ends — its main killed, a consumer killed before task_done(), two processes waiting on each other,
 // a process killed at a random moment — the viewer reaps every lesson process, says who died and who waits for
 // what, and ends within its deadline; and payloads that pass through never fill a run up.
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <thread>
@@ -157,6 +160,38 @@ TEST_F(Endings, PayloadsThatPassThroughAreGivenBack) {
   EXPECT_EQ(lines.back(), fmt::format("line 19999 {}", std::string(200, 'y')));
 }
 
+// An error too big for the trace (over the 64 MiB a message may have) still ends the process that raised it, in
+// _exit: it says the error on stderr, and never unwinds into the code it was forked from (here: this test).
+TEST_F(Endings, ALessonProcessNeverReturnsIntoTheCodeItWasForkedFrom) {
+  const int saved = dup(2);  // the lesson's stderr gets the 64 MiB line; nobody needs to read it
+  const int null = open("/dev/null", O_WRONLY);
+  ASSERT_GE(null, 0);
+  dup2(null, 2);
+  close(null);
+  Lesson lesson = test_lesson("huge-error", [](LessonContext&) {
+    Process child([] { throw ValueError(std::string((64u << 20) + 1, 'x')); });
+    child.start();
+    child.join();
+    forkscope::print("the child's exit code: {}", *child.exitcode());
+    throw ValueError(std::string((64u << 20) + 1, 'y'));
+  });
+  auto run = start_inline(lesson, {});
+  const bool ended = [&] {
+    try {
+      run->wait(30);
+      return true;
+    } catch (...) {
+      return false;
+    }
+  }();
+  dup2(saved, 2);
+  close(saved);
+  ASSERT_TRUE(ended) << "the run did not end: a lesson process went on somewhere else";
+  EXPECT_EQ(run->report().main_exitcode, 1);
+  ASSERT_EQ(run->model().lines().size(), 1u);
+  EXPECT_EQ(run->model().lines()[0].text, "the child's exit code: 1");
+}
+
 // Python's put on a queue without maxsize never blocks: at Forkscope's limit the put says which limit it reached.
 TEST_F(Endings, AQueueWithoutMaxsizeAtItsLimitSaysSoInsteadOfWaiting) {
   InlineRun run([](LessonContext&) {
@@ -175,7 +210,8 @@ TEST_F(Endings, AQueueWithoutMaxsizeAtItsLimitSaysSoInsteadOfWaiting) {
 // Any lesson process killed at any moment: every run ends within its deadline, and nothing is left (CleanTest).
 void kill_at_random(const std::string& lesson, std::vector<std::string> sets, double speed, unsigned seed) {
   std::mt19937 random(seed);
-  for (int trial = 0; trial < 6; ++trial) {
+  const int trials = std::getenv("FORKSCOPE_SOAK") ? 60 : 6;
+  for (int trial = 0; trial < trials; ++trial) {
     const Lesson* l = scenarios::find(lesson);
     ASSERT_NE(l, nullptr);
     RunOptions o;

@@ -26,8 +26,8 @@ using forkscope::testing::TempDir;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kCapAddressSpace = false;  // ASan reserves terabytes of address space up front
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kCapAddressSpace = false;  // the sanitizers reserve terabytes of address space up front
 #else
 constexpr bool kCapAddressSpace = true;
 #endif

@@ -43,22 +43,6 @@ bool SharedMutex::lock() {
   return recover(native, pthread_mutex_lock(&native), "locking a shared mutex");
 }
 
-SharedMutex::TimedResult SharedMutex::try_lock() {
-  const int rc = pthread_mutex_trylock(&native);
-  if (rc == EBUSY) return {false, false};
-  return {true, recover(native, rc, "locking a shared mutex")};
-}
-
-SharedMutex::TimedResult SharedMutex::lock_until(const Deadline& deadline) {
-  if (deadline.is_none()) return {true, lock()};
-  if (auto r = try_lock(); r.acquired) return r;
-  const std::int64_t at = monotonic_now_ns() + *deadline.remaining_ns();
-  timespec ts{at / 1'000'000'000, at % 1'000'000'000};
-  const int rc = pthread_mutex_clocklock(&native, CLOCK_MONOTONIC, &ts);
-  if (rc == ETIMEDOUT) return {false, false};
-  return {true, recover(native, rc, "locking a shared mutex")};
-}
-
 void SharedMutex::unlock() {
   const int rc = pthread_mutex_unlock(&native);
   if (rc == EPERM) throw ValueError("release of a lock that this process does not hold");

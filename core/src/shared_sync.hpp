@@ -22,13 +22,6 @@ struct SharedMutex {
   void init();  // once, by the creator, before any other process can see it
   // Returns true when the previous holder died holding it: the mutex was made consistent again and is now ours.
   [[nodiscard]] bool lock();
-  // Same, with a deadline; false in `acquired` when it expired.
-  struct TimedResult {
-    bool acquired;
-    bool recovered;
-  };
-  [[nodiscard]] TimedResult lock_until(const Deadline& deadline);
-  [[nodiscard]] TimedResult try_lock();
   void unlock();  // throws ValueError when this process does not hold it
 };
 
