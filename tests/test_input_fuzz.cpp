@@ -32,7 +32,11 @@ constexpr bool kCapAddressSpace = false;  // the sanitizers reserve terabytes of
 constexpr bool kCapAddressSpace = true;
 #endif
 constexpr rlim_t kAddressSpaceCap = 512ull << 20;  // what a loader may map in all, the test binary included
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long kMaxRssGrowthKib = (128 + 256) << 10;  // ASan keeps up to 256 MiB of freed memory in quarantine
+#else
 constexpr long kMaxRssGrowthKib = 128 << 10;        // what the loads together may touch
+#endif
 constexpr double kMaxSecondsPerCase = 2.0;
 
 struct Case {

@@ -106,7 +106,7 @@ TraceModel load_trace(const std::filesystem::path& file, nlohmann::json* meta) {
     if (count > event_bytes / sizeof(TraceEvent) || count * sizeof(TraceEvent) != event_bytes)
       throw bad(fmt::format("it says {} events but holds {} bytes of events ({} each)", count, event_bytes, sizeof(TraceEvent)));
     events.resize(count);
-    std::memcpy(events.data(), bytes.data() + events_at, event_bytes);
+    if (count > 0) std::memcpy(events.data(), bytes.data() + events_at, event_bytes);  // data() may be null when empty
   }
   const auto texts = texts_of(header, bad);
   // The model copies an event's text (a printed line, a name) and keeps a lane per process: bound both, so that a
