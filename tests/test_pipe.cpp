@@ -318,7 +318,7 @@ namespace {
 std::string count(std::uint32_t n) { return std::string(reinterpret_cast<const char*>(&n), sizeof n); }
 
 // A frame as another process could write it on the socket: the length, then the sequence number (tag 1, an int)
-// and `value`'s bytes in the wire format (core/src/wire.cpp: 3 str, 8 list, each count or length 4 bytes).
+// and `value`'s bytes in the wire format (core/src/primitives/wire.cpp: 3 str, 8 list, each count or length 4 bytes).
 std::string raw_frame(const std::string& value) {
   std::string payload(1, '\x01');
   const std::int64_t seq = 1;

@@ -23,7 +23,7 @@
 #include "forkscope/process.hpp"
 #include "forkscope/queue.hpp"
 #include "forkscope/trace_event.hpp"
-#include "runtime.hpp"
+#include "session/runtime.hpp"
 
 namespace forkscope::detail {
 

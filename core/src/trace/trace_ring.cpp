@@ -2,7 +2,7 @@
 
 #include <immintrin.h>
 
-#include "futex.hpp"
+#include "session/futex.hpp"
 
 namespace forkscope {
 

@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "pool_internal.hpp"
-#include "runtime.hpp"
-#include "wire.hpp"
+#include "primitives/pool_internal.hpp"
+#include "session/runtime.hpp"
+#include "primitives/wire.hpp"
 
 namespace forkscope {
 

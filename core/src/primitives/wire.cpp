@@ -1,4 +1,4 @@
-#include "wire.hpp"
+#include "primitives/wire.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>

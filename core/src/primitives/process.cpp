@@ -16,8 +16,8 @@
 #include <fmt/format.h>
 
 #include "forkscope/errors.hpp"
-#include "process_exit.hpp"
-#include "runtime.hpp"
+#include "primitives/process_exit.hpp"
+#include "session/runtime.hpp"
 
 namespace forkscope {
 

@@ -6,7 +6,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "shared_sync.hpp"
+#include "primitives/shared_sync.hpp"
 
 namespace forkscope::detail {
 

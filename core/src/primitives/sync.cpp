@@ -12,8 +12,8 @@
 #include <cstring>
 
 #include "forkscope/errors.hpp"
-#include "runtime.hpp"
-#include "sync_state.hpp"
+#include "session/runtime.hpp"
+#include "primitives/sync_state.hpp"
 
 namespace forkscope {
 
@@ -125,7 +125,8 @@ void Lock::release() {
     }
     s.depth = 0;
   }
-  const std::uint64_t t = trace_clock();  // while it is still held: the timeline orders it before the next acquire
+  // While it is still held, and fenced: the timeline orders it before the next acquire.
+  const std::uint64_t t = trace_clock_then_fence();
   if (s.give_back() == 0) throw ValueError("semaphore or lock released too many times");
   emit_at(t, EventKind::LockRelease, Phase::Done, id_, 0, 0);
   detail::mark_ready(id_);

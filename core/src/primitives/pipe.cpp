@@ -13,8 +13,8 @@
 #include <fmt/format.h>
 
 #include "forkscope/errors.hpp"
-#include "runtime.hpp"
-#include "wire.hpp"
+#include "session/runtime.hpp"
+#include "primitives/wire.hpp"
 
 namespace forkscope::detail {
 

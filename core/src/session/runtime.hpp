@@ -15,8 +15,8 @@
 #include "forkscope/session.hpp"
 #include "forkscope/trace_event.hpp"
 #include "forkscope/trace_writer.hpp"
-#include "futex.hpp"
-#include "shared_sync.hpp"
+#include "session/futex.hpp"
+#include "primitives/shared_sync.hpp"
 
 namespace forkscope::detail {
 

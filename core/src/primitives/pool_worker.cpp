@@ -2,8 +2,8 @@
 // sentinel (None) or has done maxtasksperchild chunks. Each call is a span on its lane, labelled with its arguments.
 #include <unistd.h>
 
-#include "pool_internal.hpp"
-#include "runtime.hpp"
+#include "primitives/pool_internal.hpp"
+#include "session/runtime.hpp"
 
 namespace forkscope::detail {
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "forkscope/value.hpp"
-#include "futex.hpp"
+#include "session/futex.hpp"
 
 namespace forkscope::detail {
 

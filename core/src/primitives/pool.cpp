@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 
 #include "forkscope/lesson_api.hpp"
-#include "pool_internal.hpp"
-#include "runtime.hpp"
+#include "primitives/pool_internal.hpp"
+#include "session/runtime.hpp"
 
 namespace forkscope {
 

@@ -12,7 +12,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "futex.hpp"
+#include "session/futex.hpp"
 
 namespace forkscope::detail {
 

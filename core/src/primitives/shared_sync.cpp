@@ -1,4 +1,4 @@
-#include "shared_sync.hpp"
+#include "primitives/shared_sync.hpp"
 
 #include <immintrin.h>
 

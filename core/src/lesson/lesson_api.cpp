@@ -4,7 +4,7 @@
 #include <random>
 
 #include "forkscope/errors.hpp"
-#include "runtime.hpp"
+#include "session/runtime.hpp"
 
 namespace forkscope {
 

@@ -25,7 +25,7 @@
 #include "forkscope/errors.hpp"
 #include "forkscope/input.hpp"
 #include "forkscope/lesson_main.hpp"
-#include "futex.hpp"
+#include "session/futex.hpp"
 
 extern char** environ;
 

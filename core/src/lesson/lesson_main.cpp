@@ -5,8 +5,8 @@
 #include <cstdio>
 
 #include "forkscope/errors.hpp"
-#include "process_exit.hpp"
-#include "runtime.hpp"
+#include "primitives/process_exit.hpp"
+#include "session/runtime.hpp"
 
 namespace forkscope {
 

@@ -1,4 +1,4 @@
-#include "runtime.hpp"
+#include "session/runtime.hpp"
 
 #include <unistd.h>
 

@@ -10,8 +10,8 @@
 #include "forkscope/errors.hpp"
 #include "forkscope/lesson_api.hpp"
 #include "forkscope/sync.hpp"
-#include "runtime.hpp"
-#include "sync_state.hpp"
+#include "session/runtime.hpp"
+#include "primitives/sync_state.hpp"
 
 namespace forkscope::detail {
 
@@ -92,7 +92,7 @@ bool Condition::wait(std::optional<double> timeout) {
 
   // Release the lock completely, however deep an RLock was taken, as Python's wait() does.
   const std::int64_t depth = lock.depth;
-  const std::uint64_t released_at = trace_clock();
+  const std::uint64_t released_at = trace_clock_then_fence();  // before the lock is free: ordered before the next acquire
   lock.depth = 0;
   lock.give_back();
   detail::emit_at(released_at, EventKind::LockRelease, Phase::Done, lock_.id_, 0, 0);
