@@ -11,6 +11,7 @@
 
 #include "forkscope/lesson_api.hpp"
 #include "primitives/pool_internal.hpp"
+#include "session/proc.hpp"
 #include "session/runtime.hpp"
 
 namespace forkscope {
@@ -193,10 +194,7 @@ void PoolCore::fail_chunks_of(const Worker& worker, int exitcode) {
     const std::vector<Args> calls = split_calls(chunk.calls_message);  // the slot's copy went to the worker
     const std::uint32_t running = std::min<std::uint32_t>(runners[slot].call.load(std::memory_order_relaxed),
                                                           static_cast<std::uint32_t>(calls.size() - 1));
-    const char* signal_name = exitcode < 0 ? sigabbrev_np(-exitcode) : nullptr;
-    const std::string how = signal_name ? fmt::format("was killed by SIG{}", signal_name)
-                                        : fmt::format("exited with code {}", exitcode);
-    const std::string message = fmt::format("{} (pid {}) {} while running {}", worker.process.name(), pid, how,
+    const std::string message = fmt::format("{} (pid {}) {} while running {}", worker.process.name(), pid, how_it_ended(exitcode),
                                             call_label(task_registry()[chunk.task].name, calls[running]));
     free_slots.push_back(slot);
     feed();

@@ -17,6 +17,7 @@
 
 #include "forkscope/errors.hpp"
 #include "primitives/process_exit.hpp"
+#include "session/proc.hpp"
 #include "session/runtime.hpp"
 
 namespace forkscope {
@@ -26,8 +27,6 @@ namespace {
 // glibc 2.36 declares pidfd_open without C linkage for C++; the system call is one line.
 int pidfd_open(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
 
-int exit_code_of(int status) { return WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status); }
-
 // Collects the child if it has ended (never blocks). Records and traces the exit once.
 bool try_reap(detail::ChildRecord& child) {
   if (child.exitcode) return true;
@@ -35,7 +34,7 @@ bool try_reap(detail::ChildRecord& child) {
   const pid_t r = waitpid(child.pid, &status, WNOHANG);
   if (r == 0) return false;
   if (r < 0) throw_system(fmt::format("waitpid for {} ({})", child.name(), child.pid), errno);
-  child.exitcode = exit_code_of(status);
+  child.exitcode = detail::exit_code_of(status);
   if (child.pidfd >= 0) close(child.pidfd);
   child.pidfd = -1;
   detail::ProcessContext& c = detail::context();

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "forkscope/errors.hpp"
+#include "session/proc.hpp"
 #include "session/runtime.hpp"
 #include "primitives/sync_state.hpp"
 
@@ -24,25 +25,11 @@ using detail::g_context;
 
 namespace {
 
-// Whether `pid` has ended: gone, or a zombie its parent has not reaped yet. Its lock may then be taken over.
-bool has_ended(pid_t pid) {
-  if (::kill(pid, 0) != 0) return errno == ESRCH;
-  char path[32];
-  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  std::FILE* stat = std::fopen(path, "re");
-  if (stat == nullptr) return errno == ENOENT;
-  char line[512];
-  const bool read = std::fgets(line, sizeof line, stat) != nullptr;
-  std::fclose(stat);
-  const char* name_end = read ? std::strrchr(line, ')') : nullptr;  // "pid (comm) S ...": comm may hold anything
-  return name_end != nullptr && (name_end[2] == 'Z' || name_end[2] == 'X');
-}
-
 // One attempt: takes the lock if it is free or its holder has ended (then `dead_holder` says who held it).
 bool take_or_recover(detail::LockState& s, pid_t me, pid_t& dead_holder) {
   if (s.try_take(me)) return true;
   std::uint32_t holder = s.holder.load(std::memory_order_acquire);
-  if (holder == 0 || !has_ended(static_cast<pid_t>(holder))) return false;
+  if (holder == 0 || !detail::process_ended(static_cast<pid_t>(holder))) return false;
   if (!s.holder.compare_exchange_strong(holder, static_cast<std::uint32_t>(me), std::memory_order_acquire,
                                         std::memory_order_relaxed))
     return false;

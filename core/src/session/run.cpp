@@ -13,9 +13,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -26,14 +24,13 @@
 #include "forkscope/input.hpp"
 #include "forkscope/lesson_main.hpp"
 #include "session/futex.hpp"
+#include "session/proc.hpp"
 
 extern char** environ;
 
 namespace forkscope {
 
 namespace {
-
-int exit_code_of(int status) { return WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status); }
 
 std::size_t thread_count() {
   std::size_t n = 0;
@@ -51,17 +48,6 @@ constexpr std::size_t kOwnThreads = 2;
 #else
 constexpr std::size_t kOwnThreads = 1;
 #endif
-
-bool process_gone(pid_t pid) {
-  if (pid <= 0) return true;
-  if (kill(pid, 0) != 0) return errno == ESRCH;
-  // A zombie still answers kill(); its state letter says it is done.
-  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-  std::string line;
-  std::getline(stat, line);
-  const auto close = line.rfind(')');
-  return close != std::string::npos && close + 2 < line.size() && (line[close + 2] == 'Z' || line[close + 2] == 'X');
-}
 
 // The run directory: where the lesson's files (info, db.txt) live. Removed with the run. The marker inside proves it
 // is ours to a later viewer's sweep, should this viewer die before removing it.
@@ -365,9 +351,9 @@ void Run::collect() {
   for (const auto& [pid, status] : reaped_) {
     const ProcessInfo* p = model_.process(pid);
     if (pid == main_pid_ || p == nullptr || !p->exitcode)
-      model_.note_exit(pid, stopped_ && pid == main_pid_ ? -SIGKILL : exit_code_of(status), now_ns);
+      model_.note_exit(pid, stopped_ && pid == main_pid_ ? -SIGKILL : detail::exit_code_of(status), now_ns);
   }
-  const int main_code = stopped_ ? -SIGKILL : exit_code_of(main_status_);
+  const int main_code = stopped_ ? -SIGKILL : detail::exit_code_of(main_status_);
   report_.lesson = options_.lesson->id;
   report_.params = options_.params.to_json();
   report_.seed = seed_;
@@ -398,31 +384,6 @@ void Run::collect() {
 
 // ---- a run that nothing can move ------------------------------------------------------------------------------------
 
-namespace {
-
-// How a process that did not report its own end ended: its zombie's wait status (/proc/<pid>/stat, field 52).
-std::optional<int> zombie_exit_code(pid_t pid) {
-  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-  std::string line;
-  std::getline(stat, line);
-  const auto close = line.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(line.substr(close + 2));
-  std::string field;
-  int index = 3;  // the state letter is field 3
-  while (fields >> field && index < 52) ++index;
-  if (index != 52) return std::nullopt;
-  return exit_code_of(std::stoi(field));
-}
-
-std::string how_it_ended(int code) {
-  if (code >= 0) return fmt::format("exited with code {}", code);
-  const char* name = sigabbrev_np(-code);
-  return name ? fmt::format("was killed by SIG{}", name) : fmt::format("was killed by signal {}", -code);
-}
-
-}  // namespace
-
 // Python hangs for ever when every process waits for something only a dead (or equally waiting) process could give:
 // a consumer killed before task_done() while the main waits in q.join(), two locks taken in opposite orders. A
 // teaching run says who died and who waits for what, and ends. Stuck means: running freely (not stepping), every
@@ -441,11 +402,11 @@ void Run::watch_for_stuck(std::size_t events_drained) {
     const auto state = static_cast<SlotState>(s.state.load(std::memory_order_acquire));
     if (state == SlotState::Exited) continue;
     const bool waits_for_ever = state == SlotState::Blocked && s.wait_timed.load(std::memory_order_relaxed) == 0;
-    if (!waits_for_ever && !process_gone(s.pid.load())) {
+    if (!waits_for_ever && !detail::process_ended(s.pid.load())) {
       quiet_since_ns_ = 0;  // someone can still move
       return;
     }
-    anyone_waits |= waits_for_ever && !process_gone(s.pid.load());
+    anyone_waits |= waits_for_ever && !detail::process_ended(s.pid.load());
   }
   if (!anyone_waits) return;
   if (quiet_since_ns_ == 0) quiet_since_ns_ = now;
@@ -464,12 +425,12 @@ std::string Run::explain_stuck() const {
     const auto state = static_cast<SlotState>(s.state.load(std::memory_order_acquire));
     const ProcessInfo* p = model_.process(pid);
     if (state == SlotState::Exited) {  // joined: only a killed one matters here
-      if (p && p->exitcode && *p->exitcode < 0) dead.push_back(fmt::format("{} {}", s.name, how_it_ended(*p->exitcode)));
+      if (p && p->exitcode && *p->exitcode < 0) dead.push_back(fmt::format("{} {}", s.name, detail::how_it_ended(*p->exitcode)));
       continue;
     }
-    if (process_gone(pid)) {
-      const std::optional<int> code = p && p->exitcode ? p->exitcode : zombie_exit_code(pid);
-      dead.push_back(fmt::format("{} {}", s.name, code ? how_it_ended(*code) : "ended without a word"));
+    if (detail::process_ended(pid)) {
+      const std::optional<int> code = p && p->exitcode ? p->exitcode : detail::zombie_exit_code(pid);
+      dead.push_back(fmt::format("{} {}", s.name, code ? detail::how_it_ended(*code) : "ended without a word"));
       continue;
     }
     std::string what = "waits";
@@ -547,7 +508,7 @@ void Run::request_step(std::int32_t pid) {
 bool Run::settled(std::uint32_t slot_index) const {
   const ProcessSlot& s = session_->slot(slot_index);
   if (static_cast<SlotState>(s.state.load(std::memory_order_acquire)) != SlotState::Running) return true;
-  return process_gone(s.pid.load());
+  return detail::process_ended(s.pid.load());
 }
 
 bool Run::grantable(std::uint32_t slot_index) const {
@@ -560,7 +521,7 @@ bool Run::grantable(std::uint32_t slot_index) const {
   const std::uint32_t key = s.wait_key.load();
   if (key >= kJoinKeyBase && key - kJoinKeyBase < session_->slots_used()) {
     const ProcessSlot& child = session_->slot(key - kJoinKeyBase);
-    return static_cast<SlotState>(child.state.load()) == SlotState::Exited || process_gone(child.pid.load());
+    return static_cast<SlotState>(child.state.load()) == SlotState::Exited || detail::process_ended(child.pid.load());
   }
   return false;
 }
@@ -622,7 +583,7 @@ std::optional<std::string> Run::replay_cannot_go_on(const std::string& name) con
   for (std::uint32_t i = 0; i < session_->slots_used(); ++i) {
     const ProcessSlot& s = session_->slot(i);
     const auto state = static_cast<SlotState>(s.state.load(std::memory_order_acquire));
-    if (state == SlotState::Exited || process_gone(s.pid.load())) continue;
+    if (state == SlotState::Exited || detail::process_ended(s.pid.load())) continue;
     if (s.name == name || (state != SlotState::Held && state != SlotState::BlockedHeld)) return std::nullopt;
     waiting += fmt::format("{}{}", waiting.empty() ? "" : ", ", s.name);
   }
