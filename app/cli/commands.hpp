@@ -15,7 +15,8 @@ enum ExitCode : int { kOk = 0, kInvariantsFailed = 1, kBadInput = 2, kRuntimeFai
 int list_lessons(bool json);
 
 struct RunArgs {
-  std::string lesson;
+  std::string lesson;  // a lesson id, or a Python program: a file ending in .py
+  std::vector<std::string> program_args;  // after --, for a Python program
   std::vector<std::string> sets;
   double speed = 1.0;
   std::optional<std::string> seed;  // checked: decimal digits, 0..2^64-1

@@ -123,12 +123,71 @@ const std::string* file_option(const std::optional<std::string>& value, std::str
   return &*value;
 }
 
+bool is_python_program(const std::string& name) { return name.size() > 3 && name.ends_with(".py"); }
+
+// What a Python program printed, in order, with who printed it and where.
+nlohmann::json printed_lines(const TraceModel& model) {
+  nlohmann::json lines = nlohmann::json::array();
+  for (const PrintedLine& l : model.lines()) {
+    const ProcessInfo* p = model.process(l.pid);
+    lines.push_back({{"pid", l.pid},
+                     {"name", p ? p->name : std::string()},
+                     {"stream", l.stderr_stream || l.error ? "stderr" : "stdout"},
+                     {"text", l.text}});
+  }
+  return lines;
+}
+
+// A Python program's end: its exit code is the user's, not an invariant. 0 when it ended with 0; 1 (and why) when it
+// ended otherwise; 2 when it could not run at all; 3 when it was stuck.
+int finish_program(const Run& run, const RunArgs& args) {
+  const RunReport& report = run.report();
+  const std::string bad = report.result.value("bad_program", "");
+  if (args.json) {
+    nlohmann::json out = summary(run);
+    out["program"] = args.lesson;
+    out["args"] = args.program_args;
+    out["exitcode"] = report.main_exitcode;
+    out["lines"] = printed_lines(run.model());
+    fmt::print("{}\n", out.dump(2));
+  } else {
+    fmt::print("\n{} events, {} lost, {:.3f} s\n", report.events, report.lost_events, report.wall_seconds);
+  }
+  std::fflush(stdout);
+  if (!report.stuck.empty()) {
+    print_error(fmt::format("{} was stuck: {}", args.lesson, report.stuck));
+    return kRuntimeFailure;
+  }
+  if (!bad.empty()) {
+    print_error(bad);
+    return kBadInput;
+  }
+  if (report.main_exitcode != 0) {
+    print_error(report.main_exitcode < 0
+                    ? fmt::format("{} was killed by signal {}", args.lesson, -report.main_exitcode)
+                    : fmt::format("{} ended with exit code {}", args.lesson, report.main_exitcode));
+    return kInvariantsFailed;  // the program's own failure, not Forkscope's
+  }
+  return kOk;
+}
+
 }  // namespace
 
 int run_lesson(const RunArgs& args) {
-  const Lesson& lesson = lesson_or_usage_error(args.lesson);
+  const bool python = is_python_program(args.lesson);
+  if (!python && !args.program_args.empty())
+    throw UsageError(fmt::format("arguments after the lesson are for Python programs (FILE.py); '{}' is a lesson",
+                                 args.lesson));
+  if (python && !args.sets.empty())
+    throw UsageError("--set is for lessons; a Python program takes its arguments after --");
+  std::optional<Lesson> program_lesson;
+  const Lesson& lesson = python ? program_lesson.emplace(python_program_lesson(args.lesson)) : lesson_or_usage_error(args.lesson);
   RunOptions options;
   options.lesson = &lesson;
+  if (python) {
+    options.program = {args.lesson};
+    options.program.insert(options.program.end(), args.program_args.begin(), args.program_args.end());
+  }
   options.speed = check_finite_range(args.speed, 0.01, 1000, "--speed");
   check_finite_range(args.timeout, 0.001, 1e6, "--timeout (seconds)");
   if (args.seed) options.seed = parse_decimal_u64(*args.seed, "--seed");
@@ -188,6 +247,7 @@ int run_lesson(const RunArgs& args) {
     return kRuntimeFailure;
   }
   const RunReport& report = run.report();
+  if (python) return finish_program(run, args);
   if (args.json) {
     fmt::print("{}\n", summary(run).dump(2));
   } else if (report.main_exitcode == 0) {

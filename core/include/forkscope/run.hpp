@@ -56,6 +56,9 @@ struct RunOptions {
   // callers (tests and benchmarks whose lesson is not registered); refused when the caller has threads.
   bool fork_in_process = false;
   std::filesystem::path runner;       // forkscope-lesson; empty: next to this executable
+  // A Python program instead of a C++ lesson: its file and arguments (the lesson is python_program_lesson()). Its
+  // main process is Debian's python3.11 running forkscope._boot (core/python/forkscope), with the program's cwd.
+  std::vector<std::string> program;
   SessionLimits limits;
   // Drain only when a ring is half full or the lesson has ended, so the viewer stays off the CPUs the lesson's
   // processes are measured on (benchmarks). Every event still reaches the model; live views want this off.
@@ -152,5 +155,17 @@ inline constexpr std::int64_t kStuckAfterNs = 1'000'000'000;
 
 // Where forkscope-lesson is: FORKSCOPE_LESSON_RUNNER, or next to the running executable.
 [[nodiscard]] std::filesystem::path default_runner_path();
+
+// ---- Python programs ----
+// The interpreter (FORKSCOPE_PYTHON, else the one the build was made for: Debian's /usr/bin/python3.11) and the folder
+// holding the forkscope package (FORKSCOPE_PYTHON_PATH, else ../python next to the running executable).
+[[nodiscard]] std::filesystem::path python_interpreter();
+[[nodiscard]] std::filesystem::path python_package_dir();
+// The lesson a Python program runs as: its id is the file as given, no parameters; its check reports the exit code.
+// UsageError when the file is missing, not a regular file, or unreadable.
+[[nodiscard]] Lesson python_program_lesson(const std::string& file);
+// How the program's main process reports that its file could not run at all (unreadable, a syntax error): the
+// result's "bad_program", and this exit code.
+inline constexpr int kBadProgramExitCode = 2;
 
 }  // namespace forkscope

@@ -11,7 +11,7 @@ namespace forkscope {
 // What happened. The writer of an event is always the process in `pid`; `object` and `arg` name what it acted on.
 enum class EventKind : std::uint8_t {
   // Lifecycle, written by the process itself.
-  ProcessBegin,   // value = ppid, arg = name string | daemon flag (see pack_arg)
+  ProcessBegin,   // value = ppid, arg = name string | flags (kBeginDaemon, kBeginThread; see pack_arg)
   ProcessEnd,     // value = exit code the process is about to exit with
   // Process operations, written by the parent.
   ProcessStart,   // arg = child's name string | child pid, value = 1 for a daemon
@@ -102,6 +102,10 @@ constexpr std::uint64_t pack_arg(StringId text, std::uint32_t extra = 0) {
 }
 constexpr StringId arg_string(std::uint64_t arg) { return static_cast<StringId>(arg & 0xffffffffu); }
 constexpr std::uint32_t arg_extra(std::uint64_t arg) { return static_cast<std::uint32_t>(arg >> 32); }
+
+// ProcessBegin's flags: a daemonic process; a thread of process `value` (its lane is a sub-lane of that process).
+inline constexpr std::uint32_t kBeginDaemon = 1;
+inline constexpr std::uint32_t kBeginThread = 2;
 
 // True for the kinds whose arg carries a string id (the drain copies the text along with the event).
 constexpr bool carries_string(EventKind kind) {

@@ -73,6 +73,7 @@ struct ProcessInfo {
   std::int32_t ppid = 0;
   std::string name;
   bool daemon = false;
+  bool thread = false;  // a thread of process `ppid` (a Python program's Queue feeder, Pool handler, own threads)
   std::int64_t begin_ns = 0;
   std::optional<std::int64_t> end_ns;
   std::optional<int> exitcode;  // negative: killed by that signal
@@ -122,6 +123,7 @@ struct PrintedLine {
   std::int32_t pid = 0;
   std::string text;
   bool error = false;
+  bool stderr_stream = false;  // a Python program's sys.stderr (tracebacks, warnings)
 };
 
 class TraceModel {

@@ -15,7 +15,7 @@ struct TraceWriter {
   RingWriter ring;
   std::int32_t pid = 0;
 };
-inline TraceWriter g_writer;  // set when a process becomes a lesson process
+inline thread_local TraceWriter g_writer;  // set when a process (or a Python thread) becomes a lesson process
 }  // namespace detail
 
 // Writes one event from this lesson process, without passing the gate. For benchmarks and instrumentation;

@@ -192,7 +192,8 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
     case EventKind::ProcessBegin:
       p.name = std::string(text);
       p.ppid = static_cast<std::int32_t>(e.value);
-      p.daemon = arg_extra(e.arg) != 0;
+      p.daemon = (arg_extra(e.arg) & kBeginDaemon) != 0;
+      p.thread = (arg_extra(e.arg) & kBeginThread) != 0;
       break;
     case EventKind::ProcessEnd:
       if (!p.exitcode) p.exitcode = static_cast<int>(e.value);
@@ -241,7 +242,8 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
     case EventKind::Preempted: transition(p, t, want ? ProcState::Ready : ProcState::Running); break;
     case EventKind::Print:
     case EventKind::Error:
-      lines_.push_back(PrintedLine{t, e.pid, std::string(text), e.kind == EventKind::Error});
+      lines_.push_back(PrintedLine{t, e.pid, std::string(text), e.kind == EventKind::Error,
+                                   e.kind == EventKind::Print && e.value == 1});
       if (e.kind == EventKind::Error) p.error = std::string(text);
       break;
     case EventKind::LessonResult:
@@ -354,7 +356,7 @@ Phrase TraceModel::phrase(const TraceEvent& e) const {
   const auto text_arg = [&] { return std::string(text(arg_string(e.arg))); };
   const auto depth = [&] { return object(e.object) ? object(e.object)->value_at(static_cast<std::int64_t>(e.time)) : 0; };
   switch (e.kind) {
-    case EventKind::ProcessBegin: return say(arg_extra(e.arg) ? "op.begin_daemon" : "op.begin", e.value);
+    case EventKind::ProcessBegin: return say(arg_extra(e.arg) & kBeginDaemon ? "op.begin_daemon" : "op.begin", e.value);
     case EventKind::ProcessEnd: return say("op.end", e.value);
     case EventKind::ProcessStart: return say("op.start", process_label(static_cast<std::int32_t>(arg_extra(e.arg))));
     case EventKind::ProcessJoin:

@@ -162,7 +162,11 @@ Run::Run(RunOptions options) : options_(std::move(options)) {
   if (options_.fork_in_process && thread_count() > kOwnThreads)
     throw UsageError("fork_in_process needs a single-threaded caller; this process has threads");
   const std::filesystem::path runner = options_.runner.empty() ? default_runner_path() : options_.runner;
-  if (!options_.fork_in_process && access(runner.c_str(), X_OK) != 0)
+  if (!options_.program.empty() && options_.fork_in_process) throw UsageError("a Python program cannot run in process");
+  if (!options_.program.empty() && access(python_interpreter().c_str(), X_OK) != 0)
+    throw SystemFailure(fmt::format("the Python interpreter {} is missing (tools/setup installs python3.11)",
+                                    python_interpreter().string()));
+  if (!options_.fork_in_process && options_.program.empty() && access(runner.c_str(), X_OK) != 0)
     throw SystemFailure(fmt::format("the lesson runner {} is missing or not executable", runner.string()));
   options_.runner = runner;
   seed_ = options_.seed ? *options_.seed : std::random_device{}();
@@ -234,11 +238,23 @@ void Run::launch() {
     sigfillset(&all);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
-    std::string path = options_.runner.string();
-    std::string name = session_->name();
-    char* argv[] = {path.data(), name.data(), nullptr};
+    std::vector<std::string> args;
+    if (options_.program.empty()) {
+      args = {options_.runner.string(), session_->name()};
+    } else {
+      // The program runs where the user runs Forkscope (its relative paths are theirs), as `python3.11 FILE` would.
+      args = {python_interpreter().string(), "-c",
+              fmt::format("import sys; sys.path.insert(0, {}); from forkscope import _boot; _boot.main()",
+                          nlohmann::json(python_package_dir().string()).dump()),
+              session_->name()};
+      args.insert(args.end(), options_.program.begin(), options_.program.end());
+    }
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const std::string& path = args.front();
     pid_t pid = 0;
-    const int rc = posix_spawn(&pid, path.c_str(), nullptr, &attr, argv, environ);
+    const int rc = posix_spawn(&pid, path.c_str(), nullptr, &attr, argv.data(), environ);
     posix_spawnattr_destroy(&attr);
     if (rc != 0) throw ForkError(describe_errno(fmt::format("starting {}", path), rc));
     main_pid_ = pid;

@@ -38,10 +38,14 @@ void become_lesson_process(const Session& session, std::uint32_t slot_index, std
   // Seeded on first use: most processes never draw, and seeding writes 2.5 KB of state.
   storage.run_seed = run_seed;
   storage.rng_seeded = false;
-  g_writer.ring = session.ring_writer(slot_index);
-  g_writer.pid = storage.pid;
-  storage.slot->pid.store(storage.pid, std::memory_order_release);
-  g_context = &storage;
+  bind_thread(storage);
+}
+
+void bind_thread(ProcessContext& context) {
+  g_writer.ring = context.session->ring_writer(context.slot_index);
+  g_writer.pid = context.pid;
+  context.slot->pid.store(context.pid, std::memory_order_release);
+  g_context = &context;
 }
 
 const char* ChildRecord::name() const { return context().session->slot(slot).name; }

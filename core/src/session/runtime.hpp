@@ -54,8 +54,10 @@ struct ProcessContext {
   friend void become_lesson_process(const Session&, std::uint32_t, std::string&&, std::string&&, std::uint64_t);
 };
 
-// Null outside lesson processes (in viewers and plain tests).
-inline ProcessContext* g_context = nullptr;
+// Null outside lesson processes (in viewers and plain tests). Per thread: a lesson process is single-threaded, but a
+// Python program's threads (a Queue's feeder, a Pool's handlers, the program's own) each write their own ring and pass
+// the gate on their own (core/python/native).
+inline thread_local ProcessContext* g_context = nullptr;
 [[nodiscard]] ProcessContext& context();  // throws RuntimeError outside a lesson process
 
 inline void emit_at(std::uint64_t time, EventKind kind, Phase phase, std::uint16_t object, std::int64_t value,
@@ -71,6 +73,8 @@ inline void emit(EventKind kind, Phase phase, std::uint16_t object = 0, std::int
 // Both are short enough for the string's own buffer in all but deeply nested processes.
 void become_lesson_process(const Session& session, std::uint32_t slot_index, std::string&& name,
                            std::string&& identity, std::uint64_t run_seed);
+// Binds the calling thread to `context` (filled in by the caller) and its slot's ring.
+void bind_thread(ProcessContext& context);
 
 // ---- the gate -------------------------------------------------------------------------------------------------
 [[nodiscard]] inline bool stepping() {

@@ -1,0 +1,489 @@
+"""Wires Forkscope into CPython's own multiprocessing. CPython keeps every semantic; Forkscope only watches:
+
+- every SemLock (the semaphore behind each Lock, RLock, Semaphore, Condition, Event and the locks inside queues and
+  pools) is forkscope._native.SemLock: robust, and traced when the program made it itself;
+- each operation the program writes (q.put, e.wait, p.join, conn.recv, ...) passes the gate once and is one event,
+  whatever locks and pipes it uses inside; those inner waits show as that operation blocked;
+- processes are named before fork (the child becomes its slot inside fork()), end with their exit code, and are
+  reaped with theirs;
+- time.sleep sleeps in program time (the speed slider) and shows as sleeping.
+Objects take the name the program gives them where the source line says it (`mutex = Lock()` -> "mutex").
+"""
+import linecache
+import os
+import re
+import sys
+import threading
+import time
+
+from . import _native
+from . import _streams
+
+E = _native.EVENT
+O = _native.OBJECT
+_LIBRARY = os.path.dirname(os.__file__)
+_OURS = os.path.dirname(__file__)
+_ASSIGNED = re.compile(r"\s*([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=[^=]")
+
+
+class _Inner(threading.local):
+    depth = 0  # > 0 while multiprocessing builds an object's inner parts (a queue's locks, a pool's queues)
+
+
+_inner = _Inner()
+
+
+def _user_line():
+    """The program's own frame that led here (not the standard library's, not ours), and its source line."""
+    f = sys._getframe(2)
+    while f is not None and (f.f_code.co_filename.startswith(_LIBRARY) or f.f_code.co_filename.startswith(_OURS)):
+        f = f.f_back
+    if f is None:
+        return ""
+    return linecache.getline(f.f_code.co_filename, f.f_lineno)
+
+
+def _name_from_source():
+    m = _ASSIGNED.match(_user_line())
+    return m.group(1).replace(" ", "") if m else ""
+
+
+def _wrap(owner, name, make):
+    original = getattr(owner, name)
+    setattr(owner, name, make(original))
+
+
+def _inner_init(cls):
+    """The objects cls builds inside itself are its parts, not objects of the program."""
+    def make(original):
+        def __init__(self, *args, **kwargs):
+            _inner.depth += 1
+            try:
+                original(self, *args, **kwargs)
+            finally:
+                _inner.depth -= 1
+        return __init__
+    _wrap(cls, "__init__", make)
+
+
+def _visible(cls, kind):
+    """A SemLock-based object the program made: an object on the timeline."""
+    def make(original):
+        def __init__(self, *args, **kwargs):
+            original(self, *args, **kwargs)
+            if _inner.depth == 0:
+                self._semlock._forkscope_show(O[kind], _name_from_source())
+        return __init__
+    _wrap(cls, "__init__", make)
+
+
+def _operation(kind, of, done=lambda self, result: (0, 0), blocks=None):
+    """Wraps a method as one operation on the object `of(self)` gives (None: not traced). `done` turns its result
+    into the Done event's value and arg; `blocks(self, *args)` says beforehand that it will wait (for waits the
+    kernel does outside any SemLock or pipe)."""
+    def make(original):
+        def operation(self, *args, **kwargs):
+            traced = of(self)
+            if traced is None:
+                return original(self, *args, **kwargs)
+            object_, key, peer = traced
+            _native.op_begin(kind, object_, key, peer)
+            try:
+                if blocks is not None:
+                    timed = blocks(self, *args, **kwargs)
+                    if timed is not None:
+                        _native.blocking(timed)
+                result = original(self, *args, **kwargs)
+            except BaseException:
+                _native.op_fail()
+                raise
+            _native.op_done(*done(self, result))
+            return result
+        operation.__name__ = original.__name__
+        operation.__doc__ = original.__doc__
+        return operation
+    return make
+
+
+def _traced(attribute):
+    def of(self):
+        info = self.__dict__.get(attribute)
+        return None if info is None else (info[0], info[0], 0)
+    return of
+
+
+# ---- locks, semaphores, conditions, events -------------------------------------------------------------------
+
+def _install_synchronize():
+    import _multiprocessing
+    _multiprocessing.SemLock = _native.SemLock
+    from multiprocessing import synchronize as s
+    s.SemLock.__init__.__globals__["_multiprocessing"] = _multiprocessing
+    _visible(s.Lock, "Lock")
+    _visible(s.RLock, "RLock")
+    _visible(s.BoundedSemaphore, "BoundedSemaphore")
+
+    original_semaphore_init = s.Semaphore.__init__
+
+    def semaphore_init(self, *args, **kwargs):
+        original_semaphore_init(self, *args, **kwargs)
+        if _inner.depth == 0 and type(self) is s.Semaphore:
+            self._semlock._forkscope_show(O["Semaphore"], _name_from_source())
+    s.Semaphore.__init__ = semaphore_init
+
+    # Event: a flag over a Condition and a Semaphore, all parts of it.
+    original_event_init = s.Event.__init__
+
+    def event_init(self, *, ctx):
+        name = _name_from_source()
+        _inner.depth += 1
+        try:
+            original_event_init(self, ctx=ctx)
+        finally:
+            _inner.depth -= 1
+        if _inner.depth == 0:
+            self._forkscope = (_native.new_object(O["Event"], name, 0),)
+    s.Event.__init__ = event_init
+    _wrap(s.Event, "set", _operation(E["EventSet"], _traced("_forkscope")))
+    _wrap(s.Event, "clear", _operation(E["EventClear"], _traced("_forkscope")))
+    _wrap(s.Event, "wait", _operation(E["EventWait"], _traced("_forkscope"), lambda self, r: (int(bool(r)), 0)))
+
+    # Condition: the program's lock (a new RLock of its own when none is given) and its inner semaphores.
+    original_condition_init = s.Condition.__init__
+
+    def condition_init(self, lock=None, *, ctx):
+        name = _name_from_source()
+        if lock is None and _inner.depth == 0:
+            lock = ctx.RLock()
+            lock._semlock._forkscope_show(O["RLock"], f"{name}.lock" if name else "")
+        _inner.depth += 1
+        try:
+            original_condition_init(self, lock, ctx=ctx)
+        finally:
+            _inner.depth -= 1
+        if _inner.depth == 0:
+            self._forkscope = (_native.new_object(O["Condition"], name, 0),)
+    s.Condition.__init__ = condition_init
+    _wrap(s.Condition, "wait", _operation(E["ConditionWait"], _traced("_forkscope"), lambda self, r: (int(bool(r)), 0)))
+    _wrap(s.Condition, "notify", _operation(E["ConditionNotify"], _traced("_forkscope")))
+    _wrap(s.Condition, "notify_all", _operation(E["ConditionNotify"], _traced("_forkscope")))
+    _inner_init(s.Barrier)
+
+
+# ---- queues ---------------------------------------------------------------------------------------------------
+
+def _install_queues():
+    from multiprocessing import queues as q
+
+    def make_queue_init(kind):
+        def make(original):
+            def __init__(self, *args, **kwargs):
+                name = _name_from_source() if type(self).__init__ is not None else ""
+                _inner.depth += 1
+                try:
+                    original(self, *args, **kwargs)
+                finally:
+                    _inner.depth -= 1
+                if _inner.depth == 0 and "_forkscope" not in self.__dict__:
+                    maxsize = getattr(self, "_maxsize", 0)
+                    self._forkscope = (_native.new_object(O[kind], name, maxsize), _native.new_counter(),
+                                       _native.new_counter())
+            return __init__
+        return make
+
+    _wrap(q.Queue, "__init__", make_queue_init("Queue"))
+    _wrap(q.JoinableQueue, "__init__", make_queue_init("JoinableQueue"))
+    _wrap(q.SimpleQueue, "__init__", make_queue_init("Queue"))
+    for cls in (q.Queue, q.SimpleQueue):
+        _wrap(cls, "put", _operation(E["QueuePut"], _traced("_forkscope"),
+                                     lambda self, r: (0, _native.counter_add(self._forkscope[1], 1))))
+        _wrap(cls, "get", _operation(E["QueueGet"], _traced("_forkscope"),
+                                     lambda self, r: (0, _native.counter_add(self._forkscope[2], 1))))
+    for name in ("put_nowait", "get_nowait"):
+        pass  # they call put/get
+    _wrap(q.JoinableQueue, "task_done", _operation(
+        E["QueueTaskDone"], _traced("_forkscope"), lambda self, r: (self._unfinished_tasks._semlock._get_value(), 0)))
+    _wrap(q.JoinableQueue, "join", _operation(E["QueueJoin"], _traced("_forkscope")))
+
+    # A queue keeps its state across pickling for spawn only; fork children inherit the instance itself.
+    for cls in (q.Queue, q.JoinableQueue):
+        original_getstate = cls.__getstate__
+        original_setstate = cls.__setstate__
+
+        def getstate(self, original_getstate=original_getstate):
+            return (original_getstate(self), self.__dict__.get("_forkscope"))
+
+        def setstate(self, state, original_setstate=original_setstate):
+            original_setstate(self, state[0])
+            if state[1] is not None:
+                self._forkscope = state[1]
+        cls.__getstate__ = getstate
+        cls.__setstate__ = setstate
+
+
+# ---- pipes and connections ------------------------------------------------------------------------------------
+
+def _install_connections():
+    from multiprocessing import connection as c
+    original_pipe = c.Pipe
+
+    def Pipe(duplex=True):
+        ends = original_pipe(duplex)
+        if _inner.depth == 0:
+            names = _name_from_source().split(",")
+            first, second = (names + ["", ""])[:2] if len(names) == 2 else ("", "")
+            def direction(sender, receiver):
+                label = f"{sender}->{receiver}" if sender and receiver else ""
+                return (_native.new_object(O["Pipe"], label, 0), _native.new_counter(), _native.new_counter())
+            a, b = ends
+            if duplex:
+                ab, ba = direction(first, second), direction(second, first)
+                a._forkscope = {"send": ab, "recv": ba}
+                b._forkscope = {"send": ba, "recv": ab}
+            else:  # (reader, writer)
+                wr = direction(second, first)
+                a._forkscope = {"recv": wr}
+                b._forkscope = {"send": wr}
+        return ends
+    c.Pipe = Pipe
+    import multiprocessing.context as ctx
+    ctx.BaseContext.Pipe.__globals__  # the context imports Pipe from .connection when called
+    base = c._ConnectionBase
+
+    def end(direction):
+        def of(self):
+            info = self.__dict__.get("_forkscope")
+            if info is None or direction not in info:
+                return None
+            return (info[direction][0], info[direction][0], 0)
+        return of
+
+    def sent(self, result):
+        return (0, _native.counter_add(self._forkscope["send"][1], 1))
+
+    def received(self, result):
+        return (len(result) if isinstance(result, bytes) else 0, _native.counter_add(self._forkscope["recv"][2], 1))
+
+    for name in ("send", "send_bytes"):
+        _wrap(base, name, _operation(E["PipeSend"], end("send"), sent))
+    for name in ("recv", "recv_bytes", "recv_bytes_into"):
+        _wrap(base, name, _operation(E["PipeRecv"], end("recv"), received))
+    _wrap(base, "poll", _operation(E["PipePoll"], end("recv"), lambda self, r: (int(bool(r)), 0)))
+
+    # Every read of every connection (a queue's, a pool's, a manager's too) waits here: as its operation, blocked.
+    original_recv_bytes = c.Connection._recv_bytes
+
+    def _recv_bytes(self, maxsize=None):
+        _native.wait_readable(self._handle)
+        return original_recv_bytes(self, maxsize)
+    c.Connection._recv_bytes = _recv_bytes
+
+    def _poll(self, timeout):
+        return _native.wait_readable(self._handle, timeout)
+    c.Connection._poll = _poll
+
+
+# ---- processes ------------------------------------------------------------------------------------------------
+
+def _install_processes():
+    from multiprocessing import popen_fork, process
+
+    original_launch = popen_fork.Popen._launch
+
+    def _launch(self, process_obj):
+        daemon = bool(process_obj.daemon)
+        slot = _native.prepare_child(process_obj.name, daemon)
+        try:
+            original_launch(self, process_obj)
+        except BaseException:
+            _native.child_failed(slot)
+            raise
+        process_obj._forkscope_slot = slot
+        _native.child_started(self.pid, slot, daemon)
+    popen_fork.Popen._launch = _launch
+
+    original_poll = popen_fork.Popen.poll
+
+    def poll(self, flag=os.WNOHANG):
+        was = self.returncode
+        result = original_poll(self, flag)
+        if was is None and result is not None:
+            _native.emit(E["ProcessReaped"], 0, 0, result, self.pid)
+        return result
+    popen_fork.Popen.poll = poll
+
+    original_bootstrap = process.BaseProcess._bootstrap
+
+    def _bootstrap(self, parent_sentinel=None):
+        code = original_bootstrap(self, parent_sentinel)
+        _streams.end_partial_lines()
+        _native.process_end(code)
+        return code
+    process.BaseProcess._bootstrap = _bootstrap
+
+    def joined(self):
+        slot = self.__dict__.get("_forkscope_slot")
+        if slot is None or self._popen is None:
+            return None
+        return (0, _native.join_key(slot), self._popen.pid)
+
+    def will_wait(self, timeout=None):
+        if self._popen.returncode is not None or (timeout is not None and timeout <= 0):
+            return None
+        return timeout is not None
+
+    def join_done(self, result):
+        code = self._popen.returncode
+        return (code if code is not None else 0, self._popen.pid)
+
+    original_join = process.BaseProcess.join
+
+    def scaled_join(self, timeout=None):
+        return original_join(self, None if timeout is None else timeout / _native.speed())
+    scaled_join.__name__ = "join"
+    process.BaseProcess.join = scaled_join
+    _wrap(process.BaseProcess, "join", _operation(E["ProcessJoin"], joined, join_done, will_wait))
+
+    def signal(original, number):
+        def send(self):
+            popen = self._popen
+            if popen is None or self.__dict__.get("_forkscope_slot") is None:
+                return original(self)
+            _native.gate(E["ProcessSignal"], 0)
+            original(self)
+            _native.emit(E["ProcessSignal"], 0, 0, number, popen.pid)
+        return send
+    import signal as signals
+    process.BaseProcess.terminate = signal(process.BaseProcess.terminate, signals.SIGTERM)
+    process.BaseProcess.kill = signal(process.BaseProcess.kill, signals.SIGKILL)
+
+
+# ---- start methods --------------------------------------------------------------------------------------------
+
+def _install_start_methods():
+    from multiprocessing import context
+
+    def refuse(method):
+        if method is not None and method != "fork":
+            raise ValueError(f"Forkscope runs processes with fork (Debian's default), not {method!r}: "
+                             f"remove the start method {method!r} or use 'fork'")
+
+    original_get_context = context.DefaultContext.get_context
+
+    def get_context(self, method=None):
+        refuse(method)
+        return original_get_context(self, method)
+    context.DefaultContext.get_context = get_context
+    original_set = context.DefaultContext.set_start_method
+
+    def set_start_method(self, method, force=False):
+        refuse(method)
+        return original_set(self, method, force)
+    context.DefaultContext.set_start_method = set_start_method
+
+
+# ---- pools and managers ---------------------------------------------------------------------------------------
+
+def _install_pools():
+    from multiprocessing import pool
+
+    original_pool_init = pool.Pool.__init__
+
+    def pool_init(self, *args, **kwargs):
+        name = _name_from_source()
+        _inner.depth += 1
+        try:
+            original_pool_init(self, *args, **kwargs)
+        finally:
+            _inner.depth -= 1
+    pool.Pool.__init__ = pool_init
+    _ = original_pool_init
+
+    original_worker = pool.worker
+
+    def label(func, args):
+        shown = ", ".join(repr(a) for a in args)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        return f"{getattr(func, '__name__', 'task')}({shown})"
+
+    def traced_call(func, args, kwargs):
+        _native.emit_text(E["TaskBegin"], 0, 0, 0, label(func, args))
+        try:
+            result = func(*args, **kwargs)
+        except BaseException:
+            _native.emit(E["TaskEnd"], 0, 0, 1, 0)
+            raise
+        _native.emit(E["TaskEnd"], 0, 0, 0, 0)
+        return result
+
+    def traced_task(func):
+        if func is pool.mapstar:
+            return lambda args: [traced_call(args[0], (x,), {}) for x in args[1]]
+        if func is pool.starmapstar:
+            return lambda args: [traced_call(args[0], tuple(x), {}) for x in args[1]]
+        return lambda *a, **k: traced_call(func, a, k)
+
+    class TracedTasks:
+        def __init__(self, queue):
+            self._queue = queue
+
+        def __getattr__(self, name):
+            return getattr(self._queue, name)
+
+        def get(self):
+            task = self._queue.get()
+            if task is None:
+                return task
+            job, i, func, args, kwds = task
+            return job, i, traced_task(func), args, kwds
+
+    def worker(inqueue, outqueue, *args, **kwargs):
+        return original_worker(TracedTasks(inqueue), outqueue, *args, **kwargs)
+    pool.worker = worker
+
+
+def _install_managers():
+    from multiprocessing import managers
+
+    _inner_init(managers.BaseManager)
+    original_callmethod = managers.BaseProxy._callmethod
+
+    def _callmethod(self, methodname, args=(), kwds={}):
+        if _native.op_depth() > 0 or methodname.startswith("#"):
+            return original_callmethod(self, methodname, args, kwds)
+        shown = ", ".join(repr(a) for a in args)
+        label = f"{self._token.typeid}.{methodname}({shown[:60]})"
+        _native.gate(E["ManagerCall"], 0)
+        _native.emit_text(E["ManagerCall"], 1, 0, 0, label)
+        try:
+            result = original_callmethod(self, methodname, args, kwds)
+        except BaseException:
+            _native.emit(E["ManagerCall"], 2, 0, 0, 0)
+            raise
+        _native.emit(E["ManagerCall"], 0, 0, 0, 0)
+        return result
+    managers.BaseProxy._callmethod = _callmethod
+
+
+def _hide_our_frames():
+    """Tracebacks show the program's frames and the library's, as without Forkscope: not our wrappers'."""
+    import traceback
+    original = traceback.StackSummary._extract_from_extended_frame_gen.__func__
+
+    def extract(cls, frame_gen, **kwargs):
+        ours = ((f, pos) for f, pos in frame_gen if not f.f_code.co_filename.startswith(_OURS))
+        return original(cls, ours, **kwargs)
+    traceback.StackSummary._extract_from_extended_frame_gen = classmethod(extract)
+
+
+def install(program):
+    _hide_our_frames()
+    time.sleep = _native.sleep
+    _install_synchronize()
+    _install_queues()
+    _install_connections()
+    _install_processes()
+    _install_start_methods()
+    _install_pools()
+    _install_managers()

@@ -1,0 +1,317 @@
+// forkscope._native: a Python program's processes and threads on Forkscope's timeline. CPython keeps the semantics
+// of multiprocessing; this module attaches each process (and each thread that acts) to the run's session, writes the
+// same 32-byte events as the C++ lessons, passes the same gate, and supplies the semaphore behind every lock
+// (semlock.cpp). The forkscope package (core/python/forkscope/) wires it into multiprocessing.
+#include <poll.h>
+#include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <csignal>
+#include <cstring>
+#include <memory>
+
+#include <fmt/format.h>
+#include <pybind11/stl.h>
+#include <nlohmann/json.hpp>
+
+#include "forkscope/lesson_api.hpp"
+#include "native.hpp"
+#include "primitives/process_exit.hpp"
+
+namespace forkscope::python {
+
+Attachment g_attachment;
+thread_local CurrentOp t_op;
+
+namespace {
+
+// A Python thread other than a process's main one: a slot of its own, ended when the thread ends. On the heap: the
+// module's thread-local storage must stay small (it is taken from the static TLS block, see core/CMakeLists.txt).
+struct ThreadSlot {
+  detail::ProcessContext context;
+  pid_t owner = 0;  // the process it belongs to
+};
+struct ThreadSlotHolder {
+  std::unique_ptr<ThreadSlot> slot;
+  ~ThreadSlotHolder() {
+    if (!slot || slot->owner == 0 || slot->owner != g_attachment.pid || detail::g_context != &slot->context) return;
+    detail::emit(EventKind::ProcessEnd, Phase::Done, 0, 0);
+    slot->context.slot->state.store(static_cast<std::uint32_t>(SlotState::Exited), std::memory_order_release);
+  }
+};
+thread_local ThreadSlotHolder t_thread;
+thread_local std::optional<std::uint32_t> t_pending_child;  // the slot prepare_child made for the coming fork
+thread_local bool t_forking_from_main_thread = false;
+
+
+pid_t current_tid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
+
+// Names follow is_process_name (letters, digits, '_', '.', '-'; at most 63 bytes).
+std::string lane_name(std::string_view process, std::string_view thread) {
+  std::string name = fmt::format("{}.{}", process, thread);
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') c = '_';
+  name.resize(std::min<std::size_t>(name.size(), 63));
+  return name;
+}
+
+std::uint32_t new_slot(std::string_view name, pid_t ppid, bool daemon) {
+  const Session& session = *g_attachment.session;
+  const std::uint32_t index = session.allocate_slot();
+  ProcessSlot& slot = session.slot(index);
+  const std::size_t n = std::min<std::size_t>(name.size(), sizeof(slot.name) - 1);
+  std::memcpy(slot.name, name.data(), n);
+  slot.name[n] = '\0';
+  slot.name_string = session.store_string(std::string_view(slot.name, n));
+  slot.ppid.store(ppid, std::memory_order_relaxed);
+  slot.daemon.store(daemon ? 1 : 0, std::memory_order_relaxed);
+  slot.state.store(static_cast<std::uint32_t>(SlotState::Running), std::memory_order_release);
+  return index;
+}
+
+void begin_process(const ProcessSlot& slot, pid_t parent, std::uint32_t flags) {
+  detail::emit(EventKind::ProcessBegin, Phase::Done, 0, parent, pack_arg(slot.name_string, flags));
+}
+
+// In the child, inside fork() (no Python yet): become the process prepare_child announced, or a plain fork's.
+void after_fork_child() {
+  if (!attached()) return;
+  const pid_t parent = g_attachment.pid;
+  g_attachment.pid = getpid();
+  t_op = CurrentOp{};
+  if (t_thread.slot) t_thread.slot->owner = 0;  // the forking thread's slot (if it had one) is the parent's
+  if (t_forking_from_main_thread) prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with its parent, as lesson processes do
+  t_forking_from_main_thread = false;
+  const Session& session = *g_attachment.session;
+  std::uint32_t index = 0;
+  if (t_pending_child) {
+    index = *t_pending_child;
+    t_pending_child.reset();
+  } else {
+    static std::uint32_t plain_forks = 0;
+    index = new_slot(fmt::format("{}.fork-{}", g_attachment.name, ++plain_forks), parent, false);
+  }
+  ProcessSlot& slot = session.slot(index);
+  g_attachment.name = slot.name;
+  detail::become_lesson_process(session, index, std::string(slot.name), "", g_attachment.seed);
+  begin_process(slot, parent, slot.daemon.load(std::memory_order_relaxed) ? kBeginDaemon : 0);
+}
+
+void attach(const std::string& session_name) {
+  if (attached()) throw std::runtime_error("forkscope: this process is attached already");
+  g_attachment.session.emplace(Session::open(session_name));
+  const Session& session = *g_attachment.session;
+  adopt_trace_clock(session.header().clock);
+  const auto launch = nlohmann::json::parse(session.string(session.header().launch));
+  g_attachment.seed = launch.at("seed").get<std::uint64_t>();
+  g_attachment.pid = getpid();
+  g_attachment.name = "MainProcess";
+  detail::become_lesson_process(session, 0, "MainProcess", "", g_attachment.seed);
+  prepare_semlock_registry();
+  prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with the viewer, as forkscope-lesson does
+  if (getppid() != session.header().viewer_pid) throw std::runtime_error("forkscope: the viewer is gone");
+  ProcessSlot& main = session.slot(0);
+  main.name_string = session.store_string(main.name);
+  if (pthread_atfork(nullptr, nullptr, &after_fork_child) != 0) throw std::runtime_error("pthread_atfork failed");
+  begin_process(session.slot(0), getppid(), 0);
+}
+
+std::string launch_request() { return std::string(g_attachment.session->string(g_attachment.session->header().launch)); }
+
+}  // namespace
+
+detail::ProcessContext& context() {
+  if (detail::g_context != nullptr &&
+      (!t_thread.slot || detail::g_context != &t_thread.slot->context || t_thread.slot->owner == g_attachment.pid))
+    return *detail::g_context;
+  if (!attached()) throw std::runtime_error("forkscope: not inside a Forkscope run");
+  const std::string thread = py::str(py::module_::import("threading").attr("current_thread")().attr("name"));
+  const std::string name = lane_name(g_attachment.name, thread);
+  const std::uint32_t index = new_slot(name, g_attachment.pid, false);
+  if (!t_thread.slot) t_thread.slot = std::make_unique<ThreadSlot>();
+  detail::ProcessContext& c = t_thread.slot->context;
+  c.session = &*g_attachment.session;
+  c.slot = &g_attachment.session->slot(index);
+  c.gate = &g_attachment.session->gate();
+  c.slot_index = index;
+  c.pid = current_tid();
+  c.name = name;
+  c.run_seed = g_attachment.seed;
+  t_thread.slot->owner = g_attachment.pid;
+  detail::bind_thread(c);
+  begin_process(*c.slot, g_attachment.pid, kBeginThread);
+  return c;
+}
+
+void pass_gate(EventKind kind, std::uint32_t key) {
+  context();
+  if (!detail::stepping()) return;
+  py::gil_scoped_release unlocked;
+  detail::hold_at_gate(kind, key);
+}
+
+void note_blocking(bool timed) {
+  if (t_op.depth == 0 || t_op.want_shown) return;
+  detail::emit(t_op.kind, Phase::Want, t_op.object, 0, t_op.peer);
+  detail::set_slot_state(SlotState::Blocked, t_op.key, timed);
+  t_op.want_shown = true;
+}
+
+void check_signals_or_throw() {
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+}
+
+std::int64_t real_ns(double seconds) {
+  const double speed = std::bit_cast<double>(g_attachment.session->gate().speed_bits.load(std::memory_order_relaxed));
+  return static_cast<std::int64_t>(seconds * 1e9 / (speed > 0 ? speed : 1.0));
+}
+
+namespace {
+
+// ---- operations ------------------------------------------------------------------------------------------------
+// A multiprocessing operation the program wrote: the gate, then (only if an inner wait blocks) Want, then Done or
+// Fail. Operations inside operations (a Pool's queues, a Condition's lock) are part of the outer one.
+void op_begin(int kind, std::uint16_t object, std::uint32_t key, std::uint64_t peer) {
+  if (t_op.depth++ > 0) return;
+  pass_gate(static_cast<EventKind>(kind), key);
+  t_op.kind = static_cast<EventKind>(kind);
+  t_op.object = object;
+  t_op.key = key;
+  t_op.peer = peer;
+  t_op.want_shown = false;
+}
+
+void op_end(Phase phase, std::int64_t value, std::uint64_t arg) {
+  if (t_op.depth == 0 || --t_op.depth > 0) return;
+  detail::emit(t_op.kind, phase, t_op.object, value, arg);
+  if (t_op.want_shown) detail::set_slot_state(SlotState::Running);
+  if (phase != Phase::Fail && t_op.key != 0) detail::mark_ready(t_op.key);
+}
+
+void emit_text(int kind, int phase, std::uint16_t object, std::int64_t value, std::string_view text) {
+  detail::ProcessContext& c = context();
+  const StringId id = c.session->store_transient_string(text);
+  detail::emit(static_cast<EventKind>(kind), static_cast<Phase>(phase), object, value, pack_arg(id));
+}
+
+// Waits until `fd` can be read (a pipe's or a socket's next message), as the current operation blocked.
+// Returns false when `timeout` (program seconds) passed first.
+bool wait_readable(int fd, std::optional<double> timeout) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 0) > 0) return true;
+  if (timeout && *timeout <= 0) return false;
+  note_blocking(timeout.has_value());
+  const detail::Deadline deadline = timeout ? detail::Deadline::after_ns(real_ns(*timeout)) : detail::Deadline::none();
+  while (true) {
+    int rc = 0;
+    {
+      py::gil_scoped_release unlocked;
+      const std::int64_t slice = deadline.remaining_ns(50'000'000).value_or(50'000'000);
+      rc = ::poll(&p, 1, static_cast<int>((slice + 999'999) / 1'000'000));
+    }
+    if (rc > 0) return true;
+    if (deadline.expired()) return false;
+    check_signals_or_throw();
+  }
+}
+
+void sleep_for(double seconds) {
+  context();
+  py::gil_scoped_release unlocked;
+  forkscope::sleep(seconds);
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_native, m) {
+  m.doc() = "Forkscope's runtime inside a Python program (see core/python/forkscope)";
+  m.def("attach", &attach, "Becomes MainProcess of the run whose session is named");
+  m.def("launch_request", &launch_request, "The viewer's launch request (JSON)");
+  m.def("attached", &attached);
+  m.def("process_name", [] { return g_attachment.name; });
+
+  // Processes: the parent names the child before fork; the child becomes it inside fork().
+  m.def("prepare_child", [](const std::string& name, bool daemon) {
+    context();
+    t_pending_child = new_slot(name, g_attachment.pid, daemon);
+    t_forking_from_main_thread = current_tid() == getpid();
+    return *t_pending_child;
+  });
+  m.def("child_started", [](pid_t pid, std::uint32_t slot_index, bool daemon) {
+    t_pending_child.reset();
+    const ProcessSlot& slot = g_attachment.session->slot(slot_index);
+    detail::emit(EventKind::ProcessStart, Phase::Done, 0, daemon ? 1 : 0, pack_arg(slot.name_string, static_cast<std::uint32_t>(pid)));
+  });
+  m.def("child_failed", [](std::uint32_t slot_index) {
+    t_pending_child.reset();
+    g_attachment.session->slot(slot_index).state.store(static_cast<std::uint32_t>(SlotState::Exited));
+  });
+  m.def("process_end", [](int code) {
+    detail::ProcessContext& c = context();
+    forget_holders_of_this_process();
+    detail::emit(EventKind::ProcessEnd, Phase::Done, 0, code);
+    c.slot->state.store(static_cast<std::uint32_t>(SlotState::Exited), std::memory_order_release);
+    detail::mark_ready(kJoinKeyBase + c.slot_index);
+  });
+  m.def("join_key", [](std::uint32_t slot_index) { return kJoinKeyBase + slot_index; });
+
+  // Operations and events.
+  m.def("op_begin", &op_begin, py::arg("kind"), py::arg("object") = 0, py::arg("key") = 0, py::arg("peer") = 0);
+  m.def("op_done", [](std::int64_t value, std::uint64_t arg) { op_end(Phase::Done, value, arg); },
+        py::arg("value") = 0, py::arg("arg") = 0);
+  m.def("op_fail", [](std::int64_t value) { op_end(Phase::Fail, value, 0); }, py::arg("value") = 0);
+  m.def("op_depth", [] { return t_op.depth; });
+  m.def("blocking", &note_blocking, py::arg("timed") = false);
+  m.def("gate", [](int kind, std::uint32_t key) { pass_gate(static_cast<EventKind>(kind), key); });
+  m.def("emit", [](int kind, int phase, std::uint16_t object, std::int64_t value, std::uint64_t arg) {
+    context();
+    detail::emit(static_cast<EventKind>(kind), static_cast<Phase>(phase), object, value, arg);
+  }, py::arg("kind"), py::arg("phase") = 0, py::arg("object") = 0, py::arg("value") = 0, py::arg("arg") = 0);
+  m.def("emit_text", &emit_text, py::arg("kind"), py::arg("phase"), py::arg("object"), py::arg("value"), py::arg("text"));
+  m.def("print_line", [](const std::string& text, int stream) {
+    pass_gate(EventKind::Print, 0);
+    emit_text(static_cast<int>(EventKind::Print), 0, 0, stream, text);
+  });
+  m.def("new_object", [](int kind, const std::string& name, std::int64_t value) {
+    context();
+    return detail::announce_object(static_cast<ObjectKind>(kind), name, value);
+  });
+  // Shared counters (a queue's puts and gets, a pipe's sends and receives), 8 bytes each in the session arena.
+  m.def("new_counter", [] {
+    auto* word = static_cast<std::atomic<std::int64_t>*>(g_attachment.session->allocate(sizeof(std::int64_t)));
+    return reinterpret_cast<std::byte*>(word) - reinterpret_cast<std::byte*>(&g_attachment.session->header());
+  });
+  m.def("counter_add", [](std::int64_t offset, std::int64_t delta) {
+    auto* word = reinterpret_cast<std::atomic<std::int64_t>*>(reinterpret_cast<std::byte*>(&g_attachment.session->header()) + offset);
+    return word->fetch_add(delta, std::memory_order_acq_rel) + delta;
+  });
+  m.def("wait_readable", &wait_readable, py::arg("fd"), py::arg("timeout") = py::none());
+  m.def("sleep", &sleep_for);
+  m.def("speed", [] { return static_cast<double>(1e9) / static_cast<double>(real_ns(1.0)); });
+
+  // EventKind by its C++ name, in order (the Python side writes the same events as the C++ primitives).
+  static constexpr const char* kKindNames[] = {
+      "ProcessBegin", "ProcessEnd", "ProcessStart", "ProcessJoin", "ProcessSignal", "ProcessReaped", "ObjectNew",
+      "LockAcquire", "LockRelease", "LockRecovered", "SemAcquire", "SemRelease", "EventWait", "EventSet", "EventClear",
+      "QueuePut", "QueueGet", "QueueTaskDone", "QueueJoin", "CounterSet", "Sleep", "GateHeld", "GateGranted", "Print",
+      "Error", "Mark", "LessonResult", "TaskBegin", "TaskEnd", "PipeSend", "PipeRecv", "PipeClose", "ManagerCall",
+      "ManagerServe", "ConditionWait", "ConditionNotify", "Preempted", "PipePoll"};
+  static_assert(std::size(kKindNames) == static_cast<std::size_t>(EventKind::Count_));
+  static_assert(static_cast<int>(EventKind::PipePoll) == 37 && static_cast<int>(EventKind::TaskBegin) == 27);
+  py::dict kinds;
+  for (int k = 0; k < static_cast<int>(EventKind::Count_); ++k) kinds[kKindNames[k]] = k;
+  m.attr("EVENT") = kinds;
+  py::dict objects;
+  for (int k = 0; k < static_cast<int>(ObjectKind::Count_); ++k)
+    objects[py::str(std::string(to_string(static_cast<ObjectKind>(k))))] = k;
+  m.attr("OBJECT") = objects;
+  m.attr("JOIN_KEY_BASE") = kJoinKeyBase;
+
+  register_semlock(m);
+}
+
+}  // namespace forkscope::python

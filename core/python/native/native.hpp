@@ -1,0 +1,61 @@
+// What the parts of forkscope._native share: the process's attachment to the run's session, the calling thread's
+// context (each Python thread that acts gets a slot of its own), and the operation the thread is inside.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "forkscope/session.hpp"
+#include "forkscope/trace_event.hpp"
+#include "session/runtime.hpp"
+
+namespace forkscope::python {
+
+namespace py = pybind11;
+
+// Per process (a forked child starts from its parent's copy and re-binds in the at-fork handler).
+struct Attachment {
+  std::optional<Session> session;
+  std::uint64_t seed = 0;
+  pid_t pid = 0;
+  std::string name;  // the process's name (threads are named "<process>.<thread>")
+};
+extern Attachment g_attachment;
+[[nodiscard]] inline bool attached() { return g_attachment.session.has_value(); }
+
+// The calling thread's context, made on first use for a thread that has none yet. Needs the GIL (it asks
+// Python for the thread's name). Throws RuntimeError outside a run.
+detail::ProcessContext& context();
+
+// The multiprocessing operation the calling thread is inside (a q.put, a p.join): its inner waits (a lock of the
+// queue, a pipe read) show as that operation blocked, not as steps of their own.
+struct CurrentOp {
+  EventKind kind = EventKind::Mark;
+  std::uint16_t object = 0;
+  std::uint32_t key = 0;
+  std::uint64_t peer = 0;  // a join's child pid
+  int depth = 0;
+  bool want_shown = false;
+};
+extern thread_local CurrentOp t_op;
+
+// An inner wait of the current operation is about to block: its Want, once, and the slot Blocked on its object.
+void note_blocking(bool timed);
+
+// Passes the gate, the GIL released while held there.
+void pass_gate(EventKind kind, std::uint32_t key);
+
+// Raises the Python error a signal handler set (KeyboardInterrupt) if one did; call with the GIL held.
+void check_signals_or_throw();
+
+// Program seconds to real nanoseconds at the run's speed factor (sleeps and timeouts follow the speed slider).
+[[nodiscard]] std::int64_t real_ns(double seconds);
+
+void register_semlock(py::module_& m);
+void prepare_semlock_registry();        // in the main process, before any fork
+void forget_holders_of_this_process();  // at a normal end
+
+}  // namespace forkscope::python
