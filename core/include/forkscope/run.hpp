@@ -59,6 +59,7 @@ struct RunOptions {
   // A Python program instead of a C++ lesson: its file and arguments (the lesson is python_program_lesson()). Its
   // main process is Debian's python3.11 running forkscope._boot (core/python/forkscope), with the program's cwd.
   std::vector<std::string> program;
+  std::filesystem::path program_cwd;  // where the program runs; empty: the viewer's working directory
   SessionLimits limits;
   // Drain only when a ring is half full or the lesson has ended, so the viewer stays off the CPUs the lesson's
   // processes are measured on (benchmarks). Every event still reaches the model; live views want this off.

@@ -360,12 +360,16 @@ def _install_processes():
 
 # ---- start methods --------------------------------------------------------------------------------------------
 
+class UnsupportedStartMethod(ValueError):
+    """Raised for 'spawn' and 'forkserver': the program cannot run under Forkscope as written (exit 2)."""
+
+
 def _install_start_methods():
     from multiprocessing import context
 
     def refuse(method):
         if method is not None and method != "fork":
-            raise ValueError(f"Forkscope runs processes with fork (Debian's default), not {method!r}: "
+            raise UnsupportedStartMethod(f"Forkscope runs processes with fork (Debian's default), not {method!r}: "
                              f"remove the start method {method!r} or use 'fork'")
 
     original_get_context = context.DefaultContext.get_context

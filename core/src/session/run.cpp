@@ -253,8 +253,12 @@ void Run::launch() {
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     const std::string& path = args.front();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    if (!options_.program_cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options_.program_cwd.c_str());
     pid_t pid = 0;
-    const int rc = posix_spawn(&pid, path.c_str(), nullptr, &attr, argv.data(), environ);
+    const int rc = posix_spawn(&pid, path.c_str(), &actions, &attr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     if (rc != 0) throw ForkError(describe_errno(fmt::format("starting {}", path), rc));
     main_pid_ = pid;

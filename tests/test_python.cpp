@@ -1,0 +1,316 @@
+// Python programs under Forkscope: CPython's own multiprocessing in real processes, on the same timeline, with the
+// same gate. Each test writes a small program into a temp folder and runs it there, as a student would.
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "test_support.hpp"
+
+namespace forkscope::testing {
+namespace {
+
+class PythonTest : public CleanTest {
+ protected:
+  // Runs `source` as prog.py in a fresh folder, to its end, with a deadline.
+  std::unique_ptr<forkscope::Run> run_program(const std::string& source, RunOptions options = {}, double timeout = 60) {
+    const std::string file = dir_.write("prog.py", source);
+    lesson_ = std::make_unique<Lesson>(python_program_lesson(file));
+    options.lesson = lesson_.get();
+    options.program = {file};
+    options.program_cwd = dir_.path();
+    auto run = std::make_unique<forkscope::Run>(std::move(options));
+    run->wait(timeout);
+    return run;
+  }
+
+  static std::vector<std::string> texts(const TraceModel& model) {
+    std::vector<std::string> out;
+    for (const PrintedLine& l : model.lines()) out.push_back(l.text);
+    return out;
+  }
+
+  static std::set<std::string> names(const TraceModel& model, bool threads = false) {
+    std::set<std::string> out;
+    for (const ProcessInfo& p : model.processes())
+      if (p.thread == threads) out.insert(p.name);
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Lesson> lesson_;
+};
+
+TEST_F(PythonTest, ProcessesAreNamedAsPythonNamesThemWithTheirParents) {
+  auto run = run_program(R"(
+import multiprocessing as mp
+def grandchild(): pass
+def child():
+    g = mp.Process(target=grandchild); g.start(); g.join()
+class Worker(mp.Process):
+    def run(self): print(self.name)
+def square(x): return x * x
+if __name__ == '__main__':
+    a = mp.Process(target=child); a.start(); a.join()
+    b = Worker(); b.start(); b.join()
+    c = mp.Process(target=child, name='named'); c.start(); c.join()
+    with mp.Pool(2) as pool:
+        print(pool.map(square, range(4)))
+    with mp.Manager() as m:
+        d = m.dict(); d['x'] = 1; print(d['x'])
+)");
+  const TraceModel& m = run->model();
+  EXPECT_EQ(run->report().main_exitcode, 0);
+  for (const char* name : {"MainProcess", "Process-1", "Process-1:1", "Worker-2", "named", "Process-3:1", "ForkPoolWorker-4",
+                           "ForkPoolWorker-5", "SyncManager-6"})
+    EXPECT_TRUE(names(m).count(name)) << name << " missing; processes: " << fmt::format("{}", fmt::join(names(m), ", "));
+  const ProcessInfo* main = nullptr;
+  for (const ProcessInfo& p : m.processes())
+    if (p.name == "MainProcess") main = &p;
+  ASSERT_NE(main, nullptr);
+  std::map<std::string, std::int32_t> pid_of;
+  for (const ProcessInfo& p : m.processes()) pid_of[p.name] = p.pid;
+  for (const ProcessInfo& p : m.processes()) {
+    if (p.name == "Process-1:1") EXPECT_EQ(p.ppid, pid_of["Process-1"]);
+    if (p.name == "Process-1" || p.name == "ForkPoolWorker-4") EXPECT_EQ(p.ppid, main->pid) << p.name;
+    if (!p.thread && !p.name.starts_with("ForkPoolWorker")) EXPECT_EQ(p.exitcode.value_or(-100), 0) << p.name;
+    if (p.name.starts_with("ForkPoolWorker"))  // the with block terminates the pool: SIGTERM, unless a worker ended first
+      EXPECT_TRUE(p.exitcode == 0 || p.exitcode == -15) << p.exitcode.value_or(-100);
+  }
+  EXPECT_EQ(texts(m), (std::vector<std::string>{"Worker-2", "[0, 1, 4, 9]", "1"}));
+}
+
+TEST_F(PythonTest, PrintedLinesKeepTheirProcessStreamAndOrder) {
+  auto run = run_program(R"(
+import sys, multiprocessing as mp
+def child(q):
+    print('child says', 1); print('to stderr', file=sys.stderr); q.put('done')
+if __name__ == '__main__':
+    q = mp.Queue()
+    print('partial', end=''); print(' line')
+    p = mp.Process(target=child, args=(q,)); p.start(); q.get(); p.join()
+    sys.stdout.buffer.write(b'\xff not utf-8\n')
+    print('last')
+)");
+  const auto& lines = run->model().lines();
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0].text, "partial line");
+  EXPECT_EQ(lines[1].text, "child says 1");
+  EXPECT_EQ(run->model().process(lines[1].pid)->name, "Process-1");
+  EXPECT_FALSE(lines[1].stderr_stream);
+  EXPECT_EQ(lines[2].text, "to stderr");
+  EXPECT_TRUE(lines[2].stderr_stream);
+  EXPECT_EQ(lines[3].text, "\\xff not utf-8");
+  EXPECT_EQ(lines[4].text, "last");
+}
+
+TEST_F(PythonTest, StatesAndObjectsAreTheOnesTheProgramMade) {
+  auto run = run_program(R"(
+import multiprocessing as mp, time
+def guest(n, sem):
+    with sem:
+        time.sleep(0.05)
+def eater(q):
+    while q.get() is not None: pass
+if __name__ == '__main__':
+    sem = mp.Semaphore(4)
+    guests = [mp.Process(target=guest, args=(i, sem)) for i in range(10)]
+    for g in guests: g.start()
+    for g in guests: g.join()
+    q = mp.Queue(2)
+    e = mp.Process(target=eater, args=(q,)); e.start()
+    for i in range(5): q.put(i)
+    q.put(None); e.join()
+)");
+  const TraceModel& m = run->model();
+  const ObjectInfo* sem = m.object_named("sem");
+  ASSERT_NE(sem, nullptr);
+  EXPECT_EQ(sem->min_value(), 0);  // all four taken at some point, never fewer than none
+  EXPECT_EQ(sem->max_value(), 4);
+  const ObjectInfo* q = m.object_named("q");
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->puts, 6);
+  EXPECT_EQ(q->gets, 6);
+  int blocked_guests = 0;
+  for (const ProcessInfo& p : m.processes())
+    for (const StateSpan& s : p.spans)
+      if (s.state == ProcState::BlockedSemaphore && p.name.starts_with("Process-")) {
+        ++blocked_guests;
+        break;
+      }
+  EXPECT_GE(blocked_guests, 1);  // ten guests, four places: some wait
+  std::size_t complete = 0;
+  for (const Flow& f : m.flows()) complete += f.complete() && f.object == q->id;
+  EXPECT_EQ(complete, 6u);
+}
+
+TEST_F(PythonTest, AProcessKilledHoldingALockWedgesNoOneAndTheRecoveryShows) {
+  auto run = run_program(R"(
+import multiprocessing as mp, os, signal, time
+def hold(lock, rlock, sem, ready):
+    lock.acquire(); rlock.acquire(); rlock.acquire(); sem.acquire(); sem.acquire()
+    ready.set()
+    time.sleep(60)
+if __name__ == '__main__':
+    lock, rlock, sem, ready = mp.Lock(), mp.RLock(), mp.Semaphore(2), mp.Event()
+    p = mp.Process(target=hold, args=(lock, rlock, sem, ready)); p.start()
+    ready.wait()
+    os.kill(p.pid, signal.SIGKILL); p.join()
+    with lock, rlock, sem:
+        print('recovered all three', p.exitcode)
+    print(sem.get_value())
+)");
+  EXPECT_EQ(texts(run->model()), (std::vector<std::string>{"recovered all three -9", "2"}));
+  int recovered = 0;
+  for (const TraceEvent& e : run->model().events()) recovered += e.kind == EventKind::LockRecovered;
+  EXPECT_EQ(recovered, 3);
+}
+
+TEST_F(PythonTest, ATokenTakenAsASignalIsNotGivenBackWhenItsTakerEndsNormally) {
+  auto run = run_program(R"(
+import multiprocessing as mp
+def take(sem): sem.acquire()
+if __name__ == '__main__':
+    sem = mp.Semaphore(1)
+    p = mp.Process(target=take, args=(sem,)); p.start(); p.join()
+    print(sem.acquire(timeout=0.3))
+)");
+  EXPECT_EQ(texts(run->model()), (std::vector<std::string>{"False"}));
+}
+
+// The ticket race, stepped: three buyers read the ticket file, sleep, and write it back without a lock.
+constexpr const char* kTicketProgram = R"(
+import json, time
+from multiprocessing import Process
+def buy(name):
+    with open('info') as f:
+        left = json.load(f)['ticket']
+    time.sleep(0.01)
+    if left > 0:
+        with open('info', 'w') as f:
+            json.dump({'ticket': left - 1}, f)
+        print(name, 'bought the ticket')
+if __name__ == '__main__':
+    with open('info', 'w') as f:
+        json.dump({'ticket': 1}, f)
+    buyers = [Process(target=buy, args=(f'buyer-{i}',)) for i in range(3)]
+    for b in buyers: b.start()
+    for b in buyers: b.join()
+)";
+
+// What a run did, per process in order, without times or PIDs: "Process-2 sleep Want", ...
+std::map<std::string, std::vector<std::string>> operations(const TraceModel& m) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const TraceEvent& e : m.events()) {
+    if (e.kind == EventKind::GateHeld || e.kind == EventKind::GateGranted) continue;
+    const ProcessInfo* p = m.process(e.pid);
+    out[p ? p->name : "?"].push_back(fmt::format("{} {}", to_string(e.kind), static_cast<int>(e.phase)));
+  }
+  return out;
+}
+
+TEST_F(PythonTest, SteppingForcesTheTicketRaceAndASavedScheduleReplaysItExactly) {
+  RunOptions options;
+  options.start_stepping = true;
+  const std::string file = dir_.write("prog.py", kTicketProgram);
+  lesson_ = std::make_unique<Lesson>(python_program_lesson(file));
+  options.lesson = lesson_.get();
+  options.program = {file};
+  options.program_cwd = dir_.path();
+  options.seed = 7;
+  Schedule schedule;
+  std::vector<std::string> first_lines;
+  std::map<std::string, std::vector<std::string>> first_ops;
+  {
+    forkscope::Run run(options);
+    // Step whoever waits longest until every buyer has read the file, then let it run: all three buy.
+    while (!run.finished()) {
+      run.poll();
+      if (run.mode() == GateMode::Step && !run.step_in_progress() && !run.held().empty()) run.request_step();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_EQ(run.report().main_exitcode, 0);
+    schedule = run.schedule();
+    first_lines = texts(run.model());
+    first_ops = operations(run.model());
+  }
+  EXPECT_GE(first_lines.size(), 2u) << "stepping one at a time interleaves the sleeps: more than one buyer buys";
+  EXPECT_GE(schedule.steps.size(), 6u);
+  for (int i = 0; i < 3; ++i) {
+    RunOptions again = options;
+    again.start_stepping = false;
+    again.replay = schedule;
+    forkscope::Run replay(again);
+    replay.wait(60);
+    EXPECT_EQ(texts(replay.model()), first_lines) << "replay " << i;
+    EXPECT_EQ(operations(replay.model()), first_ops) << "replay " << i;
+    EXPECT_EQ(replay.replay_position(), schedule.steps.size());
+  }
+}
+
+// ---- the CLI's face --------------------------------------------------------------------------------------------
+
+TEST_F(PythonTest, TheCliRunsAProgramWithArgumentsAndGivesItsLinesAsJson) {
+  const std::string file = dir_.write("args.py", "import sys\nprint(sys.argv[1:])\nprint('oops', file=sys.stderr)\n");
+  const CommandResult r = run_cli({"run", file, "--json", "--", "a", "--b"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("exitcode"), 0);
+  ASSERT_EQ(j.at("lines").size(), 2u);
+  EXPECT_EQ(j["lines"][0]["text"], "['a', '--b']");
+  EXPECT_EQ(j["lines"][0]["stream"], "stdout");
+  EXPECT_EQ(j["lines"][0]["name"], "MainProcess");
+  EXPECT_EQ(j["lines"][1]["stream"], "stderr");
+}
+
+TEST_F(PythonTest, AProgramsOwnExitCodeIsSaidAndMakesTheCliExitOne) {
+  const CommandResult exit3 = run_cli({"run", dir_.write("exit3.py", "import sys\nsys.exit(3)\n"), "--json"});
+  expect_one_line_error(exit3, 1, "exit code 3");
+  EXPECT_EQ(nlohmann::json::parse(exit3.out).at("exitcode"), 3);
+  const CommandResult raised = run_cli({"run", dir_.write("raise.py", "raise ValueError('boom')\n"), "--json"});
+  expect_one_line_error(raised, 1, "exit code 1");
+  const auto lines = nlohmann::json::parse(raised.out).at("lines");
+  EXPECT_EQ(lines.back()["text"], "ValueError: boom");
+  EXPECT_EQ(lines.front()["text"], "Traceback (most recent call last):");
+  for (const auto& l : lines) EXPECT_EQ(l["text"].get<std::string>().find("_boot.py"), std::string::npos) << l;
+}
+
+TEST_F(PythonTest, AProgramThatCannotRunIsBadInput) {
+  expect_one_line_error(run_cli({"run", dir_.file("missing.py")}), 2, "cannot open");
+  expect_one_line_error(run_cli({"run", dir_.write("syntax.py", "def f(:\n")}), 2, "SyntaxError in");
+  expect_one_line_error(run_cli({"run", dir_.write("spawn.py", "import multiprocessing as mp\nmp.set_start_method('spawn')\n")}),
+                        2, "Forkscope runs processes with fork");
+  std::filesystem::create_directory(dir_.path() / "folder.py");
+  expect_one_line_error(run_cli({"run", dir_.file("folder.py")}), 2, "not a regular file");
+  expect_one_line_error(run_cli({"run", "ticket-lock", "--", "x"}), 2, "are for Python programs");
+}
+
+TEST_F(PythonTest, AProgramThatNeverEndsIsStoppedAtTheDeadlineWithNothingLeft) {
+  const std::string file = dir_.write("forever.py", R"(
+import multiprocessing as mp, time
+def spin():
+    while True: time.sleep(0.01)
+if __name__ == '__main__':
+    ps = [mp.Process(target=spin) for _ in range(3)]
+    for p in ps: p.start()
+    for p in ps: p.join()
+)");
+  const CommandResult r = run_cli({"run", file, "--timeout", "1"});
+  expect_one_line_error(r, 3, "did not finish within 1 s");
+}
+
+TEST_F(PythonTest, AProgramBlockedForEverIsStuckNotHung) {
+  const CommandResult r = run_cli({"run", dir_.write("stuck.py", R"(
+import multiprocessing as mp
+if __name__ == '__main__':
+    e = mp.Event()
+    e.clear()
+    e.wait()
+)")});
+  expect_one_line_error(r, 3, "was stuck");
+  EXPECT_NE(r.err.find("Event 'e'"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace forkscope::testing
