@@ -48,6 +48,36 @@ nlohmann::json run_hidden(const char* id, const std::vector<std::string>& sets, 
   return result;
 }
 
+// The same Python program (forkscope/bench_program.py) by plain CPython and under Forkscope, in one round: the cost
+// of tracing CPython's multiprocessing, as ratios measured side by side.
+nlohmann::json run_python_bench(bool under_forkscope) {
+  const std::string program = (python_package_dir() / "forkscope" / "bench_program.py").string();
+  std::string last_line;
+  if (under_forkscope) {
+    const Lesson lesson = python_program_lesson(program);
+    RunOptions options;
+    options.lesson = &lesson;
+    options.program = {program};
+    options.limits = SessionLimits{64, 1u << 20};
+    options.lazy_drain = true;
+    Run run(std::move(options));
+    const RunReport& report = run.wait(600);
+    if (report.main_exitcode != 0 || run.model().lines().empty())
+      throw SystemFailure(fmt::format("the Python benchmark failed under Forkscope (exit code {})", report.main_exitcode));
+    last_line = run.model().lines().back().text;
+  } else {
+    const std::string command = fmt::format("'{}' '{}'", python_interpreter().string(), program);
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) throw SystemFailure("cannot start " + command);
+    char buffer[4096];
+    while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) last_line = buffer;
+    if (pclose(pipe) != 0) throw SystemFailure("the Python benchmark failed under plain CPython");
+  }
+  const auto result = nlohmann::json::parse(last_line, nullptr, false);
+  if (!result.is_object()) throw SystemFailure("the Python benchmark printed no result");
+  return result;
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -82,6 +112,14 @@ int bench(bool json, int repeats, const std::string& only) {
     samples["process_start_join_us"].push_back(process["process_start_join_us"]);
     samples["fork_waitpid_us"].push_back(process["fork_waitpid_us"]);
     }
+    if (wanted("python")) {
+      const auto plain = run_python_bench(false);
+      const auto traced = run_python_bench(true);
+      for (const char* key : {"lock_ns", "queue_msgs_per_s", "pool_map_ms"}) {
+        samples[fmt::format("python_plain_{}", key)].push_back(plain[key]);
+        samples[fmt::format("python_traced_{}", key)].push_back(traced[key]);
+      }
+    }
     if (wanted("pool")) {
     samples["pool_map_100_ms"].push_back(run_hidden("bench-pool-map", {"n=100"}, SessionLimits{})["pool_map_ms"]);
     samples["processes_100_ms"].push_back(run_hidden("bench-processes", {"n=100"}, SessionLimits{})["processes_ms"]);
@@ -113,6 +151,12 @@ int bench(bool json, int repeats, const std::string& only) {
        "Pool(4).map over 100 tasks >= 10x faster than Python's"},
       {"processes_vs_python", py("processes_100_ms") / m("processes_100_ms"), 10, true,
        "100 processes >= 10x faster than Python's"},
+      {"python_lock_traced_vs_plain", m("python_traced_lock_ns") / m("python_plain_lock_ns"), 1.5, false,
+       "a Python program's Lock acquire+release under Forkscope <= 1.5x plain CPython"},
+      {"python_queue_traced_vs_plain", m("python_traced_queue_msgs_per_s") / m("python_plain_queue_msgs_per_s"), 0.8, true,
+       "a Python program's Queue 1->1 under Forkscope >= 0.8x plain CPython's messages per second"},
+      {"python_pool_map_traced_vs_plain", m("python_traced_pool_map_ms") / m("python_plain_pool_map_ms"), 1.3, false,
+       "a Python program's Pool(4).map over 100 tasks under Forkscope <= 1.3x plain CPython's time"},
   };
   bool all_ok = true;
   out["repeats"] = repeats;

@@ -57,8 +57,8 @@ int main(int argc, char** argv) {
   bench_cmd->add_flag("--json", bench_json, "One JSON object");
   bench_cmd->add_option("--repeats", repeats, "Runs per measurement (median reported)")->check(CLI::Range(1, 101));
   std::string only;
-  bench_cmd->add_option("--only", only, "Measure one group: trace, queue, lock, process or pool")
-      ->check(CLI::IsMember({"trace", "queue", "lock", "process", "pool"}));
+  bench_cmd->add_option("--only", only, "Measure one group: trace, queue, lock, process, pool or python (a Python program plain and under Forkscope)")
+      ->check(CLI::IsMember({"trace", "queue", "lock", "process", "pool", "python"}));
 
   try {
     app.parse(argc, argv);

@@ -105,6 +105,26 @@ def _operation(kind, of, done=lambda self, result: (0, 0), blocks=None):
     return make
 
 
+def _counted(kind, counter):
+    """A queue's put or get: one operation whose Done carries the item's number (put #n is got as #n)."""
+    def make(original):
+        def operation(self, *args, **kwargs):
+            info = self.__dict__.get("_forkscope")
+            if info is None:
+                return original(self, *args, **kwargs)
+            _native.op_begin(kind, info[0], info[0], 0)
+            try:
+                result = original(self, *args, **kwargs)
+            except BaseException:
+                _native.op_fail()
+                raise
+            _native.op_done_counted(info[counter])
+            return result
+        operation.__name__ = original.__name__
+        return operation
+    return make
+
+
 def _traced(attribute):
     def of(self):
         info = self.__dict__.get(attribute)
@@ -195,12 +215,8 @@ def _install_queues():
     _wrap(q.JoinableQueue, "__init__", make_queue_init("JoinableQueue"))
     _wrap(q.SimpleQueue, "__init__", make_queue_init("Queue"))
     for cls in (q.Queue, q.SimpleQueue):
-        _wrap(cls, "put", _operation(E["QueuePut"], _traced("_forkscope"),
-                                     lambda self, r: (0, _native.counter_add(self._forkscope[1], 1))))
-        _wrap(cls, "get", _operation(E["QueueGet"], _traced("_forkscope"),
-                                     lambda self, r: (0, _native.counter_add(self._forkscope[2], 1))))
-    for name in ("put_nowait", "get_nowait"):
-        pass  # they call put/get
+        _wrap(cls, "put", _counted(E["QueuePut"], 1))
+        _wrap(cls, "get", _counted(E["QueueGet"], 2))
     _wrap(q.JoinableQueue, "task_done", _operation(
         E["QueueTaskDone"], _traced("_forkscope"), lambda self, r: (self._unfinished_tasks._semlock._get_value(), 0)))
     _wrap(q.JoinableQueue, "join", _operation(E["QueueJoin"], _traced("_forkscope")))

@@ -201,6 +201,7 @@ void emit_text(int kind, int phase, std::uint16_t object, std::int64_t value, st
 // Waits until `fd` can be read (a pipe's or a socket's next message), as the current operation blocked.
 // Returns false when `timeout` (program seconds) passed first.
 bool wait_readable(int fd, std::optional<double> timeout) {
+  if (t_op.depth == 0 && !timeout) return true;  // not an operation of the program's: the read itself waits
   pollfd p{fd, POLLIN, 0};
   if (::poll(&p, 1, 0) > 0) return true;
   if (timeout && *timeout <= 0) return false;
@@ -263,6 +264,11 @@ PYBIND11_MODULE(_native, m) {
   m.def("op_begin", &op_begin, py::arg("kind"), py::arg("object") = 0, py::arg("key") = 0, py::arg("peer") = 0);
   m.def("op_done", [](std::int64_t value, std::uint64_t arg) { op_end(Phase::Done, value, arg); },
         py::arg("value") = 0, py::arg("arg") = 0);
+  // Done with the next number of a shared counter as its arg: a put's or a send's item number.
+  m.def("op_done_counted", [](std::int64_t offset) {
+    auto* word = reinterpret_cast<std::atomic<std::int64_t>*>(reinterpret_cast<std::byte*>(&g_attachment.session->header()) + offset);
+    op_end(Phase::Done, 0, static_cast<std::uint64_t>(word->fetch_add(1, std::memory_order_acq_rel) + 1));
+  });
   m.def("op_fail", [](std::int64_t value) { op_end(Phase::Fail, value, 0); }, py::arg("value") = 0);
   m.def("op_depth", [] { return t_op.depth; });
   m.def("blocking", &note_blocking, py::arg("timed") = false);

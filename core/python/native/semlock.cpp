@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <climits>
 #include <cmath>
+#include <cstring>
 
 #include "forkscope/clock.hpp"
 #include "native.hpp"
@@ -187,7 +188,7 @@ class SemLock {
       if (object) detail::emit(kind, Phase::Fail, object);
       return false;
     }
-    const std::uint64_t t = trace_clock_ordered();
+    const std::uint64_t t = object ? trace_clock_ordered() : 0;
     note_holder(s, this_pid());
     ++count_;
     last_thread_ = this_thread();
@@ -216,7 +217,7 @@ class SemLock {
     const EventKind kind = s.maxvalue == 1 ? EventKind::LockRelease : EventKind::SemRelease;
     if (object && t_op.depth == 0) pass_gate(kind, object);
     // While it is still held, and fenced: the timeline orders it before the next acquire.
-    const std::uint64_t t = trace_clock_then_fence();
+    const std::uint64_t t = object ? trace_clock_then_fence() : 0;
     std::uint32_t v = s.value.load(std::memory_order_relaxed);
     do {
       if (static_cast<std::int64_t>(v) >= s.maxvalue) throw py::value_error("semaphore or lock released too many times");
@@ -315,14 +316,75 @@ void forget_holders_of_this_process() {
 
 void prepare_semlock_registry() { registry(); }
 
+namespace {
+
+// The hot methods as CPython's own are: METH_FASTCALL functions, not pybind11 dispatch (which costs more than the
+// lock itself). The rest of the type goes through pybind11.
+SemLock& self_of(PyObject* self) {
+  return *static_cast<SemLock*>(reinterpret_cast<py::detail::instance*>(self)->get_value_and_holder().value_ptr());
+}
+
+template <class F>
+PyObject* guarded(F&& f) {
+  try {
+    return f();
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (const py::builtin_exception& e) {
+    e.set_error();
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
+
+PyObject* acquire(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  static const char* const names[] = {"block", "timeout", nullptr};
+  PyObject* block = Py_True;
+  PyObject* timeout = Py_None;
+  if (nargs > 0) block = args[0];
+  if (nargs > 1) timeout = args[1];
+  if (nargs > 2) return PyErr_Format(PyExc_TypeError, "acquire() takes at most 2 arguments (%zd given)", nargs);
+  if (kwnames != nullptr)
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(kwnames); ++i) {
+      const char* key = PyUnicode_AsUTF8(PyTuple_GET_ITEM(kwnames, i));
+      if (key == nullptr) return nullptr;
+      if (std::strcmp(key, names[0]) == 0) block = args[nargs + i];
+      else if (std::strcmp(key, names[1]) == 0) timeout = args[nargs + i];
+      else return PyErr_Format(PyExc_TypeError, "acquire() got an unexpected keyword argument '%s'", key);
+    }
+  const int blocking = PyObject_IsTrue(block);
+  if (blocking < 0) return nullptr;
+  return guarded([&] {
+    return PyBool_FromLong(self_of(self).acquire(blocking != 0, py::reinterpret_borrow<py::object>(timeout)));
+  });
+}
+
+PyObject* enter(PyObject* self, PyObject*) {
+  return guarded([&] { return PyBool_FromLong(self_of(self).acquire(true, py::none())); });
+}
+
+PyObject* release(PyObject* self, PyObject* const*, Py_ssize_t) {
+  return guarded([&] {
+    self_of(self).release();
+    Py_RETURN_NONE;
+  });
+}
+
+PyMethodDef hot_methods[] = {
+    {"acquire", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&acquire)), METH_FASTCALL | METH_KEYWORDS,
+     "acquire(block=True, timeout=None)"},
+    {"__enter__", &enter, METH_NOARGS, "acquire()"},
+    {"release", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&release)), METH_FASTCALL, "release()"},
+    {"__exit__", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(&release)), METH_FASTCALL, "release()"},
+};
+
+}  // namespace
+
 void register_semlock(py::module_& m) {
-  py::class_<SemLock>(m, "SemLock")
-      .def(py::init<int, std::int64_t, std::int64_t, py::object, bool>(), py::arg("kind"), py::arg("value"),
+  py::class_<SemLock> type(m, "SemLock");
+  type.def(py::init<int, std::int64_t, std::int64_t, py::object, bool>(), py::arg("kind"), py::arg("value"),
            py::arg("maxvalue"), py::arg("name"), py::arg("unlink"))
-      .def("acquire", &SemLock::acquire, py::arg("block") = true, py::arg("timeout") = py::none())
-      .def("release", &SemLock::release)
-      .def("__enter__", [](SemLock& s) { return s.acquire(true, py::none()); })
-      .def("__exit__", [](SemLock& s, const py::args&) { s.release(); })
       .def("_count", &SemLock::count)
       .def("_is_mine", &SemLock::is_mine)
       .def("_get_value", &SemLock::value)
@@ -337,6 +399,13 @@ void register_semlock(py::module_& m) {
       .def_property_readonly("maxvalue", &SemLock::maxvalue)
       .def_property_readonly("name", &SemLock::name)
       .def_property_readonly_static("SEM_VALUE_MAX", [](const py::object&) { return kSemValueMax; });
+  auto* cls = reinterpret_cast<PyTypeObject*>(type.ptr());
+  for (PyMethodDef& def : hot_methods) {
+    PyObject* descriptor = PyDescr_NewMethod(cls, &def);
+    if (descriptor == nullptr || PyObject_SetAttrString(type.ptr(), def.ml_name, descriptor) != 0)
+      throw py::error_already_set();
+    Py_DECREF(descriptor);
+  }
 }
 
 }  // namespace forkscope::python
