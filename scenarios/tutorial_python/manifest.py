@@ -3,8 +3,9 @@ normalize what it prints so that two runs (CPython and CPython, or CPython and `
 can be compared.
 
 A run's output is a list of lines: stdout's lines, then stderr's lines prefixed with "stderr: " (see
-lines_from_streams and lines_from_forkscope). normalize(entry, lines) applies the entry's "normalize" rules (each
-{"regex": ..., "as": placeholder}, in order, to every line), then its "compare" mode: "exact" keeps the order,
+lines_from_streams and lines_from_forkscope). normalize(entry, lines) applies the entry's "normalize" rules in order
+to every line (each {"regex": ..., "as": placeholder} replaces the matches, {"regex": ..., "drop": true} removes the
+lines that match: lines that may or may not be printed), then its "compare" mode: "exact" keeps the order,
 "sorted" sorts the lines, "count" keeps only their number (["<N lines>"]). Two runs agree when their normalized
 lists are equal.
 
@@ -54,7 +55,10 @@ def lines_from_forkscope(report):
 def normalize(entry, lines):
     for rule in entry.get('normalize', []):
         pattern = re.compile(rule['regex'])
-        lines = [pattern.sub(rule['as'], line) for line in lines]
+        if rule.get('drop'):  # a line that may or may not be printed (e.g. a daemon's, racing its termination)
+            lines = [line for line in lines if not pattern.search(line)]
+        else:
+            lines = [pattern.sub(rule['as'], line) for line in lines]
     mode = entry.get('compare', 'exact')
     if mode == 'sorted':
         return sorted(lines)
