@@ -133,3 +133,23 @@ def run(entry, timeout=60.0, pipe=False, python=PYTHON):
         for fd in fds:
             os.close(fd)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_forkscope(entry, cli, timeout=60.0):
+    """Run an entry's file under `forkscope-cli run FILE.py --json` in a fresh temp cwd, as run() does plainly.
+    Returns {"seconds", "returncode", "lines"} (lines not normalized)."""
+    tmp = tempfile.mkdtemp(prefix='tutorial-python.')
+    try:
+        for name, text in entry.get('setup_files', {}).items():
+            with open(os.path.join(tmp, name), 'w', encoding='utf-8') as f:
+                f.write(text)
+        env = {k: v for k, v in os.environ.items() if not k.startswith('PYTHON')}
+        start = time.monotonic()
+        done = subprocess.run([cli, 'run', os.path.join(HERE, entry['file']), '--json', '--timeout', str(timeout), '--']
+                              + entry.get('args', []), cwd=tmp, env=env, stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=timeout + 30)
+        report = json.loads(done.stdout or b'{}')
+        return {'seconds': time.monotonic() - start, 'returncode': report.get('exitcode'),
+                'lines': lines_from_forkscope(report)}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
