@@ -88,6 +88,7 @@ class App {
     bool facts = false;
   };
   std::map<int, Noted> noted_;  // by run number: how much of each run the font atlas has seen
+  std::uint64_t programs_noted_ = 0;  // the classroom's programs_revision() the font atlas has seen
   std::string title_;
   bool recording_ = false;
   std::vector<double> frame_ms_, frame_interval_ms_;
