@@ -196,6 +196,8 @@ void App::lay_out_panels() {
 
   if (begin_panel("status", {0, display.y - bar}, {display.x, bar})) draw_status(ui_);
   ImGui::End();
+
+  open_dialog_.draw(ui_);  // a modal over everything
 }
 
 void App::pace(std::chrono::steady_clock::time_point frame_start) {

@@ -63,6 +63,7 @@ class App {
   [[nodiscard]] FontBook& fonts() { return fonts_; }
   [[nodiscard]] TimelinePanel& timeline() { return timeline_; }
   [[nodiscard]] ComparePanel& compare() { return compare_; }
+  [[nodiscard]] OpenDialog& open_dialog() { return open_dialog_; }
   [[nodiscard]] const LessonLibrary& library() const { return library_; }
 
  private:
@@ -80,6 +81,7 @@ class App {
   TimelinePanel timeline_;
   ConsolePanel console_;
   ComparePanel compare_;
+  OpenDialog open_dialog_;
   float built_scale_ = 0;
   std::optional<CenterView> pending_center_;
   std::optional<DetailTab> pending_detail_;
