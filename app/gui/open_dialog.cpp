@@ -104,7 +104,13 @@ void OpenDialog::draw(Ui& ui) {
   ImGui::SetNextWindowSize({std::min(ui.px(680), display.x - ui.px(40)), std::min(ui.px(480), display.y - ui.px(40))});
   ImGui::SetNextWindowPos({display.x * 0.5f, display.y * 0.5f}, ImGuiCond_Always, {0.5f, 0.5f});
   const std::string title = label(ui.tr("open.title"), "open_dialog");
-  if (!ImGui::BeginPopupModal(title.c_str(), &open_, ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoResize)) {
+  // Opaque: the panels' text would show through the style's 94% popup background.
+  ImVec4 background = ImGui::GetStyleColorVec4(ImGuiCol_PopupBg);
+  background.w = 1;
+  ImGui::PushStyleColor(ImGuiCol_PopupBg, background);
+  const bool shown = ImGui::BeginPopupModal(title.c_str(), &open_, ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoResize);
+  ImGui::PopStyleColor();
+  if (!shown) {
     open_ = false;
     return;
   }
@@ -136,7 +142,7 @@ void OpenDialog::draw(Ui& ui) {
   if (!ImGui::IsItemActive()) path_changed_ = false;  // the field shows path_ itself
   ImGui::TextDisabled("%s", ui.text.format("open.folder", folder_.string()).c_str());
 
-  const float footer = ImGui::GetFrameHeightWithSpacing() * 2 + ImGui::GetTextLineHeightWithSpacing();
+  const float footer = ImGui::GetFrameHeightWithSpacing() + ImGui::GetTextLineHeightWithSpacing();  // a line, the buttons
   ImGui::BeginChild("entries", {0, -footer}, true);
   std::optional<std::filesystem::path> go_to;
   if (folder_ != folder_.root_path() && ImGui::Selectable(ui.tr("open.up"))) go_to = folder_.parent_path();
