@@ -85,6 +85,8 @@ void RunRecord::collect_facts() {
   if (r.main_exitcode != 0)
     for (const PrintedLine& line : run_->model().lines())
       if (line.error && line.pid == run_->main_pid()) facts_.failure = line.text;
+  // A Python program that could not run at all (unreadable, a syntax error) says why in its result.
+  if (const auto bad = r.result.find("bad_program"); bad != r.result.end() && bad->is_string()) facts_.failure = *bad;
   if (!r.stuck.empty()) facts_.failure = r.stuck;  // the viewer ended it: say why
 }
 

@@ -261,6 +261,15 @@ TEST_F(GuiPythonCommand, BadProgramsAndArgumentsAreOneLineAndExitCodeTwo) {
     argv.insert(argv.end(), args.begin(), args.end());
     expect_one_line_error(run_command(argv, {}, 60), 2, message);
   }
+  // In the window, the status line says why the program could not run.
+  {
+    auto app = make_app("ticket-lock");
+    app->classroom().open_program(broken);
+    ASSERT_TRUE(app->classroom().run());
+    ASSERT_TRUE(app->finish_run(60));
+    EXPECT_TRUE(app->classroom().status_is_error());
+    EXPECT_NE(app->classroom().status().find("SyntaxError"), std::string::npos) << app->classroom().status();
+  }
   // A program that fails on its own is its failure, not bad input: exit code 1, and still a picture.
   const std::string fails = dir.write("fails.py", "import sys\nsys.exit(3)\n");
   expect_one_line_error(run_command({FORKSCOPE_GUI, "--python", fails, "--run", "--screenshot", shot}, {}, 60), 1,
