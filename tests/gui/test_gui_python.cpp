@@ -19,6 +19,7 @@ using forkscope::gui::testing::picture;
 using forkscope::gui::testing::press_key;
 using forkscope::testing::TempDir;
 using forkscope::testing::expect_one_line_error;
+using forkscope::testing::run_cli;
 using forkscope::testing::run_command;
 
 namespace {
@@ -185,6 +186,16 @@ TEST_F(GuiPython, OpensAProgramFromTheOpenDialogAndRunsItToItsEnd) {
     const std::filesystem::path shot = dir.path() / "shot.png";
     image.save_png(shot);
     EXPECT_GT(std::filesystem::file_size(shot), 10'000u);
+
+    // A run saved by forkscope-cli opens from the same dialog, as a finished run beside the live ones.
+    const std::string trace = dir.file("saved.fstrace");
+    ASSERT_EQ(run_cli({"run", program, "--save-trace", trace}).exit_code, 0);
+    ASSERT_TRUE(dialog.open(app->ui(), trace)) << dialog.error();
+    app->frame();
+    ASSERT_NE(classroom.shown(), run);
+    EXPECT_FALSE(classroom.shown()->live());
+    EXPECT_EQ(process_names(classroom.shown()->model()), process_names(model));
+    EXPECT_EQ(classroom.shown()->model().lines().size(), 7u);
     app.reset();
   }
   EXPECT_FALSE(std::filesystem::exists(folder));  // nothing left behind
