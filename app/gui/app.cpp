@@ -80,6 +80,14 @@ void App::note_new_texts() {
       fonts_.note(record->facts().failure);
     }
   }
+  if (programs_noted_ != classroom_.programs_revision()) {
+    programs_noted_ = classroom_.programs_revision();
+    for (const auto& program : classroom_.programs()) {
+      fonts_.note(program->file());
+      fonts_.note(program->source);
+      for (const std::string& a : program->args) fonts_.note(a);
+    }
+  }
   fonts_.note(classroom_.status());
 }
 
@@ -96,7 +104,9 @@ void App::frame(Image* capture) {
   classroom_.poll();
   note_new_texts();
   apply_scale();
-  const std::string title = fmt::format("Forkscope · {}", library_.title(classroom_.lesson().id, strings_.language()));
+  const Program* program = classroom_.program();
+  const std::string title = fmt::format("Forkscope · {}", program ? program->file_name()
+                                                                  : library_.title(classroom_.lesson().id, strings_.language()));
   if (title != title_) window_.set_title(title_ = title);
 
   window_.begin_frame();
@@ -186,6 +196,8 @@ void App::lay_out_panels() {
 
   if (begin_panel("status", {0, display.y - bar}, {display.x, bar})) draw_status(ui_);
   ImGui::End();
+
+  open_dialog_.draw(ui_);  // a modal over everything
 }
 
 void App::pace(std::chrono::steady_clock::time_point frame_start) {

@@ -63,6 +63,7 @@ class App {
   [[nodiscard]] FontBook& fonts() { return fonts_; }
   [[nodiscard]] TimelinePanel& timeline() { return timeline_; }
   [[nodiscard]] ComparePanel& compare() { return compare_; }
+  [[nodiscard]] OpenDialog& open_dialog() { return open_dialog_; }
   [[nodiscard]] const LessonLibrary& library() const { return library_; }
 
  private:
@@ -80,6 +81,7 @@ class App {
   TimelinePanel timeline_;
   ConsolePanel console_;
   ComparePanel compare_;
+  OpenDialog open_dialog_;
   float built_scale_ = 0;
   std::optional<CenterView> pending_center_;
   std::optional<DetailTab> pending_detail_;
@@ -88,6 +90,7 @@ class App {
     bool facts = false;
   };
   std::map<int, Noted> noted_;  // by run number: how much of each run the font atlas has seen
+  std::uint64_t programs_noted_ = 0;  // the classroom's programs_revision() the font atlas has seen
   std::string title_;
   bool recording_ = false;
   std::vector<double> frame_ms_, frame_interval_ms_;

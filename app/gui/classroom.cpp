@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "forkscope/errors.hpp"
+#include "forkscope/input.hpp"
 
 namespace forkscope::gui {
 
@@ -84,7 +85,14 @@ void RunRecord::collect_facts() {
   if (r.main_exitcode != 0)
     for (const PrintedLine& line : run_->model().lines())
       if (line.error && line.pid == run_->main_pid()) facts_.failure = line.text;
+  // A Python program that could not run at all (unreadable, a syntax error) says why in its result.
+  if (const auto bad = r.result.find("bad_program"); bad != r.result.end() && bad->is_string()) facts_.failure = *bad;
   if (!r.stuck.empty()) facts_.failure = r.stuck;  // the viewer ended it: say why
+}
+
+std::string Program::file_name() const {
+  const std::string name = std::filesystem::path(file()).filename().string();
+  return name.empty() ? file() : name;
 }
 
 std::string param_assignment(const ParamSpec& spec, double value) {
@@ -108,6 +116,29 @@ void Classroom::select(const Lesson& lesson) {
   shown_ = nullptr;
   for (auto& r : runs_)
     if (r->lesson() == lesson.id) shown_ = r.get();
+}
+
+const Program& Classroom::open_program(const std::string& file, std::vector<std::string> args) {
+  Lesson lesson = python_program_lesson(file);  // UsageError: missing, not a regular file, unreadable
+  std::string source = read_input_file(file, "Python program", Program::kMaxSourceBytes);
+  auto known = std::find_if(programs_.begin(), programs_.end(), [&](const auto& p) { return p->file() == file; });
+  if (known == programs_.end()) {
+    programs_.push_back(std::make_unique<Program>(Program{std::move(lesson), {}, {}}));
+    known = std::prev(programs_.end());
+  }
+  Program& program = **known;
+  if (lesson_ == &program.lesson) reset();  // the same program again, maybe with other arguments: a fresh start
+  program.args = std::move(args);
+  program.source = std::move(source);
+  ++programs_revision_;
+  select(program.lesson);
+  return program;
+}
+
+const Program* Classroom::program_of(const Lesson& lesson) const {
+  for (const auto& p : programs_)
+    if (&p->lesson == &lesson) return p.get();
+  return nullptr;
 }
 
 void Classroom::reset_params() {
@@ -144,6 +175,21 @@ bool Classroom::start(bool stepping) {
   options.speed = speed_;
   options.seed = seed_;
   options.start_stepping = stepping;
+  auto chosen = std::find_if(programs_.begin(), programs_.end(), [this](const auto& p) { return &p->lesson == lesson_; });
+  if (chosen != programs_.end()) {
+    Program* program = chosen->get();
+    options.program = {program->file()};
+    options.program.insert(options.program.end(), program->args.begin(), program->args.end());
+    // The Code view shows what runs: the file as it is now (it may have been edited since it was opened).
+    try {
+      std::string source = read_input_file(program->file(), "Python program", Program::kMaxSourceBytes);
+      if (source != program->source) {
+        program->source = std::move(source);
+        ++programs_revision_;
+      }
+    } catch (const std::exception&) {  // the run itself reports what is wrong with the file
+    }
+  }
   try {
     options.params = params();
     auto record = std::make_unique<RunRecord>(next_number_, std::make_unique<Run>(std::move(options)));

@@ -35,6 +35,18 @@ struct RunFacts {
   [[nodiscard]] static RunFacts from_summary(const nlohmann::json& summary);  // a saved trace's meta (the CLI's --json)
 };
 
+// A Python program opened in the viewer: the lesson it runs as (its id is the file as given), its arguments (its
+// sys.argv[1:]) and its source as read when it was opened or last run, for the Code view.
+struct Program {
+  Lesson lesson;
+  std::vector<std::string> args;
+  std::string source;
+  [[nodiscard]] const std::string& file() const { return lesson.id; }
+  [[nodiscard]] std::string file_name() const;  // "x.py": how lists and titles name it
+
+  static constexpr std::uint64_t kMaxSourceBytes = 1u << 20;
+};
+
 // One run of the session: a live or finished Run, or a trace that was loaded (or made up, for the frame benchmark).
 class RunRecord {
  public:
@@ -71,6 +83,16 @@ class Classroom {
 
   [[nodiscard]] const Lesson& lesson() const { return *lesson_; }
   void select(const Lesson& lesson);  // resets a live run; shows that lesson's latest run, if any
+  // Chooses a Python program instead of a lesson (opening the same file again takes the new arguments and reads
+  // it again). UsageError: missing, not a regular file, unreadable, over Program::kMaxSourceBytes.
+  const Program& open_program(const std::string& file, std::vector<std::string> args = {});
+  // The chosen lesson's program, or nullptr when it is a C++ lesson.
+  [[nodiscard]] const Program* program() const { return program_of(*lesson_); }
+  [[nodiscard]] const Program* program_of(const Lesson& lesson) const;
+  // Every program opened in this session, in the order opened (runs keep pointing at their lessons).
+  [[nodiscard]] const std::vector<std::unique_ptr<Program>>& programs() const { return programs_; }
+  // Changes whenever a program is opened or its source read again (the font atlas notes the new text).
+  [[nodiscard]] std::uint64_t programs_revision() const { return programs_revision_; }
   // The parameter form's values, in the order of lesson().params (bools as 0/1).
   [[nodiscard]] std::vector<double>& param_values() { return param_values_; }
   void set_params(const Params& params);
@@ -113,6 +135,8 @@ class Classroom {
   void note(std::string text, bool error);
 
   const Lesson* lesson_;
+  std::vector<std::unique_ptr<Program>> programs_;
+  std::uint64_t programs_revision_ = 0;
   std::vector<double> param_values_;
   double speed_;
   std::optional<std::uint64_t> seed_;

@@ -1,11 +1,19 @@
 // What the processes printed, in time order, each line in its process's colour (the same as its lane label);
-// filtered by text and by process. Errors (uncaught exceptions) in red.
+// filtered by text and by process. Errors (uncaught exceptions) in red; what a Python program wrote to sys.stderr
+// (tracebacks, warnings) in a paler red, so stdout and stderr stay apart where they interleave.
 #include <fmt/format.h>
 
 #include "palette.hpp"
 #include "panels.hpp"
 
 namespace forkscope::gui {
+
+namespace {
+
+const ImVec4 kErrorText{1.0f, 0.35f, 0.35f, 1.0f};
+const ImVec4 kStderrText{1.0f, 0.6f, 0.5f, 1.0f};
+
+}  // namespace
 
 void ConsolePanel::draw(Ui& ui) {
   const RunRecord* shown = shown_or_hint(ui);
@@ -47,8 +55,14 @@ void ConsolePanel::draw(Ui& ui) {
       const ImU32 color = lane == lane_of_.end() ? IM_COL32_WHITE : process_color(lane->second);
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(color), "%-14s", p ? p->name.c_str() : "?");
       ImGui::SameLine();
-      if (l.error) ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", l.text.c_str());
-      else ImGui::TextUnformatted(l.text.c_str());
+      if (l.error) {
+        ImGui::TextColored(kErrorText, "%s", l.text.c_str());
+      } else if (l.stderr_stream) {
+        ImGui::TextColored(kStderrText, "%s", l.text.c_str());
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", ui.tr("console.stderr_tip"));
+      } else {
+        ImGui::TextUnformatted(l.text.c_str());
+      }
     }
   if (at_bottom && shown->live()) ImGui::SetScrollHereY(1.0f);  // follow a live run, unless the reader scrolled up
   ImGui::EndChild();

@@ -107,7 +107,8 @@ void section(const char* heading, const std::string& body) {
   text_wrapped(paragraphs(body));
 }
 
-void draw_code(Ui& ui, const std::string& code) {
+// `comment` starts a comment to the end of the line: "//" in the C++ scenarios, "#" in a Python program.
+void draw_code(Ui& ui, const std::string& code, std::string_view comment_marker) {
   if (code.empty()) {
     ImGui::TextDisabled("%s", ui.tr("lesson.no_code"));
     return;
@@ -121,7 +122,7 @@ void draw_code(Ui& ui, const std::string& code) {
     ImGui::TextDisabled("%3zu", line_number);
     ImGui::SameLine();
     // Comments in their own colour: the tutorials' Chinese comments are half the lesson.
-    const std::size_t comment = line.find("//");
+    const std::size_t comment = line.find(comment_marker);
     if (comment != 0) ImGui::TextUnformatted(line.data(), line.data() + (comment == std::string_view::npos ? line.size() : comment));
     if (comment != std::string_view::npos) {
       if (comment != 0) ImGui::SameLine(0, 0);
@@ -138,6 +139,19 @@ void draw_code(Ui& ui, const std::string& code) {
 
 void draw_lesson_list(Ui& ui, const LessonLibrary& library) {
   const std::string& language = ui.text.language();
+  // The Python programs opened in this session come first, by file name (the whole path in a tooltip).
+  if (!ui.classroom.programs().empty()) {
+    ImGui::SetNextItemOpen(true, ImGuiCond_Once);
+    if (ImGui::TreeNode(label(ui.tr("topic.python"), "python").c_str())) {
+      for (const auto& program : ui.classroom.programs()) {
+        const bool chosen = &program->lesson == &ui.classroom.lesson();
+        const std::string item = fmt::format("{}###program:{}", program->file_name(), program->file());
+        if (ImGui::Selectable(item.c_str(), chosen)) ui.classroom.select(program->lesson);
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", program->file().c_str());
+      }
+      ImGui::TreePop();
+    }
+  }
   for (const std::string& topic : library.topics()) {
     const std::string key = "topic." + topic;
     const std::string heading = ui.text.has(key) ? ui.tr(key) : topic;
@@ -158,6 +172,21 @@ void draw_lesson_list(Ui& ui, const LessonLibrary& library) {
 void draw_lesson_text(Ui& ui, const LessonLibrary& library) {
   const Lesson& lesson = ui.classroom.lesson();
   ImGui::BeginChild("text");
+  if (const Program* program = ui.classroom.program()) {
+    ImGui::PushFont(ui.fonts.title());
+    text_wrapped(program->file_name());
+    ImGui::PopFont();
+    ImGui::Spacing();
+    ImGui::TextColored({0.55f, 0.78f, 1.0f, 1.0f}, "%s", ui.tr("lesson.program"));
+    text_wrapped(ui.tr("lesson.program_about"));
+    ImGui::Spacing();
+    text_wrapped(ui.text.format("lesson.program_file", program->file()));
+    std::string args;
+    for (const std::string& a : program->args) args += (args.empty() ? "" : " ") + a;
+    text_wrapped(args.empty() ? std::string(ui.tr("lesson.program_no_args")) : ui.text.format("lesson.program_args", args));
+    ImGui::EndChild();
+    return;
+  }
   ImGui::PushFont(ui.fonts.title());
   text_wrapped(library.title(lesson.id, ui.text.language()));
   ImGui::PopFont();
@@ -174,9 +203,11 @@ void draw_lesson_text(Ui& ui, const LessonLibrary& library) {
 
 void draw_lesson_code(Ui& ui, const LessonLibrary& library) {
   const Lesson& lesson = ui.classroom.lesson();
+  const Program* program = ui.classroom.program();
   ImGui::TextDisabled("%s", lesson.source.c_str());
   ImGui::BeginChild("code", {0, 0}, false, ImGuiWindowFlags_HorizontalScrollbar);
-  draw_code(ui, library.code(lesson.id));
+  if (program) draw_code(ui, program->source, "#");
+  else draw_code(ui, library.code(lesson.id), "//");
   ImGui::EndChild();
 }
 

@@ -1,4 +1,5 @@
-// forkscope: the classroom viewer. Without options it opens on the default lesson. With --screenshot, --frames or
+// forkscope: the classroom viewer. Without options it opens on the default lesson; --python FILE.py [-- ARGS] opens it on
+// a Python program instead. With --screenshot, --frames or
 // --stats it runs headless (for tests and slides): optionally runs the lesson to its end, draws, writes the window
 // to a PNG and exits. --bench-frames measures drawing a synthetic trace of a million events.
 #include <cstdio>
@@ -23,6 +24,8 @@ constexpr int kOk = 0, kInvariantsFailed = 1, kBadInput = 2, kRuntimeFailure = 3
 
 struct Arguments {
   std::string lesson;
+  std::optional<std::string> python;      // a Python program instead of a lesson
+  std::vector<std::string> program_args;  // after --: its sys.argv[1:]
   std::vector<std::string> sets;
   std::vector<std::string> compare_with;
   std::string language = "en";
@@ -59,8 +62,14 @@ void check_arguments(const Arguments& args) {
   check_finite_range(args.timeout, 0.001, 1e6, "--timeout (seconds)");
   for (const double at : args.hover) check_finite_range(at, 0, 10000, "--hover");
   if (args.seed) (void)parse_decimal_u64(*args.seed, "--seed");
-  for (const auto& [file, option] : {std::pair{&args.screenshot, "--screenshot"}, std::pair{&args.open, "--open"}})
+  for (const auto& [file, option] : {std::pair{&args.screenshot, "--screenshot"}, std::pair{&args.open, "--open"},
+                                     std::pair{&args.python, "--python"}})
     if (*file) check_file_name(**file, option);
+  if (args.python && !args.lesson.empty()) throw UsageError("--lesson and --python exclude each other: a lesson or a program");
+  if (args.python && !args.sets.empty()) throw UsageError("--set is for lessons; a Python program takes its arguments after --");
+  if (args.python && !args.compare_with.empty()) throw UsageError("--compare-with is for lessons and their parameters");
+  if (!args.python && !args.program_args.empty())
+    throw UsageError("arguments after -- are for a Python program: add --python FILE.py");
 }
 
 int bench(const Arguments& args) {
@@ -121,6 +130,7 @@ int run_app(const Arguments& args) {
   Classroom& classroom = app.classroom();
   classroom.set_params(params);
   classroom.set_seed(args.seed ? std::optional(parse_decimal_u64(*args.seed, "--seed")) : std::nullopt);
+  if (args.python) classroom.open_program(*args.python, args.program_args);  // UsageError: not a readable file
   if (opened) classroom.show(&classroom.add(std::move(*opened), std::move(*opened_facts)));
   app.show(args.view == "compare" ? CenterView::Compare : args.view == "code" ? CenterView::Code : CenterView::Timeline);
   app.show(args.tab == "processes" ? DetailTab::Processes
@@ -136,11 +146,20 @@ int run_app(const Arguments& args) {
     return kOk;
   }
   bool invariants_ok = true;
+  const std::string& run_name = classroom.lesson().id;
+  std::optional<std::string> program_failure;  // a Python program's own failure: the picture is still taken
   auto run_to_end = [&] {
     if (!classroom.run()) throw SystemFailure(classroom.status());
     if (!app.finish_run(args.timeout))
-      throw SystemFailure(fmt::format("{} did not finish within {:.0f} s; every lesson process was stopped", lesson.id, args.timeout));
+      throw SystemFailure(fmt::format("{} did not finish within {:.0f} s; every lesson process was stopped", run_name, args.timeout));
     const RunFacts& f = classroom.shown()->facts();
+    if (args.python) {
+      if (const std::string bad = f.result.value("bad_program", ""); !bad.empty()) throw UsageError(bad);
+      if (f.main_exitcode != 0)
+        program_failure = f.main_exitcode < 0 ? fmt::format("{} was killed by signal {}", run_name, -f.main_exitcode)
+                                              : fmt::format("{} ended with exit code {}", run_name, f.main_exitcode);
+      return;
+    }
     if (f.main_exitcode != 0) throw SystemFailure(fmt::format("lesson {} failed: {}", lesson.id, classroom.status()));
     invariants_ok &= f.invariants_ok();
   };
@@ -156,7 +175,7 @@ int run_app(const Arguments& args) {
   }
   if (args.steps > 0 && !app.take_steps(args.steps, args.timeout)) {
     classroom.reset();
-    throw SystemFailure(fmt::format("{}: the steps did not settle within {:.0f} s", lesson.id, args.timeout));
+    throw SystemFailure(fmt::format("{}: the steps did not settle within {:.0f} s", run_name, args.timeout));
   }
   if (!args.hover.empty())
     app.window().set_pointer({{static_cast<float>(args.hover[0]), static_cast<float>(args.hover[1])}, false, 0});
@@ -165,6 +184,10 @@ int run_app(const Arguments& args) {
   for (int i = 0; i < frames; ++i) app.frame(i + 1 == frames ? &picture : nullptr);
   if (args.screenshot) picture.save_png(*args.screenshot);
   if (args.stats) print_stats(app);
+  if (program_failure) {
+    std::fprintf(stderr, "forkscope: %s\n", one_line(*program_failure).c_str());
+    return kInvariantsFailed;  // the program's own failure, as forkscope-cli run reports it
+  }
   return invariants_ok ? kOk : kInvariantsFailed;
 }
 
@@ -174,6 +197,8 @@ int main(int argc, char** argv) {
   CLI::App cli{"Forkscope: Python multiprocessing lessons in real processes, on a live timeline"};
   Arguments args;
   cli.add_option("--lesson", args.lesson, "Lesson id (forkscope-cli list); default: ticket-lock");
+  cli.add_option("--python", args.python, "A Python multiprocessing program (FILE.py) instead of a lesson");
+  cli.add_option("args", args.program_args, "After --: the Python program's arguments (its sys.argv[1:])");
   cli.add_option("--set", args.sets, "Set a parameter: KEY=VALUE (repeatable)");
   cli.add_option("--lang", args.language, "Language of the interface and lesson texts")->check(CLI::IsMember({"en", "zh"}));
   cli.add_option("--speed", args.speed, "Speed factor for lesson sleeps and timeouts (0.1 to 10)");

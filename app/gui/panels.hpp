@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -15,7 +16,7 @@
 
 namespace forkscope::gui {
 
-// toolbar_panel.cpp: Run, Pause, Step, Step process, Reset, speed, language, projector scale; and their keys.
+// toolbar_panel.cpp: Open…, Run, Pause, Step, Step process, Reset, speed, language, projector scale; and their keys.
 void draw_toolbar(Ui& ui);
 void handle_shortcuts(Ui& ui);
 [[nodiscard]] double faster(double speed);  // the next speed step up (+), or down (-)
@@ -84,6 +85,39 @@ class ComparePanel {
   bool phases_ = false;
   bool chosen_ = false;  // the teacher picked the runs; until then the latest two are shown
   std::size_t tracks_drawn_ = 0;
+};
+
+// open_dialog.cpp: Open… (Ctrl+O): a path field and one folder's subfolders, .py programs and .fstrace traces.
+class OpenDialog {
+ public:
+  void draw(Ui& ui);  // every frame, after the panels: opens when ui.open_requested
+  [[nodiscard]] bool is_open() const { return open_; }
+  // Lists `folder` (and puts it in the path field).
+  void navigate(Ui& ui, const std::filesystem::path& folder);
+  // A .py file as a Python program, a .fstrace file as a saved run, a folder: list it. False, with error(), when it
+  // could not be opened (or was a folder); true closes the dialog.
+  bool open(Ui& ui, const std::filesystem::path& path);
+
+  struct Entry {
+    std::string name;
+    bool folder = false;
+  };
+  [[nodiscard]] const std::vector<Entry>& entries() const { return entries_; }
+  [[nodiscard]] const std::filesystem::path& folder() const { return folder_; }
+  [[nodiscard]] const std::string& error() const { return error_; }
+
+  static constexpr std::size_t kMaxEntries = 5000;  // a huge folder still lists quickly; type the path for the rest
+
+ private:
+  void set_path(const std::string& path);
+
+  std::filesystem::path folder_;
+  std::vector<Entry> entries_;
+  std::string listing_error_;
+  std::string error_;
+  char path_[4096] = {};
+  bool path_changed_ = false;  // set_path since the field last drew
+  bool open_ = false;
 };
 
 // A run's phases from its result ("phases": [{"name", "begin_s", "end_s", "seconds"}]), for comparing sync and async.

@@ -12,7 +12,9 @@ void draw_params(Ui& ui) {
   Classroom& c = ui.classroom;
   const auto& specs = c.lesson().params;
   if (specs.empty()) {
-    ImGui::TextDisabled("%s", ui.tr("params.none"));
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("%s", ui.tr(c.program() ? "params.program" : "params.none"));
+    ImGui::PopStyleColor();
     return;
   }
   ImGui::BeginDisabled(c.live());

@@ -33,7 +33,7 @@ void draw_processes(Ui& ui) {
       ImGui::Text("%d", p.ppid);
       ImGui::TableNextColumn();
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(process_color(static_cast<std::size_t>(row))), "%s",
-                         std::string(static_cast<std::size_t>(lanes[static_cast<std::size_t>(row)].depth) * 2, ' ').append(p.name).c_str());
+                         std::string(static_cast<std::size_t>(lanes[static_cast<std::size_t>(row)].depth) * 2, ' ').append(lane_name(model, p)).c_str());
       ImGui::TableNextColumn();
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(state_text_color(state)), "%s", ui.tr(state_key(state)));
       ImGui::TableNextColumn();

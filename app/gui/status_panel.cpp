@@ -1,4 +1,6 @@
 // The status line: what the run is doing, how big it is, whether its invariants held, the last error.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "panels.hpp"
@@ -19,7 +21,9 @@ void draw_status(Ui& ui) {
   }
   if (shown) {
     ImGui::SameLine(0, ui.px(20));
-    ImGui::TextDisabled("%s", ui.text.format("status.size", shown->model().processes().size(), shown->model().events().size()).c_str());
+    const auto& processes = shown->model().processes();  // a Python program's threads are not processes
+    const auto count = std::count_if(processes.begin(), processes.end(), [](const ProcessInfo& p) { return !p.thread; });
+    ImGui::TextDisabled("%s", ui.text.format("status.size", count, shown->model().events().size()).c_str());
     if (!shown->live() && !shown->facts().invariants.empty()) {
       ImGui::SameLine(0, ui.px(20));
       if (shown->facts().invariants_ok()) ImGui::TextColored({0.4f, 0.85f, 0.45f, 1.0f}, "%s", ui.tr("status.invariants_ok"));

@@ -81,8 +81,13 @@ CanvasInput TimelineCanvas::draw(Ui& ui, std::span<const Track> tracks, TimeView
   place(ui, tracks, view, r);
   CanvasInput input;
   const ImVec2 mouse = ImGui::GetIO().MousePos;
-  if (clicked_) input.clicked_pid = lane_at(tracks, mouse, r.lanes_bottom);
-  if (double_clicked_) input.double_clicked_pid = lane_at(tracks, mouse, r.lanes_bottom);
+  if (const LaneRow* fold = clicked_ || double_clicked_ ? fold_arrow_at(ui, mouse, r.lanes_bottom) : nullptr) {
+    // A click on a fold arrow shows or hides the threads (next frame); it picks no process.
+    if (clicked_) toggle_threads(tracks[fold->track].model, fold->pid);
+  } else {
+    if (clicked_) input.clicked_pid = lane_at(tracks, mouse, r.lanes_bottom);
+    if (double_clicked_) input.double_clicked_pid = lane_at(tracks, mouse, r.lanes_bottom);
+  }
   lay_out(tracks, static_cast<int>(counter_height_ - ui.px(8)), ui.selected_pid);
 
   ImDrawList* draw = ImGui::GetWindowDrawList();
@@ -111,8 +116,16 @@ TimelineCanvas::Regions TimelineCanvas::arrange(const Ui& ui, std::span<const Tr
   std::vector<std::vector<Lane>> lanes(tracks.size());
   std::size_t lane_count = 0;
   counter_rows_.clear();
+  std::vector<std::vector<std::size_t>> colour_index(tracks.size());  // a lane's colour stays when threads fold
   for (std::size_t t = 0; t < tracks.size(); ++t) {
-    lanes[t] = lanes_in_tree_order(*tracks[t].model);
+    const TraceModel* model = tracks[t].model;
+    std::vector<Lane> all = lanes_in_tree_order(*model);
+    for (std::size_t l = 0; l < all.size(); ++l) {
+      const ProcessInfo* p = all[l].thread ? model->process(all[l].pid) : nullptr;
+      if (p && !unfolded_.contains({model, p->ppid})) continue;  // folded under its process
+      lanes[t].push_back(all[l]);
+      colour_index[t].push_back(l);
+    }
     lane_count += lanes[t].size();
     if (tracks[t].counters)
       for (const ObjectInfo* o : plotted_objects(*tracks[t].model)) {
@@ -141,10 +154,16 @@ TimelineCanvas::Regions TimelineCanvas::arrange(const Ui& ui, std::span<const Tr
       r.content_height += header_height_;
     }
     for (std::size_t l = 0; l < lanes[t].size(); ++l) {
-      row_of_[t][lanes[t][l].pid] = rows_.size();
-      rows_.push_back(LaneRow{t, lanes[t][l].pid, lanes[t][l].depth, l, r.content_height, r.content_height + lane_height_, false});
+      const Lane& lane = lanes[t][l];
+      row_of_[t][lane.pid] = rows_.size();
+      rows_.push_back(LaneRow{t, lane.pid, lane.depth, colour_index[t][l], r.content_height, r.content_height + lane_height_,
+                              false, lane.thread, lane.threads});
       r.content_height += lane_height_;
     }
+    // A folded thread's arrows start or end on its process's lane.
+    for (const ProcessInfo& p : tracks[t].model->processes())
+      if (p.thread && !row_of_[t].contains(p.pid))
+        if (auto parent = row_of_[t].find(p.ppid); parent != row_of_[t].end()) row_of_[t][p.pid] = parent->second;
   }
   return r;
 }
@@ -157,6 +176,7 @@ void TimelineCanvas::place(const Ui& ui, std::span<const Track> tracks, TimeView
   axis_.begin_ns = view.begin_ns;
   axis_.end_ns = view.end_ns;
   for (LaneRow& row : rows_) {
+    row.fold_x = axis_.left - label_width_ + ui.px(14) + static_cast<float>(row.depth) * ui.px(12);  // as draw_lanes puts it
     row.top += r.lanes_top - view.lane_scroll;
     row.bottom += r.lanes_top - view.lane_scroll;
     row.visible = row.bottom > r.lanes_top && row.top < r.lanes_bottom;
@@ -236,6 +256,19 @@ std::int32_t TimelineCanvas::lane_at(std::span<const Track> tracks, ImVec2 at, f
   for (const LaneRow& row : rows_)
     if (row.visible && at.y >= row.top && at.y < row.bottom) return tracks[row.track].model->process(row.pid) ? row.pid : 0;
   return 0;
+}
+
+void TimelineCanvas::toggle_threads(const TraceModel* model, std::int32_t pid) {
+  if (!unfolded_.erase({model, pid})) unfolded_.insert({model, pid});
+}
+
+const TimelineCanvas::LaneRow* TimelineCanvas::fold_arrow_at(const Ui& ui, ImVec2 at, float lanes_bottom) const {
+  if (at.y >= lanes_bottom) return nullptr;
+  for (const LaneRow& row : rows_)
+    if (row.visible && row.threads > 0 && at.y >= row.top && at.y < row.bottom && at.x >= row.fold_x - ui.px(4) &&
+        at.x < row.fold_x + ui.px(14))
+      return &row;
+  return nullptr;
 }
 
 void TimelineCanvas::lay_out(std::span<const Track> tracks, int counter_pixels, std::int32_t selected_pid) {
@@ -453,7 +486,8 @@ void TimelineCanvas::draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track>
                             {a.to.x - u.x * head + u.y * head * 0.5f, a.to.y - u.y * head - u.x * head * 0.5f}, kArrow);
   }
 
-  // Labels: name (children indented under their parent) and PID; a yellow dot when it waits at the gate.
+  // Labels: name (children indented under their parent) and PID; a yellow dot when it waits at the gate; a fold
+  // arrow before a process that has threads, and their count while they are folded.
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     const LaneRow& row = rows_[i];
     if (!row.visible) continue;
@@ -462,13 +496,26 @@ void TimelineCanvas::draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track>
     if (p == nullptr) continue;
     if (row.pid == ui.selected_pid) draw->AddRectFilled({left, row.top + 1}, {axis_.left - 1, row.bottom - 1}, kLaneSelected);
     const float text_y = row.top + (lane_height_ - ImGui::GetTextLineHeight()) * 0.5f;
-    float x = left + ui.px(14) + static_cast<float>(row.depth) * ui.px(12);
+    float x = row.fold_x;
     if (is_held(track, row.pid))
       draw->AddCircleFilled({left + ui.px(7), row.top + lane_height_ * 0.5f}, ui.px(4), state_color(ProcState::Held));
-    draw->AddText({x, text_y}, process_color(row.index), p->name.c_str());
-    x += ImGui::CalcTextSize(p->name.c_str()).x + ui.px(6);
+    const bool shown = row.threads > 0 && threads_shown(track.model, row.pid);
+    if (row.threads > 0) {
+      const float size = ui.px(9), cy = row.top + lane_height_ * 0.5f;
+      if (shown) draw->AddTriangleFilled({x, cy - size * 0.35f}, {x + size, cy - size * 0.35f}, {x + size * 0.5f, cy + size * 0.5f}, kDimText);
+      else draw->AddTriangleFilled({x + size * 0.15f, cy - size * 0.5f}, {x + size * 0.15f, cy + size * 0.5f}, {x + size, cy}, kDimText);
+      x += ui.px(14);
+    }
+    const std::string_view name = lane_name(*track.model, *p);
+    const ImU32 name_color = row.thread ? blend(kDimText, process_color(row.index), 0.6f) : process_color(row.index);
+    draw->AddText(ImGui::GetFont(), ImGui::GetFontSize(), {x, text_y}, name_color, name.data(), name.data() + name.size());
+    x += ImGui::CalcTextSize(name.data(), name.data() + name.size()).x + ui.px(6);
     const std::string pid = std::to_string(p->pid);
     draw->AddText({x, text_y}, kDimText, pid.c_str());
+    if (row.threads > 0 && !shown) {
+      x += ImGui::CalcTextSize(pid.c_str()).x + ui.px(6);
+      draw->AddText({x, text_y}, kDimText, ui.text.format("timeline.threads", row.threads).c_str());
+    }
   }
   for (const auto& [t, y] : headers_) {
     if (y + header_height_ <= top || y >= bottom) continue;
@@ -522,6 +569,10 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
       ImGui::EndTooltip();
       return;
     }
+    return;
+  }
+  if (fold_arrow_at(ui, mouse, lanes_bottom)) {
+    ImGui::SetTooltip("%s", ui.tr("timeline.fold_tip"));
     return;
   }
   for (const LaneRow& row : rows_) {

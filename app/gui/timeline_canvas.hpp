@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -58,6 +59,9 @@ class TimelineCanvas {
     std::size_t index = 0;  // in its track: the process's colour
     float top = 0, bottom = 0;
     bool visible = false;
+    bool thread = false;  // a thread's sub-lane, under its process
+    int threads = 0;      // the process's thread sub-lanes, shown or folded
+    float fold_x = 0;     // where its fold arrow is drawn (when it has threads)
   };
 
   // Fills the rest of the current window.
@@ -71,6 +75,9 @@ class TimelineCanvas {
     ruler_caption_ = caption_key;
   }
   void invalidate() { stale_ = true; }  // lay out again next frame, even if nothing changed
+  // A process's threads are sub-lanes under it, folded until its fold arrow is clicked (or this is called).
+  void toggle_threads(const TraceModel* model, std::int32_t pid);
+  [[nodiscard]] bool threads_shown(const TraceModel* model, std::int32_t pid) const { return unfolded_.contains({model, pid}); }
 
   [[nodiscard]] const std::vector<LaneRow>& lane_rows() const { return rows_; }
   [[nodiscard]] const TimeAxis& axis() const { return axis_; }
@@ -126,6 +133,7 @@ class TimelineCanvas {
   void fit(std::span<const Track> tracks, TimeView& view) const;
   void handle_input(TimeView& view, float lanes_bottom);
   [[nodiscard]] std::int32_t lane_at(std::span<const Track> tracks, ImVec2 at, float lanes_bottom) const;
+  [[nodiscard]] const LaneRow* fold_arrow_at(const Ui& ui, ImVec2 at, float lanes_bottom) const;
   [[nodiscard]] double tick_step(const Ui& ui) const;
   void draw_grid(const Ui& ui, ImDrawList* draw, float top, float bottom) const;
   void draw_ruler(Ui& ui, ImDrawList* draw, float top, float height) const;
@@ -160,6 +168,7 @@ class TimelineCanvas {
   bool arrows_hidden_ = false;
   std::map<std::pair<const TraceModel*, std::uint16_t>, Range> ranges_;  // per object: the plot's vertical scale
   OperationIndex operations_;
+  std::set<std::pair<const TraceModel*, std::int32_t>> unfolded_;  // processes whose threads are shown
 };
 
 }  // namespace forkscope::gui

@@ -17,8 +17,13 @@ std::vector<Lane> lanes_in_tree_order(const TraceModel& model) {
     else roots.push_back(i);
   }
   auto by_begin = [&](std::size_t a, std::size_t b) { return processes[a].begin_ns < processes[b].begin_ns; };
+  // Threads are parts of their process, not its children: they go first, right under it.
+  auto threads_then_by_begin = [&](std::size_t a, std::size_t b) {
+    if (processes[a].thread != processes[b].thread) return processes[a].thread;
+    return by_begin(a, b);
+  };
   std::stable_sort(roots.begin(), roots.end(), by_begin);
-  for (auto& [pid, list] : children) std::stable_sort(list.begin(), list.end(), by_begin);
+  for (auto& [pid, list] : children) std::stable_sort(list.begin(), list.end(), threads_then_by_begin);
 
   std::vector<Lane> lanes;
   lanes.reserve(processes.size());
@@ -30,13 +35,24 @@ std::vector<Lane> lanes_in_tree_order(const TraceModel& model) {
     stack.pop_back();
     if (placed[index]) continue;
     placed[index] = true;
-    lanes.push_back(Lane{processes[index].pid, depth});
-    if (auto it = children.find(processes[index].pid); it != children.end())
+    Lane lane{processes[index].pid, depth, processes[index].thread && depth > 0, 0};
+    if (auto it = children.find(processes[index].pid); it != children.end()) {
+      lane.threads = static_cast<int>(std::count_if(it->second.begin(), it->second.end(), [&](std::size_t c) { return processes[c].thread; }));
       for (auto child = it->second.rbegin(); child != it->second.rend(); ++child) stack.emplace_back(*child, depth + 1);
+    }
+    lanes.push_back(lane);
   }
   for (std::size_t i = 0; i < processes.size(); ++i)  // a parent cycle cannot happen; never lose a lane if it does
     if (!placed[i]) lanes.push_back(Lane{processes[i].pid, 0});
   return lanes;
+}
+
+std::string_view lane_name(const TraceModel& model, const ProcessInfo& process) {
+  std::string_view name = process.name;
+  if (const ProcessInfo* owner = process.thread ? model.process(process.ppid) : nullptr;
+      owner && name.size() > owner->name.size() + 1 && name.starts_with(owner->name) && name[owner->name.size()] == '.')
+    name.remove_prefix(owner->name.size() + 1);
+  return name;
 }
 
 namespace {

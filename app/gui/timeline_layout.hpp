@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "forkscope/trace_model.hpp"
@@ -41,11 +42,18 @@ struct TrackWindow {
 
 struct Lane {
   std::int32_t pid = 0;
-  int depth = 0;  // 0: a process without a known parent (the lesson main); its children 1; theirs 2
+  int depth = 0;     // 0: a process without a known parent (the lesson main); its children 1; theirs 2
+  bool thread = false;  // a thread of a Python program: a sub-lane of its process (ProcessInfo::thread)
+  int threads = 0;      // how many thread sub-lanes this process has
 };
 
-// One lane per process, each child right under its parent, siblings in the order they began.
+// One lane per process, each child right under its parent, siblings in the order they began; a process's threads
+// come first under it, as its sub-lanes.
 [[nodiscard]] std::vector<Lane> lanes_in_tree_order(const TraceModel& model);
+
+// How a lane names its process; a thread's sub-lane drops its process's name ("Thread-1__job_", not
+// "Process-1.Thread-1__job_"): it sits right under it.
+[[nodiscard]] std::string_view lane_name(const TraceModel& model, const ProcessInfo& process);
 
 inline constexpr std::uint8_t kNoState = 0xff;
 

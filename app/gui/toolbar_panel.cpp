@@ -41,7 +41,14 @@ double slower(double speed) {
 }
 
 void handle_shortcuts(Ui& ui) {
-  if (ImGui::GetIO().WantTextInput) return;  // typing in the console filter
+  const ImGuiIO& io = ImGui::GetIO();
+  if (io.WantTextInput) return;  // typing in the console filter or a path
+  // The open dialog (or a list) has the keys while it is open: R must not reset the run behind it.
+  if (ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId | ImGuiPopupFlags_AnyPopupLevel)) return;
+  if (io.KeyCtrl) {
+    if (ImGui::IsKeyPressed(GLFW_KEY_O, false)) ui.open_requested = true;
+    return;  // Ctrl+R is not R
+  }
   Classroom& c = ui.classroom;
   if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) toggle_run(ui);
   if (ImGui::IsKeyPressed(GLFW_KEY_N, false)) c.step();
@@ -56,6 +63,9 @@ void draw_toolbar(Ui& ui) {
   Classroom& c = ui.classroom;
   const bool running = c.live() && !c.paused();
 
+  if (ImGui::Button(label(ui.tr("toolbar.open"), "open").c_str())) ui.open_requested = true;
+  tooltip(ui.tr("toolbar.open_tip"));
+  ImGui::SameLine(0, ui.px(16));
   ImGui::BeginDisabled(running);
   if (ImGui::Button(label(ui.tr("toolbar.run"), "run").c_str())) c.run();
   ImGui::EndDisabled();

@@ -20,6 +20,7 @@ struct Ui {
   float scale = 1;
   std::int32_t selected_pid = 0;  // a lane or a table row clicked: "Step process" moves it
   bool toggle_fullscreen = false;  // F11, done by the shell after the frame
+  bool open_requested = false;     // Open… or Ctrl+O: the open dialog shows this frame
 
   [[nodiscard]] float px(float size) const { return std::round(size * scale); }
   [[nodiscard]] const char* tr(std::string_view key) const { return text(key); }

@@ -23,6 +23,7 @@ E = _native.EVENT
 O = _native.OBJECT
 _LIBRARY = os.path.dirname(os.__file__)
 _OURS = os.path.dirname(__file__)
+_SEM_VALUE_MAX = 2**31 - 1  # _multiprocessing.SemLock.SEM_VALUE_MAX on Linux: what Queue() keeps as its maxsize
 _ASSIGNED = re.compile(r"\s*([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=[^=]")
 
 
@@ -206,6 +207,8 @@ def _install_queues():
                     _inner.depth -= 1
                 if _inner.depth == 0 and "_forkscope" not in self.__dict__:
                     maxsize = getattr(self, "_maxsize", 0)
+                    if maxsize >= _SEM_VALUE_MAX:  # CPython's stand-in for "no maxsize": the timeline says unbounded
+                        maxsize = 0
                     self._forkscope = (_native.new_object(O[kind], name, maxsize), _native.new_counter(),
                                        _native.new_counter())
             return __init__
