@@ -45,7 +45,6 @@ struct ThreadSlotHolder {
 };
 thread_local ThreadSlotHolder t_thread;
 thread_local std::optional<std::uint32_t> t_pending_child;  // the slot prepare_child made for the coming fork
-thread_local bool t_forking_from_main_thread = false;
 
 
 pid_t current_tid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
@@ -84,8 +83,9 @@ void after_fork_child() {
   g_attachment.pid = getpid();
   t_op = CurrentOp{};
   if (t_thread.slot) t_thread.slot->owner = 0;  // the forking thread's slot (if it had one) is the parent's
-  if (t_forking_from_main_thread) prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with its parent, as lesson processes do
-  t_forking_from_main_thread = false;
+  // No PR_SET_PDEATHSIG here (lesson processes have one): in CPython a process outlives its parent, and programs rely
+  // on it (a grandchild sees parent_process() end). The main process dies with the viewer, and the viewer kills the
+  // main's process group, which every child stays in, when the main ends.
   const Session& session = *g_attachment.session;
   std::uint32_t index = 0;
   if (t_pending_child) {
@@ -238,7 +238,6 @@ PYBIND11_MODULE(_native, m) {
   m.def("prepare_child", [](const std::string& name, bool daemon) {
     context();
     t_pending_child = new_slot(name, g_attachment.pid, daemon);
-    t_forking_from_main_thread = current_tid() == getpid();
     return *t_pending_child;
   });
   m.def("child_started", [](pid_t pid, std::uint32_t slot_index, bool daemon) {
