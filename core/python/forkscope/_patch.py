@@ -479,7 +479,7 @@ def _hide_our_frames():
 
 def install(program):
     _hide_our_frames()
-    time.sleep = _native.sleep
+    time.sleep = _native.time_sleep  # a builtin of the time module, as the one it replaces
     _install_synchronize()
     _install_queues()
     _install_connections()

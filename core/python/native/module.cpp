@@ -225,6 +225,36 @@ void sleep_for(double seconds) {
   forkscope::sleep(seconds);
 }
 
+// time.sleep's stand-in, as a builtin function of the time module like the one it replaces: it takes and refuses
+// what CPython's does (CPython's own conversion), pickles by reference as time.sleep (Pool.map(time.sleep, ...)
+// through a manager), and has no __dict__ (xmlrpc refuses to marshal it).
+PyObject* time_sleep(PyObject*, PyObject* secs) {
+  _PyTime_t t = 0;
+  if (_PyTime_FromSecondsObject(&t, secs, _PyTime_ROUND_TIMEOUT) < 0) return nullptr;
+  if (t < 0) {
+    PyErr_SetString(PyExc_ValueError, "sleep length must be non-negative");
+    return nullptr;
+  }
+  try {
+    sleep_for(_PyTime_AsSecondsDouble(t));
+  } catch (py::error_already_set& e) {
+    e.restore();
+    return nullptr;
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+    return nullptr;
+  }
+  Py_RETURN_NONE;
+}
+
+PyMethodDef g_time_sleep{"sleep", &time_sleep, METH_O,
+                         "sleep(seconds)\n\nDelay execution for a given number of seconds, in program time (Forkscope)."};
+
+py::object make_time_sleep() {
+  const py::module_ time = py::module_::import("time");
+  return py::reinterpret_steal<py::object>(PyCFunction_NewEx(&g_time_sleep, time.ptr(), py::str("time").ptr()));
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_native, m) {
@@ -290,6 +320,7 @@ PYBIND11_MODULE(_native, m) {
   });
   m.def("wait_readable", &wait_readable, py::arg("fd"), py::arg("timeout") = py::none());
   m.def("sleep", &sleep_for);
+  m.attr("time_sleep") = make_time_sleep();
   m.def("speed", [] { return static_cast<double>(1e9) / static_cast<double>(real_ns(1.0)); });
 
   // EventKind by its C++ name, in order (the Python side writes the same events as the C++ primitives).
