@@ -228,20 +228,8 @@ def _install_queues():
         E["QueueTaskDone"], _traced("_forkscope"), lambda self, r: (self._unfinished_tasks._semlock._get_value(), 0)))
     _wrap(q.JoinableQueue, "join", _operation(E["QueueJoin"], _traced("_forkscope")))
 
-    # A queue keeps its state across pickling for spawn only; fork children inherit the instance itself.
-    for cls in (q.Queue, q.JoinableQueue):
-        original_getstate = cls.__getstate__
-        original_setstate = cls.__setstate__
-
-        def getstate(self, original_getstate=original_getstate):
-            return (original_getstate(self), self.__dict__.get("_forkscope"))
-
-        def setstate(self, state, original_setstate=original_setstate):
-            original_setstate(self, state[0])
-            if state[1] is not None:
-                self._forkscope = state[1]
-        cls.__getstate__ = getstate
-        cls.__setstate__ = setstate
+    # No __getstate__/__setstate__ of ours: a queue is pickled only to a spawned or forkserver child, a fresh CPython
+    # that is not attached to the run and must read CPython's own state.
 
 
 # ---- pipes and connections ------------------------------------------------------------------------------------
