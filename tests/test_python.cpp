@@ -279,8 +279,6 @@ TEST_F(PythonTest, AProgramsOwnExitCodeIsSaidAndMakesTheCliExitOne) {
 TEST_F(PythonTest, AProgramThatCannotRunIsBadInput) {
   expect_one_line_error(run_cli({"run", dir_.file("missing.py")}), 2, "cannot open");
   expect_one_line_error(run_cli({"run", dir_.write("syntax.py", "def f(:\n")}), 2, "SyntaxError in");
-  expect_one_line_error(run_cli({"run", dir_.write("spawn.py", "import multiprocessing as mp\nmp.set_start_method('spawn')\n")}),
-                        2, "Forkscope runs processes with fork");
   std::filesystem::create_directory(dir_.path() / "folder.py");
   expect_one_line_error(run_cli({"run", dir_.file("folder.py")}), 2, "not a regular file");
   expect_one_line_error(run_cli({"run", "ticket-lock", "--", "x"}), 2, "are for Python programs");

@@ -76,9 +76,6 @@ def main():
         exec(code, globals_)
     except SystemExit as e:
         ending["code"] = _exit_code(e)
-    except _patch.UnsupportedStartMethod as e:
-        _report({"bad_program": str(e)})
-        ending["code"] = BAD_PROGRAM
     except KeyboardInterrupt as e:
         _print_traceback(e)
         ending["code"] = 130

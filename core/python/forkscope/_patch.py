@@ -72,7 +72,7 @@ def _visible(cls, kind):
     def make(original):
         def __init__(self, *args, **kwargs):
             original(self, *args, **kwargs)
-            if _inner.depth == 0:
+            if _inner.depth == 0 and _ours(self._semlock):
                 self._semlock._forkscope_show(O[kind], _name_from_source())
         return __init__
     _wrap(cls, "__init__", make)
@@ -135,11 +135,33 @@ def _traced(attribute):
 
 # ---- locks, semaphores, conditions, events -------------------------------------------------------------------
 
+def _semlock_of_context(cpython_semlock):
+    """What multiprocessing.synchronize calls `_multiprocessing.SemLock`. CPython unlinks a semaphore's name at once
+    exactly when the start method is fork (unlink=True): a fork child shares the semaphore itself, and gets ours. With
+    spawn or forkserver the child is a fresh interpreter, not attached to the run, that opens the semaphore by name:
+    such a one stays CPython's own (untraced), so that both sides share one semaphore, as they do without Forkscope."""
+    import types
+
+    def SemLock(kind, value, maxvalue, name, unlink):
+        return (_native.SemLock if unlink else cpython_semlock)(kind, value, maxvalue, name, unlink)
+
+    def _rebuild(handle, kind, maxvalue, name):
+        return (_native.SemLock if name is None else cpython_semlock)._rebuild(handle, kind, maxvalue, name)
+    SemLock._rebuild = _rebuild
+    SemLock.SEM_VALUE_MAX = cpython_semlock.SEM_VALUE_MAX
+    return types.SimpleNamespace(SemLock=SemLock)
+
+
+def _ours(semlock):
+    return isinstance(semlock, _native.SemLock)
+
+
 def _install_synchronize():
     import _multiprocessing
+    cpython_semlock = _multiprocessing.SemLock
     _multiprocessing.SemLock = _native.SemLock
     from multiprocessing import synchronize as s
-    s.SemLock.__init__.__globals__["_multiprocessing"] = _multiprocessing
+    s.SemLock.__init__.__globals__["_multiprocessing"] = _semlock_of_context(cpython_semlock)
     _visible(s.Lock, "Lock")
     _visible(s.RLock, "RLock")
     _visible(s.BoundedSemaphore, "BoundedSemaphore")
@@ -148,7 +170,7 @@ def _install_synchronize():
 
     def semaphore_init(self, *args, **kwargs):
         original_semaphore_init(self, *args, **kwargs)
-        if _inner.depth == 0 and type(self) is s.Semaphore:
+        if _inner.depth == 0 and type(self) is s.Semaphore and _ours(self._semlock):
             self._semlock._forkscope_show(O["Semaphore"], _name_from_source())
     s.Semaphore.__init__ = semaphore_init
 
@@ -176,7 +198,8 @@ def _install_synchronize():
         name = _name_from_source()
         if lock is None and _inner.depth == 0:
             lock = ctx.RLock()
-            lock._semlock._forkscope_show(O["RLock"], f"{name}.lock" if name else "")
+            if _ours(lock._semlock):
+                lock._semlock._forkscope_show(O["RLock"], f"{name}.lock" if name else "")
         _inner.depth += 1
         try:
             original_condition_init(self, lock, ctx=ctx)
@@ -224,20 +247,8 @@ def _install_queues():
         E["QueueTaskDone"], _traced("_forkscope"), lambda self, r: (self._unfinished_tasks._semlock._get_value(), 0)))
     _wrap(q.JoinableQueue, "join", _operation(E["QueueJoin"], _traced("_forkscope")))
 
-    # A queue keeps its state across pickling for spawn only; fork children inherit the instance itself.
-    for cls in (q.Queue, q.JoinableQueue):
-        original_getstate = cls.__getstate__
-        original_setstate = cls.__setstate__
-
-        def getstate(self, original_getstate=original_getstate):
-            return (original_getstate(self), self.__dict__.get("_forkscope"))
-
-        def setstate(self, state, original_setstate=original_setstate):
-            original_setstate(self, state[0])
-            if state[1] is not None:
-                self._forkscope = state[1]
-        cls.__getstate__ = getstate
-        cls.__setstate__ = setstate
+    # No __getstate__/__setstate__ of ours: a queue is pickled only to a spawned or forkserver child, a fresh CPython
+    # that is not attached to the run and must read CPython's own state.
 
 
 # ---- pipes and connections ------------------------------------------------------------------------------------
@@ -378,31 +389,10 @@ def _install_processes():
 
 
 # ---- start methods --------------------------------------------------------------------------------------------
-
-class UnsupportedStartMethod(ValueError):
-    """Raised for 'spawn' and 'forkserver': the program cannot run under Forkscope as written (exit 2)."""
-
-
-def _install_start_methods():
-    from multiprocessing import context
-
-    def refuse(method):
-        if method is not None and method != "fork":
-            raise UnsupportedStartMethod(f"Forkscope runs processes with fork (Debian's default), not {method!r}: "
-                             f"remove the start method {method!r} or use 'fork'")
-
-    original_get_context = context.DefaultContext.get_context
-
-    def get_context(self, method=None):
-        refuse(method)
-        return original_get_context(self, method)
-    context.DefaultContext.get_context = get_context
-    original_set = context.DefaultContext.set_start_method
-
-    def set_start_method(self, method, force=False):
-        refuse(method)
-        return original_set(self, method, force)
-    context.DefaultContext.set_start_method = set_start_method
+# spawn and forkserver are left as CPython has them: their children are fresh interpreters, not attached to the run
+# (not on the timeline), and the semaphores they share by name stay CPython's (see _semlock_of_context). They used
+# to be refused by patching DefaultContext, but multiprocessing.get_context and set_start_method are methods bound at
+# import, so the refusal never applied; and CPython's own tests (TestResourceTracker) need a spawn context.
 
 
 # ---- pools and managers ---------------------------------------------------------------------------------------
@@ -502,11 +492,10 @@ def _hide_our_frames():
 
 def install(program):
     _hide_our_frames()
-    time.sleep = _native.sleep
+    time.sleep = _native.time_sleep  # a builtin of the time module, as the one it replaces
     _install_synchronize()
     _install_queues()
     _install_connections()
     _install_processes()
-    _install_start_methods()
     _install_pools()
     _install_managers()

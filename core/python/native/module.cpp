@@ -45,7 +45,6 @@ struct ThreadSlotHolder {
 };
 thread_local ThreadSlotHolder t_thread;
 thread_local std::optional<std::uint32_t> t_pending_child;  // the slot prepare_child made for the coming fork
-thread_local bool t_forking_from_main_thread = false;
 
 
 pid_t current_tid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
@@ -84,8 +83,9 @@ void after_fork_child() {
   g_attachment.pid = getpid();
   t_op = CurrentOp{};
   if (t_thread.slot) t_thread.slot->owner = 0;  // the forking thread's slot (if it had one) is the parent's
-  if (t_forking_from_main_thread) prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with its parent, as lesson processes do
-  t_forking_from_main_thread = false;
+  // No PR_SET_PDEATHSIG here (lesson processes have one): in CPython a process outlives its parent, and programs rely
+  // on it (a grandchild sees parent_process() end). The main process dies with the viewer, and the viewer kills the
+  // main's process group, which every child stays in, when the main ends.
   const Session& session = *g_attachment.session;
   std::uint32_t index = 0;
   if (t_pending_child) {
@@ -226,6 +226,36 @@ void sleep_for(double seconds) {
   forkscope::sleep(seconds);
 }
 
+// time.sleep's stand-in, as a builtin function of the time module like the one it replaces: it takes and refuses
+// what CPython's does (CPython's own conversion), pickles by reference as time.sleep (Pool.map(time.sleep, ...)
+// through a manager), and has no __dict__ (xmlrpc refuses to marshal it).
+PyObject* time_sleep(PyObject*, PyObject* secs) {
+  _PyTime_t t = 0;
+  if (_PyTime_FromSecondsObject(&t, secs, _PyTime_ROUND_TIMEOUT) < 0) return nullptr;
+  if (t < 0) {
+    PyErr_SetString(PyExc_ValueError, "sleep length must be non-negative");
+    return nullptr;
+  }
+  try {
+    sleep_for(_PyTime_AsSecondsDouble(t));
+  } catch (py::error_already_set& e) {
+    e.restore();
+    return nullptr;
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+    return nullptr;
+  }
+  Py_RETURN_NONE;
+}
+
+PyMethodDef g_time_sleep{"sleep", &time_sleep, METH_O,
+                         "sleep(seconds)\n\nDelay execution for a given number of seconds, in program time (Forkscope)."};
+
+py::object make_time_sleep() {
+  const py::module_ time = py::module_::import("time");
+  return py::reinterpret_steal<py::object>(PyCFunction_NewEx(&g_time_sleep, time.ptr(), py::str("time").ptr()));
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_native, m) {
@@ -239,7 +269,6 @@ PYBIND11_MODULE(_native, m) {
   m.def("prepare_child", [](const std::string& name, bool daemon) {
     context();
     t_pending_child = new_slot(name, g_attachment.pid, daemon);
-    t_forking_from_main_thread = current_tid() == getpid();
     return *t_pending_child;
   });
   m.def("child_started", [](pid_t pid, std::uint32_t slot_index, bool daemon) {
@@ -297,6 +326,7 @@ PYBIND11_MODULE(_native, m) {
   });
   m.def("wait_readable", &wait_readable, py::arg("fd"), py::arg("timeout") = py::none());
   m.def("sleep", &sleep_for);
+  m.attr("time_sleep") = make_time_sleep();
   m.def("speed", [] { return static_cast<double>(1e9) / static_cast<double>(real_ns(1.0)); });
 
   // EventKind by its C++ name, in order (the Python side writes the same events as the C++ primitives).

@@ -9,7 +9,9 @@
 // it took as a signal is not given back), so only a process that died without ending (SIGKILL, a crash) has its
 // tokens given back, by the next waiter that looks (every 10 ms), with a LockRecovered event on the timeline.
 // As in CPython, which thread holds an RLock (and how often) is the handle's own, per process.
+#include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -145,10 +147,11 @@ bool take_until(SemLockState& s, const detail::Deadline& deadline, pid_t& dead_h
 
 class SemLock {
  public:
-  SemLock(int kind, std::int64_t value, std::int64_t maxvalue, py::object name, bool unlink) {
+  SemLock(int kind, std::int64_t value, std::int64_t maxvalue, const std::string& name, bool unlink) {
     if (kind != kRecursiveMutex && kind != kSemaphore) throw py::value_error("unrecognized kind");
     if (value < 0 || value > kSemValueMax) throw py::value_error("invalid value");
     if (!attached()) throw std::runtime_error("forkscope: SemLock outside a Forkscope run");
+    claim_name(name, value, unlink);
     state_ = static_cast<SemLockState*>(g_attachment.session->allocate(sizeof(SemLockState)));
     state_->value.store(static_cast<std::uint32_t>(value), std::memory_order_relaxed);
     state_->kind = kind;
@@ -156,10 +159,17 @@ class SemLock {
     Registry& r = registry();
     const std::uint32_t at = r.used.fetch_add(1, std::memory_order_relaxed);
     if (at < Registry::kCapacity) r.offsets[at] = offset();
-    name_ = unlink ? py::none() : std::move(name);
+    name_ = unlink ? py::none() : py::object(py::str(name));
   }
-  // _rebuild: the same shared state, seen from another handle (a pickled SemLock).
+  // _rebuild: the same shared state, seen from another handle (a pickled SemLock). As in CPython, a named one must
+  // still exist (it is opened by name there).
   SemLock(std::uint64_t handle, py::object name) : name_(std::move(name)) {
+    if (!name_.is_none()) {
+      const std::string n = name_.cast<std::string>();
+      sem_t* opened = sem_open(n.c_str(), 0);
+      if (opened == SEM_FAILED) throw_os_error();
+      sem_close(opened);
+    }
     state_ = reinterpret_cast<SemLockState*>(arena_base() + handle);
   }
 
@@ -291,6 +301,22 @@ class SemLock {
     return taken;
   }
 
+  // The name, as CPython's SemLock creates it: a POSIX named semaphore made with O_EXCL (a name in use raises
+  // FileExistsError, which multiprocessing answers with another name) and unlinked at once when `unlink`. Its tokens
+  // live in the session arena; the name exists so that everything done by name (sem_unlink, the resource tracker,
+  // the leaks under /dev/shm) behaves as in CPython.
+  static void claim_name(const std::string& n, std::int64_t value, bool unlink) {
+    sem_t* made = sem_open(n.c_str(), O_CREAT | O_EXCL, 0600, static_cast<unsigned>(value));
+    if (made == SEM_FAILED) throw_os_error();
+    sem_close(made);
+    if (unlink && sem_unlink(n.c_str()) < 0) throw_os_error();
+  }
+
+  [[noreturn]] static void throw_os_error() {
+    PyErr_SetFromErrno(PyExc_OSError);  // errno as CPython reports it (FileExistsError, FileNotFoundError, ...)
+    throw py::error_already_set();
+  }
+
   SemLockState* state_ = nullptr;
   std::int64_t count_ = 0;        // acquisitions by this process (CPython's per-handle count)
   unsigned long last_thread_ = 0;  // the thread that acquired last
@@ -383,7 +409,7 @@ PyMethodDef hot_methods[] = {
 
 void register_semlock(py::module_& m) {
   py::class_<SemLock> type(m, "SemLock");
-  type.def(py::init<int, std::int64_t, std::int64_t, py::object, bool>(), py::arg("kind"), py::arg("value"),
+  type.def(py::init<int, std::int64_t, std::int64_t, const std::string&, bool>(), py::arg("kind"), py::arg("value"),
            py::arg("maxvalue"), py::arg("name"), py::arg("unlink"))
       .def("_count", &SemLock::count)
       .def("_is_mine", &SemLock::is_mine)
