@@ -45,21 +45,25 @@ class Cli : public CleanTest {
       }
     }
 
-    void start() {
+    // By default event-signal, until its child sleeps; or any command line, until `marker` shows in the timeline.
+    void start(std::vector<std::string> args = {"run", "event-signal", "--set", "compute_seconds=30"},
+               const std::string& marker = "sleeps 30.00 s") {
       int pipe_ends[2];
       ASSERT_EQ(pipe2(pipe_ends, O_CLOEXEC), 0);
       out = pipe_ends[0];
       posix_spawn_file_actions_t actions;
       posix_spawn_file_actions_init(&actions);
       posix_spawn_file_actions_adddup2(&actions, pipe_ends[1], 1);
-      std::string cli = FORKSCOPE_CLI, run = "run", lesson = "event-signal", set = "--set", value = "compute_seconds=30";
-      char* argv[] = {cli.data(), run.data(), lesson.data(), set.data(), value.data(), nullptr};
-      const int spawned = posix_spawn(&viewer, FORKSCOPE_CLI, &actions, nullptr, argv, environ);
+      args.insert(args.begin(), FORKSCOPE_CLI);
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      const int spawned = posix_spawn(&viewer, FORKSCOPE_CLI, &actions, nullptr, argv.data(), environ);
       posix_spawn_file_actions_destroy(&actions);
       close(pipe_ends[1]);
       ASSERT_EQ(spawned, 0);
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-      while (seen.find("sleeps 30.00 s") == std::string::npos) ASSERT_TRUE(read_more(deadline)) << seen;
+      while (seen.find(marker) == std::string::npos) ASSERT_TRUE(read_more(deadline)) << seen;
     }
 
     // Appends what the viewer printed next to `seen`; false at the end of its output or at the deadline.
@@ -217,32 +221,25 @@ TEST_F(Cli, ARefusedForkIsABadInputAndLeavesNothing) {
   }
 }
 
-// A viewer killed outright (no cleanup runs): its lesson processes die with it (parent-death signal), and the next
-// viewer sweeps the segment and run directory it left.
-TEST_F(Cli, WhenTheViewerIsKilledItsLessonDiesAndTheNextRunSweepsItsFiles) {
-  SleepingLesson lesson;
-  ASSERT_NO_FATAL_FAILURE(lesson.start());
-  const pid_t viewer = lesson.viewer;
-  const std::string& seen = lesson.seen;
-  // The lesson's PIDs, from the timeline lines ("  0.002s     3733  MainProcess ...").
-  std::vector<pid_t> lesson_pids;
+// The PIDs a text timeline shows ("  0.002s     3733  MainProcess ..."), in order of appearance.
+std::vector<pid_t> pids_in_timeline(const std::string& seen) {
+  std::vector<pid_t> pids;
   std::istringstream lines(seen);
   for (std::string line; std::getline(lines, line);) {
     std::istringstream fields(line);
     std::string time, name;
     pid_t pid = 0;
     if (fields >> time >> pid >> name && time.ends_with("s") && pid > 0 &&
-        std::find(lesson_pids.begin(), lesson_pids.end(), pid) == lesson_pids.end())
-      lesson_pids.push_back(pid);
+        std::find(pids.begin(), pids.end(), pid) == pids.end())
+      pids.push_back(pid);
   }
-  ASSERT_EQ(lesson_pids.size(), 2u) << seen;
-  EXPECT_FALSE(forkscope::testing::leftovers_of(viewer).empty());
+  return pids;
+}
 
-  kill(viewer, SIGKILL);
-  lesson.reap();
-  // Each lesson process is gone (or a zombie of init's) within a deadline.
+// Each process is gone (or a zombie of init's) within a deadline.
+void expect_all_gone(const std::vector<pid_t>& pids) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  for (pid_t pid : lesson_pids) {
+  for (pid_t pid : pids) {
     bool gone = false;
     while (!gone && std::chrono::steady_clock::now() < deadline) {
       std::ifstream stat(fmt::format("/proc/{}/stat", pid));
@@ -250,9 +247,47 @@ TEST_F(Cli, WhenTheViewerIsKilledItsLessonDiesAndTheNextRunSweepsItsFiles) {
       std::getline(stat, text);
       gone = text.empty() || text.find(") Z") != std::string::npos;
     }
-    EXPECT_TRUE(gone) << "lesson process " << pid << " outlived its viewer";
+    EXPECT_TRUE(gone) << "process " << pid << " outlived its viewer";
   }
+}
+
+// A viewer killed outright (no cleanup runs): its lesson processes die with it (parent-death signal), and the next
+// viewer sweeps the segment and run directory it left.
+TEST_F(Cli, WhenTheViewerIsKilledItsLessonDiesAndTheNextRunSweepsItsFiles) {
+  SleepingLesson lesson;
+  ASSERT_NO_FATAL_FAILURE(lesson.start());
+  const pid_t viewer = lesson.viewer;
+  const std::vector<pid_t> lesson_pids = pids_in_timeline(lesson.seen);
+  ASSERT_EQ(lesson_pids.size(), 2u) << lesson.seen;
+  EXPECT_FALSE(forkscope::testing::leftovers_of(viewer).empty());
+
+  kill(viewer, SIGKILL);
+  lesson.reap();
+  expect_all_gone(lesson_pids);
   // The next viewer sweeps what the dead one left.
   ASSERT_EQ(run_cli({"run", "event-signal", "--speed", "50", "--json"}).exit_code, 0);
   EXPECT_TRUE(forkscope::testing::leftovers_of(viewer).empty());
+}
+
+// A Python program's processes outlive their parents (as in CPython), yet not the viewer: the main takes the whole
+// program down when the viewer dies.
+TEST_F(Cli, WhenTheViewerOfAPythonProgramIsKilledNoProcessOfTheProgramIsLeft) {
+  forkscope::testing::TempDir dir;
+  const std::string file = dir.write("family.py", R"(
+import multiprocessing as mp, time
+def grandchild(): print('all started'); time.sleep(30)
+def child():
+    g = mp.Process(target=grandchild); g.start(); g.join()
+if __name__ == '__main__':
+    c = mp.Process(target=child); c.start(); c.join()
+)");
+  SleepingLesson program;
+  ASSERT_NO_FATAL_FAILURE(program.start({"run", file}, "sleeps 30.00 s"));
+  const std::vector<pid_t> pids = pids_in_timeline(program.seen);
+  ASSERT_EQ(pids.size(), 3u) << program.seen;
+  kill(program.viewer, SIGKILL);
+  program.reap();
+  expect_all_gone(pids);
+  ASSERT_EQ(run_cli({"run", "event-signal", "--speed", "50", "--json"}).exit_code, 0);  // sweeps the dead viewer's files
+  EXPECT_TRUE(forkscope::testing::leftovers_of(program.viewer).empty());
 }

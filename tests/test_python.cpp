@@ -284,6 +284,17 @@ TEST_F(PythonTest, AProgramThatCannotRunIsBadInput) {
   expect_one_line_error(run_cli({"run", "ticket-lock", "--", "x"}), 2, "are for Python programs");
 }
 
+TEST_F(PythonTest, ALessonRunsItsTutorialCodeAsWrittenInItsOwnFolder) {
+  const CommandResult r = run_cli({"run", "ticket-lock", "--python", "--speed", "20", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j.at("program").get<std::string>().ends_with("t002_08_ticket_lock.py"));
+  int bought = 0;  // the tutorial's info file holds 3 tickets; with its lock, exactly 3 buyers get one
+  for (const auto& l : j.at("lines")) bought += l["text"].get<std::string>().find("抢票成功") != std::string::npos;
+  EXPECT_EQ(bought, 3) << j["lines"].dump(1);
+  expect_one_line_error(run_cli({"run", "gil", "--python"}), 2, "has no tutorial code");
+}
+
 TEST_F(PythonTest, AProgramThatNeverEndsIsStoppedAtTheDeadlineWithNothingLeft) {
   const std::string file = dir_.write("forever.py", R"(
 import multiprocessing as mp, time

@@ -17,6 +17,7 @@ int list_lessons(bool json);
 struct RunArgs {
   std::string lesson;  // a lesson id, or a Python program: a file ending in .py
   std::vector<std::string> program_args;  // after --, for a Python program
+  bool tutorial_code = false;  // --python: a lesson's tutorial code (scenarios/tutorial_python/) instead of its C++
   std::vector<std::string> sets;
   double speed = 1.0;
   std::optional<std::string> seed;  // checked: decimal digits, 0..2^64-1

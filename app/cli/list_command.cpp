@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 #include "forkscope/lesson_text.hpp"
+#include "forkscope/run.hpp"
 #include "registry.hpp"
 
 namespace forkscope::cli {
@@ -22,10 +23,16 @@ int list_lessons(bool json) {
       if (l.hidden) continue;
       nlohmann::json params = nlohmann::json::array();
       for (const ParamSpec& p : l.params) params.push_back(p.to_json());
+      nlohmann::json tutorial = nlohmann::json::array();  // its tutorial code: `run ID --python` runs the first
+      for (const TutorialProgram& p : tutorial_programs_for(l.id))
+        tutorial.push_back({{"file", p.file.filename().string()},
+                            {"title", {{"en", p.title_en}, {"zh", p.title_zh}}},
+                            {"blocks_forever", p.blocks_forever}});
       lessons.push_back({{"id", l.id},
                          {"topic", l.topic},
                          {"title", {{"en", title(l, "en")}, {"zh", title(l, "zh")}}},
-                         {"params", params}});
+                         {"params", params},
+                         {"tutorial_code", tutorial}});
     }
     fmt::print("{}\n", nlohmann::json{{"lessons", lessons}}.dump(2));
     return kOk;
@@ -39,6 +46,9 @@ int list_lessons(bool json) {
       params += fmt::format("  {}={} ({})", p.key, j["default"].dump(), p.allowed());
     }
     if (!params.empty()) fmt::print("{:<22}{}\n", "", params);
+    std::string tutorial;
+    for (const TutorialProgram& p : tutorial_programs_for(l.id)) tutorial += "  " + p.file.filename().string();
+    if (!tutorial.empty()) fmt::print("{:<22}  tutorial code (--python):{}\n", "", tutorial);
   }
   return kOk;
 }

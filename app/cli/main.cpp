@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "Run a lesson in real processes with a live text timeline");
   run_cmd->add_option("lesson", run.lesson, "Lesson id (see `list`), or a Python program FILE.py")->required();
+  run_cmd->add_flag("--python", run.tutorial_code,
+                    "Run the lesson's tutorial code as written (Python, scenarios/tutorial_python/) instead of its C++");
   run_cmd->add_option("args", run.program_args, "After --: the Python program's arguments (its sys.argv[1:])");
   run_cmd->add_option("--set", run.sets, "Set a parameter: KEY=VALUE (repeatable)");
   run_cmd->add_option("--speed", run.speed, "Speed factor for lesson sleeps and timeouts (0.01 to 1000)");

@@ -123,6 +123,14 @@ const std::string* file_option(const std::optional<std::string>& value, std::str
   return &*value;
 }
 
+// The first of a lesson's tutorial examples that ends by itself (the others: `forkscope-cli list --json`).
+TutorialProgram tutorial_code_of(const Lesson& lesson) {
+  const auto programs = tutorial_programs_for(lesson.id);
+  for (const TutorialProgram& p : programs)
+    if (!p.blocks_forever) return p;
+  throw UsageError(fmt::format("lesson '{}' has no tutorial code of its own to run", lesson.id));
+}
+
 bool is_python_program(const std::string& name) { return name.size() > 3 && name.ends_with(".py"); }
 
 // What a Python program printed, in order, with who printed it and where.
@@ -145,7 +153,7 @@ int finish_program(const Run& run, const RunArgs& args) {
   const std::string bad = report.result.value("bad_program", "");
   if (args.json) {
     nlohmann::json out = summary(run);
-    out["program"] = args.lesson;
+    out["program"] = run.lesson().id;
     out["args"] = args.program_args;
     out["exitcode"] = report.main_exitcode;
     out["lines"] = printed_lines(run.model());
@@ -180,13 +188,23 @@ int run_lesson(const RunArgs& args) {
                                  args.lesson));
   if (python && !args.sets.empty())
     throw UsageError("--set is for lessons; a Python program takes its arguments after --");
+  if (python && args.tutorial_code) throw UsageError("--python runs a lesson's tutorial code; give a lesson, not a file");
+  std::optional<TutorialProgram> tutorial;
+  if (args.tutorial_code) tutorial = tutorial_code_of(lesson_or_usage_error(args.lesson));
+  const std::string program = tutorial ? tutorial->file.string() : args.lesson;
   std::optional<Lesson> program_lesson;
-  const Lesson& lesson = python ? program_lesson.emplace(python_program_lesson(args.lesson)) : lesson_or_usage_error(args.lesson);
+  const Lesson& lesson = python || tutorial ? program_lesson.emplace(python_program_lesson(program))
+                                            : lesson_or_usage_error(args.lesson);
   RunOptions options;
   options.lesson = &lesson;
-  if (python) {
-    options.program = {args.lesson};
+  if (python || tutorial) {
+    options.program = {program};
     options.program.insert(options.program.end(), args.program_args.begin(), args.program_args.end());
+  }
+  if (tutorial) {  // in the run's own folder, with the files the tutorial made by hand
+    options.program_in_run_dir = true;
+    options.program_files = tutorial->setup_files;
+    if (!args.json) fmt::print("{}: the tutorial's own code, {}\n", args.lesson, tutorial->file.filename().string());
   }
   options.speed = check_finite_range(args.speed, 0.01, 1000, "--speed");
   check_finite_range(args.timeout, 0.001, 1e6, "--timeout (seconds)");
@@ -247,7 +265,7 @@ int run_lesson(const RunArgs& args) {
     return kRuntimeFailure;
   }
   const RunReport& report = run.report();
-  if (python) return finish_program(run, args);
+  if (python || tutorial) return finish_program(run, args);
   if (args.json) {
     fmt::print("{}\n", summary(run).dump(2));
   } else if (report.main_exitcode == 0) {

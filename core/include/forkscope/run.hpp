@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +61,10 @@ struct RunOptions {
   // main process is Debian's python3.11 running forkscope._boot (core/python/forkscope), with the program's cwd.
   std::vector<std::string> program;
   std::filesystem::path program_cwd;  // where the program runs; empty: the viewer's working directory
+  // Or in the run's own directory (removed at the end), with these files written there first (name -> text): a
+  // tutorial's program that reads a file the tutorial made by hand.
+  bool program_in_run_dir = false;
+  std::map<std::string, std::string> program_files;
   SessionLimits limits;
   // Drain only when a ring is half full or the lesson has ended, so the viewer stays off the CPUs the lesson's
   // processes are measured on (benchmarks). Every event still reaches the model; live views want this off.
@@ -165,6 +170,17 @@ inline constexpr std::int64_t kStuckAfterNs = 1'000'000'000;
 // The lesson a Python program runs as: its id is the file as given, no parameters; its check reports the exit code.
 // UsageError when the file is missing, not a regular file, or unreadable.
 [[nodiscard]] Lesson python_program_lesson(const std::string& file);
+// The tutorials' own code (scenarios/tutorial_python/, FORKSCOPE_TUTORIALS overrides): the examples a lesson mirrors,
+// in tutorial order, from the folder's index.json. Empty when the lesson mirrors none.
+struct TutorialProgram {
+  std::filesystem::path file;
+  std::string title_en, title_zh;
+  std::map<std::string, std::string> setup_files;
+  bool blocks_forever = false;  // as written, it waits for ever in CPython too (the lesson text says why)
+};
+[[nodiscard]] std::filesystem::path tutorial_programs_dir();
+[[nodiscard]] std::vector<TutorialProgram> tutorial_programs_for(const std::string& lesson_id);
+
 // How the program's main process reports that its file could not run at all (unreadable, a syntax error): the
 // result's "bad_program", and this exit code.
 inline constexpr int kBadProgramExitCode = 2;

@@ -47,13 +47,20 @@ thread_local ThreadSlotHolder t_thread;
 thread_local std::optional<std::uint32_t> t_pending_child;  // the slot prepare_child made for the coming fork
 
 
+const int kViewerGone = SIGRTMAX - 1;
+
 pid_t current_tid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
 
 // Names follow is_process_name (letters, digits, '_', '.', '-'; at most 63 bytes).
 std::string lane_name(std::string_view process, std::string_view thread) {
-  std::string name = fmt::format("{}.{}", process, thread);
-  for (char& c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') c = '_';
+  // "Thread-1 (job)" -> "MainProcess.Thread-1_job": each run of other characters becomes one '_'.
+  std::string name = fmt::format("{}.", process);
+  for (const char c : thread) {
+    const bool kept = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+    if (kept) name += c;
+    else if (name.back() != '_') name += '_';
+  }
+  while (name.back() == '_' && name.size() > process.size() + 2) name.pop_back();
   name.resize(std::min<std::size_t>(name.size(), 63));
   return name;
 }
@@ -101,6 +108,18 @@ void after_fork_child() {
   begin_process(slot, parent, slot.daemon.load(std::memory_order_relaxed) ? kBeginDaemon : 0);
 }
 
+// A program's processes outlive their parents, as in CPython (no parent-death signal below the main), so when the
+// viewer dies the main takes the whole program with it: its parent-death signal runs a handler that kills the
+// process group, which every process of the program stays in. kill() is async-signal-safe. A realtime signal that
+// programs do not use, so that the program's own handlers never stand in the way.
+void take_the_program_down_with_the_viewer() {
+  struct sigaction action {};
+  action.sa_handler = [](int) { kill(0, SIGKILL); };
+  sigemptyset(&action.sa_mask);
+  sigaction(kViewerGone, &action, nullptr);
+  prctl(PR_SET_PDEATHSIG, kViewerGone);
+}
+
 void attach(const std::string& session_name) {
   if (attached()) throw std::runtime_error("forkscope: this process is attached already");
   g_attachment.session.emplace(Session::open(session_name));
@@ -112,7 +131,7 @@ void attach(const std::string& session_name) {
   g_attachment.name = "MainProcess";
   detail::become_lesson_process(session, 0, "MainProcess", "", g_attachment.seed);
   prepare_semlock_registry();
-  prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with the viewer, as forkscope-lesson does
+  take_the_program_down_with_the_viewer();
   if (getppid() != session.header().viewer_pid) throw std::runtime_error("forkscope: the viewer is gone");
   ProcessSlot& main = session.slot(0);
   main.name_string = session.store_string(main.name);

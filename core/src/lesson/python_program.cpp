@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "forkscope/errors.hpp"
+#include "forkscope/input.hpp"
 #include "forkscope/run.hpp"
 
 namespace forkscope {
@@ -38,6 +39,32 @@ Lesson python_program_lesson(const std::string& file) {
                   fmt::format("exit code {}", report.main_exitcode));
   };
   return lesson;
+}
+
+std::filesystem::path tutorial_programs_dir() {
+  if (const char* env = std::getenv("FORKSCOPE_TUTORIALS"); env && *env) return env;
+  return FORKSCOPE_SOURCE_TUTORIALS;
+}
+
+std::vector<TutorialProgram> tutorial_programs_for(const std::string& lesson_id) {
+  const std::filesystem::path index = tutorial_programs_dir() / "index.json";
+  const nlohmann::json entries = parse_json_text(read_input_file(index, "tutorial index", 1u << 20), index.string());
+  std::vector<TutorialProgram> programs;
+  for (const auto& e : entries) {
+    if (!e.is_object() || e.value("mirrors", nlohmann::json()) != lesson_id || !e.value("runnable", false) ||
+        !e.value("file", nlohmann::json()).is_string())
+      continue;
+    TutorialProgram p;
+    p.file = tutorial_programs_dir() / e["file"].get<std::string>();
+    p.title_en = e.value("title_en", "");
+    p.title_zh = e.value("title_zh", "");
+    p.blocks_forever = e.value("blocks_forever", false);
+    const nlohmann::json files = e.value("setup_files", nlohmann::json::object());
+    for (const auto& [name, text] : files.items())
+      if (text.is_string()) p.setup_files[name] = text.get<std::string>();
+    programs.push_back(std::move(p));
+  }
+  return programs;
 }
 
 }  // namespace forkscope

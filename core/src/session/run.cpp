@@ -255,7 +255,16 @@ void Run::launch() {
     const std::string& path = args.front();
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    if (!options_.program_cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, options_.program_cwd.c_str());
+    std::filesystem::path cwd = options_.program_cwd;
+    if (options_.program_in_run_dir) {
+      cwd = run_dir_;
+      for (const auto& [name, text] : options_.program_files) {
+        if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+          throw UsageError(fmt::format("a program's file must be a plain name, not '{}'", name));
+        write_file_atomically(run_dir_ / name, "program file", [&](const WriteBytes& write) { write(text); });
+      }
+    }
+    if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
     pid_t pid = 0;
     const int rc = posix_spawn(&pid, path.c_str(), &actions, &attr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
