@@ -145,6 +145,36 @@ if __name__ == '__main__':
   EXPECT_EQ(complete, 6u);
 }
 
+TEST_F(PythonTest, EachProcessKnowsTheLineOfTheProgramItIsAt) {
+  RunOptions options;
+  options.start_stepping = true;  // while stepping, every operation notes its line
+  const std::string file = dir_.write("prog.py", R"(import multiprocessing as mp
+def child(q):
+    q.put('hello')
+if __name__ == '__main__':
+    q = mp.Queue()
+    p = mp.Process(target=child, args=(q,))
+    p.start()
+    print(q.get())
+    p.join()
+)");
+  lesson_ = std::make_unique<Lesson>(python_program_lesson(file));
+  options.lesson = lesson_.get();
+  options.program = {file};
+  options.program_cwd = dir_.path();
+  forkscope::Run run(options);
+  while (!run.finished()) {
+    run.poll();
+    if (run.mode() == GateMode::Step && !run.step_in_progress() && !run.held().empty()) run.request_step();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::map<std::string, std::vector<std::int64_t>> lines;
+  for (const ProcessInfo& p : run.model().processes())
+    for (const Sample& s : p.source_lines) lines[p.name].push_back(s.value);
+  EXPECT_EQ(lines["Process-1"], (std::vector<std::int64_t>{3}));
+  EXPECT_EQ(lines["MainProcess"], (std::vector<std::int64_t>{7, 8, 9}));
+}
+
 TEST_F(PythonTest, AProcessKilledHoldingALockWedgesNoOneAndTheRecoveryShows) {
   auto run = run_program(R"(
 import multiprocessing as mp, os, signal, time

@@ -36,6 +36,7 @@ void TimelinePrinter::print_new(const TraceModel& model) {
     // Held and granted are the stepping prompt's business, not the timeline's; ready spans come every few
     // milliseconds while processes share the cores, and the lessons print their sums.
     if (e.kind == EventKind::GateHeld || e.kind == EventKind::GateGranted || e.kind == EventKind::Preempted ||
+        e.kind == EventKind::SourceLine ||
         e.pid == kViewerPid)
       continue;
     const ProcessInfo* p = model.process(e.pid);

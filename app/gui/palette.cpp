@@ -10,6 +10,7 @@ OpCategory op_category(EventKind kind, Phase phase) {
     case EventKind::GateHeld:
     case EventKind::GateGranted:
     case EventKind::Preempted:
+    case EventKind::SourceLine:
     case EventKind::ProcessBegin:
     case EventKind::LessonResult: return OpCategory::None;  // the lane's colour already says it
     case EventKind::Print:

@@ -62,6 +62,9 @@ enum class EventKind : std::uint8_t {
   // Pipes again: poll(timeout) waiting for a message or end of file. Want while waiting; Done, value = what it
   // returned (1 True, 0 False: timed out, or nothing there at a quick look).
   PipePoll,
+  // Python programs: the line of the program's source the process's next operation was written on (value = line
+  // number), when it changed; the Code view marks it in the process's colour.
+  SourceLine,
   Count_          // keep last
 };
 

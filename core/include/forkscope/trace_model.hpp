@@ -68,6 +68,11 @@ struct TaskSpan {
   bool failed = false;
 };
 
+struct Sample {
+  std::int64_t t_ns = 0;
+  std::int64_t value = 0;
+};
+
 struct ProcessInfo {
   std::int32_t pid = 0;
   std::int32_t ppid = 0;
@@ -81,15 +86,13 @@ struct ProcessInfo {
   std::vector<StateSpan> spans;
   std::vector<TaskSpan> tasks;
   std::vector<std::uint32_t> events;  // indexes into TraceModel::events() of what it did
+  std::vector<Sample> source_lines;   // a Python program's: the source line of its operations, as it changed
 
   [[nodiscard]] ProcState state() const { return spans.empty() ? ProcState::Running : spans.back().state; }
   [[nodiscard]] const StateSpan* span_at(std::int64_t t_ns) const;
+  [[nodiscard]] std::int64_t line_at(std::int64_t t_ns) const;  // 0: no line known then
 };
 
-struct Sample {
-  std::int64_t t_ns = 0;
-  std::int64_t value = 0;
-};
 
 struct ObjectInfo {
   std::uint16_t id = 0;

@@ -65,6 +65,7 @@ def main():
 
     from . import _patch
     _patch.install(path)
+    _native.set_program(code.co_filename)
     sys.argv = [path, *args]
     sys.path[0] = os.path.dirname(os.path.abspath(path))
     main_module = sys.modules["__main__"]

@@ -318,6 +318,13 @@ def _install_connections():
 def _install_processes():
     from multiprocessing import popen_fork, process
 
+    original_start = process.BaseProcess.start
+
+    def start(self):
+        _native.gate(E["ProcessStart"], 0)  # p.start() is a step; the child's name and pid come with its fork
+        return original_start(self)
+    process.BaseProcess.start = start
+
     original_launch = popen_fork.Popen._launch
 
     def _launch(self, process_obj):

@@ -166,8 +166,48 @@ detail::ProcessContext& context() {
   return c;
 }
 
+namespace {
+PyObject* g_program_file = nullptr;  // the program's co_filename (a new reference, kept for the process's life)
+std::uint64_t g_line_every_ticks = 0;
+thread_local std::int64_t t_last_line = 0;
+thread_local std::uint64_t t_last_line_tick = 0;
+
+// The line of the program's own source the calling thread is at: its innermost frame in the program's file.
+std::int64_t program_line() {
+  PyFrameObject* frame = PyEval_GetFrame();
+  Py_XINCREF(frame);
+  std::int64_t line = 0;
+  while (frame != nullptr) {
+    PyCodeObject* code = PyFrame_GetCode(frame);
+    const bool ours = code->co_filename == g_program_file || PyUnicode_Compare(code->co_filename, g_program_file) == 0;
+    Py_DECREF(code);
+    if (ours) {
+      line = PyFrame_GetLineNumber(frame);
+      Py_DECREF(frame);
+      break;
+    }
+    PyFrameObject* back = PyFrame_GetBack(frame);
+    Py_DECREF(frame);
+    frame = back;
+  }
+  return line;
+}
+}  // namespace
+
+void note_line() {
+  if (g_program_file == nullptr) return;
+  const std::uint64_t now = trace_clock();
+  if (!detail::stepping() && now - t_last_line_tick < g_line_every_ticks) return;
+  t_last_line_tick = now;
+  const std::int64_t line = program_line();
+  if (line == 0 || line == t_last_line) return;
+  t_last_line = line;
+  detail::emit_at(now, EventKind::SourceLine, Phase::Done, 0, line, 0);
+}
+
 void pass_gate(EventKind kind, std::uint32_t key) {
   context();
+  note_line();
   if (!detail::stepping()) return;
   py::gil_scoped_release unlocked;
   detail::hold_at_gate(kind, key);
@@ -241,6 +281,7 @@ bool wait_readable(int fd, std::optional<double> timeout) {
 
 void sleep_for(double seconds) {
   context();
+  note_line();
   py::gil_scoped_release unlocked;
   forkscope::sleep(seconds);
 }
@@ -282,6 +323,10 @@ PYBIND11_MODULE(_native, m) {
   m.def("attach", &attach, "Becomes MainProcess of the run whose session is named");
   m.def("launch_request", &launch_request, "The viewer's launch request (JSON)");
   m.def("attached", &attached);
+  m.def("set_program", [](py::object filename) {  // the co_filename of the program's code: lines are found by it
+    g_program_file = filename.release().ptr();
+    g_line_every_ticks = g_attachment.session->header().clock.ticks_for_ns(1e6);
+  });
   m.def("process_name", [] { return g_attachment.name; });
 
   // Processes: the parent names the child before fork; the child becomes it inside fork().
@@ -354,7 +399,7 @@ PYBIND11_MODULE(_native, m) {
       "LockAcquire", "LockRelease", "LockRecovered", "SemAcquire", "SemRelease", "EventWait", "EventSet", "EventClear",
       "QueuePut", "QueueGet", "QueueTaskDone", "QueueJoin", "CounterSet", "Sleep", "GateHeld", "GateGranted", "Print",
       "Error", "Mark", "LessonResult", "TaskBegin", "TaskEnd", "PipeSend", "PipeRecv", "PipeClose", "ManagerCall",
-      "ManagerServe", "ConditionWait", "ConditionNotify", "Preempted", "PipePoll"};
+      "ManagerServe", "ConditionWait", "ConditionNotify", "Preempted", "PipePoll", "SourceLine"};
   static_assert(std::size(kKindNames) == static_cast<std::size_t>(EventKind::Count_));
   static_assert(static_cast<int>(EventKind::PipePoll) == 37 && static_cast<int>(EventKind::TaskBegin) == 27);
   py::dict kinds;

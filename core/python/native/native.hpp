@@ -45,7 +45,11 @@ extern thread_local CurrentOp t_op;
 // An inner wait of the current operation is about to block: its Want, once, and the slot Blocked on its object.
 void note_blocking(bool timed);
 
-// Passes the gate, the GIL released while held there.
+// Notes the line of the program's source the calling thread is at, as a SourceLine event when it changed (while
+// stepping, every time; while running, at most every millisecond per thread: the frame walk costs). Needs the GIL.
+void note_line();
+
+// Notes the line, then passes the gate, the GIL released while held there.
 void pass_gate(EventKind kind, std::uint32_t key);
 
 // Raises the Python error a signal handler set (KeyboardInterrupt) if one did; call with the GIL held.

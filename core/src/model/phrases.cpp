@@ -74,6 +74,7 @@ constexpr PhraseFormat kBook[] = {
     {"op.notify", "notified {} waiter(s) of {}", 2},
     {"op.ready", "ready: waits for a CPU", 0},
     {"op.running_again", "runs again", 0},
+    {"op.line", "at line {}", 1},
     {"op.unknown", "{}", 1},
 };
 

@@ -47,6 +47,12 @@ ProcState blocked_state_for(EventKind kind) {
   }
 }
 
+std::int64_t ProcessInfo::line_at(std::int64_t t_ns) const {
+  auto it = std::upper_bound(source_lines.begin(), source_lines.end(), t_ns,
+                             [](std::int64_t t, const Sample& s) { return t < s.t_ns; });
+  return it == source_lines.begin() ? 0 : std::prev(it)->value;
+}
+
 const StateSpan* ProcessInfo::span_at(std::int64_t t_ns) const {
   auto it = std::upper_bound(spans.begin(), spans.end(), t_ns,
                              [](std::int64_t t, const StateSpan& s) { return t < s.begin_ns; });
@@ -238,6 +244,7 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
     }
     case EventKind::GateHeld: transition(p, t, ProcState::Held, e.object); break;
     case EventKind::GateGranted: transition(p, t, ProcState::Running); break;
+    case EventKind::SourceLine: p.source_lines.push_back(Sample{t, e.value}); break;
     case EventKind::Sleep: transition(p, t, want ? ProcState::Sleeping : ProcState::Running); break;
     case EventKind::Preempted: transition(p, t, want ? ProcState::Ready : ProcState::Running); break;
     case EventKind::Print:
@@ -410,6 +417,7 @@ Phrase TraceModel::phrase(const TraceEvent& e) const {
     case EventKind::ConditionWait: return say(by_phase("op.condition_want", "op.condition_fail", "op.condition"), obj);
     case EventKind::ConditionNotify: return say("op.notify", e.value, obj);
     case EventKind::Preempted: return say(want ? "op.ready" : "op.running_again");
+    case EventKind::SourceLine: return say("op.line", e.value);
     case EventKind::Count_: break;
   }
   return say("op.unknown", to_string(e.kind));

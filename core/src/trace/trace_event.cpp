@@ -42,6 +42,7 @@ std::string_view to_string(EventKind kind) {
     case EventKind::ConditionNotify: return "notify";
     case EventKind::Preempted: return "ready";
     case EventKind::PipePoll: return "poll";
+    case EventKind::SourceLine: return "line";
     case EventKind::Count_: break;
   }
   return "?";
