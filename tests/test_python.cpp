@@ -279,6 +279,83 @@ TEST_F(PythonTest, SteppingForcesTheTicketRaceAndASavedScheduleReplaysItExactly)
   }
 }
 
+// ---- the model after the tutorials' own programs ----------------------------------------------------------------
+
+class TutorialModel : public PythonTest {
+ protected:
+  std::unique_ptr<forkscope::Run> run_tutorial(const std::string& file, double speed = 1) {
+    lesson_ = std::make_unique<Lesson>(python_program_lesson((tutorial_programs_dir() / file).string()));
+    RunOptions options;
+    options.lesson = lesson_.get();
+    options.program = {lesson_->id};
+    options.program_in_run_dir = true;
+    options.speed = speed;
+    auto run = std::make_unique<forkscope::Run>(std::move(options));
+    run->wait(120);
+    EXPECT_EQ(run->report().main_exitcode, 0);
+    return run;
+  }
+  static std::int64_t blocked_ns(const ProcessInfo& p, ProcState state) {
+    std::int64_t total = 0;
+    for (std::size_t i = 0; i < p.spans.size(); ++i)
+      if (p.spans[i].state == state)
+        total += (i + 1 < p.spans.size() ? p.spans[i + 1].begin_ns : p.end_ns.value_or(p.spans[i].begin_ns)) -
+                 p.spans[i].begin_ns;
+    return total;
+  }
+};
+
+TEST_F(TutorialModel, SemaphoreLetsAtMostFourOfTheTenGuestsIn) {
+  auto run = run_tutorial("t003_04_semaphore.py", 4);
+  const TraceModel& m = run->model();
+  const ObjectInfo* sem = nullptr;
+  for (const ObjectInfo& o : m.objects())
+    if (o.kind == ObjectKind::Semaphore) sem = &o;
+  ASSERT_NE(sem, nullptr);
+  EXPECT_EQ(sem->max_value(), 4);
+  EXPECT_EQ(sem->min_value(), 0);  // four inside: the others wait
+  int waited = 0, guests = 0;
+  for (const ProcessInfo& p : m.processes())
+    if (!p.thread && p.name.starts_with("Process-")) {
+      ++guests;
+      waited += blocked_ns(p, ProcState::BlockedSemaphore) > 0;
+    }
+  EXPECT_EQ(guests, 10);
+  EXPECT_GE(waited, 6);  // ten guests, four places: at least six wait for one
+}
+
+TEST_F(TutorialModel, TheEchoServerServesFourClientsAtOnceAndTwoWaitForAWorker) {
+  auto run = run_tutorial("t001_04_echo_server.py");
+  const TraceModel& m = run->model();
+  std::vector<std::int64_t> waits;  // each client's longest wait on its socket
+  for (const ProcessInfo& p : m.processes())
+    if (!p.thread && p.name.starts_with("Process-")) waits.push_back(blocked_ns(p, ProcState::BlockedSocket));
+  ASSERT_EQ(waits.size(), 6u);
+  std::sort(waits.begin(), waits.end());
+  // Four are answered at once (milliseconds); two wait until a worker is free: about a client's 1 s session.
+  EXPECT_LT(waits[3], 300'000'000) << fmt::format("{}", fmt::join(waits, " "));
+  EXPECT_GT(waits[4], 600'000'000) << fmt::format("{}", fmt::join(waits, " "));
+  int workers_waiting = 0;
+  for (const ProcessInfo& p : m.processes())
+    workers_waiting += p.name.starts_with("ForkPoolWorker") && blocked_ns(p, ProcState::BlockedSocket) > 0;
+  EXPECT_EQ(workers_waiting, 4);  // between a client's messages, a worker waits in recv
+}
+
+TEST_F(TutorialModel, CallbacksRunInTheMainProcess) {
+  auto run = run_tutorial("t003_13_pool_callback.py");
+  const TraceModel& m = run->model();
+  const ProcessInfo* main = m.process(run->main_pid());
+  ASSERT_NE(main, nullptr);
+  int callbacks = 0;
+  for (const ProcessInfo& p : m.processes())
+    for (const TaskSpan& t : p.tasks)
+      if (t.label.starts_with("callback ")) {
+        ++callbacks;
+        EXPECT_TRUE(p.pid == main->pid || (p.thread && p.ppid == main->pid)) << p.name << " ran " << t.label;
+      }
+  EXPECT_GE(callbacks, 1);
+}
+
 // ---- the CLI's face --------------------------------------------------------------------------------------------
 
 TEST_F(PythonTest, TheCliRunsAProgramWithArgumentsAndGivesItsLinesAsJson) {

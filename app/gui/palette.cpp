@@ -31,7 +31,9 @@ OpCategory op_category(EventKind kind, Phase phase) {
     case EventKind::PipeSend:
     case EventKind::PipeRecv:
     case EventKind::PipeClose:
-    case EventKind::PipePoll: return OpCategory::Queue;
+    case EventKind::PipePoll:
+    case EventKind::SocketWait:
+    case EventKind::ResultGet: return OpCategory::Queue;
     default: return OpCategory::Sync;
   }
 }
@@ -53,6 +55,8 @@ ImU32 state_color(ProcState state) {
     case ProcState::BlockedPipe: return IM_COL32(0, 137, 123, 255);
     case ProcState::BlockedCondition: return IM_COL32(236, 64, 122, 255);
     case ProcState::BlockedManager: return IM_COL32(103, 58, 183, 255);
+    case ProcState::BlockedSocket: return IM_COL32(121, 85, 72, 255);    // brown: the network
+    case ProcState::BlockedResult: return IM_COL32(255, 160, 0, 255);    // amber: waiting for the pool
     case ProcState::BlockedOther: return IM_COL32(158, 158, 158, 255);
     case ProcState::Exited: return IM_COL32(58, 58, 64, 255);
     case ProcState::Count_: break;
@@ -116,6 +120,8 @@ const char* state_key(ProcState state) {
     case ProcState::BlockedPipe: return "state.blocked_pipe";
     case ProcState::BlockedCondition: return "state.blocked_condition";
     case ProcState::BlockedManager: return "state.blocked_manager";
+    case ProcState::BlockedSocket: return "state.blocked_socket";
+    case ProcState::BlockedResult: return "state.blocked_result";
     case ProcState::BlockedOther: return "state.blocked_other";
     case ProcState::Exited: return "state.exited";
     case ProcState::Count_: break;

@@ -65,12 +65,19 @@ enum class EventKind : std::uint8_t {
   // Python programs: the line of the program's source the process's next operation was written on (value = line
   // number), when it changed; the Code view marks it in the process's colour.
   SourceLine,
+  // A socket that must wait (accept, recv, connect, send): Want while it waits, Done when it can go on.
+  // value = SocketOp. Written by Python programs (the socket echo server, crawlers).
+  SocketWait,
+  // AsyncResult.get()/wait() of a pool (object = the pool): Want while the result is not ready; Done; Fail: timeout.
+  ResultGet,
   Count_          // keep last
 };
 
 // Where an operation stands. Blocking operations write Want before they wait and Done (or Fail) after;
 // between the two the process is blocked on `object`. Operations that did not have to wait write only Done.
 enum class Phase : std::uint8_t { Done = 0, Want = 1, Fail = 2 };
+
+enum class SocketOp : std::uint8_t { Accept, Recv, Connect, Send };
 
 enum class ObjectKind : std::uint8_t {
   Unknown, Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Queue, JoinableQueue, Counter, Pipe, Manager, Pool,

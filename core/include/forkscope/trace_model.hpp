@@ -35,6 +35,8 @@ enum class ProcState : std::uint8_t {
   BlockedPipe,       // recv on an empty pipe
   BlockedCondition,  // Condition.wait
   BlockedManager,    // a proxy call waiting for the manager's reply
+  BlockedSocket,     // accept, recv, connect or send on a socket that must wait
+  BlockedResult,     // AsyncResult.get() of a pool: the result is not there yet
   BlockedOther,
   Exited,
   Count_

@@ -410,14 +410,12 @@ def _install_pools():
     original_pool_init = pool.Pool.__init__
 
     def pool_init(self, *args, **kwargs):
-        name = _name_from_source()
         _inner.depth += 1
         try:
             original_pool_init(self, *args, **kwargs)
         finally:
             _inner.depth -= 1
     pool.Pool.__init__ = pool_init
-    _ = original_pool_init
 
     original_worker = pool.worker
 
@@ -463,6 +461,78 @@ def _install_pools():
     pool.worker = worker
 
 
+def _install_pool_results():
+    """A pool is an object of the program; AsyncResult.get() waits on it; callbacks are spans where they run (the
+    pool's result-handler thread, a sub-lane of the main process)."""
+    from multiprocessing import pool
+
+    original_init = pool.Pool.__init__
+
+    def __init__(self, *args, **kwargs):
+        name = _name_from_source()
+        original_init(self, *args, **kwargs)
+        if _inner.depth == 0 and "_forkscope" not in self.__dict__:
+            self._forkscope = (_native.new_object(O["Pool"], name, self._processes),)
+    pool.Pool.__init__ = __init__
+
+    def of(result):
+        info = result._pool.__dict__.get("_forkscope") if result._pool is not None else None
+        return None if info is None else (info[0], 0, 0)
+
+    def will_wait(self, timeout=None):
+        return None if self.ready() else timeout is not None
+
+    def got(self, result):
+        return (0, 0)
+    _wrap(pool.ApplyResult, "get", _operation(E["ResultGet"], of, got, will_wait))
+
+    def traced_callback(callback, what, pool_object):
+        def run(value):
+            shown = repr(value)
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
+            _native.emit_text(E["TaskBegin"], 0, pool_object, 0,
+                              f"{what} {getattr(callback, '__name__', 'callback')}({shown})")
+            try:
+                callback(value)
+            except BaseException:
+                _native.emit(E["TaskEnd"], 0, pool_object, 1, 0)
+                raise
+            _native.emit(E["TaskEnd"], 0, pool_object, 0, 0)
+        return run
+
+    original_result_init = pool.ApplyResult.__init__
+
+    def result_init(self, pool_, callback, error_callback):
+        info = pool_.__dict__.get("_forkscope")
+        if info is not None:
+            if callback is not None:
+                callback = traced_callback(callback, "callback", info[0])
+            if error_callback is not None:
+                error_callback = traced_callback(error_callback, "error_callback", info[0])
+        original_result_init(self, pool_, callback, error_callback)
+    pool.ApplyResult.__init__ = result_init
+
+
+def _install_sockets():
+    """accept, recv and send that must wait, and connect, show as the process blocked on a socket."""
+    import socket
+
+    def waiting(op, for_writing):
+        def make(original):
+            def method(self, *args, **kwargs):
+                timeout = self.gettimeout()
+                if timeout != 0.0:
+                    _native.socket_wait(self.fileno(), op, for_writing, timeout)
+                return original(self, *args, **kwargs)
+            method.__name__ = original.__name__
+            method.__doc__ = original.__doc__
+            return method
+        return make
+    for name, op, for_writing in (("accept", 0, False), ("recv", 1, False), ("recv_into", 1, False),
+                                  ("recvfrom", 1, False), ("send", 3, True), ("sendall", 3, True)):
+        _wrap(socket.socket, name, waiting(op, for_writing))
+
+
 def _install_managers():
     from multiprocessing import managers
 
@@ -505,4 +575,6 @@ def install(program):
     _install_connections()
     _install_processes()
     _install_pools()
+    _install_pool_results()
+    _install_sockets()
     _install_managers()

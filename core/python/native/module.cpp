@@ -131,6 +131,7 @@ void attach(const std::string& session_name) {
   g_attachment.name = "MainProcess";
   detail::become_lesson_process(session, 0, "MainProcess", "", g_attachment.seed);
   prepare_semlock_registry();
+  detail::g_interrupted = &signal_raised_while_waiting;  // KeyboardInterrupt during time.sleep, as in CPython
   take_the_program_down_with_the_viewer();
   if (getppid() != session.header().viewer_pid) throw std::runtime_error("forkscope: the viewer is gone");
   ProcessSlot& main = session.slot(0);
@@ -194,13 +195,13 @@ std::int64_t program_line() {
 }
 }  // namespace
 
-void note_line() {
+void note_line(bool now_or_never) {
   if (g_program_file == nullptr) return;
   const std::uint64_t now = trace_clock();
-  if (!detail::stepping() && now - t_last_line_tick < g_line_every_ticks) return;
+  if (!now_or_never && !detail::stepping() && now - t_last_line_tick < g_line_every_ticks) return;
   t_last_line_tick = now;
-  const std::int64_t line = program_line();
-  if (line == 0 || line == t_last_line) return;
+  const std::int64_t line = program_line();  // 0: outside the program's code (Python's exit joining its children)
+  if (line == t_last_line) return;
   t_last_line = line;
   detail::emit_at(now, EventKind::SourceLine, Phase::Done, 0, line, 0);
 }
@@ -209,15 +210,23 @@ void pass_gate(EventKind kind, std::uint32_t key) {
   context();
   note_line();
   if (!detail::stepping()) return;
-  py::gil_scoped_release unlocked;
-  detail::hold_at_gate(kind, key);
+  without_gil([&] { detail::hold_at_gate(kind, key); });
 }
 
 void note_blocking(bool timed) {
   if (t_op.depth == 0 || t_op.want_shown) return;
+  note_line(true);  // a wait can last: the line it waits on must be exact
   detail::emit(t_op.kind, Phase::Want, t_op.object, 0, t_op.peer);
   detail::set_slot_state(SlotState::Blocked, t_op.key, timed);
   t_op.want_shown = true;
+}
+
+bool signal_raised_while_waiting() {
+  if (current_tid() != g_attachment.pid) return false;
+  const PyGILState_STATE gil = PyGILState_Ensure();
+  const bool raised = PyErr_CheckSignals() != 0;
+  PyGILState_Release(gil);
+  return raised;
 }
 
 void check_signals_or_throw() {
@@ -267,23 +276,52 @@ bool wait_readable(int fd, std::optional<double> timeout) {
   note_blocking(timeout.has_value());
   const detail::Deadline deadline = timeout ? detail::Deadline::after_ns(real_ns(*timeout)) : detail::Deadline::none();
   while (true) {
-    int rc = 0;
-    {
-      py::gil_scoped_release unlocked;
+    const int rc = without_gil([&] {
       const std::int64_t slice = deadline.remaining_ns(50'000'000).value_or(50'000'000);
-      rc = ::poll(&p, 1, static_cast<int>((slice + 999'999) / 1'000'000));
-    }
+      return ::poll(&p, 1, static_cast<int>((slice + 999'999) / 1'000'000));
+    });
     if (rc > 0) return true;
     if (deadline.expired()) return false;
     check_signals_or_throw();
   }
 }
 
-void sleep_for(double seconds) {
+// A socket operation that would wait (accept or recv with nothing there, send with a full buffer): shown as the
+// process blocked on a socket until it can go on, then left to the socket itself. Not a step (a network peer may be
+// outside the run), and marked as ending by itself, so the stuck detector never calls a server waiting for clients
+// stuck. `timeout`: the socket's own (None: blocking). Inside another operation it is that operation's wait.
+void socket_wait(int fd, int op, bool for_writing, std::optional<double> timeout) {
+  pollfd p{fd, static_cast<short>(for_writing ? POLLOUT : POLLIN), 0};
+  if (t_op.depth > 0 || ::poll(&p, 1, 0) != 0) return;
   context();
   note_line();
-  py::gil_scoped_release unlocked;
-  forkscope::sleep(seconds);
+  detail::emit(EventKind::SocketWait, Phase::Want, 0, op);
+  detail::set_slot_state(SlotState::Blocked, 0, true);
+  const detail::Deadline deadline = timeout ? detail::Deadline::after_ns(static_cast<std::int64_t>(*timeout * 1e9))
+                                            : detail::Deadline::none();
+  const auto done = [] {
+    detail::emit(EventKind::SocketWait, Phase::Done, 0, 0);
+    detail::set_slot_state(SlotState::Running);
+  };
+  while (true) {
+    const int rc = without_gil([&] {
+      const std::int64_t slice = deadline.remaining_ns(50'000'000).value_or(50'000'000);
+      return ::poll(&p, 1, static_cast<int>((slice + 999'999) / 1'000'000));
+    });
+    if (rc != 0 || deadline.expired()) break;  // ready, or the socket's own timeout: its call says which
+    if (PyErr_CheckSignals() != 0) {
+      done();
+      throw py::error_already_set();
+    }
+  }
+  done();
+}
+
+void sleep_for(double seconds) {
+  context();
+  note_line(true);
+  without_gil([&] { forkscope::sleep(seconds); });
+  if (PyErr_Occurred() != nullptr) throw py::error_already_set();  // a signal handler raised: the sleep ended early
 }
 
 // time.sleep's stand-in, as a builtin function of the time module like the one it replaces: it takes and refuses
@@ -390,6 +428,7 @@ PYBIND11_MODULE(_native, m) {
   });
   m.def("wait_readable", &wait_readable, py::arg("fd"), py::arg("timeout") = py::none());
   m.def("sleep", &sleep_for);
+  m.def("socket_wait", &socket_wait, py::arg("fd"), py::arg("op"), py::arg("for_writing"), py::arg("timeout"));
   m.attr("time_sleep") = make_time_sleep();
   m.def("speed", [] { return static_cast<double>(1e9) / static_cast<double>(real_ns(1.0)); });
 
@@ -399,7 +438,8 @@ PYBIND11_MODULE(_native, m) {
       "LockAcquire", "LockRelease", "LockRecovered", "SemAcquire", "SemRelease", "EventWait", "EventSet", "EventClear",
       "QueuePut", "QueueGet", "QueueTaskDone", "QueueJoin", "CounterSet", "Sleep", "GateHeld", "GateGranted", "Print",
       "Error", "Mark", "LessonResult", "TaskBegin", "TaskEnd", "PipeSend", "PipeRecv", "PipeClose", "ManagerCall",
-      "ManagerServe", "ConditionWait", "ConditionNotify", "Preempted", "PipePoll", "SourceLine"};
+      "ManagerServe", "ConditionWait", "ConditionNotify", "Preempted", "PipePoll", "SourceLine", "SocketWait",
+      "ResultGet"};
   static_assert(std::size(kKindNames) == static_cast<std::size_t>(EventKind::Count_));
   static_assert(static_cast<int>(EventKind::PipePoll) == 37 && static_cast<int>(EventKind::TaskBegin) == 27);
   py::dict kinds;

@@ -46,14 +46,46 @@ extern thread_local CurrentOp t_op;
 void note_blocking(bool timed);
 
 // Notes the line of the program's source the calling thread is at, as a SourceLine event when it changed (while
-// stepping, every time; while running, at most every millisecond per thread: the frame walk costs). Needs the GIL.
-void note_line();
+// stepping, every time; while running, at most every millisecond per thread — the frame walk costs — unless
+// `now_or_never`: before a wait, whose line must be exact). Line 0: outside the program's code. Needs the GIL.
+void note_line(bool now_or_never = false);
 
 // Notes the line, then passes the gate, the GIL released while held there.
 void pass_gate(EventKind kind, std::uint32_t key);
 
 // Raises the Python error a signal handler set (KeyboardInterrupt) if one did; call with the GIL held.
 void check_signals_or_throw();
+
+// From a wait without the GIL, on the main thread (only it runs Python's signal handlers): takes the GIL, runs the
+// handlers, and says whether one raised (the error stays set for the waiter to throw once it has the GIL again).
+// Other threads never take the GIL back mid-wait: see without_gil.
+bool signal_raised_while_waiting();
+
+// Runs f() without the GIL. Not a scoped guard on purpose: at interpreter exit CPython ends a daemon thread that
+// asks for the GIL back with pthread_exit, a forced unwind, which from a destructor (a guard's) is std::terminate.
+template <class F>
+auto without_gil(F&& f) -> decltype(f()) {
+  PyThreadState* state = PyEval_SaveThread();
+  if constexpr (std::is_void_v<decltype(f())>) {
+    try {
+      f();
+    } catch (...) {
+      PyEval_RestoreThread(state);
+      throw;
+    }
+    PyEval_RestoreThread(state);
+  } else {
+    decltype(f()) result{};
+    try {
+      result = f();
+    } catch (...) {
+      PyEval_RestoreThread(state);
+      throw;
+    }
+    PyEval_RestoreThread(state);
+    return result;
+  }
+}
 
 // Program seconds to real nanoseconds at the run's speed factor (sleeps and timeouts follow the speed slider).
 [[nodiscard]] std::int64_t real_ns(double seconds);

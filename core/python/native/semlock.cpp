@@ -266,12 +266,10 @@ class SemLock {
     const detail::Deadline deadline = timeout ? detail::Deadline::after_ns(real_ns(*timeout))
                                               : detail::Deadline::none();
     while (true) {
-      bool taken = false;
-      {
-        py::gil_scoped_release unlocked;
+      const bool taken = without_gil([&] {
         const detail::Deadline slice = detail::Deadline::after_ns(deadline.remaining_ns(50'000'000).value_or(50'000'000));
-        taken = take_until(*state_, slice, dead_holder);
-      }
+        return take_until(*state_, slice, dead_holder);
+      });
       if (taken) return true;
       if (deadline.expired()) return false;
       check_signals_or_throw();
@@ -283,19 +281,17 @@ class SemLock {
     context();
     bool interrupted = false;
     bool taken = false;
-    {
-      py::gil_scoped_release unlocked;
+    without_gil([&] {
       detail::BlockingWait w(kind, object, object, timeout);
       while (!taken && !interrupted) {
         const bool in_time = w.wait_for([&](const detail::Deadline& d) {
           if (take_until(*state_, d, dead_holder)) return taken = true;
-          py::gil_scoped_acquire python;
-          return interrupted = PyErr_CheckSignals() != 0;
+          return interrupted = signal_raised_while_waiting();
         });
         if (!taken && !interrupted) taken = try_take(*state_);
         if (!taken && !in_time) break;
       }
-    }
+    });
     if (interrupted && !taken) throw py::error_already_set();
     if (interrupted) PyErr_Clear();  // taken meanwhile: the signal is handled by the next bytecode instead
     return taken;

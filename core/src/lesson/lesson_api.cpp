@@ -27,8 +27,11 @@ void sleep(double seconds) {
     const std::uint32_t seen = c.gate->changes.load(std::memory_order_acquire);
     const double factor = detail::speed();
     const std::int64_t started = detail::monotonic_now_ns();
-    detail::futex_wait(c.gate->changes, seen, detail::help_slice_ns(static_cast<std::int64_t>(left_ns / factor)));
+    std::int64_t slice = detail::help_slice_ns(static_cast<std::int64_t>(left_ns / factor));
+    if (detail::g_interrupted != nullptr) slice = std::min(slice, detail::kInterruptEveryNs);
+    detail::futex_wait(c.gate->changes, seen, slice);
     left_ns -= static_cast<double>(detail::monotonic_now_ns() - started) * factor;
+    if (left_ns > 0 && detail::g_interrupted != nullptr && detail::g_interrupted()) break;
     if (left_ns > 0) detail::help_while_waiting();
   }
   detail::set_slot_state(SlotState::Running);

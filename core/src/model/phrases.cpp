@@ -75,6 +75,14 @@ constexpr PhraseFormat kBook[] = {
     {"op.ready", "ready: waits for a CPU", 0},
     {"op.running_again", "runs again", 0},
     {"op.line", "at line {}", 1},
+    {"op.accept_want", "waits in accept() for a connection", 0},
+    {"op.recv_socket_want", "waits in recv() on a socket", 0},
+    {"op.connect_want", "connects a socket", 0},
+    {"op.send_socket_want", "waits to send on a socket", 0},
+    {"op.socket_ready", "the socket can go on", 0},
+    {"op.result_want", "waits in AsyncResult.get() of {}", 1},
+    {"op.result_timeout", "AsyncResult.get() of {} timed out", 1},
+    {"op.result_got", "got a result of {}", 1},
     {"op.unknown", "{}", 1},
 };
 

@@ -22,6 +22,8 @@ std::string_view to_string(ProcState state) {
     case ProcState::BlockedPipe: return "blocked on pipe recv";
     case ProcState::BlockedCondition: return "blocked on a condition";
     case ProcState::BlockedManager: return "waiting for the manager";
+    case ProcState::BlockedSocket: return "blocked on a socket";
+    case ProcState::BlockedResult: return "waiting for a pool's result";
     case ProcState::BlockedOther: return "blocked";
     case ProcState::Exited: return "exited";
     case ProcState::Count_: break;
@@ -42,6 +44,8 @@ ProcState blocked_state_for(EventKind kind) {
     case EventKind::PipePoll: return ProcState::BlockedPipe;
     case EventKind::ConditionWait: return ProcState::BlockedCondition;
     case EventKind::ManagerCall: return ProcState::BlockedManager;
+    case EventKind::SocketWait: return ProcState::BlockedSocket;
+    case EventKind::ResultGet: return ProcState::BlockedResult;
     case EventKind::Sleep: return ProcState::Sleeping;
     default: return ProcState::BlockedOther;
   }
@@ -280,6 +284,8 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
     case EventKind::PipePoll:
     case EventKind::ConditionWait:
     case EventKind::ManagerCall:
+    case EventKind::SocketWait:
+    case EventKind::ResultGet:
     case EventKind::ManagerServe: {  // Want: the manager's server waits for a request
       ObjectInfo* o = object_mut(e.object);
       if (want) {
@@ -418,6 +424,12 @@ Phrase TraceModel::phrase(const TraceEvent& e) const {
     case EventKind::ConditionNotify: return say("op.notify", e.value, obj);
     case EventKind::Preempted: return say(want ? "op.ready" : "op.running_again");
     case EventKind::SourceLine: return say("op.line", e.value);
+    case EventKind::SocketWait: {
+      static constexpr const char* kWant[] = {"op.accept_want", "op.recv_socket_want", "op.connect_want", "op.send_socket_want"};
+      const auto op = static_cast<std::size_t>(std::clamp<std::int64_t>(e.value, 0, 3));
+      return want ? say(kWant[op]) : say("op.socket_ready");
+    }
+    case EventKind::ResultGet: return say(by_phase("op.result_want", "op.result_timeout", "op.result_got"), obj);
     case EventKind::Count_: break;
   }
   return say("op.unknown", to_string(e.kind));

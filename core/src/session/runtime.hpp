@@ -222,6 +222,11 @@ State* new_shared_state(ObjectKind kind, std::string_view name, std::int64_t val
   return state;
 }
 
+// Set by an embedding that must handle signals while a lesson process waits (Python: KeyboardInterrupt during
+// time.sleep): asked between slices of sleeps (kInterruptEveryNs at most); true ends the sleep early.
+inline bool (*g_interrupted)() = nullptr;
+inline constexpr std::int64_t kInterruptEveryNs = 50'000'000;
+
 // Scales lesson seconds to real nanoseconds at the current speed.
 [[nodiscard]] std::int64_t real_ns(double lesson_seconds);
 

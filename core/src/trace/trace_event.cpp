@@ -43,6 +43,8 @@ std::string_view to_string(EventKind kind) {
     case EventKind::Preempted: return "ready";
     case EventKind::PipePoll: return "poll";
     case EventKind::SourceLine: return "line";
+    case EventKind::SocketWait: return "socket";
+    case EventKind::ResultGet: return "get result";
     case EventKind::Count_: break;
   }
   return "?";
