@@ -3,7 +3,7 @@
 // operation is on, ringed in the gate's yellow while it waits there ("Process-2 is about to run line 12"), a ring for
 // a thread; its name after the line; and the line tinted. The dots follow the run's now while it is live, and the
 // time under the pointer while it rests on the timeline (the Code tab under it shows both at once). While stepping,
-// the view scrolls to bring the marked lines into sight whenever they change.
+// the view scrolls to bring the marked lines into sight whenever they change (under the pointer, when none is).
 #include <algorithm>
 #include <map>
 
@@ -77,7 +77,7 @@ void CodePanel::draw(Ui& ui, const LessonLibrary& library) {
   ImGui::TextDisabled("%s", lesson.source.c_str());
   if (program) {
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", ui.tr("code.marks_none"));  // what the dots will say
-    ImGui::SameLine(0, ui.px(16));
+    if (mark_time_ != MarkTime::None) ImGui::SameLine(0, ui.px(16));
     switch (mark_time_) {
       case MarkTime::None: break;
       case MarkTime::Now: ImGui::TextDisabled("%s", ui.tr("code.marks_now")); break;
@@ -90,27 +90,47 @@ void CodePanel::draw(Ui& ui, const LessonLibrary& library) {
   ImGui::BeginChild("code", {0, 0}, false, ImGuiWindowFlags_HorizontalScrollbar);
   if (program) draw_code(ui, program->source, "#", true);
   else draw_code(ui, library.code(lesson.id), "//", false);
-  if (mark_time_ == MarkTime::Stepping) scroll_to_marks();
+  // Stepping, the marked lines come into sight whenever they change; under the pointer only when none is in sight (a
+  // view that followed every move of the pointer would never hold still).
+  if (mark_time_ == MarkTime::Stepping || (mark_time_ == MarkTime::Pointer && !any_mark_in_sight())) scroll_to_marks();
   else scrolled_to_.clear();  // stepping again scrolls again
   ImGui::EndChild();
 }
 
+bool CodePanel::any_mark_in_sight() const {
+  const float top = ImGui::GetWindowPos().y, bottom = top + ImGui::GetWindowHeight();
+  return std::any_of(marks_.begin(), marks_.end(), [&](const CodeMark& m) {
+    const auto [line_top, line_bottom] = line_span(m.line);
+    return line_top >= top && line_bottom <= bottom;
+  });
+}
+
 void CodePanel::scroll_to_marks() {
-  std::vector<std::int64_t> lines;
-  for (const CodeMark& m : marks_) lines.push_back(m.line);
-  std::sort(lines.begin(), lines.end());
-  lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
-  if (lines.empty() || lines == scrolled_to_) return;  // the reader may scroll freely until the marks move
-  scrolled_to_ = lines;
+  auto lines_of = [&](bool held_only) {
+    std::vector<std::int64_t> lines;
+    for (const CodeMark& m : marks_)
+      if (m.held || !held_only) lines.push_back(m.line);
+    std::sort(lines.begin(), lines.end());
+    lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+    return lines;
+  };
+  const std::vector<std::int64_t> all = lines_of(false);
+  if (all.empty() || all == scrolled_to_) return;  // the reader may scroll freely until the marks move
+  scrolled_to_ = all;
   // In the child's own coordinates: a line's top plus the scroll, against the height it shows.
   const float origin = ImGui::GetWindowPos().y - ImGui::GetScrollY();
-  const float first = line_span(lines.front()).first - origin;
-  const float last = line_span(lines.back()).second - origin;
   const float height = ImGui::GetWindowHeight();
   const float scroll = ImGui::GetScrollY();
-  if (first >= scroll && last <= scroll + height - line_height_) return;  // all in sight already
-  // Centre them when they fit; else the first at a quarter of the height.
-  const float target = last - first < height * 0.8f ? (first + last - height) * 0.5f : first - height * 0.25f;
+  auto top_of = [&](const std::vector<std::int64_t>& lines) { return line_span(lines.front()).first - origin; };
+  auto bottom_of = [&](const std::vector<std::int64_t>& lines) { return line_span(lines.back()).second - origin; };
+  // Every marked line when they fit; else the ones waiting at the gate (what the next step runs).
+  std::vector<std::int64_t> wanted = all;
+  if (bottom_of(all) - top_of(all) >= height * 0.8f)
+    if (std::vector<std::int64_t> held = lines_of(true); !held.empty()) wanted = std::move(held);
+  const float first = top_of(wanted), last = bottom_of(wanted);
+  if (first >= scroll && last <= scroll + height - line_height_) return;  // in sight already
+  // Centre them when they fit; else as many as fit, from the first, with a line above it.
+  const float target = last - first < height * 0.8f ? (first + last - height) * 0.5f : first - line_height_ * 1.5f;
   ImGui::SetScrollY(std::clamp(target, 0.0f, ImGui::GetScrollMaxY() + line_height_));
 }
 
@@ -129,7 +149,7 @@ void CodePanel::draw_code(Ui& ui, const std::string& code, std::string_view comm
   ImDrawList* draw = ImGui::GetWindowDrawList();
   line_height_ = ImGui::GetTextLineHeight();
   const float spacing = ImGui::GetStyle().ItemSpacing.y;
-  const float dot_step = ui.px(10), radius = ui.px(3.5f);
+  const float dot_step = ui.px(11), radius = ui.px(4);
   // The margin for the dots is there only for a program (a C++ lesson's lines are not traced).
   const float gutter = margin ? ui.px(6) + kDots * dot_step : 0;
   const float left = ImGui::GetWindowPos().x, right = left + ImGui::GetWindowWidth();

@@ -61,6 +61,7 @@ class CodePanel {
   void find_marks(Ui& ui, const std::string& file);
   void draw_code(Ui& ui, const std::string& code, std::string_view comment_marker, bool margin);
   void scroll_to_marks();
+  [[nodiscard]] bool any_mark_in_sight() const;
 
   std::vector<CodeMark> marks_;
   MarkTime mark_time_ = MarkTime::None;
