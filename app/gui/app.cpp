@@ -62,6 +62,7 @@ App::App(const Lesson& lesson, const AppOptions& options)
   strings_.set_language(options.language);
   for (std::string_view text : strings_.all_texts()) fonts_.note(text);
   for (std::string_view text : library_.all_texts()) fonts_.note(text);
+  fonts_.note("+0123456789");  // the Code view's "+N" where more processes share a line than it has dots for
 }
 
 App::~App() = default;
@@ -87,6 +88,12 @@ void App::note_new_texts() {
       fonts_.note(program->source);
       for (const std::string& a : program->args) fonts_.note(a);
     }
+    for (const auto& [lesson, tutorials] : classroom_.tutorials_read())
+      for (const TutorialProgram& t : tutorials) {
+        fonts_.note(t.title_en);
+        fonts_.note(t.title_zh);
+        fonts_.note(t.file.filename().string());
+      }
   }
   fonts_.note(classroom_.status());
 }
@@ -153,6 +160,7 @@ void App::lay_out_panels() {
   auto tab = [](const char* text, const char* id, bool select) {
     return ImGui::BeginTabItem(label(text, id).c_str(), nullptr, select ? ImGuiTabItemFlags_SetSelected : 0);
   };
+  ui_.hovered_ns.reset();  // the timeline sets it when the pointer rests on it; the Code tab below reads it
   if (begin_panel("center", {left, bar}, {display.x - left, center}, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse) &&
       ImGui::BeginTabBar("center_tabs")) {
     if (tab(ui_.tr("panel.timeline"), "timeline", pending_center_ == CenterView::Timeline)) {
@@ -164,7 +172,7 @@ void App::lay_out_panels() {
       ImGui::EndTabItem();
     }
     if (tab(ui_.tr("panel.code"), "code", pending_center_ == CenterView::Code)) {
-      draw_lesson_code(ui_, library_);
+      code_.draw(ui_, library_);
       ImGui::EndTabItem();
     }
     pending_center_.reset();
@@ -187,6 +195,10 @@ void App::lay_out_panels() {
     }
     if (tab(ui_.tr("panel.result"), "result", pending_detail_ == DetailTab::Result)) {
       draw_result(ui_);
+      ImGui::EndTabItem();
+    }
+    if (tab(ui_.tr("panel.code"), "code", pending_detail_ == DetailTab::Code)) {
+      code_below_.draw(ui_, library_);
       ImGui::EndTabItem();
     }
     pending_detail_.reset();

@@ -30,7 +30,7 @@ struct AppOptions {
 };
 
 enum class CenterView { Timeline, Compare, Code };
-enum class DetailTab { Processes, Objects, Console, Result };
+enum class DetailTab { Processes, Objects, Console, Result, Code };
 
 class App {
  public:
@@ -64,6 +64,9 @@ class App {
   [[nodiscard]] TimelinePanel& timeline() { return timeline_; }
   [[nodiscard]] ComparePanel& compare() { return compare_; }
   [[nodiscard]] OpenDialog& open_dialog() { return open_dialog_; }
+  // The Code view: the center tab, or the detail tab under the timeline.
+  [[nodiscard]] CodePanel& code(CenterView) { return code_; }
+  [[nodiscard]] CodePanel& code(DetailTab) { return code_below_; }
   [[nodiscard]] const LessonLibrary& library() const { return library_; }
 
  private:
@@ -81,6 +84,7 @@ class App {
   TimelinePanel timeline_;
   ConsolePanel console_;
   ComparePanel compare_;
+  CodePanel code_, code_below_;
   OpenDialog open_dialog_;
   float built_scale_ = 0;
   std::optional<CenterView> pending_center_;

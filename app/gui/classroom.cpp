@@ -119,6 +119,12 @@ void Classroom::select(const Lesson& lesson) {
 }
 
 const Program& Classroom::open_program(const std::string& file, std::vector<std::string> args) {
+  Program& program = load_program(file, std::move(args));
+  program.tutorial_of = nullptr;  // opened as any program: it runs where the viewer runs
+  return program;
+}
+
+Program& Classroom::load_program(const std::string& file, std::vector<std::string> args) {
   Lesson lesson = python_program_lesson(file);  // UsageError: missing, not a regular file, unreadable
   std::string source = read_input_file(file, "Python program", Program::kMaxSourceBytes);
   auto known = std::find_if(programs_.begin(), programs_.end(), [&](const auto& p) { return p->file() == file; });
@@ -133,6 +139,49 @@ const Program& Classroom::open_program(const std::string& file, std::vector<std:
   ++programs_revision_;
   select(program.lesson);
   return program;
+}
+
+const std::vector<TutorialProgram>& Classroom::tutorial_programs(const Lesson& lesson) {
+  auto known = tutorials_.find(lesson.id);
+  if (known != tutorials_.end()) return known->second;
+  std::vector<TutorialProgram> programs;
+  if (!lesson.id.ends_with(".py")) {  // a Python program mirrors nothing
+    try {
+      programs = tutorial_programs_for(lesson.id);
+    } catch (const std::exception& e) {  // a broken index: the lessons still work, the status line says why
+      note(e.what(), true);
+    }
+  }
+  ++programs_revision_;
+  return tutorials_.emplace(lesson.id, std::move(programs)).first->second;
+}
+
+std::optional<std::size_t> Classroom::default_tutorial(const Lesson& lesson) {
+  const auto& programs = tutorial_programs(lesson);
+  for (std::size_t i = 0; i < programs.size(); ++i)
+    if (!programs[i].blocks_forever) return i;
+  return std::nullopt;
+}
+
+const Program& Classroom::open_tutorial(const Lesson& lesson, std::size_t example) {
+  const auto& programs = tutorial_programs(lesson);
+  if (example >= programs.size())
+    throw UsageError(fmt::format("lesson '{}' has {} tutorial examples; there is no example {}", lesson.id, programs.size(), example + 1));
+  const TutorialProgram tutorial = programs[example];
+  Program& program = load_program(tutorial.file.string(), {});
+  program.tutorial_of = &lesson;
+  program.tutorial = tutorial;
+  return program;
+}
+
+bool Classroom::choose_tutorial(const Lesson& lesson, std::size_t example) {
+  try {
+    open_tutorial(lesson, example);
+    return true;
+  } catch (const std::exception& e) {
+    note(e.what(), true);
+    return false;
+  }
 }
 
 const Program* Classroom::program_of(const Lesson& lesson) const {
@@ -180,6 +229,10 @@ bool Classroom::start(bool stepping) {
     Program* program = chosen->get();
     options.program = {program->file()};
     options.program.insert(options.program.end(), program->args.begin(), program->args.end());
+    if (program->tutorial_of) {  // in the run's own folder, with the files the tutorial made by hand
+      options.program_in_run_dir = true;
+      options.program_files = program->tutorial.setup_files;
+    }
     // The Code view shows what runs: the file as it is now (it may have been edited since it was opened).
     try {
       std::string source = read_input_file(program->file(), "Python program", Program::kMaxSourceBytes);

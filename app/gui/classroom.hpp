@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,11 +37,15 @@ struct RunFacts {
 };
 
 // A Python program opened in the viewer: the lesson it runs as (its id is the file as given), its arguments (its
-// sys.argv[1:]) and its source as read when it was opened or last run, for the Code view.
+// sys.argv[1:]) and its source as read when it was opened or last run, for the Code view. A tutorial's own code
+// belongs to the C++ lesson that mirrors it (`tutorial_of`): it runs in the run's own folder, with the files the
+// tutorial made by hand, as `forkscope-cli run LESSON --python` runs it.
 struct Program {
   Lesson lesson;
   std::vector<std::string> args;
   std::string source;
+  const Lesson* tutorial_of = nullptr;
+  TutorialProgram tutorial;  // its entry in the tutorials' index, when tutorial_of is set
   [[nodiscard]] const std::string& file() const { return lesson.id; }
   [[nodiscard]] std::string file_name() const;  // "x.py": how lists and titles name it
 
@@ -86,12 +91,30 @@ class Classroom {
   // Chooses a Python program instead of a lesson (opening the same file again takes the new arguments and reads
   // it again). UsageError: missing, not a regular file, unreadable, over Program::kMaxSourceBytes.
   const Program& open_program(const std::string& file, std::vector<std::string> args = {});
+  // The tutorial's own Python examples `lesson` mirrors (read once per lesson; empty when none, or when the index
+  // cannot be read).
+  [[nodiscard]] const std::vector<TutorialProgram>& tutorial_programs(const Lesson& lesson);
+  // Switches `lesson` to its tutorial example `example` (an index into tutorial_programs(lesson)): the Code view
+  // shows that file and Run runs it. select(lesson) switches back. UsageError: no such example, unreadable file.
+  const Program& open_tutorial(const Lesson& lesson, std::size_t example);
+  // The same from the GUI: false (and status() says why) when the file cannot be read.
+  bool choose_tutorial(const Lesson& lesson, std::size_t example);
+  // The first example that ends by itself (as forkscope-cli run LESSON --python picks it); nullopt when none does.
+  [[nodiscard]] std::optional<std::size_t> default_tutorial(const Lesson& lesson);
+  // The C++ lesson whose tutorial code is chosen, or nullptr.
+  [[nodiscard]] const Lesson* tutorial_lesson() const {
+    const Program* p = program();
+    return p ? p->tutorial_of : nullptr;
+  }
   // The chosen lesson's program, or nullptr when it is a C++ lesson.
   [[nodiscard]] const Program* program() const { return program_of(*lesson_); }
   [[nodiscard]] const Program* program_of(const Lesson& lesson) const;
+  // The tutorial lists read so far, by lesson id (the font atlas notes their titles).
+  [[nodiscard]] const std::map<std::string, std::vector<TutorialProgram>>& tutorials_read() const { return tutorials_; }
   // Every program opened in this session, in the order opened (runs keep pointing at their lessons).
   [[nodiscard]] const std::vector<std::unique_ptr<Program>>& programs() const { return programs_; }
-  // Changes whenever a program is opened or its source read again (the font atlas notes the new text).
+  // Changes whenever a program is opened or its source read again, or a lesson's tutorial list is read (the font
+  // atlas notes the new text).
   [[nodiscard]] std::uint64_t programs_revision() const { return programs_revision_; }
   // The parameter form's values, in the order of lesson().params (bools as 0/1).
   [[nodiscard]] std::vector<double>& param_values() { return param_values_; }
@@ -131,11 +154,13 @@ class Classroom {
 
  private:
   bool start(bool stepping);
+  Program& load_program(const std::string& file, std::vector<std::string> args);
   void forget_oldest();
   void note(std::string text, bool error);
 
   const Lesson* lesson_;
   std::vector<std::unique_ptr<Program>> programs_;
+  std::map<std::string, std::vector<TutorialProgram>> tutorials_;  // by lesson id
   std::uint64_t programs_revision_ = 0;
   std::vector<double> param_values_;
   double speed_;

@@ -107,32 +107,57 @@ void section(const char* heading, const std::string& body) {
   text_wrapped(paragraphs(body));
 }
 
-// `comment` starts a comment to the end of the line: "//" in the C++ scenarios, "#" in a Python program.
-void draw_code(Ui& ui, const std::string& code, std::string_view comment_marker) {
-  if (code.empty()) {
-    ImGui::TextDisabled("%s", ui.tr("lesson.no_code"));
-    return;
+void tooltip(const std::string& text) {
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", text.c_str());
+}
+
+// The tutorial's own Python examples this lesson mirrors: a switch between the lesson's C++ and the tutorial's code as
+// written (the Code view shows it, Run runs it); with several examples, one line each to pick from. The switch takes
+// the first example that ends by itself; one that waits for ever in CPython too runs only when picked, and says so.
+void draw_tutorial_switch(Ui& ui, const Lesson& lesson) {
+  Classroom& c = ui.classroom;
+  const std::vector<TutorialProgram>& examples = c.tutorial_programs(lesson);
+  if (examples.empty()) return;
+  const Program* chosen = c.tutorial_lesson() == &lesson ? c.program() : nullptr;
+  const std::optional<std::size_t> first = c.default_tutorial(lesson);
+  const bool zh = ui.text.language() == "zh";
+  auto title = [&](const TutorialProgram& t) { return zh && !t.title_zh.empty() ? t.title_zh : t.title_en; };
+  ImGui::Spacing();
+  bool on = chosen != nullptr;
+  ImGui::BeginDisabled(!on && !first);
+  if (ImGui::Checkbox(label(ui.tr("tutorial.switch"), "tutorial").c_str(), &on)) {
+    if (on) c.choose_tutorial(lesson, *first);
+    else c.select(lesson);
+    chosen = c.tutorial_lesson() == &lesson ? c.program() : nullptr;
   }
-  ImGui::PushFont(ui.fonts.mono());
-  std::size_t line_number = 1;
-  for (std::size_t at = 0; at < code.size(); ++line_number) {
-    std::size_t end = code.find('\n', at);
-    if (end == std::string::npos) end = code.size();
-    const std::string_view line(code.data() + at, end - at);
-    ImGui::TextDisabled("%3zu", line_number);
-    ImGui::SameLine();
-    // Comments in their own colour: the tutorials' Chinese comments are half the lesson.
-    const std::size_t comment = line.find(comment_marker);
-    if (comment != 0) ImGui::TextUnformatted(line.data(), line.data() + (comment == std::string_view::npos ? line.size() : comment));
-    if (comment != std::string_view::npos) {
-      if (comment != 0) ImGui::SameLine(0, 0);
-      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4{0.5f, 0.75f, 0.5f, 1.0f});
-      ImGui::TextUnformatted(line.data() + comment, line.data() + line.size());
-      ImGui::PopStyleColor();
+  ImGui::EndDisabled();
+  tooltip(ui.tr("tutorial.switch_tip"));
+  if (examples.size() > 1 || examples.front().blocks_forever) {
+    ImGui::Indent(ui.px(14));
+    for (std::size_t i = 0; i < examples.size(); ++i) {
+      const TutorialProgram& t = examples[i];
+      const bool active = chosen && chosen->file() == t.file.string();
+      const std::string name = t.file.filename().string();
+      if (ImGui::RadioButton(label(name.c_str(), fmt::format("example:{}", i).c_str()).c_str(), active) && !active)
+        c.choose_tutorial(lesson, i);
+      tooltip(title(t));
+      if (t.blocks_forever) {
+        ImGui::Indent(ui.px(24));
+        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4{1.0f, 0.7f, 0.3f, 1.0f});
+        text_wrapped(ui.tr("tutorial.blocks_forever"));
+        ImGui::PopStyleColor();
+        ImGui::Unindent(ui.px(24));
+      }
     }
-    at = end + 1;
+    ImGui::Unindent(ui.px(14));
   }
-  ImGui::PopFont();
+  if (!chosen) return;
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  text_wrapped(ui.text.format("tutorial.chosen", chosen->file_name(), title(chosen->tutorial)));
+  std::string made;
+  for (const auto& [file, text] : chosen->tutorial.setup_files) made += (made.empty() ? "" : ", ") + file;
+  if (!made.empty()) text_wrapped(ui.text.format("tutorial.setup_files", made));
+  ImGui::PopStyleColor();
 }
 
 }  // namespace
@@ -140,10 +165,13 @@ void draw_code(Ui& ui, const std::string& code, std::string_view comment_marker)
 void draw_lesson_list(Ui& ui, const LessonLibrary& library) {
   const std::string& language = ui.text.language();
   // The Python programs opened in this session come first, by file name (the whole path in a tooltip).
-  if (!ui.classroom.programs().empty()) {
+  // (A tutorial's own code is not among them: it belongs to its lesson.)
+  const auto& programs = ui.classroom.programs();
+  if (std::any_of(programs.begin(), programs.end(), [](const auto& p) { return p->tutorial_of == nullptr; })) {
     ImGui::SetNextItemOpen(true, ImGuiCond_Once);
     if (ImGui::TreeNode(label(ui.tr("topic.python"), "python").c_str())) {
-      for (const auto& program : ui.classroom.programs()) {
+      for (const auto& program : programs) {
+        if (program->tutorial_of) continue;
         const bool chosen = &program->lesson == &ui.classroom.lesson();
         const std::string item = fmt::format("{}###program:{}", program->file_name(), program->file());
         if (ImGui::Selectable(item.c_str(), chosen)) ui.classroom.select(program->lesson);
@@ -156,11 +184,12 @@ void draw_lesson_list(Ui& ui, const LessonLibrary& library) {
     const std::string key = "topic." + topic;
     const std::string heading = ui.text.has(key) ? ui.tr(key) : topic;
     // At first only the chosen lesson's topic is open: every topic's name fits in the list.
-    ImGui::SetNextItemOpen(topic == ui.classroom.lesson().topic, ImGuiCond_Once);
+    const Lesson& current = ui.classroom.tutorial_lesson() ? *ui.classroom.tutorial_lesson() : ui.classroom.lesson();
+    ImGui::SetNextItemOpen(topic == current.topic, ImGuiCond_Once);
     if (!ImGui::TreeNode(label(heading.c_str(), topic.c_str()).c_str())) continue;
     for (const Lesson* lesson : library.lessons()) {
       if (lesson->topic != topic) continue;
-      const bool chosen = lesson == &ui.classroom.lesson();
+      const bool chosen = lesson == &current;
       const std::string item = fmt::format("{}###{}", library.title(lesson->id, language), lesson->id);
       if (ImGui::Selectable(item.c_str(), chosen)) ui.classroom.select(*lesson);
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", lesson->id.c_str());
@@ -170,9 +199,10 @@ void draw_lesson_list(Ui& ui, const LessonLibrary& library) {
 }
 
 void draw_lesson_text(Ui& ui, const LessonLibrary& library) {
-  const Lesson& lesson = ui.classroom.lesson();
+  // A lesson switched to its tutorial code keeps its text: the story is the same, the code is the tutorial's.
+  const Lesson& lesson = ui.classroom.tutorial_lesson() ? *ui.classroom.tutorial_lesson() : ui.classroom.lesson();
   ImGui::BeginChild("text");
-  if (const Program* program = ui.classroom.program()) {
+  if (const Program* program = ui.classroom.program(); program && !program->tutorial_of) {
     ImGui::PushFont(ui.fonts.title());
     text_wrapped(program->file_name());
     ImGui::PopFont();
@@ -191,6 +221,7 @@ void draw_lesson_text(Ui& ui, const LessonLibrary& library) {
   text_wrapped(library.title(lesson.id, ui.text.language()));
   ImGui::PopFont();
   ImGui::TextDisabled("%s", lesson.id.c_str());
+  draw_tutorial_switch(ui, lesson);
   if (const LessonText* text = library.text(lesson.id, ui.text.language())) {
     section(ui.tr("lesson.teaches"), text->teaches);
     section(ui.tr("lesson.watch"), text->watch);
@@ -198,16 +229,6 @@ void draw_lesson_text(Ui& ui, const LessonLibrary& library) {
   } else {
     ImGui::TextDisabled("%s", ui.tr("lesson.no_text"));
   }
-  ImGui::EndChild();
-}
-
-void draw_lesson_code(Ui& ui, const LessonLibrary& library) {
-  const Lesson& lesson = ui.classroom.lesson();
-  const Program* program = ui.classroom.program();
-  ImGui::TextDisabled("%s", lesson.source.c_str());
-  ImGui::BeginChild("code", {0, 0}, false, ImGuiWindowFlags_HorizontalScrollbar);
-  if (program) draw_code(ui, program->source, "#");
-  else draw_code(ui, library.code(lesson.id), "//");
   ImGui::EndChild();
 }
 

@@ -1,5 +1,5 @@
 // forkscope: the classroom viewer. Without options it opens on the default lesson; --python FILE.py [-- ARGS] opens it on
-// a Python program instead. With --screenshot, --frames or
+// a Python program instead, --tutorial-code on the lesson's tutorial code (the Python it mirrors). With --screenshot, --frames or
 // --stats it runs headless (for tests and slides): optionally runs the lesson to its end, draws, writes the window
 // to a PNG and exits. --bench-frames measures drawing a synthetic trace of a million events.
 #include <cstdio>
@@ -25,6 +25,7 @@ constexpr int kOk = 0, kInvariantsFailed = 1, kBadInput = 2, kRuntimeFailure = 3
 struct Arguments {
   std::string lesson;
   std::optional<std::string> python;      // a Python program instead of a lesson
+  std::optional<std::string> tutorial;    // the lesson's tutorial code: "" the first that ends, or an example's file
   std::vector<std::string> program_args;  // after --: its sys.argv[1:]
   std::vector<std::string> sets;
   std::vector<std::string> compare_with;
@@ -66,10 +67,28 @@ void check_arguments(const Arguments& args) {
                                      std::pair{&args.python, "--python"}})
     if (*file) check_file_name(**file, option);
   if (args.python && !args.lesson.empty()) throw UsageError("--lesson and --python exclude each other: a lesson or a program");
+  if (args.python && args.tutorial) throw UsageError("--tutorial-code is a lesson's own; --python opens a program of yours");
+  if (args.tutorial && !args.sets.empty()) throw UsageError("--set is for the lesson's C++; its tutorial code has no parameters");
+  if (args.tutorial && !args.compare_with.empty()) throw UsageError("--compare-with is for lessons and their parameters");
   if (args.python && !args.sets.empty()) throw UsageError("--set is for lessons; a Python program takes its arguments after --");
   if (args.python && !args.compare_with.empty()) throw UsageError("--compare-with is for lessons and their parameters");
   if (!args.python && !args.program_args.empty())
     throw UsageError("arguments after -- are for a Python program: add --python FILE.py");
+}
+
+// --tutorial-code [FILE]: the lesson's example with that file name, or the first that ends by itself.
+std::size_t tutorial_example(Classroom& classroom, const Lesson& lesson, const std::string& file) {
+  const std::vector<TutorialProgram>& examples = classroom.tutorial_programs(lesson);
+  std::string names;
+  for (std::size_t i = 0; i < examples.size(); ++i) {
+    const std::string name = examples[i].file.filename().string();
+    if (!file.empty() && (name == file || examples[i].file.stem().string() == file)) return i;
+    names += (names.empty() ? "" : ", ") + name + (examples[i].blocks_forever ? " (waits for ever, as written)" : "");
+  }
+  if (examples.empty()) throw UsageError(fmt::format("lesson '{}' mirrors no tutorial code", lesson.id));
+  if (!file.empty()) throw UsageError(fmt::format("lesson '{}' has no tutorial example '{}'; its examples: {}", lesson.id, file, names));
+  if (const auto first = classroom.default_tutorial(lesson)) return *first;
+  throw UsageError(fmt::format("every tutorial example of lesson '{}' waits for ever as written; name one: {}", lesson.id, names));
 }
 
 int bench(const Arguments& args) {
@@ -131,11 +150,13 @@ int run_app(const Arguments& args) {
   classroom.set_params(params);
   classroom.set_seed(args.seed ? std::optional(parse_decimal_u64(*args.seed, "--seed")) : std::nullopt);
   if (args.python) classroom.open_program(*args.python, args.program_args);  // UsageError: not a readable file
+  if (args.tutorial) classroom.open_tutorial(lesson, tutorial_example(classroom, lesson, *args.tutorial));
   if (opened) classroom.show(&classroom.add(std::move(*opened), std::move(*opened_facts)));
   app.show(args.view == "compare" ? CenterView::Compare : args.view == "code" ? CenterView::Code : CenterView::Timeline);
   app.show(args.tab == "processes" ? DetailTab::Processes
            : args.tab == "objects" ? DetailTab::Objects
            : args.tab == "result"  ? DetailTab::Result
+           : args.tab == "code"    ? DetailTab::Code
                                    : DetailTab::Console);
 
   // With a window, --run only starts the lesson; headless, it runs to its end (twice with --compare-with).
@@ -147,13 +168,14 @@ int run_app(const Arguments& args) {
   }
   bool invariants_ok = true;
   const std::string& run_name = classroom.lesson().id;
+  const bool program = args.python || args.tutorial;
   std::optional<std::string> program_failure;  // a Python program's own failure: the picture is still taken
   auto run_to_end = [&] {
     if (!classroom.run()) throw SystemFailure(classroom.status());
     if (!app.finish_run(args.timeout))
       throw SystemFailure(fmt::format("{} did not finish within {:.0f} s; every lesson process was stopped", run_name, args.timeout));
     const RunFacts& f = classroom.shown()->facts();
-    if (args.python) {
+    if (program) {
       if (const std::string bad = f.result.value("bad_program", ""); !bad.empty()) throw UsageError(bad);
       if (f.main_exitcode != 0)
         program_failure = f.main_exitcode < 0 ? fmt::format("{} was killed by signal {}", run_name, -f.main_exitcode)
@@ -199,6 +221,10 @@ int main(int argc, char** argv) {
   cli.add_option("--lesson", args.lesson, "Lesson id (forkscope-cli list); default: ticket-lock");
   cli.add_option("--python", args.python, "A Python multiprocessing program (FILE.py) instead of a lesson");
   cli.add_option("args", args.program_args, "After --: the Python program's arguments (its sys.argv[1:])");
+  cli.add_option("--tutorial-code", args.tutorial,
+                 "The lesson's tutorial code (Python, as written) instead of its C++: the first example that ends by itself, "
+                 "or the one named (FILE, e.g. t002_08_ticket_lock.py)")
+      ->expected(0, 1);
   cli.add_option("--set", args.sets, "Set a parameter: KEY=VALUE (repeatable)");
   cli.add_option("--lang", args.language, "Language of the interface and lesson texts")->check(CLI::IsMember({"en", "zh"}));
   cli.add_option("--speed", args.speed, "Speed factor for lesson sleeps and timeouts (0.1 to 10)");
@@ -216,8 +242,8 @@ int main(int argc, char** argv) {
   cli.add_option("--compare-with", args.compare_with, "With --run: run again with KEY=VALUE changed and show the comparison");
   cli.add_option("--view", args.view, "Center view: timeline, compare or code")
       ->check(CLI::IsMember({"timeline", "compare", "code"}));
-  cli.add_option("--tab", args.tab, "Detail tab: processes, objects, console or result")
-      ->check(CLI::IsMember({"processes", "objects", "console", "result"}));
+  cli.add_option("--tab", args.tab, "Detail tab: processes, objects, console, result or code (under the timeline)")
+      ->check(CLI::IsMember({"processes", "objects", "console", "result", "code"}));
   cli.add_option("--open", args.open, "Open a saved trace (forkscope-cli run --save-trace)");
   cli.add_option("--timeout", args.timeout, "Headless: stop a run after this many seconds (up to 1000000)");
   cli.add_flag("--bench-frames", args.bench, "Measure frame times on a synthetic trace of 1,000,000 events");

@@ -25,10 +25,51 @@ void handle_shortcuts(Ui& ui);
 // status_panel.cpp: one line under everything: what the run is doing, and the last error.
 void draw_status(Ui& ui);
 
-// lesson_panel.cpp: the lessons by topic; the chosen one's text (left column) and code (a center tab, beside it).
+// lesson_panel.cpp: the lessons by topic; the chosen one's text (left column), with the switch to the tutorial's own
+// Python code when the lesson mirrors some.
 void draw_lesson_list(Ui& ui, const LessonLibrary& library);
 void draw_lesson_text(Ui& ui, const LessonLibrary& library);
-void draw_lesson_code(Ui& ui, const LessonLibrary& library);
+
+// code_panel.cpp: the code that runs (a center tab, and a detail tab under the timeline); for a Python program, a
+// dot per process on the line it is at, in its lane's colour.
+struct CodeMark {
+  std::int64_t line = 0;  // 1-based
+  std::int32_t pid = 0;
+  std::string name;       // "Process-2", "Process-1.Thread-1" (tooltips)
+  std::string tag;        // as its lane names it (after the line)
+  ImU32 color = 0;        // its lane's colour on the timeline
+  bool held = false;      // waits at the gate: about to run this line
+  bool thread = false;    // a thread's sub-lane: a ring, not a dot
+  ImVec2 at{0, 0};        // the dot's centre on screen in the last frame; (0, 0) when it was not drawn
+};
+// Which line each process (and thread) alive at trace time `t_ns` is at, in lane order; `held`: who waits at the gate.
+[[nodiscard]] std::vector<CodeMark> code_marks(const TraceModel& model, std::int64_t t_ns, const std::vector<HeldProcess>* held);
+
+// What time the Code view's marks show: none (a C++ lesson, or no live run under the pointer), the live run's now,
+// its now while stepping, or the time under the pointer on the timeline.
+enum class MarkTime { None, Now, Stepping, Pointer };
+
+class CodePanel {
+ public:
+  void draw(Ui& ui, const LessonLibrary& library);
+  [[nodiscard]] const std::vector<CodeMark>& marks() const { return marks_; }  // the last frame's
+  [[nodiscard]] MarkTime mark_time() const { return mark_time_; }
+  // Where `line` (1-based) was drawn in the last frame, top and bottom on screen; (0, 0) when it was not.
+  [[nodiscard]] std::pair<float, float> line_span(std::int64_t line) const;
+
+ private:
+  void find_marks(Ui& ui, const std::string& file);
+  void draw_code(Ui& ui, const std::string& code, std::string_view comment_marker, bool margin);
+  void scroll_to_marks();
+  [[nodiscard]] bool any_mark_in_sight() const;
+
+  std::vector<CodeMark> marks_;
+  MarkTime mark_time_ = MarkTime::None;
+  std::int64_t mark_ns_ = 0;
+  std::vector<std::int64_t> scrolled_to_;  // the marked lines last brought into sight while stepping
+  std::vector<float> line_tops_;
+  float line_height_ = 0;
+};
 
 // params_panel.cpp: a form from the lesson's typed parameters and bounds.
 void draw_params(Ui& ui);

@@ -43,6 +43,20 @@ ImU32 blend(ImU32 under, ImU32 over, float amount) {
   return channel(IM_COL32_R_SHIFT) | channel(IM_COL32_G_SHIFT) | channel(IM_COL32_B_SHIFT) | IM_COL32_A_MASK;
 }
 
+// Line `line` (1-based) of `source`, without its indentation; empty when there is no such line.
+std::string_view source_line(std::string_view source, std::int64_t line) {
+  std::size_t at = 0;
+  for (std::int64_t n = 1; n < line; ++n) {
+    at = source.find('\n', at);
+    if (at == std::string_view::npos) return {};
+    ++at;
+  }
+  std::string_view text = source.substr(std::min(at, source.size()));
+  text = text.substr(0, text.find('\n'));
+  const std::size_t first = text.find_first_not_of(" \t");
+  return first == std::string_view::npos ? std::string_view() : text.substr(first);
+}
+
 bool is_held(const Track& track, std::int32_t pid) {
   return track.held && std::any_of(track.held->begin(), track.held->end(), [&](const HeldProcess& h) { return h.pid == pid; });
 }
@@ -77,10 +91,13 @@ CanvasInput TimelineCanvas::draw(Ui& ui, std::span<const Track> tracks, TimeView
   const Regions r = arrange(ui, tracks);
   ImGui::SetCursorScreenPos(r.origin);
   ImGui::InvisibleButton("timeline", {r.end.x - r.origin.x, r.end.y - r.origin.y});
+  const bool hovered = ImGui::IsItemHovered();
   handle_input(view, r.lanes_bottom);
   place(ui, tracks, view, r);
   CanvasInput input;
   const ImVec2 mouse = ImGui::GetIO().MousePos;
+  if (hovered && mouse.x >= axis_.left && mouse.x < axis_.left + static_cast<float>(axis_.columns))
+    input.hovered_ns = std::max(0.0, axis_.t_of(mouse.x));
   if (const LaneRow* fold = clicked_ || double_clicked_ ? fold_arrow_at(ui, mouse, r.lanes_bottom) : nullptr) {
     // A click on a fold arrow shows or hides the threads (next frame); it picks no process.
     if (clicked_) toggle_threads(tracks[fold->track].model, fold->pid);
@@ -599,6 +616,9 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
       if (const ObjectInfo* o = s->object ? model.object(s->object) : nullptr)
         ImGui::TextUnformatted(ui.text.format("tooltip.object_value", o->name, value_text(ui, *o, o->value_at(t))).c_str());
     }
+    // The line of the program it was at (a Python program's processes say when it changes).
+    if (const std::int64_t line = p->line_at(t); line > 0 && t >= p->begin_ns && (!p->end_ns || t < *p->end_ns))
+      ImGui::TextUnformatted(ui.text.format("tooltip.line", line, source_line(track.source, line)).c_str());
     // The task it was running (a pool task, a callback).
     auto task = std::partition_point(p->tasks.begin(), p->tasks.end(), [&](const TaskSpan& x) { return x.end_ns <= t; });
     if (task != p->tasks.end() && task->begin_ns <= t) {

@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -35,6 +37,7 @@ struct Track {
   const std::vector<HeldProcess>* held = nullptr;  // processes waiting at the gate (a live run)
   bool counters = false;                           // plot its objects below the lanes
   bool live = false;                               // draw the "now" line
+  std::string_view source;                         // a Python program's code: tooltips quote the line a process is at
 };
 
 // A vertical line across the canvas at a view time, with a label: a theoretical floor, the end of a phase.
@@ -47,6 +50,7 @@ struct Guide {
 struct CanvasInput {
   std::int32_t clicked_pid = 0;         // a lane was clicked: select that process
   std::int32_t double_clicked_pid = 0;  // a lane was double-clicked: step that process
+  std::optional<double> hovered_ns;     // the view time under the pointer, when it rests on the canvas
 };
 
 class TimelineCanvas {

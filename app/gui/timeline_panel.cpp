@@ -72,8 +72,11 @@ void TimelinePanel::draw(Ui& ui) {
     ImGui::TextDisabled("%s", hint);
     return;
   }
-  const Track track{&shown->model(), shown->whole(), {}, &c.held(), true, shown->live()};
+  Track track{&shown->model(), shown->whole(), {}, &c.held(), true, shown->live()};
+  for (const auto& program : c.programs())
+    if (program->file() == shown->lesson()) track.source = program->source;
   const CanvasInput input = canvas_.draw(ui, std::span(&track, 1), view_);
+  if (input.hovered_ns) ui.hovered_ns = static_cast<std::int64_t>(*input.hovered_ns) + track.window.shift_ns;
   if (input.clicked_pid) ui.selected_pid = input.clicked_pid;
   if (input.double_clicked_pid && c.paused()) c.step(input.double_clicked_pid);
 }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -21,6 +22,8 @@ struct Ui {
   std::int32_t selected_pid = 0;  // a lane or a table row clicked: "Step process" moves it
   bool toggle_fullscreen = false;  // F11, done by the shell after the frame
   bool open_requested = false;     // Open… or Ctrl+O: the open dialog shows this frame
+  // The shown run's trace time under the pointer on the timeline, this frame (the Code view marks the lines then).
+  std::optional<std::int64_t> hovered_ns;
 
   [[nodiscard]] float px(float size) const { return std::round(size * scale); }
   [[nodiscard]] const char* tr(std::string_view key) const { return text(key); }
