@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -229,11 +230,14 @@ if __name__ == '__main__':
     for b in buyers: b.join()
 )";
 
-// What a run did, per process in order, without times or PIDs: "Process-2 sleep Want", ...
+// What a run did, per process in order, without times or PIDs: "Process-2 sleep Want", ... Not the reaping: CPython
+// reaps children that have already ended whenever a process starts another (Process.start's _cleanup), which
+// depends on whether the kernel has finished the child yet, not on anything the program did.
 std::map<std::string, std::vector<std::string>> operations(const TraceModel& m) {
   std::map<std::string, std::vector<std::string>> out;
   for (const TraceEvent& e : m.events()) {
-    if (e.kind == EventKind::GateHeld || e.kind == EventKind::GateGranted) continue;
+    if (e.kind == EventKind::GateHeld || e.kind == EventKind::GateGranted || e.kind == EventKind::ProcessReaped)
+      continue;
     const ProcessInfo* p = m.process(e.pid);
     out[p ? p->name : "?"].push_back(fmt::format("{} {}", to_string(e.kind), static_cast<int>(e.phase)));
   }
@@ -354,6 +358,67 @@ TEST_F(TutorialModel, CallbacksRunInTheMainProcess) {
         EXPECT_TRUE(p.pid == main->pid || (p.thread && p.ppid == main->pid)) << p.name << " ran " << t.label;
       }
   EXPECT_GE(callbacks, 1);
+}
+
+// Producers and consumers through one Queue, stepped by a seeded random choice among the held processes: the saved
+// schedule replays the same operations and output, whatever the feeder threads' timing.
+TEST_F(PythonTest, ASteppedProducerConsumerReplaysItsScheduleExactly) {
+  const std::string file = dir_.write("prog.py", R"(
+import multiprocessing as mp
+def producer(q, name):
+    for i in range(3):
+        q.put(f'{name}-{i}')
+def consumer(q, name):
+    while True:
+        item = q.get()
+        if item is None:
+            break
+        print(name, 'ate', item)
+if __name__ == '__main__':
+    q = mp.Queue()
+    producers = [mp.Process(target=producer, args=(q, n)) for n in ('bun', 'tea')]
+    consumers = [mp.Process(target=consumer, args=(q, n)) for n in ('ann', 'bob')]
+    for p in producers + consumers: p.start()
+    for p in producers: p.join()
+    for c in consumers: q.put(None)
+    for c in consumers: c.join()
+)");
+  lesson_ = std::make_unique<Lesson>(python_program_lesson(file));
+  RunOptions options;
+  options.lesson = lesson_.get();
+  options.program = {file};
+  options.program_cwd = dir_.path();
+  options.seed = 11;
+  options.start_stepping = true;
+  Schedule schedule;
+  std::vector<std::string> first_lines;
+  std::map<std::string, std::vector<std::string>> first_ops;
+  {
+    forkscope::Run run(options);
+    std::mt19937 pick(11);
+    while (!run.finished()) {
+      run.poll();
+      if (run.mode() == GateMode::Step && !run.step_in_progress()) {
+        const auto held = run.held();
+        if (!held.empty()) run.request_step(held[pick() % held.size()].pid);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_EQ(run.report().main_exitcode, 0);
+    schedule = run.schedule();
+    first_lines = texts(run.model());
+    first_ops = operations(run.model());
+  }
+  ASSERT_EQ(first_lines.size(), 6u);
+  for (int i = 0; i < 3; ++i) {
+    RunOptions again = options;
+    again.start_stepping = false;
+    again.replay = schedule;
+    forkscope::Run replay(again);
+    replay.wait(60);
+    EXPECT_EQ(texts(replay.model()), first_lines) << "replay " << i;
+    EXPECT_EQ(operations(replay.model()), first_ops) << "replay " << i;
+  }
 }
 
 // ---- the CLI's face --------------------------------------------------------------------------------------------

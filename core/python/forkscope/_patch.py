@@ -119,7 +119,9 @@ def _counted(kind, counter):
             except BaseException:
                 _native.op_fail()
                 raise
-            _native.op_done_counted(info[counter])
+            n = _native.op_done_counted(info[counter])
+            if len(info) > 3 and counter == 1 and _native.stepping():
+                _native.wait_flushed(info[3], n)  # a stepped put is in the pipe before the next step
             return result
         operation.__name__ = original.__name__
         return operation
@@ -234,6 +236,10 @@ def _install_queues():
                         maxsize = 0
                     self._forkscope = (_native.new_object(O[kind], name, maxsize), _native.new_counter(),
                                        _native.new_counter())
+                    if hasattr(self, "_buffer"):  # a feeder thread writes its items: count what reached the pipe
+                        flushed = _native.new_counter()
+                        self._forkscope += (flushed,)
+                        self._writer._forkscope_flushed = flushed
             return __init__
         return make
 
@@ -302,6 +308,15 @@ def _install_connections():
 
     # Every read of every connection (a queue's, a pool's, a manager's too) waits here: as its operation, blocked.
     original_recv_bytes = c.Connection._recv_bytes
+
+    original_send_bytes = c.Connection._send_bytes
+
+    def _send_bytes(self, buf):
+        original_send_bytes(self, buf)
+        flushed = self.__dict__.get("_forkscope_flushed")
+        if flushed is not None:
+            _native.counter_add(flushed, 1)
+    c.Connection._send_bytes = _send_bytes
 
     def _recv_bytes(self, maxsize=None):
         _native.wait_readable(self._handle)
@@ -450,6 +465,8 @@ def _install_pools():
             return getattr(self._queue, name)
 
         def get(self):
+            # Which worker takes the next task is a step: a schedule replays the same worker taking the same task.
+            _native.gate(E["QueueGet"], self._queue.__dict__.get("_forkscope_pool", 0))
             task = self._queue.get()
             if task is None:
                 return task
@@ -473,6 +490,7 @@ def _install_pool_results():
         original_init(self, *args, **kwargs)
         if _inner.depth == 0 and "_forkscope" not in self.__dict__:
             self._forkscope = (_native.new_object(O["Pool"], name, self._processes),)
+            self._inqueue._forkscope_pool = self._forkscope[0]  # the workers' task queue: their steps name the pool
     pool.Pool.__init__ = __init__
 
     def of(result):

@@ -317,6 +317,33 @@ void socket_wait(int fd, int op, bool for_writing, std::optional<double> timeout
   done();
 }
 
+std::atomic<std::int64_t>& shared_counter(std::int64_t offset) {
+  return *reinterpret_cast<std::atomic<std::int64_t>*>(reinterpret_cast<std::byte*>(&g_attachment.session->header()) +
+                                                        offset);
+}
+
+// While stepping, a Queue.put returns once its feeder thread has written the item into the pipe (the flush counter
+// reached `n`), so that whether a later get finds it depends on the schedule, not on the feeder thread's timing.
+// The putter stays running meanwhile (the step has not settled) unless the pipe is full: then it shows as blocked
+// (without an event), so the teacher can let a consumer make room.
+void wait_flushed(std::int64_t offset, std::int64_t n) {
+  std::atomic<std::int64_t>& flushed = shared_counter(offset);
+  if (flushed.load(std::memory_order_acquire) >= n) return;
+  context();
+  without_gil([&] {
+    const detail::Deadline patience = detail::Deadline::after_ns(20'000'000);
+    bool blocked = false;
+    while (flushed.load(std::memory_order_acquire) < n) {
+      if (!blocked && patience.expired()) {
+        detail::set_slot_state(SlotState::Blocked, 0, true);
+        blocked = true;
+      }
+      ::usleep(50);
+    }
+    if (blocked) detail::set_slot_state(SlotState::Running);
+  });
+}
+
 void sleep_for(double seconds) {
   context();
   note_line(true);
@@ -397,9 +424,14 @@ PYBIND11_MODULE(_native, m) {
         py::arg("value") = 0, py::arg("arg") = 0);
   // Done with the next number of a shared counter as its arg: a put's or a send's item number.
   m.def("op_done_counted", [](std::int64_t offset) {
-    auto* word = reinterpret_cast<std::atomic<std::int64_t>*>(reinterpret_cast<std::byte*>(&g_attachment.session->header()) + offset);
-    op_end(Phase::Done, 0, static_cast<std::uint64_t>(word->fetch_add(1, std::memory_order_acq_rel) + 1));
+    const std::int64_t n = shared_counter(offset).fetch_add(1, std::memory_order_acq_rel) + 1;
+    op_end(Phase::Done, 0, static_cast<std::uint64_t>(n));
+    return n;
   });
+  m.def("stepping", [] {
+    return g_attachment.session->gate().mode.load(std::memory_order_relaxed) != static_cast<std::uint32_t>(GateMode::Run);
+  });
+  m.def("wait_flushed", &wait_flushed, py::arg("offset"), py::arg("n"));
   m.def("op_fail", [](std::int64_t value) { op_end(Phase::Fail, value, 0); }, py::arg("value") = 0);
   m.def("op_depth", [] { return t_op.depth; });
   m.def("blocking", &note_blocking, py::arg("timed") = false);
@@ -423,8 +455,7 @@ PYBIND11_MODULE(_native, m) {
     return reinterpret_cast<std::byte*>(word) - reinterpret_cast<std::byte*>(&g_attachment.session->header());
   });
   m.def("counter_add", [](std::int64_t offset, std::int64_t delta) {
-    auto* word = reinterpret_cast<std::atomic<std::int64_t>*>(reinterpret_cast<std::byte*>(&g_attachment.session->header()) + offset);
-    return word->fetch_add(delta, std::memory_order_acq_rel) + delta;
+    return shared_counter(offset).fetch_add(delta, std::memory_order_acq_rel) + delta;
   });
   m.def("wait_readable", &wait_readable, py::arg("fd"), py::arg("timeout") = py::none());
   m.def("sleep", &sleep_for);

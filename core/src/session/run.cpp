@@ -612,7 +612,11 @@ std::optional<std::string> Run::replay_cannot_go_on(const std::string& name) con
   for (std::uint32_t i = 0; i < session_->slots_used(); ++i) {
     const ProcessSlot& s = session_->slot(i);
     const auto state = static_cast<SlotState>(s.state.load(std::memory_order_acquire));
-    if (state == SlotState::Exited || detail::process_ended(s.pid.load())) continue;
+    if (state == SlotState::Exited) continue;
+    // A slot without a pid is a process being born (its parent named it before fork): it may still arrive.
+    const pid_t pid = s.pid.load(std::memory_order_acquire);
+    if (pid == 0 && state == SlotState::Running) return std::nullopt;
+    if (detail::process_ended(pid)) continue;
     if (s.name == name || (state != SlotState::Held && state != SlotState::BlockedHeld)) return std::nullopt;
     waiting += fmt::format("{}{}", waiting.empty() ? "" : ", ", s.name);
   }
