@@ -358,6 +358,14 @@ TEST_F(TutorialModel, CallbacksRunInTheMainProcess) {
         EXPECT_TRUE(p.pid == main->pid || (p.thread && p.ppid == main->pid)) << p.name << " ran " << t.label;
       }
   EXPECT_GE(callbacks, 1);
+  // apply_async -> task -> callback: an arrow from the submission to the worker, one from the worker to the callback.
+  for (const char* queue : {"pool tasks", "pool results"}) {
+    const ObjectInfo* o = m.object_named(queue);
+    ASSERT_NE(o, nullptr) << queue;
+    std::size_t complete = 0;
+    for (const Flow& f : m.flows()) complete += f.object == o->id && f.complete();
+    EXPECT_EQ(complete, 1u) << queue;
+  }
 }
 
 // Producers and consumers through one Queue, stepped by a seeded random choice among the held processes: the saved

@@ -419,12 +419,47 @@ def _install_processes():
 
 # ---- pools and managers ---------------------------------------------------------------------------------------
 
+class _Numbered:
+    """A pool task's function with its number on the pool's tasks queue (the worker unwraps it): the arrow from the
+    submission to the worker that ran it, and from its result to where the result arrived."""
+    __slots__ = ("func", "seq", "tasks", "results", "results_counter")
+
+    def __init__(self, func, seq, tasks, results, results_counter):
+        self.func, self.seq, self.tasks, self.results, self.results_counter = func, seq, tasks, results, results_counter
+
+    def __reduce__(self):
+        return (_Numbered, (self.func, self.seq, self.tasks, self.results, self.results_counter))
+
+
+class _NumberedResult(tuple):
+    """A task's (success, value) with its number on the pool's results queue; unpacks as the tuple it is."""
+
+    def __reduce__(self):
+        return (_NumberedResult._make, (tuple(self), self.seq))
+
+    @staticmethod
+    def _make(items, seq):
+        result = _NumberedResult(items)
+        result.seq = seq
+        return result
+
+
 def _install_pools():
+    """A pool the program makes is an object, with its tasks and results queues: put->get arrows run from the
+    submission (the task-handler thread of the main process) to the worker that took the task, and from the worker
+    to the result-handler thread, where callbacks run (spans). Which worker takes the next task is a step.
+    AsyncResult.get() waits on the pool."""
     from multiprocessing import pool
 
     original_pool_init = pool.Pool.__init__
+    original_setup_queues = pool.Pool._setup_queues
 
     def pool_init(self, *args, **kwargs):
+        if _inner.depth == 0:
+            name = _name_from_source() or "pool"
+            self._forkscope = (_native.new_object(O["Pool"], name, 0),
+                               _native.new_object(O["Queue"], f"{name} tasks", 0), _native.new_counter(),
+                               _native.new_object(O["Queue"], f"{name} results", 0), _native.new_counter())
         _inner.depth += 1
         try:
             original_pool_init(self, *args, **kwargs)
@@ -432,7 +467,30 @@ def _install_pools():
             _inner.depth -= 1
     pool.Pool.__init__ = pool_init
 
-    original_worker = pool.worker
+    def _setup_queues(self):
+        original_setup_queues(self)
+        info = self.__dict__.get("_forkscope")
+        if info is None:
+            return
+        _, tasks, tasks_counter, results, results_counter = info
+        self._inqueue._forkscope_pool = info[0]
+        send_task, receive_result = self._quick_put, self._quick_get
+
+        def put_task(task):  # on the task-handler thread
+            if task is not None:
+                job, i, func, args, kwds = task
+                seq = _native.counter_add(tasks_counter, 1)
+                _native.emit(E["QueuePut"], 0, tasks, 0, seq)
+                task = (job, i, _Numbered(func, seq, tasks, results, results_counter), args, kwds)
+            send_task(task)
+
+        def get_result():  # on the result-handler thread
+            task = receive_result()
+            if task is not None and len(task) == 3 and isinstance(task[2], _NumberedResult):
+                _native.emit(E["QueueGet"], 0, results, 0, task[2].seq)
+            return task
+        self._quick_put, self._quick_get = put_task, get_result
+    pool.Pool._setup_queues = _setup_queues
 
     def label(func, args):
         shown = ", ".join(repr(a) for a in args)
@@ -440,58 +498,79 @@ def _install_pools():
             shown = shown[:57] + "..."
         return f"{getattr(func, '__name__', 'task')}({shown})"
 
-    def traced_call(func, args, kwargs):
-        _native.emit_text(E["TaskBegin"], 0, 0, 0, label(func, args))
+    def traced_call(func, args, kwargs, pool_object):
+        _native.emit_text(E["TaskBegin"], 0, pool_object, 0, label(func, args))
         try:
             result = func(*args, **kwargs)
         except BaseException:
-            _native.emit(E["TaskEnd"], 0, 0, 1, 0)
+            _native.emit(E["TaskEnd"], 0, pool_object, 1, 0)
             raise
-        _native.emit(E["TaskEnd"], 0, 0, 0, 0)
+        _native.emit(E["TaskEnd"], 0, pool_object, 0, 0)
         return result
 
-    def traced_task(func):
+    def traced_task(func, pool_object):
         if func is pool.mapstar:
-            return lambda args: [traced_call(args[0], (x,), {}) for x in args[1]]
+            return lambda args: [traced_call(args[0], (x,), {}, pool_object) for x in args[1]]
         if func is pool.starmapstar:
-            return lambda args: [traced_call(args[0], tuple(x), {}) for x in args[1]]
-        return lambda *a, **k: traced_call(func, a, k)
+            return lambda args: [traced_call(args[0], tuple(x), {}, pool_object) for x in args[1]]
+        return lambda *a, **k: traced_call(func, a, k, pool_object)
 
-    class TracedTasks:
-        def __init__(self, queue):
-            self._queue = queue
+    class TracedQueues:
+        """The worker's view of its task and result queues."""
+
+        def __init__(self, inqueue, outqueue):
+            self._inqueue, self._outqueue = inqueue, outqueue
+            self._numbered = None  # the task being run
+
+        def get(self):
+            pool_object = self._inqueue.__dict__.get("_forkscope_pool", 0)
+            # Which worker takes the next task is a step: a schedule replays the same worker taking the same task.
+            _native.gate(E["QueueGet"], pool_object)
+            task = self._inqueue.get()
+            if task is None:
+                return task
+            job, i, func, args, kwds = task
+            if isinstance(func, _Numbered):
+                self._numbered = func
+                _native.emit(E["QueueGet"], 0, func.tasks, 0, func.seq)
+                func = func.func
+            return job, i, traced_task(func, pool_object), args, kwds
+
+        def put(self, item):
+            numbered, self._numbered = self._numbered, None
+            if numbered is not None and item is not None and len(item) == 3:
+                job, i, result = item
+                seq = _native.counter_add(numbered.results_counter, 1)
+                _native.emit(E["QueuePut"], 0, numbered.results, 0, seq)
+                item = (job, i, _NumberedResult._make(result, seq))
+            self._outqueue.put(item)
+
+    class Inqueue:
+        def __init__(self, queues, inqueue):
+            self._queues, self._queue = queues, inqueue
 
         def __getattr__(self, name):
             return getattr(self._queue, name)
 
         def get(self):
-            # Which worker takes the next task is a step: a schedule replays the same worker taking the same task.
-            _native.gate(E["QueueGet"], self._queue.__dict__.get("_forkscope_pool", 0))
-            task = self._queue.get()
-            if task is None:
-                return task
-            job, i, func, args, kwds = task
-            return job, i, traced_task(func), args, kwds
+            return self._queues.get()
+
+    class Outqueue:
+        def __init__(self, queues, outqueue):
+            self._queues, self._queue = queues, outqueue
+
+        def __getattr__(self, name):
+            return getattr(self._queue, name)
+
+        def put(self, item):
+            self._queues.put(item)
+
+    original_worker = pool.worker
 
     def worker(inqueue, outqueue, *args, **kwargs):
-        return original_worker(TracedTasks(inqueue), outqueue, *args, **kwargs)
+        queues = TracedQueues(inqueue, outqueue)
+        return original_worker(Inqueue(queues, inqueue), Outqueue(queues, outqueue), *args, **kwargs)
     pool.worker = worker
-
-
-def _install_pool_results():
-    """A pool is an object of the program; AsyncResult.get() waits on it; callbacks are spans where they run (the
-    pool's result-handler thread, a sub-lane of the main process)."""
-    from multiprocessing import pool
-
-    original_init = pool.Pool.__init__
-
-    def __init__(self, *args, **kwargs):
-        name = _name_from_source()
-        original_init(self, *args, **kwargs)
-        if _inner.depth == 0 and "_forkscope" not in self.__dict__:
-            self._forkscope = (_native.new_object(O["Pool"], name, self._processes),)
-            self._inqueue._forkscope_pool = self._forkscope[0]  # the workers' task queue: their steps name the pool
-    pool.Pool.__init__ = __init__
 
     def of(result):
         info = result._pool.__dict__.get("_forkscope") if result._pool is not None else None
@@ -499,10 +578,7 @@ def _install_pool_results():
 
     def will_wait(self, timeout=None):
         return None if self.ready() else timeout is not None
-
-    def got(self, result):
-        return (0, 0)
-    _wrap(pool.ApplyResult, "get", _operation(E["ResultGet"], of, got, will_wait))
+    _wrap(pool.ApplyResult, "get", _operation(E["ResultGet"], of, lambda self, result: (0, 0), will_wait))
 
     def traced_callback(callback, what, pool_object):
         def run(value):
@@ -593,6 +669,5 @@ def install(program):
     _install_connections()
     _install_processes()
     _install_pools()
-    _install_pool_results()
     _install_sockets()
     _install_managers()
