@@ -194,9 +194,10 @@ std::int64_t program_line() {
 }
 }  // namespace
 
-void note_line() {
+void note_line() { note_line_at(trace_clock()); }
+
+void note_line_at(std::uint64_t now) {
   if (g_program_file == nullptr) return;
-  const std::uint64_t now = trace_clock();
   if (!detail::stepping() && now - t_last_line_tick < g_line_every_ticks) return;
   t_last_line_tick = now;
   const std::int64_t line = program_line();
@@ -211,6 +212,15 @@ void pass_gate(EventKind kind, std::uint32_t key) {
   if (!detail::stepping()) return;
   py::gil_scoped_release unlocked;
   detail::hold_at_gate(kind, key);
+}
+
+bool pass_gate_line_later(EventKind kind, std::uint32_t key) {
+  context();
+  if (!detail::stepping()) return true;
+  note_line();
+  py::gil_scoped_release unlocked;
+  detail::hold_at_gate(kind, key);
+  return false;
 }
 
 void note_blocking(bool timed) {

@@ -49,8 +49,17 @@ void note_blocking(bool timed);
 // stepping, every time; while running, at most every millisecond per thread: the frame walk costs). Needs the GIL.
 void note_line();
 
+// Notes the line at `now` (a trace_clock() value): note_line() for an operation that has just read the clock.
+void note_line_at(std::uint64_t now);
+
 // Notes the line, then passes the gate, the GIL released while held there.
 void pass_gate(EventKind kind, std::uint32_t key);
+
+// pass_gate for an operation that writes its Done event at once, unless it blocks (a lock's acquire or release):
+// while running, the gate is free and the line is left to note after the event, with the event's own timestamp
+// (note_line_at), which saves a clock read; returns true then. While stepping, as pass_gate (the line is shown
+// while held), and false.
+[[nodiscard]] bool pass_gate_line_later(EventKind kind, std::uint32_t key);
 
 // Raises the Python error a signal handler set (KeyboardInterrupt) if one did; call with the GIL held.
 void check_signals_or_throw();
