@@ -131,6 +131,7 @@ void attach(const std::string& session_name) {
   g_attachment.name = "MainProcess";
   detail::become_lesson_process(session, 0, "MainProcess", "", g_attachment.seed);
   prepare_semlock_registry();
+  detail::g_writer.ring.prefault();  // before the program runs: its main's events do not fault on fresh pages
   take_the_program_down_with_the_viewer();
   if (getppid() != session.header().viewer_pid) throw std::runtime_error("forkscope: the viewer is gone");
   ProcessSlot& main = session.slot(0);
