@@ -107,23 +107,9 @@ def _operation(kind, of, done=lambda self, result: (0, 0), blocks=None):
 
 
 def _counted(kind, counter):
-    """A queue's put or get: one operation whose Done carries the item's number (put #n is got as #n)."""
-    def make(original):
-        def operation(self, *args, **kwargs):
-            info = self.__dict__.get("_forkscope")
-            if info is None:
-                return original(self, *args, **kwargs)
-            _native.op_begin(kind, info[0], info[0], 0)
-            try:
-                result = original(self, *args, **kwargs)
-            except BaseException:
-                _native.op_fail()
-                raise
-            _native.op_done_counted(info[counter])
-            return result
-        operation.__name__ = original.__name__
-        return operation
-    return make
+    """A queue's put or get: one operation whose Done carries the item's number (put #n is got as #n). In C
+    (_native.counted), since it runs once per message: as a Python function it cost more than the tracing."""
+    return lambda original: _native.counted(kind, counter, original)
 
 
 def _traced(attribute):
@@ -301,12 +287,8 @@ def _install_connections():
     _wrap(base, "poll", _operation(E["PipePoll"], end("recv"), lambda self, r: (int(bool(r)), 0)))
 
     # Every read of every connection (a queue's, a pool's, a manager's too) waits here: as its operation, blocked.
-    original_recv_bytes = c.Connection._recv_bytes
-
-    def _recv_bytes(self, maxsize=None):
-        _native.wait_readable(self._handle)
-        return original_recv_bytes(self, maxsize)
-    c.Connection._recv_bytes = _recv_bytes
+    # In C, since it runs once per message: the same as `_native.wait_readable(self._handle)` before the read.
+    c.Connection._recv_bytes = _native.reads_after_wait(c.Connection._recv_bytes)
 
     def _poll(self, timeout):
         return _native.wait_readable(self._handle, timeout)

@@ -327,6 +327,133 @@ py::object make_time_sleep() {
   return py::reinterpret_steal<py::object>(PyCFunction_NewEx(&g_time_sleep, time.ptr(), py::str("time").ptr()));
 }
 
+// ---- wrappers as C callables -------------------------------------------------------------------------------------
+// A queue's put and get, and every connection's _recv_bytes, run once per message. Written in Python, their wrappers
+// cost a Python frame and two or three pybind11 calls (~100 ns each) per message, more than tracing itself; these are
+// the same wrappers as C callables. Like a Python function they bind as methods (a method descriptor), keep the
+// original's __name__ and __doc__, and add no frame to a traceback.
+struct Wrapper {
+  PyObject_HEAD
+  vectorcallfunc vectorcall;
+  PyObject* original;
+  int kind;     // counted: the operation's event kind
+  int counter;  // counted: which of the instance's _forkscope entries is the item counter
+};
+
+PyObject* g_forkscope_key = nullptr;  // "_forkscope"
+PyObject* g_handle_key = nullptr;     // "_handle"
+
+// The calling C++ raised: as a Python exception (nullptr to return).
+PyObject* python_error() {
+  try {
+    throw;
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (const py::builtin_exception& e) {
+    e.set_error();
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
+
+// The instance's "_forkscope" entry (borrowed), or nullptr: a queue that is part of another object (a pool's).
+PyObject* forkscope_info(PyObject* self) {
+  PyObject** dict = _PyObject_GetDictPtr(self);
+  if (dict == nullptr || *dict == nullptr) return nullptr;
+  return PyDict_GetItemWithError(*dict, g_forkscope_key);
+}
+
+// _counted in _patch.py: one operation whose Done carries the item's number from a shared counter (put #n is got as #n).
+PyObject* counted_call(PyObject* callable, PyObject* const* args, std::size_t nargsf, PyObject* kwnames) {
+  auto* w = reinterpret_cast<Wrapper*>(callable);
+  PyObject* info = PyVectorcall_NARGS(nargsf) > 0 ? forkscope_info(args[0]) : nullptr;
+  if (info == nullptr) {
+    if (PyErr_Occurred()) return nullptr;
+    return PyObject_Vectorcall(w->original, args, nargsf, kwnames);
+  }
+  const long object = PyLong_AsLong(PyTuple_GET_ITEM(info, 0));
+  const long long counter = PyLong_AsLongLong(PyTuple_GET_ITEM(info, w->counter));
+  if (PyErr_Occurred()) return nullptr;
+  try {
+    op_begin(w->kind, static_cast<std::uint16_t>(object), static_cast<std::uint32_t>(object), 0);
+  } catch (...) {
+    return python_error();
+  }
+  PyObject* result = PyObject_Vectorcall(w->original, args, nargsf, kwnames);
+  if (result == nullptr) {
+    op_end(Phase::Fail, 0, 0);  // writes an event, runs no Python: the exception stays as it is
+    return nullptr;
+  }
+  auto* word = reinterpret_cast<std::atomic<std::int64_t>*>(reinterpret_cast<std::byte*>(&g_attachment.session->header()) + counter);
+  op_end(Phase::Done, 0, static_cast<std::uint64_t>(word->fetch_add(1, std::memory_order_acq_rel) + 1));
+  return result;
+}
+
+// Connection._recv_bytes: waits (as the current operation, blocked) until the pipe can be read, then reads.
+PyObject* reads_after_wait_call(PyObject* callable, PyObject* const* args, std::size_t nargsf, PyObject* kwnames) {
+  auto* w = reinterpret_cast<Wrapper*>(callable);
+  if (PyVectorcall_NARGS(nargsf) > 0 && t_op.depth > 0) {  // outside an operation wait_readable does nothing
+    PyObject* handle = PyObject_GetAttr(args[0], g_handle_key);
+    if (handle == nullptr) return nullptr;
+    const long fd = PyLong_AsLong(handle);
+    Py_DECREF(handle);
+    if (fd == -1 && PyErr_Occurred()) return nullptr;
+    try {
+      (void)wait_readable(static_cast<int>(fd), std::nullopt);
+    } catch (...) {
+      return python_error();
+    }
+  }
+  return PyObject_Vectorcall(w->original, args, nargsf, kwnames);
+}
+
+void wrapper_dealloc(PyObject* self) {
+  Py_XDECREF(reinterpret_cast<Wrapper*>(self)->original);
+  PyObject_Free(self);
+}
+
+PyObject* wrapper_get(PyObject* self, PyObject* instance, PyObject*) {
+  if (instance == nullptr || instance == Py_None) return Py_NewRef(self);
+  return PyMethod_New(self, instance);
+}
+
+PyObject* wrapper_original_attribute(PyObject* self, void* name) {
+  return PyObject_GetAttrString(reinterpret_cast<Wrapper*>(self)->original, static_cast<const char*>(name));
+}
+PyObject* wrapper_wrapped(PyObject* self, void*) { return Py_NewRef(reinterpret_cast<Wrapper*>(self)->original); }
+
+PyGetSetDef g_wrapper_getset[] = {
+    {"__name__", &wrapper_original_attribute, nullptr, nullptr, const_cast<char*>("__name__")},
+    {"__qualname__", &wrapper_original_attribute, nullptr, nullptr, const_cast<char*>("__qualname__")},
+    {"__doc__", &wrapper_original_attribute, nullptr, nullptr, const_cast<char*>("__doc__")},
+    {"__wrapped__", &wrapper_wrapped, nullptr, nullptr, nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+PyTypeObject g_wrapper_type = [] {
+  PyTypeObject t{PyVarObject_HEAD_INIT(nullptr, 0)};
+  t.tp_name = "forkscope._native.Wrapper";
+  t.tp_basicsize = sizeof(Wrapper);
+  t.tp_dealloc = &wrapper_dealloc;
+  t.tp_vectorcall_offset = offsetof(Wrapper, vectorcall);
+  t.tp_call = &PyVectorcall_Call;
+  t.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_METHOD_DESCRIPTOR;
+  t.tp_doc = "A multiprocessing method wrapped by Forkscope (see forkscope/_patch.py)";
+  t.tp_getset = g_wrapper_getset;
+  t.tp_descr_get = &wrapper_get;
+  return t;
+}();
+
+py::object make_wrapper(vectorcallfunc call, const py::object& original, int kind, int counter) {
+  auto* w = PyObject_New(Wrapper, &g_wrapper_type);
+  if (w == nullptr) throw py::error_already_set();
+  w->vectorcall = call;
+  w->original = Py_NewRef(original.ptr());
+  w->kind = kind;
+  w->counter = counter;
+  return py::reinterpret_steal<py::object>(reinterpret_cast<PyObject*>(w));
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_native, m) {
@@ -400,6 +527,15 @@ PYBIND11_MODULE(_native, m) {
     return word->fetch_add(delta, std::memory_order_acq_rel) + delta;
   });
   m.def("wait_readable", &wait_readable, py::arg("fd"), py::arg("timeout") = py::none());
+  if (PyType_Ready(&g_wrapper_type) < 0) throw py::error_already_set();
+  g_forkscope_key = PyUnicode_InternFromString("_forkscope");
+  g_handle_key = PyUnicode_InternFromString("_handle");
+  m.def("counted", [](int kind, int counter, const py::object& original) {
+    return make_wrapper(&counted_call, original, kind, counter);
+  }, "A queue's put or get as one operation whose Done carries the item's number (counter: its index in _forkscope)");
+  m.def("reads_after_wait", [](const py::object& original) {
+    return make_wrapper(&reads_after_wait_call, original, 0, 0);
+  }, "Connection._recv_bytes that first waits, as the current operation blocked, until the pipe can be read");
   m.def("sleep", &sleep_for);
   m.attr("time_sleep") = make_time_sleep();
   m.def("speed", [] { return static_cast<double>(1e9) / static_cast<double>(real_ns(1.0)); });
