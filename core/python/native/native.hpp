@@ -67,6 +67,22 @@ void check_signals_or_throw();
 // Program seconds to real nanoseconds at the run's speed factor (sleeps and timeouts follow the speed slider).
 [[nodiscard]] std::int64_t real_ns(double seconds);
 
+// Runs f (which returns a new reference) for a C function of the module's: what it throws becomes the Python
+// exception, and nullptr is returned.
+template <class F>
+PyObject* guarded(F&& f) {
+  try {
+    return f();
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (const py::builtin_exception& e) {
+    e.set_error();
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
+
 void register_semlock(py::module_& m);
 void prepare_semlock_registry();        // in the main process, before any fork
 void forget_holders_of_this_process();  // at a normal end

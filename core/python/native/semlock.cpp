@@ -380,20 +380,6 @@ SemLock& self_of(PyObject* self) {
   return *static_cast<SemLock*>(reinterpret_cast<py::detail::instance*>(self)->get_value_and_holder().value_ptr());
 }
 
-template <class F>
-PyObject* guarded(F&& f) {
-  try {
-    return f();
-  } catch (py::error_already_set& e) {
-    e.restore();
-  } catch (const py::builtin_exception& e) {
-    e.set_error();
-  } catch (const std::exception& e) {
-    PyErr_SetString(PyExc_RuntimeError, e.what());
-  }
-  return nullptr;
-}
-
 PyObject* acquire(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   static const char* const names[] = {"block", "timeout", nullptr};
   PyObject* block = Py_True;
