@@ -280,11 +280,16 @@ def _install_connections():
     def received(self, result):
         return (len(result) if isinstance(result, bytes) else 0, _native.counter_add(self._forkscope["recv"][2], 1))
 
+    def program_pipes_only(make):
+        # A queue's or a pool's pipe (no _forkscope) calls the original from C, once per message, without the Python
+        # wrapper: that wrapper's frame cost more than a message's tracing.
+        return lambda original: _native.traced_only(original, make(original))
+
     for name in ("send", "send_bytes"):
-        _wrap(base, name, _operation(E["PipeSend"], end("send"), sent))
+        _wrap(base, name, program_pipes_only(_operation(E["PipeSend"], end("send"), sent)))
     for name in ("recv", "recv_bytes", "recv_bytes_into"):
-        _wrap(base, name, _operation(E["PipeRecv"], end("recv"), received))
-    _wrap(base, "poll", _operation(E["PipePoll"], end("recv"), lambda self, r: (int(bool(r)), 0)))
+        _wrap(base, name, program_pipes_only(_operation(E["PipeRecv"], end("recv"), received)))
+    _wrap(base, "poll", program_pipes_only(_operation(E["PipePoll"], end("recv"), lambda self, r: (int(bool(r)), 0))))
 
     # Every read of every connection (a queue's, a pool's, a manager's too) waits here: as its operation, blocked.
     # In C, since it runs once per message: the same as `_native.wait_readable(self._handle)` before the read.

@@ -342,6 +342,7 @@ struct Wrapper {
   PyObject* original;
   int kind;     // counted: the operation's event kind
   int counter;  // counted: which of the instance's _forkscope entries is the item counter
+  PyObject* traced;  // traced_only: what instances with a _forkscope entry call instead
 };
 
 PyObject* g_forkscope_key = nullptr;  // "_forkscope"
@@ -395,7 +396,17 @@ PyObject* reads_after_wait_call(PyObject* callable, PyObject* const* args, std::
   return PyObject_Vectorcall(w->original, args, nargsf, kwnames);
 }
 
+// An operation of a connection (send_bytes, recv_bytes, ...): the program's own pipes are traced by `traced`, a
+// Python wrapper; the pipes inside queues and pools, which have no _forkscope entry, call the original directly.
+PyObject* traced_only_call(PyObject* callable, PyObject* const* args, std::size_t nargsf, PyObject* kwnames) {
+  auto* w = reinterpret_cast<Wrapper*>(callable);
+  PyObject* info = PyVectorcall_NARGS(nargsf) > 0 ? forkscope_info(args[0]) : nullptr;
+  if (info == nullptr && PyErr_Occurred()) return nullptr;
+  return PyObject_Vectorcall(info == nullptr ? w->original : w->traced, args, nargsf, kwnames);
+}
+
 void wrapper_dealloc(PyObject* self) {
+  Py_XDECREF(reinterpret_cast<Wrapper*>(self)->traced);
   Py_XDECREF(reinterpret_cast<Wrapper*>(self)->original);
   PyObject_Free(self);
 }
@@ -438,6 +449,7 @@ py::object make_wrapper(vectorcallfunc call, const py::object& original, int kin
   w->original = Py_NewRef(original.ptr());
   w->kind = kind;
   w->counter = counter;
+  w->traced = nullptr;
   return py::reinterpret_steal<py::object>(reinterpret_cast<PyObject*>(w));
 }
 
@@ -523,6 +535,11 @@ PYBIND11_MODULE(_native, m) {
   m.def("reads_after_wait", [](const py::object& original) {
     return make_wrapper(&reads_after_wait_call, original, 0, 0);
   }, "Connection._recv_bytes that first waits, as the current operation blocked, until the pipe can be read");
+  m.def("traced_only", [](const py::object& original, const py::object& traced) {
+    py::object w = make_wrapper(&traced_only_call, original, 0, 0);
+    reinterpret_cast<Wrapper*>(w.ptr())->traced = Py_NewRef(traced.ptr());
+    return w;
+  }, "original for instances without a _forkscope entry, traced (the same method, traced) for the others");
   m.def("sleep", &sleep_for);
   m.attr("time_sleep") = make_time_sleep();
   m.def("speed", [] { return static_cast<double>(1e9) / static_cast<double>(real_ns(1.0)); });
