@@ -107,25 +107,9 @@ def _operation(kind, of, done=lambda self, result: (0, 0), blocks=None):
 
 
 def _counted(kind, counter):
-    """A queue's put or get: one operation whose Done carries the item's number (put #n is got as #n)."""
-    def make(original):
-        def operation(self, *args, **kwargs):
-            info = self.__dict__.get("_forkscope")
-            if info is None:
-                return original(self, *args, **kwargs)
-            _native.op_begin(kind, info[0], info[0], 0)
-            try:
-                result = original(self, *args, **kwargs)
-            except BaseException:
-                _native.op_fail()
-                raise
-            n = _native.op_done_counted(info[counter])
-            if len(info) > 3 and counter == 1 and _native.stepping():
-                _native.wait_flushed(info[3], n)  # a stepped put is in the pipe before the next step
-            return result
-        operation.__name__ = original.__name__
-        return operation
-    return make
+    """A queue's put or get: one operation whose Done carries the item's number (put #n is got as #n). In C
+    (_native.counted), since it runs once per message: as a Python function it cost more than the tracing."""
+    return lambda original: _native.counted(kind, counter, original)
 
 
 def _traced(attribute):
@@ -300,28 +284,22 @@ def _install_connections():
     def received(self, result):
         return (len(result) if isinstance(result, bytes) else 0, _native.counter_add(self._forkscope["recv"][2], 1))
 
+    def program_pipes_only(make):
+        # A queue's or a pool's pipe (no _forkscope) calls the original from C, once per message, without the Python
+        # wrapper: that wrapper's frame cost more than a message's tracing.
+        return lambda original: _native.traced_only(original, make(original))
+
     for name in ("send", "send_bytes"):
-        _wrap(base, name, _operation(E["PipeSend"], end("send"), sent))
+        _wrap(base, name, program_pipes_only(_operation(E["PipeSend"], end("send"), sent)))
     for name in ("recv", "recv_bytes", "recv_bytes_into"):
-        _wrap(base, name, _operation(E["PipeRecv"], end("recv"), received))
-    _wrap(base, "poll", _operation(E["PipePoll"], end("recv"), lambda self, r: (int(bool(r)), 0)))
+        _wrap(base, name, program_pipes_only(_operation(E["PipeRecv"], end("recv"), received)))
+    _wrap(base, "poll", program_pipes_only(_operation(E["PipePoll"], end("recv"), lambda self, r: (int(bool(r)), 0))))
 
     # Every read of every connection (a queue's, a pool's, a manager's too) waits here: as its operation, blocked.
-    original_recv_bytes = c.Connection._recv_bytes
-
-    original_send_bytes = c.Connection._send_bytes
-
-    def _send_bytes(self, buf):
-        original_send_bytes(self, buf)
-        flushed = self.__dict__.get("_forkscope_flushed")
-        if flushed is not None:
-            _native.counter_add(flushed, 1)
-    c.Connection._send_bytes = _send_bytes
-
-    def _recv_bytes(self, maxsize=None):
-        _native.wait_readable(self._handle)
-        return original_recv_bytes(self, maxsize)
-    c.Connection._recv_bytes = _recv_bytes
+    # A queue's writer counts what its feeder thread has put into the pipe (a stepped put waits for its item).
+    c.Connection._send_bytes = _native.counts_flushes(c.Connection._send_bytes)
+    # In C, since it runs once per message: the same as `_native.wait_readable(self._handle)` before the read.
+    c.Connection._recv_bytes = _native.reads_after_wait(c.Connection._recv_bytes)
 
     def _poll(self, timeout):
         return _native.wait_readable(self._handle, timeout)

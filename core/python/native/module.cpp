@@ -44,6 +44,9 @@ struct ThreadSlotHolder {
   }
 };
 thread_local ThreadSlotHolder t_thread;
+// t_thread.slot, as a plain pointer: every traced operation asks for it, and a thread_local with a destructor is
+// reached through a call (its TLS init wrapper), a plain one in one instruction.
+thread_local const ThreadSlot* t_slot = nullptr;
 thread_local std::optional<std::uint32_t> t_pending_child;  // the slot prepare_child made for the coming fork
 
 
@@ -132,6 +135,7 @@ void attach(const std::string& session_name) {
   detail::become_lesson_process(session, 0, "MainProcess", "", g_attachment.seed);
   prepare_semlock_registry();
   detail::g_interrupted = &signal_raised_while_waiting;  // KeyboardInterrupt during time.sleep, as in CPython
+  detail::g_writer.ring.prefault();  // before the program runs: its main's events do not fault on fresh pages
   take_the_program_down_with_the_viewer();
   if (getppid() != session.header().viewer_pid) throw std::runtime_error("forkscope: the viewer is gone");
   ProcessSlot& main = session.slot(0);
@@ -146,13 +150,14 @@ std::string launch_request() { return std::string(g_attachment.session->string(g
 
 detail::ProcessContext& context() {
   if (detail::g_context != nullptr &&
-      (!t_thread.slot || detail::g_context != &t_thread.slot->context || t_thread.slot->owner == g_attachment.pid))
+      (t_slot == nullptr || detail::g_context != &t_slot->context || t_slot->owner == g_attachment.pid))
     return *detail::g_context;
   if (!attached()) throw std::runtime_error("forkscope: not inside a Forkscope run");
   const std::string thread = py::str(py::module_::import("threading").attr("current_thread")().attr("name"));
   const std::string name = lane_name(g_attachment.name, thread);
   const std::uint32_t index = new_slot(name, g_attachment.pid, false);
   if (!t_thread.slot) t_thread.slot = std::make_unique<ThreadSlot>();
+  t_slot = t_thread.slot.get();
   detail::ProcessContext& c = t_thread.slot->context;
   c.session = &*g_attachment.session;
   c.slot = &g_attachment.session->slot(index);
@@ -195,9 +200,10 @@ std::int64_t program_line() {
 }
 }  // namespace
 
-void note_line(bool now_or_never) {
+void note_line(bool now_or_never) { note_line_at(trace_clock(), now_or_never); }
+
+void note_line_at(std::uint64_t now, bool now_or_never) {
   if (g_program_file == nullptr) return;
-  const std::uint64_t now = trace_clock();
   if (!now_or_never && !detail::stepping() && now - t_last_line_tick < g_line_every_ticks) return;
   t_last_line_tick = now;
   const std::int64_t line = program_line();  // 0: outside the program's code (Python's exit joining its children)
@@ -211,6 +217,15 @@ void pass_gate(EventKind kind, std::uint32_t key) {
   note_line();
   if (!detail::stepping()) return;
   without_gil([&] { detail::hold_at_gate(kind, key); });
+}
+
+bool pass_gate_line_later(EventKind kind, std::uint32_t key) {
+  context();
+  if (!detail::stepping()) return true;
+  note_line();
+  py::gil_scoped_release unlocked;
+  detail::hold_at_gate(kind, key);
+  return false;
 }
 
 void note_blocking(bool timed) {
@@ -381,6 +396,159 @@ py::object make_time_sleep() {
   return py::reinterpret_steal<py::object>(PyCFunction_NewEx(&g_time_sleep, time.ptr(), py::str("time").ptr()));
 }
 
+// ---- wrappers as C callables -------------------------------------------------------------------------------------
+// A queue's put and get, and every connection's _recv_bytes, run once per message. Written in Python, their wrappers
+// cost a Python frame and two or three pybind11 calls (~100 ns each) per message, more than tracing itself; these are
+// the same wrappers as C callables. Like a Python function they bind as methods (a method descriptor), keep the
+// original's __name__ and __doc__, and add no frame to a traceback.
+struct Wrapper {
+  PyObject_HEAD
+  vectorcallfunc vectorcall;
+  PyObject* original;
+  int kind;     // counted: the operation's event kind
+  int counter;  // counted: which of the instance's _forkscope entries is the item counter
+  PyObject* traced;  // traced_only: what instances with a _forkscope entry call instead
+};
+
+PyObject* g_forkscope_key = nullptr;  // "_forkscope"
+PyObject* g_handle_key = nullptr;     // "_handle"
+
+// The instance's "_forkscope" entry (borrowed), or nullptr: a queue that is part of another object (a pool's).
+PyObject* forkscope_info(PyObject* self) {
+  PyObject** dict = _PyObject_GetDictPtr(self);
+  if (dict == nullptr || *dict == nullptr) return nullptr;
+  return PyDict_GetItemWithError(*dict, g_forkscope_key);
+}
+
+// _counted in _patch.py: one operation whose Done carries the item's number from a shared counter (put #n is got as #n).
+PyObject* counted_call(PyObject* callable, PyObject* const* args, std::size_t nargsf, PyObject* kwnames) {
+  auto* w = reinterpret_cast<Wrapper*>(callable);
+  PyObject* info = PyVectorcall_NARGS(nargsf) > 0 ? forkscope_info(args[0]) : nullptr;
+  if (info == nullptr) {
+    if (PyErr_Occurred()) return nullptr;
+    return PyObject_Vectorcall(w->original, args, nargsf, kwnames);
+  }
+  const long object = PyLong_AsLong(PyTuple_GET_ITEM(info, 0));
+  const long long counter = PyLong_AsLongLong(PyTuple_GET_ITEM(info, w->counter));
+  if (PyErr_Occurred()) return nullptr;
+  const auto begin = [&] {
+    op_begin(w->kind, static_cast<std::uint16_t>(object), static_cast<std::uint32_t>(object), 0);
+    return Py_None;  // borrowed: only tested against nullptr
+  };
+  if (guarded(begin) == nullptr) return nullptr;
+  PyObject* result = PyObject_Vectorcall(w->original, args, nargsf, kwnames);
+  if (result == nullptr) {
+    op_end(Phase::Fail, 0, 0);  // writes an event, runs no Python: the exception stays as it is
+    return nullptr;
+  }
+  const std::int64_t n = shared_counter(counter).fetch_add(1, std::memory_order_acq_rel) + 1;
+  op_end(Phase::Done, 0, static_cast<std::uint64_t>(n));
+  // While stepping, a put returns once its feeder thread has written the item (see wait_flushed).
+  if (w->counter == 1 && PyTuple_GET_SIZE(info) > 3 && detail::stepping()) {
+    const long long flushed = PyLong_AsLongLong(PyTuple_GET_ITEM(info, 3));
+    if (PyErr_Occurred() || guarded([&] {
+          wait_flushed(flushed, n);
+          return Py_None;
+        }) == nullptr) {
+      Py_DECREF(result);
+      return nullptr;
+    }
+  }
+  return result;
+}
+
+PyObject* g_flushed_key = nullptr;  // "_forkscope_flushed"
+
+// Connection._send_bytes of a queue's writer: counts what its feeder thread has written into the pipe.
+PyObject* counts_flushes_call(PyObject* callable, PyObject* const* args, std::size_t nargsf, PyObject* kwnames) {
+  auto* w = reinterpret_cast<Wrapper*>(callable);
+  PyObject* result = PyObject_Vectorcall(w->original, args, nargsf, kwnames);
+  if (result == nullptr || PyVectorcall_NARGS(nargsf) == 0) return result;
+  PyObject** dict = _PyObject_GetDictPtr(args[0]);
+  PyObject* flushed = dict != nullptr && *dict != nullptr ? PyDict_GetItemWithError(*dict, g_flushed_key) : nullptr;
+  if (flushed != nullptr) {
+    const long long offset = PyLong_AsLongLong(flushed);
+    if (!PyErr_Occurred()) shared_counter(offset).fetch_add(1, std::memory_order_acq_rel);
+  }
+  if (PyErr_Occurred()) {
+    Py_DECREF(result);
+    return nullptr;
+  }
+  return result;
+}
+
+// Connection._recv_bytes: waits (as the current operation, blocked) until the pipe can be read, then reads.
+PyObject* reads_after_wait_call(PyObject* callable, PyObject* const* args, std::size_t nargsf, PyObject* kwnames) {
+  auto* w = reinterpret_cast<Wrapper*>(callable);
+  if (PyVectorcall_NARGS(nargsf) > 0 && t_op.depth > 0) {  // outside an operation wait_readable does nothing
+    PyObject* handle = PyObject_GetAttr(args[0], g_handle_key);
+    if (handle == nullptr) return nullptr;
+    const long fd = PyLong_AsLong(handle);
+    Py_DECREF(handle);
+    if (fd == -1 && PyErr_Occurred()) return nullptr;
+    if (guarded([&] { return wait_readable(static_cast<int>(fd), std::nullopt) ? Py_True : Py_False; }) == nullptr)
+      return nullptr;  // a signal's exception while it waited
+  }
+  return PyObject_Vectorcall(w->original, args, nargsf, kwnames);
+}
+
+// An operation of a connection (send_bytes, recv_bytes, ...): the program's own pipes are traced by `traced`, a
+// Python wrapper; the pipes inside queues and pools, which have no _forkscope entry, call the original directly.
+PyObject* traced_only_call(PyObject* callable, PyObject* const* args, std::size_t nargsf, PyObject* kwnames) {
+  auto* w = reinterpret_cast<Wrapper*>(callable);
+  PyObject* info = PyVectorcall_NARGS(nargsf) > 0 ? forkscope_info(args[0]) : nullptr;
+  if (info == nullptr && PyErr_Occurred()) return nullptr;
+  return PyObject_Vectorcall(info == nullptr ? w->original : w->traced, args, nargsf, kwnames);
+}
+
+void wrapper_dealloc(PyObject* self) {
+  Py_XDECREF(reinterpret_cast<Wrapper*>(self)->traced);
+  Py_XDECREF(reinterpret_cast<Wrapper*>(self)->original);
+  PyObject_Free(self);
+}
+
+PyObject* wrapper_get(PyObject* self, PyObject* instance, PyObject*) {
+  if (instance == nullptr || instance == Py_None) return Py_NewRef(self);
+  return PyMethod_New(self, instance);
+}
+
+PyObject* wrapper_original_attribute(PyObject* self, void* name) {
+  return PyObject_GetAttrString(reinterpret_cast<Wrapper*>(self)->original, static_cast<const char*>(name));
+}
+PyObject* wrapper_wrapped(PyObject* self, void*) { return Py_NewRef(reinterpret_cast<Wrapper*>(self)->original); }
+
+PyGetSetDef g_wrapper_getset[] = {
+    {"__name__", &wrapper_original_attribute, nullptr, nullptr, const_cast<char*>("__name__")},
+    {"__qualname__", &wrapper_original_attribute, nullptr, nullptr, const_cast<char*>("__qualname__")},
+    {"__doc__", &wrapper_original_attribute, nullptr, nullptr, const_cast<char*>("__doc__")},
+    {"__wrapped__", &wrapper_wrapped, nullptr, nullptr, nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr}};
+
+PyTypeObject g_wrapper_type = [] {
+  PyTypeObject t{PyVarObject_HEAD_INIT(nullptr, 0)};
+  t.tp_name = "forkscope._native.Wrapper";
+  t.tp_basicsize = sizeof(Wrapper);
+  t.tp_dealloc = &wrapper_dealloc;
+  t.tp_vectorcall_offset = offsetof(Wrapper, vectorcall);
+  t.tp_call = &PyVectorcall_Call;
+  t.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_METHOD_DESCRIPTOR;
+  t.tp_doc = "A multiprocessing method wrapped by Forkscope (see forkscope/_patch.py)";
+  t.tp_getset = g_wrapper_getset;
+  t.tp_descr_get = &wrapper_get;
+  return t;
+}();
+
+py::object make_wrapper(vectorcallfunc call, const py::object& original, int kind, int counter) {
+  auto* w = PyObject_New(Wrapper, &g_wrapper_type);
+  if (w == nullptr) throw py::error_already_set();
+  w->vectorcall = call;
+  w->original = Py_NewRef(original.ptr());
+  w->kind = kind;
+  w->counter = counter;
+  w->traced = nullptr;
+  return py::reinterpret_steal<py::object>(reinterpret_cast<PyObject*>(w));
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_native, m) {
@@ -458,6 +626,24 @@ PYBIND11_MODULE(_native, m) {
     return shared_counter(offset).fetch_add(delta, std::memory_order_acq_rel) + delta;
   });
   m.def("wait_readable", &wait_readable, py::arg("fd"), py::arg("timeout") = py::none());
+  if (PyType_Ready(&g_wrapper_type) < 0) throw py::error_already_set();
+  g_forkscope_key = PyUnicode_InternFromString("_forkscope");
+  g_handle_key = PyUnicode_InternFromString("_handle");
+  g_flushed_key = PyUnicode_InternFromString("_forkscope_flushed");
+  m.def("counts_flushes", [](const py::object& original) {
+    return make_wrapper(&counts_flushes_call, original, 0, 0);
+  }, "Connection._send_bytes that counts, for a queue's writer, what its feeder thread has written");
+  m.def("counted", [](int kind, int counter, const py::object& original) {
+    return make_wrapper(&counted_call, original, kind, counter);
+  }, "A queue's put or get as one operation whose Done carries the item's number (counter: its index in _forkscope)");
+  m.def("reads_after_wait", [](const py::object& original) {
+    return make_wrapper(&reads_after_wait_call, original, 0, 0);
+  }, "Connection._recv_bytes that first waits, as the current operation blocked, until the pipe can be read");
+  m.def("traced_only", [](const py::object& original, const py::object& traced) {
+    py::object w = make_wrapper(&traced_only_call, original, 0, 0);
+    reinterpret_cast<Wrapper*>(w.ptr())->traced = Py_NewRef(traced.ptr());
+    return w;
+  }, "original for instances without a _forkscope entry, traced (the same method, traced) for the others");
   m.def("sleep", &sleep_for);
   m.def("socket_wait", &socket_wait, py::arg("fd"), py::arg("op"), py::arg("for_writing"), py::arg("timeout"));
   m.attr("time_sleep") = make_time_sleep();

@@ -50,8 +50,17 @@ void note_blocking(bool timed);
 // `now_or_never`: before a wait, whose line must be exact). Line 0: outside the program's code. Needs the GIL.
 void note_line(bool now_or_never = false);
 
+// Notes the line at `now` (a trace_clock() value): note_line() for an operation that has just read the clock.
+void note_line_at(std::uint64_t now, bool now_or_never = false);
+
 // Notes the line, then passes the gate, the GIL released while held there.
 void pass_gate(EventKind kind, std::uint32_t key);
+
+// pass_gate for an operation that writes its Done event at once, unless it blocks (a lock's acquire or release):
+// while running, the gate is free and the line is left to note after the event, with the event's own timestamp
+// (note_line_at), which saves a clock read; returns true then. While stepping, as pass_gate (the line is shown
+// while held), and false.
+[[nodiscard]] bool pass_gate_line_later(EventKind kind, std::uint32_t key);
 
 // Raises the Python error a signal handler set (KeyboardInterrupt) if one did; call with the GIL held.
 void check_signals_or_throw();
@@ -89,6 +98,22 @@ auto without_gil(F&& f) -> decltype(f()) {
 
 // Program seconds to real nanoseconds at the run's speed factor (sleeps and timeouts follow the speed slider).
 [[nodiscard]] std::int64_t real_ns(double seconds);
+
+// Runs f (which returns a new reference) for a C function of the module's: what it throws becomes the Python
+// exception, and nullptr is returned.
+template <class F>
+PyObject* guarded(F&& f) {
+  try {
+    return f();
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (const py::builtin_exception& e) {
+    e.set_error();
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+  return nullptr;
+}
 
 void register_semlock(py::module_& m);
 void prepare_semlock_registry();        // in the main process, before any fork

@@ -1,10 +1,20 @@
 #include "forkscope/trace_ring.hpp"
 
+#include <sys/mman.h>
+
 #include <immintrin.h>
 
 #include "session/futex.hpp"
 
 namespace forkscope {
+
+void RingWriter::prefault() const {
+#ifdef MADV_POPULATE_WRITE
+  const auto begin = reinterpret_cast<std::uintptr_t>(events_) & ~std::uintptr_t{4095};
+  const auto end = reinterpret_cast<std::uintptr_t>(events_ + mask_ + 1);
+  (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);  // an optimisation only
+#endif
+}
 
 void RingWriter::wait_for_space(std::uint64_t head) {
   std::uint64_t& tail = header_->writer_tail;
