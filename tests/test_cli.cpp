@@ -272,6 +272,7 @@ TEST_F(Cli, WhenTheViewerIsKilledItsLessonDiesAndTheNextRunSweepsItsFiles) {
 // A Python program's processes outlive their parents (as in CPython), yet not the viewer: the main takes the whole
 // program down when the viewer dies.
 TEST_F(Cli, WhenTheViewerOfAPythonProgramIsKilledNoProcessOfTheProgramIsLeft) {
+  if (!FORKSCOPE_HAS_PYTHON) GTEST_SKIP() << "this build has no Python front end (FORKSCOPE_BUILD_PYTHON=OFF)";
   forkscope::testing::TempDir dir;
   const std::string file = dir.write("family.py", R"(
 import multiprocessing as mp, time

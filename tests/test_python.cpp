@@ -475,6 +475,21 @@ TEST_F(PythonTest, ALessonRunsItsTutorialCodeAsWrittenInItsOwnFolder) {
   expect_one_line_error(run_cli({"run", "gil", "--python"}), 2, "has no tutorial code");
 }
 
+TEST_F(PythonTest, AProgramThatStartsMoreProcessesThanTheRunAllowsIsToldWhichLimit) {
+  RunOptions options;
+  options.limits.max_processes = 6;
+  auto run = run_program(R"(
+import multiprocessing as mp
+if __name__ == '__main__':
+    ps = [mp.Process(target=print, args=(i,)) for i in range(10)]
+    for p in ps: p.start()
+)", options);
+  EXPECT_EQ(run->report().main_exitcode, 1);
+  const auto& lines = run->model().lines();
+  ASSERT_FALSE(lines.empty());
+  EXPECT_NE(lines.back().text.find("at most 6 processes"), std::string::npos) << lines.back().text;
+}
+
 TEST_F(PythonTest, AProgramThatNeverEndsIsStoppedAtTheDeadlineWithNothingLeft) {
   const std::string file = dir_.write("forever.py", R"(
 import multiprocessing as mp, time

@@ -604,6 +604,19 @@ def _install_sockets():
                                   ("recvfrom", 1, False), ("send", 3, True), ("sendall", 3, True)):
         _wrap(socket.socket, name, waiting(op, for_writing))
 
+    def connecting(original):  # whether connect() waits cannot be asked beforehand: it shows as a wait of its own
+        def connect(self, address):
+            if self.gettimeout() == 0.0 or _native.op_depth() > 0:
+                return original(self, address)
+            _native.emit(E["SocketWait"], 1, 0, 2, 0)
+            try:
+                return original(self, address)
+            finally:
+                _native.emit(E["SocketWait"], 0, 0, 0, 0)
+        connect.__doc__ = original.__doc__
+        return connect
+    _wrap(socket.socket, "connect", connecting)
+
 
 def _install_managers():
     from multiprocessing import managers

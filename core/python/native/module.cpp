@@ -102,8 +102,15 @@ void after_fork_child() {
     index = *t_pending_child;
     t_pending_child.reset();
   } else {
+    // A plain os.fork() of the program's. Past the run's process limit the child cannot be shown: it says so and
+    // ends (an exception cannot leave a fork handler), as a fork the system refused would not have started it.
     static std::uint32_t plain_forks = 0;
-    index = new_slot(fmt::format("{}.fork-{}", g_attachment.name, ++plain_forks), parent, false);
+    try {
+      index = new_slot(fmt::format("{}.fork-{}", g_attachment.name, ++plain_forks), parent, false);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "forkscope: a forked process cannot join the run: %s\n", e.what());
+      _exit(2);
+    }
   }
   ProcessSlot& slot = session.slot(index);
   g_attachment.name = slot.name;
