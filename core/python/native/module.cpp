@@ -151,8 +151,6 @@ void attach(const std::string& session_name) {
   begin_process(session.slot(0), getppid(), 0);
 }
 
-std::string launch_request() { return std::string(g_attachment.session->string(g_attachment.session->header().launch)); }
-
 }  // namespace
 
 detail::ProcessContext& context() {
@@ -561,13 +559,10 @@ py::object make_wrapper(vectorcallfunc call, const py::object& original, int kin
 PYBIND11_MODULE(_native, m) {
   m.doc() = "Forkscope's runtime inside a Python program (see core/python/forkscope)";
   m.def("attach", &attach, "Becomes MainProcess of the run whose session is named");
-  m.def("launch_request", &launch_request, "The viewer's launch request (JSON)");
-  m.def("attached", &attached);
   m.def("set_program", [](py::object filename) {  // the co_filename of the program's code: lines are found by it
     g_program_file = filename.release().ptr();
     g_line_every_ticks = g_attachment.session->header().clock.ticks_for_ns(1e6);
   });
-  m.def("process_name", [] { return g_attachment.name; });
 
   // Processes: the parent names the child before fork; the child becomes it inside fork().
   m.def("prepare_child", [](const std::string& name, bool daemon) {
@@ -597,16 +592,6 @@ PYBIND11_MODULE(_native, m) {
   m.def("op_begin", &op_begin, py::arg("kind"), py::arg("object") = 0, py::arg("key") = 0, py::arg("peer") = 0);
   m.def("op_done", [](std::int64_t value, std::uint64_t arg) { op_end(Phase::Done, value, arg); },
         py::arg("value") = 0, py::arg("arg") = 0);
-  // Done with the next number of a shared counter as its arg: a put's or a send's item number.
-  m.def("op_done_counted", [](std::int64_t offset) {
-    const std::int64_t n = shared_counter(offset).fetch_add(1, std::memory_order_acq_rel) + 1;
-    op_end(Phase::Done, 0, static_cast<std::uint64_t>(n));
-    return n;
-  });
-  m.def("stepping", [] {
-    return g_attachment.session->gate().mode.load(std::memory_order_relaxed) != static_cast<std::uint32_t>(GateMode::Run);
-  });
-  m.def("wait_flushed", &wait_flushed, py::arg("offset"), py::arg("n"));
   m.def("op_fail", [](std::int64_t value) { op_end(Phase::Fail, value, 0); }, py::arg("value") = 0);
   m.def("op_depth", [] { return t_op.depth; });
   m.def("blocking", &note_blocking, py::arg("timed") = false);
@@ -651,7 +636,6 @@ PYBIND11_MODULE(_native, m) {
     reinterpret_cast<Wrapper*>(w.ptr())->traced = Py_NewRef(traced.ptr());
     return w;
   }, "original for instances without a _forkscope entry, traced (the same method, traced) for the others");
-  m.def("sleep", &sleep_for);
   m.def("socket_wait", &socket_wait, py::arg("fd"), py::arg("op"), py::arg("for_writing"), py::arg("timeout"));
   m.attr("time_sleep") = make_time_sleep();
   m.def("speed", [] { return static_cast<double>(1e9) / static_cast<double>(real_ns(1.0)); });
@@ -673,7 +657,6 @@ PYBIND11_MODULE(_native, m) {
   for (int k = 0; k < static_cast<int>(ObjectKind::Count_); ++k)
     objects[py::str(std::string(to_string(static_cast<ObjectKind>(k))))] = k;
   m.attr("OBJECT") = objects;
-  m.attr("JOIN_KEY_BASE") = kJoinKeyBase;
 
   register_semlock(m);
 }
