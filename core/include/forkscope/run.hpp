@@ -53,6 +53,7 @@ struct RunOptions {
   double speed = 1.0;
   bool start_stepping = false;        // every process holds at its first operation until granted
   std::optional<Schedule> replay;     // grants exactly these steps, then lets the lesson run
+  bool step_after_replay = false;     // with `replay`: once its last step has settled, stay in Step mode (Back)
   // Fork the lesson main from this process instead of exec'ing forkscope-lesson. Only for single-threaded
   // callers (tests and benchmarks whose lesson is not registered); refused when the caller has threads.
   bool fork_in_process = false;
@@ -78,6 +79,8 @@ struct HeldProcess {
   std::uint16_t object = 0;
   bool blocked = false;  // blocked while stepping: a grant makes it try again
   bool ready = false;    // blocked, but its object changed: the retry may succeed
+  bool timed = false;    // blocked with a timeout: grantable at any time; a retry that fails times out
+  bool asleep = false;   // sleeping while stepping (lesson time stands still): a grant ends the sleep
   std::uint64_t order = 0;
 };
 
@@ -108,8 +111,15 @@ class Run {
   [[nodiscard]] bool step_in_progress() const { return !pending_.empty() || settling_.has_value(); }
   // request_step, then poll() until it was granted and has settled. Returns who moved; throws past the deadline.
   std::string step(std::int32_t pid = 0, double timeout_seconds = 10);
+  // Every step granted so far, replayed ones included (a run made by step_back holds the prefix it replayed).
   [[nodiscard]] const Schedule& schedule() const { return schedule_; }
   [[nodiscard]] std::size_t replay_position() const { return replay_at_; }
+  // poll() until every step of the replayed schedule was granted and every live process has stopped again (held at the
+  // gate, blocked while stepping, logically asleep, or ended): the state a teacher saw before the next step. True then;
+  // false when the run finished first. Throws SystemFailure past the deadline (the run is stopped). Without a replay,
+  // it waits for the last step to settle and the model to hold every event written so far.
+  bool finish_replay(double timeout_seconds);
+  [[nodiscard]] const RunOptions& options() const { return options_; }
 
   [[nodiscard]] const TraceModel& model() const { return model_; }
   [[nodiscard]] const RunReport& report() const { return report_; }
@@ -126,8 +136,12 @@ class Run {
   void try_grant();
   [[nodiscard]] std::optional<std::string> replay_cannot_go_on(const std::string& name) const;
   void grant(std::uint32_t slot_index);
+  [[nodiscard]] bool stopped(std::uint32_t slot_index) const;
   [[nodiscard]] bool settled(std::uint32_t slot_index) const;
+  [[nodiscard]] bool everyone_stopped() const;
+  void wait_for_a_stop(std::uint32_t seen) const;  // or a millisecond; `seen`: the gate's `stops` before looking
   [[nodiscard]] bool grantable(std::uint32_t slot_index) const;
+  [[nodiscard]] bool retry_may_succeed(std::uint32_t slot_index) const;  // blocked while stepping
   void collect();
   void kill_and_reap_all();
   void watch_for_stuck(std::size_t events_drained);
@@ -151,10 +165,18 @@ class Run {
   Schedule schedule_;
   std::vector<std::int32_t> pending_;            // requested steps (0: any process)
   std::optional<std::uint32_t> settling_;        // the slot granted last, until it stops running
+  std::uint32_t born_from_ = 0;                  // slots from here on were born during the last step
   std::size_t replay_at_ = 0;
   std::int64_t quiet_since_ns_ = 0;  // since when every live process has waited without a timeout (0: not now)
   std::int64_t next_stuck_check_ns_ = 0;
 };
+
+// Back: a new run of the same lesson, parameters and seed that replays `run`'s schedule but its last step and stays in
+// Step mode, returned once it stands where `run` stood before that step (finish_replay). Lanes keep their names; the
+// processes are re-run, so their PIDs are new. Its schedule() is that prefix, so Back can repeat down to step 0. The
+// lesson `run` points to must outlive the new run. UsageError when `run` has no step to take back; SystemFailure when
+// the replay does not stand still within the timeout.
+[[nodiscard]] std::unique_ptr<Run> step_back(const Run& run, double timeout_seconds = 30);
 
 // How long every live process must wait for ever, with no event, before the viewer ends the run as stuck.
 inline constexpr std::int64_t kStuckAfterNs = 1'000'000'000;

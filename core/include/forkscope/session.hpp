@@ -35,6 +35,7 @@ enum class SlotState : std::uint32_t {
   BlockedHeld,   // blocked while the teacher steps: waits for a grant to try again
   Sleeping,
   Exited,
+  SleepingHeld,  // asleep while the teacher steps: lesson time stands still, a grant ends the sleep
 };
 
 enum class GateMode : std::uint32_t { Run, Step };
@@ -55,7 +56,8 @@ struct alignas(64) ProcessSlot {
   std::atomic<std::uint32_t> wait_key{0};    // the object it holds or blocks on (kJoinKeyBase + slot for a join)
   std::atomic<std::uint32_t> ready{0};       // blocked, but its object changed since: a retry may succeed
   std::atomic<std::uint32_t> daemon{0};
-  std::atomic<std::uint32_t> wait_timed{0};  // blocked with a timeout: it will wake by itself
+  std::atomic<std::uint32_t> wait_timed{0};  // blocked with a timeout: it will wake by itself (a grant, while stepping)
+  std::atomic<std::uint32_t> thread{0};      // a Python thread's lane: it may run on between steps (a Queue's feeder)
   char name[64]{};                           // Python-style name, written before the process starts
   StringId name_string = kNoString;          // the same in the string table, for the ProcessBegin event
   RingHeader ring;
@@ -67,6 +69,7 @@ struct GateShared {
   std::atomic<std::uint32_t> changes{0};  // futex word bumped on every mode or speed change (sleepers watch it)
   std::atomic<std::uint64_t> speed_bits{0};
   std::atomic<std::uint64_t> arrivals{0};
+  std::atomic<std::uint32_t> stops{0};    // futex word bumped whenever a process stops while stepping (the viewer waits)
 };
 
 struct SessionHeader {

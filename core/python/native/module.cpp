@@ -68,7 +68,7 @@ std::string lane_name(std::string_view process, std::string_view thread) {
   return name;
 }
 
-std::uint32_t new_slot(std::string_view name, pid_t ppid, bool daemon) {
+std::uint32_t new_slot(std::string_view name, pid_t ppid, bool daemon, bool thread = false) {
   const Session& session = *g_attachment.session;
   const std::uint32_t index = session.allocate_slot();
   ProcessSlot& slot = session.slot(index);
@@ -78,6 +78,7 @@ std::uint32_t new_slot(std::string_view name, pid_t ppid, bool daemon) {
   slot.name_string = session.store_string(std::string_view(slot.name, n));
   slot.ppid.store(ppid, std::memory_order_relaxed);
   slot.daemon.store(daemon ? 1 : 0, std::memory_order_relaxed);
+  slot.thread.store(thread ? 1 : 0, std::memory_order_relaxed);
   slot.state.store(static_cast<std::uint32_t>(SlotState::Running), std::memory_order_release);
   return index;
 }
@@ -160,7 +161,7 @@ detail::ProcessContext& context() {
   if (!attached()) throw std::runtime_error("forkscope: not inside a Forkscope run");
   const std::string thread = py::str(py::module_::import("threading").attr("current_thread")().attr("name"));
   const std::string name = lane_name(g_attachment.name, thread);
-  const std::uint32_t index = new_slot(name, g_attachment.pid, false);
+  const std::uint32_t index = new_slot(name, g_attachment.pid, false, true);
   if (!t_thread.slot) t_thread.slot = std::make_unique<ThreadSlot>();
   t_slot = t_thread.slot.get();
   detail::ProcessContext& c = t_thread.slot->context;

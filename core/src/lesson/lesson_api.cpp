@@ -19,17 +19,23 @@ void sleep(double seconds) {
   detail::ProcessContext& c = detail::context();
   double left_ns = std::max(seconds, 0.0) * 1e9;
   detail::emit(EventKind::Sleep, Phase::Want, 0, static_cast<std::int64_t>(left_ns));
-  detail::set_slot_state(SlotState::Sleeping);
   // Sleep in lesson time: wake on every speed change (the `changes` word) and re-scale what is left. A pool's
   // results arriving meanwhile are taken in (and their callbacks run) every few milliseconds, as Python's
-  // result-handler thread would.
+  // result-handler thread would. While the teacher steps, lesson time stands still: the sleep waits for a grant,
+  // which ends it (a step of its own, so a replay never races the wall clock); should the lesson run freely again
+  // first, it sleeps what was left.
   while (left_ns > 0) {
+    if (detail::stepping()) {
+      if (detail::hold_until_granted(SlotState::SleepingHeld, EventKind::Sleep, 0, 0, false)) break;
+      continue;
+    }
+    detail::set_slot_state(SlotState::Sleeping);
     const std::uint32_t seen = c.gate->changes.load(std::memory_order_acquire);
     const double factor = detail::speed();
     const std::int64_t started = detail::monotonic_now_ns();
     std::int64_t slice = detail::help_slice_ns(static_cast<std::int64_t>(left_ns / factor));
     if (detail::g_interrupted != nullptr) slice = std::min(slice, detail::kInterruptEveryNs);
-    detail::futex_wait(c.gate->changes, seen, slice);
+    if (!detail::stepping()) detail::futex_wait(c.gate->changes, seen, slice);
     left_ns -= static_cast<double>(detail::monotonic_now_ns() - started) * factor;
     if (left_ns > 0 && detail::g_interrupted != nullptr && detail::g_interrupted()) break;
     if (left_ns > 0) detail::help_while_waiting();

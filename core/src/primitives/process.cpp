@@ -62,19 +62,22 @@ bool join_child(detail::ChildRecord& child, std::optional<double> timeout) {
   const auto child_state = [&] {
     return static_cast<SlotState>(detail::context().session->slot(child.slot).state.load(std::memory_order_acquire));
   };
-  if (!try_reap(child) && child_state() == SlotState::Exited) {
+  const auto said_its_last_word = [&] {
+    if (try_reap(child)) return true;
+    if (child_state() != SlotState::Exited) return false;
     while (!try_reap(child)) (void)wait_exit(child, detail::Deadline::after_ns(1'000'000'000));
-  }
-  if (!try_reap(child)) {
+    return true;
+  };
+  if (!said_its_last_word()) {
     detail::BlockingWait w(EventKind::ProcessJoin, 0, key, timeout);
-    while (!try_reap(child)) {
+    // Granted while stepping, the child has ended (the viewer grants a join only then) or was killed: either way
+    // the next look reaps it, however long the kernel takes to tear it down.
+    while (!said_its_last_word()) {
       if (!w.wait_for([&](const detail::Deadline& d) { return wait_exit(child, d) && try_reap(child); })) {
         if (try_reap(child)) break;
         detail::emit(EventKind::ProcessJoin, Phase::Fail, 0, 0, arg);
         return false;
       }
-      // Granted while stepping: the child may be between its last event and its exit; give it a moment.
-      if (!child.exitcode) wait_exit(child, detail::Deadline::after_ns(200'000'000));
     }
   }
   detail::emit(EventKind::ProcessJoin, Phase::Done, 0, *child.exitcode, arg);
@@ -304,6 +307,7 @@ void end_process(int code, const std::function<void()>& before_end) noexcept {
   flush_stdio();
   c.slot->state.store(static_cast<std::uint32_t>(SlotState::Exited), std::memory_order_release);
   mark_ready(kJoinKeyBase + c.slot_index);
+  if (stepping()) note_stop();
   _exit(code);
 }
 

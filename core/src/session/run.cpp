@@ -337,10 +337,54 @@ const RunReport& Run::wait(double timeout_seconds) {
       throw SystemFailure(fmt::format("lesson {} did not finish within {:.0f} s; it was stopped", options_.lesson->id,
                                       timeout_seconds));
     }
-    // Drain in batches rather than spin: the lesson's processes need the CPUs more than we do.
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    // Drain in batches rather than spin: the lesson's processes need the CPUs more than we do. A replay waits for
+    // each step to settle instead, woken by the process that stops.
+    if (options_.replay && session_)
+      wait_for_a_stop(session_->gate().stops.load(std::memory_order_acquire));
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return report_;
+}
+
+bool Run::finish_replay(double timeout_seconds) {
+  const auto deadline = detail::Deadline::after_ns(static_cast<std::int64_t>(timeout_seconds * 1e9));
+  while (!finished_) {
+    const std::uint32_t seen = session_->gate().stops.load(std::memory_order_acquire);
+    poll();
+    if (finished_) break;
+    if (settling_ && settled(*settling_)) settling_.reset();
+    if (!options_.replay && !settling_ && everyone_stopped()) {
+      // Nobody writes now: two passes hand the model every event (the second, with nothing new, has no watermark).
+      while (!held_back_.empty() || drain() > 0) {
+      }
+      return true;
+    }
+    if (deadline.expired()) {
+      stop();
+      throw SystemFailure(fmt::format("the replay of {} did not stand still within {:.0f} s (step {} of {}); it was stopped",
+                                      options_.lesson->id, timeout_seconds, replay_at_,
+                                      options_.replay ? options_.replay->steps.size() : replay_at_));
+    }
+    wait_for_a_stop(seen);
+  }
+  return false;
+}
+
+std::unique_ptr<Run> step_back(const Run& run, double timeout_seconds) {
+  const std::vector<std::string>& steps = run.schedule().steps;
+  if (steps.empty()) throw UsageError("there is no step to go back from: no step was granted yet");
+  RunOptions options = run.options();
+  options.seed = run.seed();
+  options.start_stepping = true;
+  options.replay = run.schedule();
+  options.replay->steps.pop_back();
+  options.step_after_replay = true;
+  auto back = std::make_unique<Run>(std::move(options));
+  if (!back->finish_replay(timeout_seconds))
+    throw SystemFailure(fmt::format("the replay of {} finished before its {} steps: the lesson does not replay the same way",
+                                    run.lesson().id, steps.size() - 1));
+  return back;
 }
 
 void Run::stop() {
@@ -518,11 +562,13 @@ std::vector<HeldProcess> Run::held() const {
   for (std::uint32_t i = 0; i < session_->slots_used(); ++i) {
     const ProcessSlot& s = session_->slot(i);
     const auto state = static_cast<SlotState>(s.state.load(std::memory_order_acquire));
-    if (state != SlotState::Held && state != SlotState::BlockedHeld) continue;
+    if (state != SlotState::Held && state != SlotState::BlockedHeld && state != SlotState::SleepingHeld) continue;
     const std::uint32_t key = s.wait_key.load();
+    const bool blocked = state == SlotState::BlockedHeld;
     out.push_back(HeldProcess{s.pid.load(), s.name, static_cast<EventKind>(s.held_kind.load()),
-                              static_cast<std::uint16_t>(key < kJoinKeyBase ? key : 0), state == SlotState::BlockedHeld,
-                              grantable(i) && state == SlotState::BlockedHeld, s.held_order.load()});
+                              static_cast<std::uint16_t>(key < kJoinKeyBase ? key : 0), blocked,
+                              blocked && retry_may_succeed(i), blocked && s.wait_timed.load() != 0,
+                              state == SlotState::SleepingHeld, s.held_order.load()});
   }
   std::sort(out.begin(), out.end(), [](const HeldProcess& a, const HeldProcess& b) { return a.order < b.order; });
   return out;
@@ -534,17 +580,48 @@ void Run::request_step(std::int32_t pid) {
   pending_.push_back(pid);
 }
 
-bool Run::settled(std::uint32_t slot_index) const {
+// The process waits for the viewer (held, blocked or asleep while stepping), waits in the kernel (a wait begun while
+// running), or has ended. A slot its parent has named but not yet forked has not stopped: that process is being born.
+bool Run::stopped(std::uint32_t slot_index) const {
   const ProcessSlot& s = session_->slot(slot_index);
-  if (static_cast<SlotState>(s.state.load(std::memory_order_acquire)) != SlotState::Running) return true;
-  return detail::process_ended(s.pid.load());
+  const auto state = static_cast<SlotState>(s.state.load(std::memory_order_acquire));
+  if (state != SlotState::Running && state != SlotState::Sleeping) return true;  // a sleeper notices Step mode
+  const pid_t pid = s.pid.load(std::memory_order_acquire);
+  return pid != 0 && detail::process_ended(pid);
 }
 
+// A step has settled once its process has stopped again, and so has every process born during it (a start's child
+// runs up to its first operation as part of the step that started it). A Python thread's lane may run on by itself
+// (a Queue's feeder): it is not waited for.
+bool Run::settled(std::uint32_t slot_index) const {
+  if (!stopped(slot_index)) return false;
+  for (std::uint32_t i = born_from_; i < session_->slots_used(); ++i)
+    if (session_->slot(i).thread.load(std::memory_order_acquire) == 0 && !stopped(i)) return false;
+  return true;
+}
+
+bool Run::everyone_stopped() const {
+  for (std::uint32_t i = 0; i < session_->slots_used(); ++i)
+    if (session_->slot(i).thread.load(std::memory_order_acquire) == 0 && !stopped(i)) return false;
+  return true;
+}
+
+void Run::wait_for_a_stop(std::uint32_t seen) const {
+  detail::futex_wait(session_->gate().stops, seen, 1'000'000);
+}
+
+// Held at the gate, asleep while stepping (the grant ends the sleep), or blocked with a timeout (a retry that fails
+// times out) or with a retry that may succeed.
 bool Run::grantable(std::uint32_t slot_index) const {
   const ProcessSlot& s = session_->slot(slot_index);
   const auto state = static_cast<SlotState>(s.state.load(std::memory_order_acquire));
-  if (state == SlotState::Held) return true;
+  if (state == SlotState::Held || state == SlotState::SleepingHeld) return true;
   if (state != SlotState::BlockedHeld) return false;
+  return s.wait_timed.load(std::memory_order_relaxed) != 0 || retry_may_succeed(slot_index);
+}
+
+bool Run::retry_may_succeed(std::uint32_t slot_index) const {
+  const ProcessSlot& s = session_->slot(slot_index);
   if (s.ready.load(std::memory_order_acquire)) return true;
   // Blocked in join(): ready once the child has ended, even if it was killed and could not say so.
   const std::uint32_t key = s.wait_key.load();
@@ -563,6 +640,7 @@ void Run::grant(std::uint32_t slot_index) {
   detail::futex_wake(s.grant, 1);
   schedule_.steps.emplace_back(s.name);
   settling_ = slot_index;
+  born_from_ = session_->slots_used();
 }
 
 void Run::try_grant() {
@@ -576,7 +654,7 @@ void Run::try_grant() {
     const auto& steps = options_.replay->steps;
     if (replay_at_ >= steps.size()) {
       options_.replay.reset();
-      set_mode(GateMode::Run);
+      if (!options_.step_after_replay) set_mode(GateMode::Run);
       return;
     }
     for (std::uint32_t i = 0; i < used; ++i)
@@ -629,6 +707,7 @@ std::string Run::step(std::int32_t pid, double timeout_seconds) {
   request_step(pid);
   const auto deadline = detail::Deadline::after_ns(static_cast<std::int64_t>(timeout_seconds * 1e9));
   while (!finished_ && (schedule_.steps.size() == before || settling_)) {
+    const std::uint32_t seen = session_->gate().stops.load(std::memory_order_acquire);
     poll();
     if (finished_) break;
     if (settling_ && settled(*settling_)) settling_.reset();
@@ -637,7 +716,7 @@ std::string Run::step(std::int32_t pid, double timeout_seconds) {
       throw SystemFailure(pid ? fmt::format("process {} did not reach its next operation within {:.0f} s", pid, timeout_seconds)
                               : fmt::format("no process reached an operation within {:.0f} s", timeout_seconds));
     }
-    std::this_thread::sleep_for(std::chrono::microseconds(100));
+    wait_for_a_stop(seen);
   }
   return schedule_.steps.size() > before ? schedule_.steps[before] : std::string();
 }

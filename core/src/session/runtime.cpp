@@ -6,6 +6,7 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -71,6 +72,13 @@ void set_slot_state(SlotState state, std::uint32_t key, bool timed) {
   s.wait_key.store(key, std::memory_order_relaxed);
   s.wait_timed.store(timed ? 1 : 0, std::memory_order_relaxed);
   s.state.store(static_cast<std::uint32_t>(state), std::memory_order_release);
+  if (state != SlotState::Running && stepping()) note_stop();
+}
+
+void note_stop() {
+  GateShared& gate = *g_context->gate;
+  gate.stops.fetch_add(1, std::memory_order_release);
+  futex_wake(gate.stops, 1);
 }
 
 void hold_at_gate(EventKind kind, std::uint32_t key) {
@@ -115,43 +123,54 @@ void BlockingWait::show_blocked() {
 }
 
 void BlockingWait::set_blocked() {
+  retry_granted_ = false;
   set_slot_state(SlotState::Blocked, key_, deadline_.remaining_ns().has_value());
 }
 
-bool BlockingWait::wait_for_grant() {
-  ProcessSlot& s = *g_context->slot;
+bool hold_until_granted(SlotState state, EventKind kind, std::uint16_t object, std::uint32_t key, bool timed) {
+  ProcessContext& c = *g_context;
+  ProcessSlot& s = *c.slot;
   const std::uint32_t granted = s.grant.load(std::memory_order_acquire);
-  // `ready` is not cleared here: a change between our failed try and the state below would be lost. The viewer
-  // clears it when it grants; a stale `ready` costs one retry that fails and blocks again.
-  s.held_kind.store(static_cast<std::uint32_t>(kind_), std::memory_order_relaxed);
-  s.held_order.store(g_context->gate->arrivals.fetch_add(1, std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  set_slot_state(SlotState::BlockedHeld, key_);
-  while (stepping() && s.grant.load(std::memory_order_acquire) == granted) {
-    const auto left = deadline_.remaining_ns();
-    if (left && *left <= 0) {
-      set_slot_state(SlotState::Running);
-      return false;
-    }
-    futex_wait(s.grant, granted, left);
-  }
+  s.held_kind.store(static_cast<std::uint32_t>(kind), std::memory_order_relaxed);
+  s.held_order.store(c.gate->arrivals.fetch_add(1, std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  set_slot_state(state, key, timed);
+  // The viewer sets our state back to Running before it bumps `grant`; a switch to run mode wakes us too.
+  while (stepping() && s.grant.load(std::memory_order_acquire) == granted) futex_wait(s.grant, granted, std::nullopt);
   set_slot_state(SlotState::Running);
-  if (s.grant.load(std::memory_order_acquire) != granted) {
-    // The teacher granted a retry: it shows as a step; if the retry fails, the process is blocked again.
-    emit(EventKind::GateGranted, Phase::Done, object_, static_cast<std::int64_t>(kind_));
-    shown_ = false;
-  }
+  if (s.grant.load(std::memory_order_acquire) == granted) return false;
+  emit(EventKind::GateGranted, Phase::Done, object, static_cast<std::int64_t>(kind));
   return true;
 }
 
+bool BlockingWait::timed_out_by_grant() {
+  // Granted, tried again, still not ready: with a timeout, timing out is that step's outcome.
+  if (!std::exchange(retry_granted_, false) || deadline_.is_none() || !stepping()) return false;
+  set_slot_state(SlotState::Running);
+  return true;
+}
+
+void BlockingWait::wait_for_grant() {
+  const bool timed = !deadline_.is_none();
+  // `ready` is not cleared here: a change between our failed try and the state below would be lost. The viewer
+  // clears it when it grants; a stale `ready` costs one retry that fails and blocks again.
+  const std::optional<std::int64_t> left = deadline_.remaining_ns();
+  retry_granted_ = hold_until_granted(SlotState::BlockedHeld, kind_, object_, key_, timed);
+  // The teacher granted a retry: it shows as a step; if the retry fails, the process is blocked again (Want).
+  if (retry_granted_) shown_ = false;
+  // Lesson time stood still while stepping: what was left of the timeout is left should the lesson run on freely.
+  if (left) deadline_ = Deadline::after_ns(*left);
+}
+
 bool BlockingWait::wait(SharedMutex& mutex, SharedCondition& cond, bool& recovered) {
+  if (timed_out_by_grant()) return false;
   show_blocked();
-  if (deadline_.expired()) return false;
   if (stepping()) {
     mutex.unlock();
-    const bool granted = wait_for_grant();
+    wait_for_grant();
     recovered = mutex.lock() || recovered;
-    return granted;
+    return true;
   }
+  if (deadline_.expired()) return false;
   set_blocked();
   constexpr std::int64_t kWhole = std::numeric_limits<std::int64_t>::max();
   const std::int64_t slice = help_slice_ns(kWhole);

@@ -81,6 +81,11 @@ void bind_thread(ProcessContext& context);
   return g_context->gate->mode.load(std::memory_order_relaxed) != static_cast<std::uint32_t>(GateMode::Run);
 }
 void hold_at_gate(EventKind kind, std::uint32_t key);
+// While stepping, lesson time is logical: a process that would wait for time to pass (a sleep, a wait's timeout)
+// waits in `state` (SleepingHeld, BlockedHeld) for the teacher's grant instead, so a stepped run and its replay never
+// depend on the wall clock. True when granted (a GateGranted event shows the step); false when the lesson runs
+// freely again first.
+bool hold_until_granted(SlotState state, EventKind kind, std::uint16_t object, std::uint32_t key, bool timed);
 // Every traced operation passes here first: free while the teacher lets the lesson run, held while stepping.
 inline void gate_pass(EventKind kind, std::uint32_t key = 0) {
   if (stepping()) hold_at_gate(kind, key);
@@ -90,6 +95,8 @@ inline void gate_pass(EventKind kind, std::uint32_t key = 0) {
 void mark_ready(std::uint32_t key);
 // `timed`: a blocked process whose wait ends by itself (a timeout); the viewer looks for processes that wait for ever.
 void set_slot_state(SlotState state, std::uint32_t key = 0, bool timed = false);
+// Wakes a viewer that waits for the current step to settle (any state but Running, while stepping, says so itself).
+void note_stop();
 
 // ---- work done while waiting -------------------------------------------------------------------------------
 // Python's pools have handler threads that take results in, run callbacks and replace dead workers while the main
@@ -131,7 +138,8 @@ class BusyGuard {
 // ---- blocking ---------------------------------------------------------------------------------------------------
 // One blocking operation after its fast path failed: records Want, then waits either for real (run mode) or for the
 // teacher's next grant (step mode), as many times as the caller's predicate needs. Timeouts are lesson seconds,
-// scaled by the speed factor.
+// scaled by the speed factor, and count only while the lesson runs freely: while stepping, a wait with a timeout is
+// grantable at any time, and a grant whose retry still fails ends it as timed out (a step of its own).
 class BlockingWait {
  public:
   BlockingWait(EventKind kind, std::uint16_t object, std::uint32_t key, std::optional<double> timeout_seconds);
@@ -148,7 +156,10 @@ class BlockingWait {
   [[nodiscard]] const Deadline& deadline() const { return deadline_; }
 
  private:
-  bool wait_for_grant();  // step mode; false once timed out
+  // Step mode: waits for a grant, or for the lesson to run freely again; either way the caller looks again.
+  void wait_for_grant();
+  // A timed wait whose granted retry failed, while stepping: it has timed out (its slot is Running again).
+  bool timed_out_by_grant();
   void set_blocked();     // slot state Blocked on our key, and whether a timeout will end the wait
   void show_blocked();    // the Want event, once per stretch of being blocked
 
@@ -157,13 +168,19 @@ class BlockingWait {
   std::uint32_t key_;
   Deadline deadline_;
   bool shown_ = false;
+  bool retry_granted_ = false;  // the last wait ended with a grant: if the caller waits again, its retry failed
 };
 
 template <class KernelWait>
 bool BlockingWait::wait_for(KernelWait&& kernel_wait) {
+  if (timed_out_by_grant()) return false;
   show_blocked();
-  while (!deadline_.expired()) {
-    if (stepping()) return wait_for_grant();
+  for (;;) {
+    if (stepping()) {
+      wait_for_grant();
+      return true;
+    }
+    if (deadline_.expired()) break;
     set_blocked();
     // Short slices so a switch to step mode is noticed by waiters the kernel would otherwise keep (and pools of this
     // process are helped). The slot stays Blocked across slices: the viewer tells a process that waits for ever from
