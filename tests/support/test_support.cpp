@@ -16,6 +16,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "forkscope/session.hpp"
 #include "registry.hpp"
@@ -128,13 +129,44 @@ void step_process(Run& run, const std::string& name, double timeout) {
   while (std::chrono::steady_clock::now() < deadline) {
     run.poll();
     for (const HeldProcess& h : run.held())
-      if (h.name == name && (!h.blocked || h.ready)) {
+      if (h.name == name && h.grantable()) {
         run.step(h.pid, timeout);
         return;
       }
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   throw std::runtime_error(fmt::format("{} did not wait for a step within {} s", name, timeout));
+}
+
+RunFingerprint fingerprint(const TraceModel& m) {
+  RunFingerprint f;
+  std::vector<TraceEvent> events = m.events();
+  std::stable_sort(events.begin(), events.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.time < b.time; });
+  for (const TraceEvent& e : events) {
+    // Reaping follows the kernel, a ready span the CPU's other users: neither is something the lesson did.
+    if (e.pid == kViewerPid || e.kind == EventKind::ProcessReaped || e.kind == EventKind::Preempted) continue;
+    const ProcessInfo* p = m.process(e.pid);
+    const ObjectInfo* o = e.object != 0 ? m.object(e.object) : nullptr;
+    f.operations[p ? p->name : "?"].push_back(
+        fmt::format("{} {}{}{}", to_string(e.kind), static_cast<int>(e.phase), o ? " " : "", o ? o->name : ""));
+  }
+  for (const ObjectInfo& o : m.objects())
+    for (const Sample& s : o.samples) f.counters[o.name].push_back(s.value);
+  for (const PrintedLine& l : m.lines()) {
+    const ProcessInfo* p = m.process(l.pid);
+    f.lines.push_back(fmt::format("{}: {}", p ? p->name : "?", l.text));
+  }
+  for (const ProcessInfo& p : m.processes())
+    if (p.exitcode) f.exitcodes[p.name] = *p.exitcode;
+  f.result = m.result();
+  return f;
+}
+
+void PrintTo(const RunFingerprint& f, std::ostream* out) {
+  for (const auto& [name, ops] : f.operations) *out << fmt::format("\n  {}: {}", name, fmt::join(ops, ", "));
+  for (const auto& [name, values] : f.counters) *out << fmt::format("\n  {} = {}", name, fmt::join(values, " "));
+  *out << fmt::format("\n  lines: {}\n  exit codes: {}\n  result: {}", fmt::join(f.lines, " | "),
+                      fmt::join(f.exitcodes, ", "), f.result.dump());
 }
 
 std::unique_ptr<Run> run_lesson(const std::string& id, std::vector<std::string> sets, double speed, double timeout) {

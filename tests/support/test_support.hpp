@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <ostream>
 #include <memory>
 #include <set>
 #include <string>
@@ -79,6 +81,20 @@ std::unique_ptr<Run> start_inline(Lesson& lesson, InlineOptions options);
 // Steps the process named `name` once it waits for a step (held at the gate, or blocked and ready for a retry).
 // Throws when it does not within the timeout.
 void step_process(Run& run, const std::string& name, double timeout = 10);
+
+// What a teacher can tell of a run, without times or PIDs: per process (by name) its operations in order (kind, phase,
+// object), each object's counter values in order, the printed lines ("Process-1: text"), the exit codes and the
+// result. Two runs with equal fingerprints did the same thing: a replay, or the state Back returned to.
+struct RunFingerprint {
+  std::map<std::string, std::vector<std::string>> operations;
+  std::map<std::string, std::vector<std::int64_t>> counters;
+  std::vector<std::string> lines;
+  std::map<std::string, int> exitcodes;
+  nlohmann::json result;
+  bool operator==(const RunFingerprint&) const = default;
+};
+[[nodiscard]] RunFingerprint fingerprint(const TraceModel& model);
+void PrintTo(const RunFingerprint& f, std::ostream* out);  // what GoogleTest shows when two differ
 
 // A registered lesson by id, run with `sets` at `speed`, to its end.
 std::unique_ptr<Run> run_lesson(const std::string& id, std::vector<std::string> sets, double speed, double timeout = 120);

@@ -82,6 +82,8 @@ struct HeldProcess {
   bool timed = false;    // blocked with a timeout: grantable at any time; a retry that fails times out
   bool asleep = false;   // sleeping while stepping (lesson time stands still): a grant ends the sleep
   std::uint64_t order = 0;
+  // A step may be granted to it now (request_step would take it).
+  [[nodiscard]] bool grantable() const { return !blocked || ready || timed; }
 };
 
 class Run {

@@ -356,7 +356,7 @@ bool Run::finish_replay(double timeout_seconds) {
     if (settling_ && settled(*settling_)) settling_.reset();
     if (!options_.replay && !settling_ && everyone_stopped()) {
       // Nobody writes now: two passes hand the model every event (the second, with nothing new, has no watermark).
-      while (!held_back_.empty() || drain() > 0) {
+      while (drain() > 0 || !held_back_.empty()) {
       }
       return true;
     }
