@@ -185,6 +185,32 @@ TEST_F(Cli, SteppedRunsSaveAScheduleThatReplays) {
   std::filesystem::remove(schedule);
 }
 
+// b goes back one step: the lesson re-runs up to the step before the last and holds there, its timeline printed again
+// from the start. Twice, then c lets it run on: the saved schedule holds the four steps left.
+TEST_F(Cli, BackReRunsTheLessonUpToTheStepBefore) {
+  const std::string schedule = temp("back.json");
+  const CommandResult r = run_cli({"run", "ticket-lock", "--set", "lock=false", "--set", "tickets=1", "--set", "buyers=2",
+                                   "--speed", "100", "--seed", "9", "--step", "--save-schedule", schedule},
+                                  std::string(6, '\n') + "b\nb\nc\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("back to step 5 (processes re-run: new PIDs)"), std::string::npos) << r.out;
+  EXPECT_LT(r.out.find("back to step 5"), r.out.find("back to step 4 (processes re-run: new PIDs)")) << r.out;
+  const auto count = [&](const std::string& what) {
+    std::size_t n = 0;
+    for (std::size_t at = r.out.find(what); at != std::string::npos; at = r.out.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("what happened"), 3u) << "the timeline starts again after each Back";
+  EXPECT_EQ(count("MainProcess      begins"), 3u) << r.out;
+  const auto saved = nlohmann::json::parse(std::ifstream(schedule));
+  EXPECT_EQ(saved["steps"], (nlohmann::json{"MainProcess", "MainProcess", "Process-1", "MainProcess"})) << r.out;
+  std::filesystem::remove(schedule);
+
+  const CommandResult at_zero = run_cli({"run", "ticket-lock", "--speed", "100", "--step"}, "b\nc\n");
+  ASSERT_EQ(at_zero.exit_code, 0) << at_zero.err;
+  EXPECT_NE(at_zero.out.find("no step to go back from"), std::string::npos) << at_zero.out;
+}
+
 // Ctrl-C: the CLI stops every lesson process, removes the segment and the run directory, and exits 130.
 TEST_F(Cli, AnInterruptStopsEverythingAndLeavesNothing) {
   SleepingLesson lesson;

@@ -1,9 +1,11 @@
 // `forkscope-cli bench`: the traced primitives measured in real processes, as ratios against their raw floors and
 // against Python's multiprocessing. Runs are interleaved (every measurement once per round) and medians reported.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -80,6 +82,28 @@ nlohmann::json run_python_bench(bool under_forkscope) {
   return result;
 }
 
+// Back as a teacher meets it: ticket-lock at its defaults, stepped kBackAfterSteps times (the process waiting longest
+// each time), then Back: milliseconds until the re-run stands where the run stood before its last step.
+constexpr std::size_t kBackAfterSteps = 40;
+constexpr double kBackTargetMs = 300;
+
+double back_ms() {
+  const Lesson* lesson = scenarios::find("ticket-lock");
+  RunOptions options;
+  options.lesson = lesson;
+  options.params = Params::resolve(lesson->params, {});
+  options.seed = 1;
+  options.start_stepping = true;
+  Run run(std::move(options));
+  while (run.schedule().steps.size() < kBackAfterSteps) {
+    run.step();
+    if (run.finished()) throw SystemFailure(fmt::format("ticket-lock ended before {} steps", kBackAfterSteps));
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const std::unique_ptr<Run> back = step_back(run, 30);
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -122,6 +146,7 @@ int bench(bool json, int repeats, const std::string& only) {
         samples[fmt::format("python_traced_{}", key)].push_back(traced[key]);
       }
     }
+    if (wanted("back")) samples["back_after_40_steps_ms"].push_back(back_ms());
     if (wanted("pool")) {
     samples["pool_map_100_ms"].push_back(run_hidden("bench-pool-map", {"n=100"}, SessionLimits{})["pool_map_ms"]);
     samples["processes_100_ms"].push_back(run_hidden("bench-processes", {"n=100"}, SessionLimits{})["processes_ms"]);
@@ -153,6 +178,8 @@ int bench(bool json, int repeats, const std::string& only) {
        "Pool(4).map over 100 tasks >= 10x faster than Python's"},
       {"processes_vs_python", py("processes_100_ms") / m("processes_100_ms"), 10, true,
        "100 processes >= 10x faster than Python's"},
+      {"back_vs_target", m("back_after_40_steps_ms") / kBackTargetMs, 1.0, false,
+       "Back after 40 steps of ticket-lock (defaults) <= 300 ms"},
       {"python_lock_traced_vs_plain", m("python_traced_lock_ns") / m("python_plain_lock_ns"), 1.5, false,
        "a Python program's Lock acquire+release under Forkscope <= 1.5x plain CPython"},
       {"python_queue_traced_vs_plain", m("python_traced_queue_msgs_per_s") / m("python_plain_queue_msgs_per_s"), 0.8, true,

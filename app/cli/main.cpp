@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--set", run.sets, "Set a parameter: KEY=VALUE (repeatable)");
   run_cmd->add_option("--speed", run.speed, "Speed factor for lesson sleeps and timeouts (0.01 to 1000)");
   run_cmd->add_option("--seed", run.seed, "Seed for the lesson's random numbers");
-  run_cmd->add_flag("--step", run.step, "Step: Enter grants the next operation, a PID advances that process");
+  run_cmd->add_flag("--step", run.step,
+                    "Step: Enter grants the next operation, a PID advances that process, b goes back one step");
   run_cmd->add_option("--schedule", run.schedule_in, "Replay a saved schedule (fixes lesson, parameters, seed)");
   run_cmd->add_option("--save-schedule", run.schedule_out, "Save the granted steps as a schedule");
   run_cmd->add_option("--trace-out", run.trace_out, "Write a Chrome trace event JSON file (open it in Perfetto)");
@@ -59,8 +60,8 @@ int main(int argc, char** argv) {
   bench_cmd->add_flag("--json", bench_json, "One JSON object");
   bench_cmd->add_option("--repeats", repeats, "Runs per measurement (median reported)")->check(CLI::Range(1, 101));
   std::string only;
-  bench_cmd->add_option("--only", only, "Measure one group: trace, queue, lock, process, pool or python (a Python program plain and under Forkscope)")
-      ->check(CLI::IsMember({"trace", "queue", "lock", "process", "pool", "python"}));
+  bench_cmd->add_option("--only", only, "Measure one group: trace, queue, lock, process, back (step Back), pool or python (a Python program plain and under Forkscope)")
+      ->check(CLI::IsMember({"trace", "queue", "lock", "process", "back", "pool", "python"}));
 
   try {
     app.parse(argc, argv);

@@ -3,8 +3,9 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
-#include <iostream>
+#include <memory>
 #include <thread>
 
 #include <fmt/format.h>
@@ -47,53 +48,101 @@ nlohmann::json summary(const Run& run) {
           {"steps", run.schedule().steps.size()}, {"stuck", r.stuck.empty() ? nlohmann::json() : nlohmann::json(r.stuck)}};
 }
 
-// The keyboard side of --step: show who is held, read Enter / PID / c / q.
+// The keyboard side of --step: show who is held, read Enter / PID / b / c / q.
 class Stepper {
  public:
-  explicit Stepper(Run& run) : run_(run) {}
+  Stepper(std::unique_ptr<Run>& run, TimelinePrinter& printer, bool json) : run_(run), printer_(printer), json_(json) {}
 
   // Returns false once the user quit.
   bool tick() {
-    if (run_.mode() != GateMode::Step || run_.step_in_progress()) return true;
-    const auto held = run_.held();
+    Run& run = *run_;
+    if (run.mode() != GateMode::Step || run.step_in_progress()) return true;
+    const auto held = run.held();
     std::string shown;
     for (const HeldProcess& h : held)
       shown += fmt::format(" [{} {}: {}{}{}{}]", h.pid, h.name, to_string(h.op), h.object ? " " : "",
-                           h.object ? run_.model().object_label(h.object) : "",
-                           h.blocked ? (h.ready ? ", may retry" : ", blocked") : "");
+                           h.object ? run.model().object_label(h.object) : "",
+                           h.asleep    ? ", asleep"
+                           : h.timed   ? ", blocked with a timeout"
+                           : h.blocked ? (h.ready ? ", may retry" : ", blocked")
+                                       : "");
     if (shown != last_shown_) {
-      if (!held.empty()) fmt::print("  held:{}\n  (Enter: next operation · PID: that process · c: continue · q: quit)\n", shown);
+      if (!held.empty())
+        fmt::print("  held:{}\n  (Enter: next operation · PID: that process · b: back one step · c: continue · q: quit)\n",
+                   shown);
       std::fflush(stdout);
       last_shown_ = shown;
     }
     if (held.empty()) return true;
-    pollfd in{STDIN_FILENO, POLLIN, 0};
-    if (poll(&in, 1, 0) <= 0) return true;
-    std::string line;
-    if (!std::getline(std::cin, line)) {  // end of input: let the lesson run on
-      run_.set_mode(GateMode::Run);
+    const std::optional<std::string> line_read = next_line();
+    if (!line_read) return true;
+    if (input_ended_ && line_read->empty() && input_.empty()) {  // end of input: let the lesson run on
+      run.set_mode(GateMode::Run);
       return true;
     }
+    const std::string& line = *line_read;
     last_shown_.clear();
     if (line == "q") return false;
     if (line == "c") {
-      run_.set_mode(GateMode::Run);
+      run.set_mode(GateMode::Run);
+    } else if (line == "b") {
+      back();
     } else if (line.empty()) {
-      run_.request_step();
+      run.request_step();
     } else {
       std::int32_t pid = 0;
       auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), pid);
       const bool known = ec == std::errc() && end == line.data() + line.size() &&
                          std::any_of(held.begin(), held.end(), [&](const HeldProcess& h) { return h.pid == pid; });
-      if (known) run_.request_step(pid);
+      if (known) run.request_step(pid);
       else fmt::print("  '{}' is not a held PID\n", one_line(line));
     }
     return true;
   }
 
  private:
-  Run& run_;
+  // Back: the lesson again, replayed up to the step before the last, then held; its timeline from the start.
+  void back() {
+    if (run_->schedule().steps.empty()) {
+      fmt::print("  no step to go back from\n");
+      return;
+    }
+    run_ = step_back(*run_, 30);
+    fmt::print("  back to step {} (processes re-run: new PIDs)\n", run_->schedule().steps.size());
+    printer_.restart();
+    if (!json_) {
+      printer_.print_header();
+      printer_.print_new(run_->model());
+    }
+  }
+
+  // The next line typed, without blocking: read with read(2), not std::cin, whose buffer would hide lines already
+  // read from poll(). At the end of input, an empty line once nothing is left.
+  std::optional<std::string> next_line() {
+    std::size_t end = input_.find('\n');
+    if (end == std::string::npos && !input_ended_) {
+      pollfd in{STDIN_FILENO, POLLIN, 0};
+      if (poll(&in, 1, 0) > 0) {
+        char buffer[4096];
+        const ssize_t n = read(STDIN_FILENO, buffer, sizeof buffer);
+        if (n > 0) input_.append(buffer, static_cast<std::size_t>(n));
+        else if (n == 0 || errno != EINTR) input_ended_ = true;
+      }
+      end = input_.find('\n');
+    }
+    if (end == std::string::npos && !input_ended_) return std::nullopt;
+    if (end == std::string::npos) end = input_.size();  // the last line, without its newline
+    std::string line = input_.substr(0, end);
+    input_.erase(0, std::min(end + 1, input_.size()));
+    return line;
+  }
+
+  std::unique_ptr<Run>& run_;
+  TimelinePrinter& printer_;
+  bool json_;
   std::string last_shown_;
+  std::string input_;  // read, not yet a whole line
+  bool input_ended_ = false;
 };
 
 // Lessons that time several ways of doing the same work report "phases" (name, seconds) and may report
@@ -226,36 +275,37 @@ int run_lesson(const RunArgs& args) {
     options.params = Params::resolve(lesson.params, args.sets);
   }
 
-  Run run(std::move(options));
+  auto live = std::make_unique<Run>(std::move(options));  // Back replaces it with a replay of its prefix
   TimelinePrinter printer(stdout, wants_color(stdout));
-  Stepper stepper(run);
+  Stepper stepper(live, printer, args.json);
   if (!args.json) {
-    fmt::print("{} {}  seed {}  speed {}x{}\n", lesson.id, run.schedule().params.dump(), run.seed(), args.speed,
+    fmt::print("{} {}  seed {}  speed {}x{}\n", lesson.id, live->schedule().params.dump(), live->seed(), args.speed,
                args.step ? "  (stepping)" : "");
     printer.print_header();
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(args.timeout);
   bool timed_out = false;
-  while (!run.finished()) {
+  while (!live->finished()) {
     if (interrupted() || std::chrono::steady_clock::now() > deadline) {
       timed_out = !interrupted();
-      run.stop();
+      live->stop();
       break;
     }
-    const std::size_t n = run.poll();
-    if (!args.json) printer.print_new(run.model());
+    const std::size_t n = live->poll();
+    if (!args.json) printer.print_new(live->model());
     if (args.step && !stepper.tick()) {
-      run.stop();
+      live->stop();
       break;
     }
     if (n == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  if (!args.json) printer.print_new(run.model());
+  if (!args.json) printer.print_new(live->model());
 
-  if (schedule_out) run.schedule().save(*schedule_out);
-  if (trace_out) save_chrome_trace(run.model(), *trace_out);
-  if (save_trace_to) save_trace(run.model(), summary(run), *save_trace_to);
+  if (schedule_out) live->schedule().save(*schedule_out);
+  if (trace_out) save_chrome_trace(live->model(), *trace_out);
+  if (save_trace_to) save_trace(live->model(), summary(*live), *save_trace_to);
 
+  const Run& run = *live;
   if (interrupted()) {
     print_error("interrupted; every lesson process was stopped");
     return 130;

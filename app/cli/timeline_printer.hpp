@@ -15,6 +15,11 @@ class TimelinePrinter {
   // Prints the events the model received since the last call, in time order.
   void print_new(const TraceModel& model);
   void print_header() const;
+  // Forgets what was printed: the next print_new starts from a model's first event (a new run, after Back).
+  void restart() {
+    printed_ = 0;
+    colors_.clear();
+  }
 
  private:
   [[nodiscard]] int color_of(std::int32_t pid);
