@@ -244,32 +244,18 @@ if __name__ == '__main__':
     for b in buyers: b.join()
 )";
 
-// What a run did, per process in order, without times or PIDs: "Process-2 sleep Want", ... Not the reaping: CPython
-// reaps children that have already ended whenever a process starts another (Process.start's _cleanup), which
-// depends on whether the kernel has finished the child yet, not on anything the program did.
-std::map<std::string, std::vector<std::string>> operations(const TraceModel& m) {
-  std::map<std::string, std::vector<std::string>> out;
-  for (const TraceEvent& e : m.events()) {
-    if (e.kind == EventKind::GateHeld || e.kind == EventKind::GateGranted || e.kind == EventKind::ProcessReaped)
-      continue;
-    const ProcessInfo* p = m.process(e.pid);
-    out[p ? p->name : "?"].push_back(fmt::format("{} {}", to_string(e.kind), static_cast<int>(e.phase)));
-  }
-  return out;
-}
-
-// Replays `schedule` three times: each prints `lines` and does `ops`. Returns how far each replay got in the schedule.
-std::vector<std::size_t> expect_identical_replays(RunOptions options, const Schedule& schedule,
-                                                  const std::vector<std::string>& lines,
-                                                  const std::map<std::string, std::vector<std::string>>& ops) {
+// Replays `schedule` three times: each does what the recorded run did (its fingerprint: per process its operations,
+// the objects' counters, the printed lines, the exit codes; not the reaping, which the fingerprint leaves out: CPython
+// reaps children that have already ended whenever a process starts another, as soon as the kernel has finished them).
+// Returns how far each replay got in the schedule.
+std::vector<std::size_t> expect_identical_replays(RunOptions options, const Schedule& schedule, const RunFingerprint& recorded) {
   options.start_stepping = false;
   options.replay = schedule;
   std::vector<std::size_t> positions;
   for (int i = 0; i < 3; ++i) {
     forkscope::Run replay(options);
     replay.wait(60);
-    EXPECT_EQ(texts(replay.model()), lines) << "replay " << i;
-    EXPECT_EQ(operations(replay.model()), ops) << "replay " << i;
+    EXPECT_EQ(fingerprint(replay.model()), recorded) << "replay " << i;
     positions.push_back(replay.replay_position());
   }
   return positions;
@@ -282,7 +268,7 @@ TEST_F(PythonTest, SteppingForcesTheTicketRaceAndASavedScheduleReplaysItExactly)
   options = program_options(kTicketProgram, options);
   Schedule schedule;
   std::vector<std::string> first_lines;
-  std::map<std::string, std::vector<std::string>> first_ops;
+  RunFingerprint recorded;
   {
     forkscope::Run run(options);
     // Step whoever waits longest until every buyer has read the file, then let it run: all three buy.
@@ -290,11 +276,11 @@ TEST_F(PythonTest, SteppingForcesTheTicketRaceAndASavedScheduleReplaysItExactly)
     EXPECT_EQ(run.report().main_exitcode, 0);
     schedule = run.schedule();
     first_lines = texts(run.model());
-    first_ops = operations(run.model());
+    recorded = fingerprint(run.model());
   }
   EXPECT_GE(first_lines.size(), 2u) << "stepping one at a time interleaves the sleeps: more than one buyer buys";
   EXPECT_GE(schedule.steps.size(), 6u);
-  for (const std::size_t position : expect_identical_replays(options, schedule, first_lines, first_ops))
+  for (const std::size_t position : expect_identical_replays(options, schedule, recorded))
     EXPECT_EQ(position, schedule.steps.size());
 }
 
@@ -385,6 +371,30 @@ TEST_F(TutorialModel, CallbacksRunInTheMainProcess) {
 
 // Producers and consumers through one Queue, stepped by a seeded random choice among the held processes: the saved
 // schedule replays the same operations and output, whatever the feeder threads' timing.
+// While stepping, program time is logical: a get, an event wait and a sleep of an hour each end when granted (the
+// get and the wait timed out: nothing came), and no wall-clock hour passes.
+TEST_F(PythonTest, WhileSteppingTimeoutsAndSleepsEndWhenGranted) {
+  RunOptions options;
+  options.start_stepping = true;
+  forkscope::Run run(program_options(R"(
+import multiprocessing as mp, queue, time
+if __name__ == '__main__':
+    q = mp.Queue()
+    try:
+        q.get(timeout=3600)
+    except queue.Empty:
+        print('empty')
+    print(mp.Event().wait(3600))
+    time.sleep(3600)
+    print('slept')
+)",
+                                     options));
+  ASSERT_NO_FATAL_FAILURE(step_to_the_end(run, longest_waiting));
+  EXPECT_EQ(run.report().main_exitcode, 0);
+  EXPECT_EQ(texts(run.model()), (std::vector<std::string>{"empty", "False", "slept"}));
+  EXPECT_LT(run.report().wall_seconds, 60);
+}
+
 TEST_F(PythonTest, ASteppedProducerConsumerReplaysItsScheduleExactly) {
   const std::string source = R"(
 import multiprocessing as mp
@@ -412,7 +422,7 @@ if __name__ == '__main__':
   options = program_options(source, options);
   Schedule schedule;
   std::vector<std::string> first_lines;
-  std::map<std::string, std::vector<std::string>> first_ops;
+  RunFingerprint recorded;
   {
     forkscope::Run run(options);
     std::mt19937 pick(11);
@@ -421,10 +431,10 @@ if __name__ == '__main__':
     ASSERT_EQ(run.report().main_exitcode, 0);
     schedule = run.schedule();
     first_lines = texts(run.model());
-    first_ops = operations(run.model());
+    recorded = fingerprint(run.model());
   }
   ASSERT_EQ(first_lines.size(), 6u);
-  expect_identical_replays(options, schedule, first_lines, first_ops);
+  expect_identical_replays(options, schedule, recorded);
 }
 
 // ---- the CLI's face --------------------------------------------------------------------------------------------

@@ -242,6 +242,19 @@ void note_blocking(bool timed) {
   t_op.want_shown = true;
 }
 
+std::optional<bool> timed_wait_while_stepping(const std::function<bool()>& ready) {
+  if (t_op.depth == 0 || !detail::stepping()) return std::nullopt;
+  const std::optional<bool> outcome = without_gil([&]() -> std::optional<bool> {
+    while (detail::stepping()) {
+      if (ready()) return true;
+      if (detail::hold_until_granted(SlotState::BlockedHeld, t_op.kind, t_op.object, t_op.key, true)) return ready();
+    }
+    return std::nullopt;
+  });
+  if (!outcome) detail::set_slot_state(SlotState::Blocked, t_op.key, true);  // running freely: a real wait follows
+  return outcome;
+}
+
 bool signal_raised_while_waiting() {
   if (current_tid() != g_attachment.pid) return false;
   const PyGILState_STATE gil = PyGILState_Ensure();
@@ -295,6 +308,8 @@ bool wait_readable(int fd, std::optional<double> timeout) {
   if (::poll(&p, 1, 0) > 0) return true;
   if (timeout && *timeout <= 0) return false;
   note_blocking(timeout.has_value());
+  if (timeout)
+    if (const auto in_time = timed_wait_while_stepping([&] { return ::poll(&p, 1, 0) > 0; })) return *in_time;
   const detail::Deadline deadline = timeout ? detail::Deadline::after_ns(real_ns(*timeout)) : detail::Deadline::none();
   while (true) {
     const int rc = without_gil([&] {

@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -44,6 +45,12 @@ extern thread_local CurrentOp t_op;
 
 // An inner wait of the current operation is about to block: its Want, once, and the slot Blocked on its object.
 void note_blocking(bool timed);
+
+// While stepping, a program operation's wait with a timeout takes no wall-clock time (exact replay): after
+// note_blocking, it waits blocked for a grant (the teacher may grant it at any time) and then asks `ready` once more
+// (with the GIL released); still not ready is its timeout. nullopt when the program runs freely again first (or
+// this is no program operation): the caller then waits for real, the whole timeout (time stood still meanwhile).
+std::optional<bool> timed_wait_while_stepping(const std::function<bool()>& ready);
 
 // Notes the line of the program's source the calling thread is at, as a SourceLine event when it changed (while
 // stepping, every time; while running, at most every millisecond per thread — the frame walk costs — unless

@@ -293,6 +293,8 @@ class SemLock {
   // An inner lock of another object (a queue's, an event's): its wait is that object's operation blocked.
   bool wait_inner(std::optional<double> timeout, pid_t& dead_holder) {
     note_blocking(timeout.has_value());
+    if (timeout)
+      if (const auto in_time = timed_wait_while_stepping([&] { return try_take(*state_); })) return *in_time;
     const detail::Deadline deadline = timeout ? detail::Deadline::after_ns(real_ns(*timeout))
                                               : detail::Deadline::none();
     while (true) {
