@@ -83,6 +83,14 @@ bool step_at_random(Run& run, std::mt19937_64& choose) {
   return false;
 }
 
+// 400 replays under load take ~15 s in the release build; the sanitizer presets (several times slower, and run on
+// top of the release suite in CI) run every other test of this file instead.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 struct Recording {
   Schedule schedule;
   RunFingerprint print;
@@ -146,6 +154,7 @@ void expect_back_to_each_state(const RunOptions& options, std::size_t steps, std
 // The ticket race without a lock, stepped by a seeded random choice of buyer: every replay under load oversells the
 // same way, prints the same lines and makes each process do the same operations.
 TEST_F(Replay, TheTicketRaceReplaysIdenticallyUnderLoad200Times) {
+  if (kSanitized) GTEST_SKIP() << "the release suite runs the replays under load";
   const RunOptions options = stepping("ticket-lock", {"lock=false"}, 3);
   const Recording recording = record_at_random(options, 17);
   ASSERT_GT(recording.schedule.steps.size(), 20u);
@@ -154,6 +163,7 @@ TEST_F(Replay, TheTicketRaceReplaysIdenticallyUnderLoad200Times) {
 }
 
 TEST_F(Replay, ProducersAndConsumersReplayIdenticallyUnderLoad200Times) {
+  if (kSanitized) GTEST_SKIP() << "the release suite runs the replays under load";
   const RunOptions options = stepping("producer-consumer", {}, 4);
   const Recording recording = record_at_random(options, 23);
   ASSERT_GT(recording.schedule.steps.size(), 40u);
@@ -204,6 +214,25 @@ TEST_F(Replay, AGrantedTimedWaitThatIsStillNotReadyTimesOut) {
   run->wait(10);
   EXPECT_EQ(run->report().result, (nlohmann::json{{"event_set", false}, {"got", false}}));
   EXPECT_LT(run->report().wall_seconds, 60);
+}
+
+// Stepping into a sleep and then letting the lesson run: the sleep goes on for what was left of it (lesson time stood
+// still while stepping), so the sleeping span lasts at least the whole sleep.
+TEST_F(Replay, RunningAgainMidSleepSleepsWhatWasLeft) {
+  Lesson lesson = forkscope::testing::test_lesson("short-sleep", [](LessonContext&) { forkscope::sleep(0.3); });
+  auto run = forkscope::testing::start_inline(lesson, {.start_stepping = true});
+  EXPECT_EQ(run->step(), "MainProcess");  // into the sleep
+  ASSERT_TRUE(run->finish_replay(10));
+  ASSERT_EQ(run->held().size(), 1u);
+  ASSERT_TRUE(run->held()[0].asleep);
+  run->set_mode(GateMode::Run);
+  run->wait(10);
+  const ProcessInfo& main = *run->model().process(run->main_pid());
+  std::int64_t asleep_ns = 0;
+  for (std::size_t i = 0; i + 1 < main.spans.size(); ++i)
+    if (main.spans[i].state == ProcState::Sleeping) asleep_ns += main.spans[i + 1].begin_ns - main.spans[i].begin_ns;
+  EXPECT_GE(asleep_ns, 300'000'000);
+  EXPECT_LT(asleep_ns, 10'000'000'000);
 }
 
 TEST_F(Replay, BackReturnsTheTicketRaceToEachEarlierStep) {
