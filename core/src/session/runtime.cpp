@@ -82,18 +82,11 @@ void note_stop() {
 }
 
 void hold_at_gate(EventKind kind, std::uint32_t key) {
-  ProcessContext& c = *g_context;
-  ProcessSlot& s = *c.slot;
-  const std::uint32_t granted = s.grant.load(std::memory_order_acquire);
-  s.held_kind.store(static_cast<std::uint32_t>(kind), std::memory_order_relaxed);
-  s.held_order.store(c.gate->arrivals.fetch_add(1, std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   const auto object = static_cast<std::uint16_t>(key < kJoinKeyBase ? key : 0);
   emit(EventKind::GateHeld, Phase::Done, object, static_cast<std::int64_t>(kind));
-  set_slot_state(SlotState::Held, key);
-  // The viewer sets our state back to Running before it bumps `grant`; a switch to run mode wakes us too.
-  while (stepping() && s.grant.load(std::memory_order_acquire) == granted) futex_wait(s.grant, granted, std::nullopt);
-  set_slot_state(SlotState::Running);
-  emit(EventKind::GateGranted, Phase::Done, object, static_cast<std::int64_t>(kind));
+  // Let go by a grant, or by a switch to run mode: either way the process runs on from here.
+  if (!hold_until_granted(SlotState::Held, kind, object, key, false))
+    emit(EventKind::GateGranted, Phase::Done, object, static_cast<std::int64_t>(kind));
 }
 
 void mark_ready(std::uint32_t key) {
