@@ -634,13 +634,14 @@ bool Run::retry_may_succeed(std::uint32_t slot_index) const {
 
 void Run::grant(std::uint32_t slot_index) {
   ProcessSlot& s = session_->slot(slot_index);
+  // Before the process is let go: a child it starts at once must count as born during this step.
+  born_from_ = session_->slots_used();
+  settling_ = slot_index;
+  schedule_.steps.emplace_back(s.name);
   s.ready.store(0, std::memory_order_relaxed);
   s.state.store(static_cast<std::uint32_t>(SlotState::Running), std::memory_order_release);
   s.grant.fetch_add(1, std::memory_order_release);
   detail::futex_wake(s.grant, 1);
-  schedule_.steps.emplace_back(s.name);
-  settling_ = slot_index;
-  born_from_ = session_->slots_used();
 }
 
 void Run::try_grant() {
