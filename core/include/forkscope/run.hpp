@@ -110,6 +110,15 @@ class Run {
   std::string step(std::int32_t pid = 0, double timeout_seconds = 10);
   [[nodiscard]] const Schedule& schedule() const { return schedule_; }
   [[nodiscard]] std::size_t replay_position() const { return replay_at_; }
+  // Every live process waits at the gate or for a grant, and none is being born: held() is the whole picture, so
+  // which process to grant next does not depend on timing (the explorer chooses only then).
+  [[nodiscard]] bool all_held() const;
+  // While stepping, once every live process is blocked and nothing any step could do moves the run: why (the
+  // deadlock's text when the waiters wait for each other, else who died and who waits for what). The run goes on (the
+  // teacher may step back); a free-running run is ended instead (report().stuck). Empty while something can move.
+  [[nodiscard]] const std::string& stalled() const { return stalled_; }
+  // The wait-for cycle, found while stepping (the run goes on) or when a free run was ended as stuck.
+  [[nodiscard]] const std::optional<Deadlock>& deadlock() const { return deadlock_; }
 
   [[nodiscard]] const TraceModel& model() const { return model_; }
   [[nodiscard]] const RunReport& report() const { return report_; }
@@ -131,7 +140,9 @@ class Run {
   void collect();
   void kill_and_reap_all();
   void watch_for_stuck(std::size_t events_drained);
-  [[nodiscard]] std::string explain_stuck() const;
+  void watch_while_stepping();
+  [[nodiscard]] std::optional<Deadlock> find_deadlock() const;
+  [[nodiscard]] std::string explain_stuck(std::string_view ending) const;
   void wake_all();
 
   RunOptions options_;
@@ -154,6 +165,8 @@ class Run {
   std::size_t replay_at_ = 0;
   std::int64_t quiet_since_ns_ = 0;  // since when every live process has waited without a timeout (0: not now)
   std::int64_t next_stuck_check_ns_ = 0;
+  std::string stalled_;
+  std::optional<Deadlock> deadlock_;
 };
 
 // How long every live process must wait for ever, with no event, before the viewer ends the run as stuck.

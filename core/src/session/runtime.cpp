@@ -125,7 +125,7 @@ bool BlockingWait::wait_for_grant() {
   // clears it when it grants; a stale `ready` costs one retry that fails and blocks again.
   s.held_kind.store(static_cast<std::uint32_t>(kind_), std::memory_order_relaxed);
   s.held_order.store(g_context->gate->arrivals.fetch_add(1, std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  set_slot_state(SlotState::BlockedHeld, key_);
+  set_slot_state(SlotState::BlockedHeld, key_, deadline_.remaining_ns().has_value());  // timed: it may still move
   while (stepping() && s.grant.load(std::memory_order_acquire) == granted) {
     const auto left = deadline_.remaining_ns();
     if (left && *left <= 0) {
