@@ -112,7 +112,8 @@ Lesson ticket_lock() {
           .params = {ParamSpec::integer("tickets", 3, 0, 100), ParamSpec::integer("buyers", 5, 1, 64),
                      ParamSpec::boolean("lock", true)},
           .body = body,
-          .check = check};
+          .check = check,
+          .outcome = {"oversold"}};
 }
 
 }  // namespace forkscope::scenarios
