@@ -19,8 +19,6 @@
 
 namespace forkscope::cli {
 
-namespace {
-
 const Lesson& lesson_or_usage_error(const std::string& id) {
   if (const Lesson* l = scenarios::find(id); l && !l->hidden) return *l;
   std::string known;
@@ -28,6 +26,8 @@ const Lesson& lesson_or_usage_error(const std::string& id) {
     if (!l.hidden) known += (known.empty() ? "" : ", ") + l.id;
   throw UsageError(fmt::format("unknown lesson '{}'; the lessons are: {}", id, known));
 }
+
+namespace {
 
 nlohmann::json summary(const Run& run) {
   const RunReport& r = run.report();
@@ -44,7 +44,8 @@ nlohmann::json summary(const Run& run) {
           {"speed", r.speed},       {"wall_seconds", r.wall_seconds}, {"processes", processes},
           {"events", r.events},     {"lost_events", r.lost_events}, {"ring_full_waits", r.ring_full_waits},
           {"result", r.result},     {"invariants", invariants},     {"invariants_ok", r.invariants_ok()},
-          {"steps", run.schedule().steps.size()}, {"stuck", r.stuck.empty() ? nlohmann::json() : nlohmann::json(r.stuck)}};
+          {"steps", run.schedule().steps.size()}, {"stuck", r.stuck.empty() ? nlohmann::json() : nlohmann::json(r.stuck)},
+          {"deadlock", r.deadlock ? r.deadlock->to_json() : nlohmann::json()}};
 }
 
 // The keyboard side of --step: show who is held, read Enter / PID / c / q.
@@ -54,14 +55,20 @@ class Stepper {
 
   // Returns false once the user quit.
   bool tick() {
-    if (run_.mode() != GateMode::Step || run_.step_in_progress()) return true;
+    if (run_.mode() != GateMode::Step) return true;
+    if (!run_.stalled().empty() && !told_stalled_) {  // said once; a step asked for meanwhile never comes
+      fmt::print("  {}\n  (no step can move the run; q: quit)\n", run_.stalled());
+      std::fflush(stdout);
+      told_stalled_ = true;
+    }
+    if (run_.step_in_progress() && !told_stalled_) return true;
     const auto held = run_.held();
     std::string shown;
     for (const HeldProcess& h : held)
       shown += fmt::format(" [{} {}: {}{}{}{}]", h.pid, h.name, to_string(h.op), h.object ? " " : "",
                            h.object ? run_.model().object_label(h.object) : "",
                            h.blocked ? (h.ready ? ", may retry" : ", blocked") : "");
-    if (shown != last_shown_) {
+    if (shown != last_shown_ && !told_stalled_) {
       if (!held.empty()) fmt::print("  held:{}\n  (Enter: next operation · PID: that process · c: continue · q: quit)\n", shown);
       std::fflush(stdout);
       last_shown_ = shown;
@@ -76,7 +83,9 @@ class Stepper {
     }
     last_shown_.clear();
     if (line == "q") return false;
-    if (line == "c") {
+    if (told_stalled_) {
+      fmt::print("  nothing can move; q: quit\n");
+    } else if (line == "c") {
       run_.set_mode(GateMode::Run);
     } else if (line.empty()) {
       run_.request_step();
@@ -94,6 +103,7 @@ class Stepper {
  private:
   Run& run_;
   std::string last_shown_;
+  bool told_stalled_ = false;
 };
 
 // Lessons that time several ways of doing the same work report "phases" (name, seconds) and may report
