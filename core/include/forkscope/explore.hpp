@@ -68,7 +68,7 @@ class Explorer {
   void start_next();
   void drive();  // one look at the run under way: grant a step, or finish the attempt
   void finish(bool stalled);
-  [[nodiscard]] std::string choose(const std::vector<std::string>& movable);
+  [[nodiscard]] const HeldProcess* choose(const std::vector<HeldProcess>& movable);  // nullptr: off the prefix
   [[nodiscard]] std::optional<std::string> finding(const Run& run, bool stalled) const;
 
   ExploreOptions options_;

@@ -79,6 +79,7 @@ struct HeldProcess {
   bool blocked = false;  // blocked while stepping: a grant makes it try again
   bool ready = false;    // blocked, but its object changed: the retry may succeed
   std::uint64_t order = 0;
+  std::uint32_t slot = 0;  // the order processes were started in: the same from run to run for the same steps
 };
 
 class Run {
@@ -110,8 +111,9 @@ class Run {
   std::string step(std::int32_t pid = 0, double timeout_seconds = 10);
   [[nodiscard]] const Schedule& schedule() const { return schedule_; }
   [[nodiscard]] std::size_t replay_position() const { return replay_at_; }
-  // Every live process waits at the gate or for a grant, and none is being born: held() is the whole picture, so
-  // which process to grant next does not depend on timing (the explorer chooses only then).
+  // Every live process waits at the gate, for a grant, or for another process's step (a manager's reply), and none
+  // is being born: held() is the whole picture, so which process to grant next does not depend on timing (the
+  // explorer chooses only then).
   [[nodiscard]] bool all_held() const;
   // While stepping, once every live process is blocked and nothing any step could do moves the run: why (the
   // deadlock's text when the waiters wait for each other, else who died and who waits for what). The run goes on (the

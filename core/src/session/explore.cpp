@@ -1,7 +1,6 @@
 #include "forkscope/explore.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <map>
 #include <thread>
@@ -17,26 +16,6 @@ namespace {
 
 // Until lesson sleeps are logical while stepping, tries run their sleeps this much faster.
 constexpr double kTrySpeed = 1000;
-
-// Process names in a stable order that does not depend on PIDs or timing: "MainProcess", "Process-1", "Process-2",
-// "Process-2:1", "Process-10" (runs of digits compare as numbers).
-bool natural_less(const std::string& a, const std::string& b) {
-  std::size_t i = 0, j = 0;
-  while (i < a.size() && j < b.size()) {
-    if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
-      const std::size_t i0 = i, j0 = j;
-      while (i < a.size() && std::isdigit(static_cast<unsigned char>(a[i]))) ++i;
-      while (j < b.size() && std::isdigit(static_cast<unsigned char>(b[j]))) ++j;
-      const std::string x = a.substr(i0, i - i0), y = b.substr(j0, j - j0);
-      if (x.size() != y.size()) return x.size() < y.size();
-      if (x != y) return x < y;
-      continue;
-    }
-    if (a[i] != b[j]) return a[i] < b[j];
-    ++i, ++j;
-  }
-  return a.size() - i < b.size() - j;
-}
 
 }  // namespace
 
@@ -134,50 +113,49 @@ void Explorer::drive() {
     return finish(false);
   }
   if (run.step_in_progress() || !run.all_held()) return;
-  std::vector<std::string> movable;
-  std::map<std::string, std::int32_t> pid_of;
-  for (const HeldProcess& h : run.held())
-    if (!h.blocked || h.ready) {
-      movable.push_back(h.name);
-      pid_of[h.name] = h.pid;
-    }
+  // In the order the processes were started: the same from run to run, whatever their PIDs or arrival times.
+  std::vector<HeldProcess> movable;
+  for (HeldProcess& h : run.held())
+    if (!h.blocked || h.ready) movable.push_back(std::move(h));
   if (movable.empty()) return;  // a wait with a timeout will end by itself
-  std::sort(movable.begin(), movable.end(), natural_less);
-  const std::string next = choose(movable);
-  if (next.empty()) {
+  std::sort(movable.begin(), movable.end(), [](const HeldProcess& x, const HeldProcess& y) { return x.slot < y.slot; });
+  const HeldProcess* next = choose(movable);
+  if (next == nullptr) {
     run.stop();
     a.diverged = true;
     return finish(false);
   }
-  run.request_step(pid_of[next]);
+  run.request_step(next->pid);
   ++a.granted;
 }
 
-std::string Explorer::choose(const std::vector<std::string>& movable) {
+const HeldProcess* Explorer::choose(const std::vector<HeldProcess>& movable) {
   Attempt& a = *attempt_;
   switch (a.order) {
-    case Order::OneAtATime: return movable.front();
-    case Order::PrefixThenOneAtATime:
-      if (a.granted < a.prefix.size())
-        return std::find(movable.begin(), movable.end(), a.prefix[a.granted]) != movable.end() ? a.prefix[a.granted]
-                                                                                                 : std::string();
-      return movable.front();
-    case Order::RandomWalk: return movable[std::uniform_int_distribution<std::size_t>(0, movable.size() - 1)(rng_)];
+    case Order::OneAtATime: return &movable.front();
+    case Order::PrefixThenOneAtATime: {
+      if (a.granted >= a.prefix.size()) return &movable.front();
+      const auto named = std::find_if(movable.begin(), movable.end(),
+                                      [&](const HeldProcess& h) { return h.name == a.prefix[a.granted]; });
+      return named == movable.end() ? nullptr : &*named;
+    }
+    case Order::RandomWalk: return &movable[std::uniform_int_distribution<std::size_t>(0, movable.size() - 1)(rng_)];
     case Order::Pct: {
       // A process seen for the first time gets a random place among the starting priorities.
-      for (const std::string& name : movable)
-        if (!a.priority.contains(name))
-          a.priority[name] = options_.depth + std::uniform_real_distribution<double>(0, 1)(rng_);
-      auto best = std::max_element(movable.begin(), movable.end(),
-                                   [&](const std::string& x, const std::string& y) { return a.priority[x] < a.priority[y]; });
+      for (const HeldProcess& h : movable)
+        if (!a.priority.contains(h.name))
+          a.priority[h.name] = options_.depth + std::uniform_real_distribution<double>(0, 1)(rng_);
+      const auto highest = [&] {
+        return &*std::max_element(movable.begin(), movable.end(), [&](const HeldProcess& x, const HeldProcess& y) {
+          return a.priority[x.name] < a.priority[y.name];
+        });
+      };
       for (const auto& [step, lowered] : a.changes)
-        if (step == a.granted + 1) a.priority[*best] = lowered;
-      best = std::max_element(movable.begin(), movable.end(),
-                              [&](const std::string& x, const std::string& y) { return a.priority[x] < a.priority[y]; });
-      return *best;
+        if (step == a.granted + 1) a.priority[highest()->name] = lowered;
+      return highest();
     }
   }
-  return movable.front();
+  return &movable.front();
 }
 
 std::optional<std::string> Explorer::finding(const Run& run, bool stalled) const {
@@ -202,7 +180,7 @@ void Explorer::finish(bool stalled) {
   const RunReport& report = a->run->report();
   const Schedule& schedule = a->run->schedule();
   const std::optional<std::string> why = a->diverged ? std::nullopt : finding(*a->run, stalled);
-  if (a->order == Order::OneAtATime && !reference_ && !why) {
+  if (a->order == Order::OneAtATime && !reference_ && !why && !a->diverged) {
     reference_ = report.result;
     result_.reference = report.result;
     reference_steps_ = schedule.steps.size();

@@ -582,6 +582,8 @@ bool Run::all_held() const {
     const ProcessSlot& s = session_->slot(i);
     const auto state = static_cast<SlotState>(s.state.load(std::memory_order_acquire));
     if (state == SlotState::Exited || state == SlotState::Held || state == SlotState::BlockedHeld) continue;
+    // Waiting for what only another process's step can give (a manager's reply to a request that was a step).
+    if (state == SlotState::Blocked && s.wait_timed.load(std::memory_order_relaxed) == 0) continue;
     const pid_t pid = s.pid.load(std::memory_order_acquire);
     if (pid == 0 || !detail::process_ended(pid)) return false;
   }
@@ -632,7 +634,7 @@ std::vector<HeldProcess> Run::held() const {
     const std::uint32_t key = s.wait_key.load();
     out.push_back(HeldProcess{s.pid.load(), s.name, static_cast<EventKind>(s.held_kind.load()),
                               static_cast<std::uint16_t>(key < kJoinKeyBase ? key : 0), state == SlotState::BlockedHeld,
-                              grantable(i) && state == SlotState::BlockedHeld, s.held_order.load()});
+                              grantable(i) && state == SlotState::BlockedHeld, s.held_order.load(), i});
   }
   std::sort(out.begin(), out.end(), [](const HeldProcess& a, const HeldProcess& b) { return a.order < b.order; });
   return out;
