@@ -72,6 +72,18 @@ TEST_F(Explore, FindsTheTicketRaceWithoutTheLockAndItsScheduleReplays) {
   }
 }
 
+// The manager's server is a process too: one process at a time serves each worker's get and set together (count 0);
+// a search finds a get served between another worker's get and set.
+TEST_F(Explore, FindsTheManagerDictsLostUpdate) {
+  const ExploreResult r = explore(options_for("manager-dict", {"lock=false", "processes=3"}, 200));
+  EXPECT_EQ(r.reference["count"], 0);
+  ASSERT_TRUE(r.found);
+  EXPECT_GT(r.result["count"].get<int>(), 0);
+  EXPECT_EQ(r.why, fmt::format("count = {} (one process at a time: 0)", r.result["count"].get<int>()));
+  auto run = replay(*r.schedule);
+  EXPECT_EQ(run->report().result["count"], r.result["count"]);
+}
+
 TEST_F(Explore, WithTheLockNothingIsFoundWithinTheBudget) {
   const ExploreResult r = explore(options_for("ticket-lock", {"lock=true"}, 30));
   EXPECT_FALSE(r.found);
