@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "forkscope/forkscope.hpp"
+#include "lesson_support.hpp"
 
 namespace {
 
@@ -64,19 +65,13 @@ void check(forkscope::RunReport& run) {
              fmt::format("{} of {} meals", run.result["meals"].dump(), run.result["meals_expected"].dump()));
   // From the trace: a fork is in one hand at a time.
   bool exclusive = true;
-  for (std::int64_t f = 0; f < n; ++f) {
-    const forkscope::ObjectInfo* fork = model.object_named(fmt::format("fork {}", f));
-    exclusive &= fork != nullptr;
-    if (fork)
-      for (std::size_t i = 1; i < fork->samples.size(); ++i) exclusive &= !(fork->samples[i].value == 1 && fork->samples[i - 1].value == 1);
-  }
+  for (std::int64_t f = 0; f < n; ++f)
+    exclusive &= forkscope::scenarios::held_by_one_at_a_time(model.object_named(fmt::format("fork {}", f)));
   run.expect("each fork was held by one philosopher at a time", exclusive);
   if (run.params["ordered"].get<bool>()) {
     // The last philosopher sits between fork n-1 and fork 0, and reaches for fork 0 first.
     const forkscope::ObjectInfo* fork0 = model.object_named("fork 0");
-    const forkscope::ProcessInfo* last = nullptr;
-    for (const forkscope::ProcessInfo& p : model.processes())
-      if (p.name == fmt::format("Process-{}", n)) last = &p;
+    const forkscope::ProcessInfo* last = forkscope::scenarios::process_named(model, fmt::format("Process-{}", n));
     bool zero_first = last != nullptr && fork0 != nullptr;
     if (zero_first)
       for (const std::uint32_t index : last->events)
