@@ -156,6 +156,11 @@ nlohmann::json printed_lines(const TraceModel& model) {
   return lines;
 }
 
+// Why nothing could move the run: ended as stuck by the viewer, or quit while stepping once no step could move it.
+const std::string& stuck_text(const Run& run) {
+  return run.report().stuck.empty() ? run.stalled() : run.report().stuck;
+}
+
 // A Python program's end: its exit code is the user's, not an invariant. 0 when it ended with 0; 1 (and why) when it
 // ended otherwise; 2 when it could not run at all; 3 when it was stuck.
 int finish_program(const Run& run, const RunArgs& args) {
@@ -172,8 +177,8 @@ int finish_program(const Run& run, const RunArgs& args) {
     fmt::print("\n{} events, {} lost, {:.3f} s\n", report.events, report.lost_events, report.wall_seconds);
   }
   std::fflush(stdout);
-  if (!report.stuck.empty()) {
-    print_error(fmt::format("{} was stuck: {}", args.lesson, report.stuck));
+  if (const std::string& stuck = stuck_text(run); !stuck.empty()) {
+    print_error(fmt::format("{} was stuck: {}", args.lesson, stuck));
     return kRuntimeFailure;
   }
   if (!bad.empty()) {
@@ -285,9 +290,9 @@ int run_lesson(const RunArgs& args) {
       fmt::print("  {} {}{}\n", i.ok ? "ok  " : "FAIL", i.name, i.ok || i.detail.empty() ? "" : " (" + i.detail + ")");
     fmt::print("{} events, {} lost, {:.3f} s\n", report.events, report.lost_events, report.wall_seconds);
   }
-  if (!report.stuck.empty()) {
+  if (const std::string& stuck = stuck_text(run); !stuck.empty()) {
     std::fflush(stdout);
-    std::fprintf(stderr, "forkscope-cli: lesson %s was stuck: %s\n", lesson.id.c_str(), report.stuck.c_str());
+    std::fprintf(stderr, "forkscope-cli: lesson %s was stuck: %s\n", lesson.id.c_str(), stuck.c_str());
     return kRuntimeFailure;
   }
   if (report.main_exitcode != 0) {
