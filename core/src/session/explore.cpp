@@ -28,7 +28,9 @@ struct Explorer::Attempt {
   std::map<std::string, double> priority;                 // PCT: higher goes first
   std::vector<std::pair<std::size_t, double>> changes;     // PCT: at that step, the chosen one drops to that priority
   detail::Deadline deadline = detail::Deadline::none();
-  bool diverged = false;  // a prefix step named a process that could not move: the lesson did not repeat itself
+  // Stopped before its end: past its deadline or Schedule::kMaxSteps, or a prefix step named a process that could not
+  // move (the lesson did not repeat itself). It counts as tried and finds nothing.
+  bool abandoned = false;
 };
 
 Explorer::Explorer(ExploreOptions options) : options_(std::move(options)), rng_(options_.seed) {
@@ -109,7 +111,7 @@ void Explorer::drive() {
   }
   if (a.deadline.expired() || run.schedule().steps.size() >= Schedule::kMaxSteps) {
     run.stop();
-    a.diverged = true;  // counts as tried, finds nothing
+    a.abandoned = true;
     return finish(false);
   }
   if (run.step_in_progress() || !run.all_held()) return;
@@ -122,7 +124,7 @@ void Explorer::drive() {
   const HeldProcess* next = choose(movable);
   if (next == nullptr) {
     run.stop();
-    a.diverged = true;
+    a.abandoned = true;
     return finish(false);
   }
   run.request_step(next->pid);
@@ -179,8 +181,8 @@ void Explorer::finish(bool stalled) {
   ++result_.tried;
   const RunReport& report = a->run->report();
   const Schedule& schedule = a->run->schedule();
-  const std::optional<std::string> why = a->diverged ? std::nullopt : finding(*a->run, stalled);
-  if (a->order == Order::OneAtATime && !reference_ && !why && !a->diverged) {
+  const std::optional<std::string> why = a->abandoned ? std::nullopt : finding(*a->run, stalled);
+  if (a->order == Order::OneAtATime && !reference_ && !why && !a->abandoned) {
     reference_ = report.result;
     result_.reference = report.result;
     reference_steps_ = schedule.steps.size();
