@@ -59,7 +59,8 @@ int explore(const ExploreArgs& args) {
       shown_reference = true;
     }
     if (r.found && r.steps != shown_steps) {
-      fmt::print("{} after {} schedules: {} steps, {}\n", shown_steps == 0 ? "found" : "shorter", r.tried, r.steps, r.why);
+      fmt::print("{} after {} schedule{}: {} steps, {}\n", shown_steps == 0 ? "found" : "shorter", r.tried,
+                 r.tried == 1 ? "" : "s", r.steps, r.why);
       shown_steps = r.steps;
     }
     std::fflush(stdout);

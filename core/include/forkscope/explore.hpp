@@ -1,6 +1,6 @@
 // The race finder: runs a lesson again and again, stepping it in orders a search chooses, and hands back the shortest
 // schedule found that breaks the lesson's invariants, deadlocks, or changes one of its outcome facts (Lesson::outcome)
-// against a run that takes one process at a time. Every try is a real stepped run. Orders alternate between a random
+// against a run that takes one process at a time (the reference: an invariant that fails there too finds nothing). Every try is a real stepped run. Orders alternate between a random
 // walk (any process that can move, uniformly) and PCT (Burckhardt et al., ASPLOS 2010: random distinct priorities per
 // process, depth-1 priority change points at random steps, always the highest-priority process that can move).
 // Seeded: the same options search the same schedules. Runs on the caller's thread a slice at a time (the GUI calls
@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -75,8 +76,9 @@ class Explorer {
   std::mt19937_64 rng_;
   ExploreResult result_;
   std::unique_ptr<Attempt> attempt_;
-  std::optional<nlohmann::json> reference_;
+  std::optional<nlohmann::json> reference_;  // the result one process at a time
   std::size_t reference_steps_ = 0;
+  std::set<std::string> reference_failed_;  // the invariants that failed one process at a time
   // Shortening: prefixes of the first schedule found, each followed by one process at a time; a binary search over
   // the prefix's length (lo, hi).
   std::vector<std::string> first_found_;
