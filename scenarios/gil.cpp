@@ -13,6 +13,7 @@
 
 #include "cpu_work.hpp"
 #include "forkscope/forkscope.hpp"
+#include "lesson_support.hpp"
 
 namespace {
 
@@ -72,10 +73,8 @@ void check(forkscope::RunReport& run) {
   run.expect("both parts computed the same answer", run.result["same_answer"] == true);
   run.expect("with the GIL, never more than one process computed at a time", gil_computing->max_value() == 1,
              fmt::format("at most {}", gil_computing->max_value()));
-  bool exclusive = true;  // no two holders in a row without a release between them
-  for (std::size_t i = 1; i < gil->samples.size(); ++i)
-    exclusive &= !(gil->samples[i].value == 1 && gil->samples[i - 1].value == 1);
-  run.expect("the GIL was held by one process at a time", exclusive && gil->max_value() == 1);
+  run.expect("the GIL was held by one process at a time",
+             forkscope::scenarios::held_by_one_at_a_time(gil) && gil->max_value() == 1);
 }
 
 }  // namespace

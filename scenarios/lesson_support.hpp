@@ -51,6 +51,15 @@ namespace forkscope::scenarios {
   return at;
 }
 
+// A lock's series (1 held, 0 free) never shows two acquisitions without a release between them: one holder at a time.
+// False when there is no such lock.
+[[nodiscard]] inline bool held_by_one_at_a_time(const ObjectInfo* lock) {
+  if (lock == nullptr) return false;
+  for (std::size_t i = 1; i < lock->samples.size(); ++i)
+    if (lock->samples[i].value == 1 && lock->samples[i - 1].value == 1) return false;
+  return true;
+}
+
 // How long a process spent in a state, in lesson seconds (real nanoseconds times the run's speed).
 [[nodiscard]] inline double seconds_in(const RunReport& run, const ProcessInfo& p, ProcState state) {
   std::int64_t ns = 0;

@@ -102,7 +102,8 @@ Lesson manager_dict() {
           .source = "scenarios/manager_dict.cpp",
           .params = {ParamSpec::integer("processes", 100, 1, 200), ParamSpec::boolean("lock", true)},
           .body = body,
-          .check = check};
+          .check = check,
+          .outcome = {"count"}};
 }
 
 }  // namespace forkscope::scenarios

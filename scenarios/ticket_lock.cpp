@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "forkscope/forkscope.hpp"
+#include "lesson_support.hpp"
 
 namespace {
 
@@ -93,11 +94,8 @@ void check(forkscope::RunReport& run) {
     run.expect("with the lock: sold == min(tickets, buyers)", sold == std::min(tickets, buyers), fmt::format("sold = {}", sold));
     run.expect("with the lock: nothing oversold", run.result["oversold"] == 0, run.result["oversold"].dump());
     // From the trace: no two buyers ever held the mutex at the same time.
-    const forkscope::ObjectInfo* mutex = run.model->object_named("mutex");
-    bool exclusive = mutex != nullptr;
-    if (mutex)
-      for (std::size_t i = 1; i < mutex->samples.size(); ++i) exclusive &= !(mutex->samples[i].value == 1 && mutex->samples[i - 1].value == 1);
-    run.expect("the mutex was held by one buyer at a time", exclusive);
+    run.expect("the mutex was held by one buyer at a time",
+               forkscope::scenarios::held_by_one_at_a_time(run.model->object_named("mutex")));
   }
 }
 
@@ -112,7 +110,8 @@ Lesson ticket_lock() {
           .params = {ParamSpec::integer("tickets", 3, 0, 100), ParamSpec::integer("buyers", 5, 1, 64),
                      ParamSpec::boolean("lock", true)},
           .body = body,
-          .check = check};
+          .check = check,
+          .outcome = {"oversold"}};
 }
 
 }  // namespace forkscope::scenarios

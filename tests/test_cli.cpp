@@ -211,6 +211,65 @@ TEST_F(Cli, BackReRunsTheLessonUpToTheStepBefore) {
   EXPECT_NE(at_zero.out.find("no step to go back from"), std::string::npos) << at_zero.out;
 }
 
+TEST_F(Cli, ExploreBadInputGetsOneLineAndExitCodeTwo) {
+  expect_bad_input(run_cli({"explore", "no-such-lesson"}), "unknown lesson 'no-such-lesson'; the lessons are: ticket-lock");
+  expect_bad_input(run_cli({"explore", "ticket-lock", "--budget", "0"}), "--budget must be an integer from 1 to 100000, got '0'");
+  expect_bad_input(run_cli({"explore", "ticket-lock", "--budget", "100001"}), "--budget must be an integer from 1 to 100000");
+  expect_bad_input(run_cli({"explore", "ticket-lock", "--budget", "many"}), "--budget must be an integer from 1 to 100000, got 'many'");
+  expect_bad_input(run_cli({"explore", "ticket-lock", "--depth", "21"}), "--depth must be an integer from 1 to 20");
+  expect_bad_input(run_cli({"explore", "ticket-lock", "--set", "lock=maybe"}), "lock must be true or false");
+  expect_bad_input(run_cli({"explore", "ticket-lock", "--seed", "-3"}), "--seed");
+  expect_bad_input(run_cli({"explore", "ticket-lock", "--save-schedule", ""}), "--save-schedule");
+  expect_bad_input(run_cli({"explore"}), "lesson is required");
+}
+
+// Exit code 1: it found a schedule that breaks the lesson; replayed, it oversells the same.
+TEST_F(Cli, ExploreFindsTheTicketRaceAndSavesASchedule) {
+  const std::string schedule = temp("found.json");
+  const CommandResult r = run_cli({"explore", "ticket-lock", "--set", "lock=false", "--seed", "3", "--json",
+                                   "--save-schedule", schedule});
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["lesson"], "ticket-lock");
+  EXPECT_EQ(j["params"]["lock"], false);
+  EXPECT_TRUE(j["found"]);
+  EXPECT_LE(j["tried"].get<int>(), 200);
+  EXPECT_EQ(j["schedule"]["steps"].size(), j["steps"].get<std::size_t>());
+  const auto oversold = j["result"]["oversold"].get<int>();
+  EXPECT_GT(oversold, 0);
+  EXPECT_EQ(nlohmann::json::parse(std::ifstream(schedule)), j["schedule"]);
+  const CommandResult again = run_cli({"run", "ticket-lock", "--schedule", schedule, "--speed", "100", "--json"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(nlohmann::json::parse(again.out)["result"]["oversold"], oversold);
+  std::filesystem::remove(schedule);
+}
+
+TEST_F(Cli, ExploreWithTheLockFindsNothing) {
+  const CommandResult r = run_cli({"explore", "ticket-lock", "--budget", "10", "--seed", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("one process at a time: result"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tried 10 schedules; none broke ticket-lock"), std::string::npos) << r.out;
+}
+
+// The deadlock found is a schedule too: replayed, the run ends stuck (exit code 3) with the cycle, in JSON and on stderr.
+TEST_F(Cli, ExploreFindsTheDeadlockAndItsReplayIsEndedWithTheCycle) {
+  const std::string schedule = temp("deadlock.json");
+  const CommandResult r = run_cli({"explore", "dining-philosophers", "--set", "philosophers=3", "--seed", "2", "--json",
+                                   "--save-schedule", schedule});
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j["deadlock"].is_object()) << r.out;
+  EXPECT_EQ(j["deadlock"]["cycle"].size(), 3u);
+  const CommandResult again = run_cli({"run", "dining-philosophers", "--schedule", schedule, "--speed", "100", "--json"});
+  EXPECT_EQ(again.exit_code, 3) << again.err;
+  const auto replayed = nlohmann::json::parse(again.out);
+  EXPECT_EQ(replayed["deadlock"]["text"], j["deadlock"]["text"]);
+  EXPECT_EQ(replayed["stuck"], j["deadlock"]["text"]);
+  EXPECT_NE(again.err.find("was stuck: deadlock: Process-1 waits to acquire Lock 'fork 1' held by Process-2"),
+            std::string::npos) << again.err;
+  std::filesystem::remove(schedule);
+}
+
 // Ctrl-C: the CLI stops every lesson process, removes the segment and the run directory, and exits 130.
 TEST_F(Cli, AnInterruptStopsEverythingAndLeavesNothing) {
   SleepingLesson lesson;

@@ -526,5 +526,35 @@ if __name__ == '__main__':
   EXPECT_NE(r.err.find("Event 'e'"), std::string::npos) << r.err;
 }
 
+// CPython's own Locks, taken in opposite orders: the run ends with the cycle, named as the program names its locks.
+TEST_F(PythonTest, TwoLocksTakenInOppositeOrdersAreADeadlockCycle) {
+  const CommandResult r = run_cli({"run", dir_.write("two_locks.py", R"(
+import multiprocessing as mp
+
+def take(first, second, mine, other):
+    with first:
+        mine.set()
+        other.wait()
+        with second:
+            pass
+
+if __name__ == '__main__':
+    a = mp.Lock()
+    b = mp.Lock()
+    a_taken = mp.Event()
+    b_taken = mp.Event()
+    p1 = mp.Process(target=take, args=(a, b, a_taken, b_taken))
+    p2 = mp.Process(target=take, args=(b, a, b_taken, a_taken))
+    p1.start(); p2.start()
+    p1.join(); p2.join()
+)"), "--json"});
+  expect_one_line_error(r, 3, "was stuck: deadlock: Process-1 waits to acquire Lock 'b' held by Process-2; Process-2 "
+                              "waits to acquire Lock 'a' held by Process-1");
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["deadlock"]["cycle"].size(), 2u);
+  EXPECT_EQ(j["deadlock"]["cycle"][0]["object_name"], "b");
+  EXPECT_EQ(j["deadlock"]["cycle"][1]["holder"], "Process-1");
+}
+
 }  // namespace
 }  // namespace forkscope::testing

@@ -8,6 +8,10 @@
 #include <string_view>
 #include <vector>
 
+namespace forkscope {
+struct Lesson;
+}
+
 namespace forkscope::cli {
 
 enum ExitCode : int { kOk = 0, kInvariantsFailed = 1, kBadInput = 2, kRuntimeFailure = 3 };
@@ -30,6 +34,19 @@ struct RunArgs {
 int run_lesson(const RunArgs& args);
 
 int bench(bool json, int repeats, const std::string& only);
+
+struct ExploreArgs {
+  std::string lesson;
+  std::vector<std::string> sets;
+  std::optional<std::string> seed, budget, depth;  // checked: decimal digits within their ranges
+  std::optional<std::string> schedule_out;
+  bool json = false;
+};
+// 0: nothing found within the budget; 1: a schedule that breaks the lesson was found (and saved, if asked).
+int explore(const ExploreArgs& args);
+
+// A listed lesson by id; UsageError naming the lessons otherwise.
+[[nodiscard]] const Lesson& lesson_or_usage_error(const std::string& id);
 
 // "forkscope-cli: <message>" on stderr, always one line (control characters of user text escaped).
 void print_error(std::string_view message);

@@ -1,4 +1,5 @@
-// forkscope-cli: every lesson in a terminal. list, run (a live text timeline, stepping, schedules, traces), bench.
+// forkscope-cli: every lesson in a terminal. list, run (a live text timeline, stepping, schedules, traces), explore
+// (a search for the schedule that breaks a lesson), bench.
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -54,6 +55,17 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--timeout", run.timeout, "Stop the lesson after this many seconds (default 3600)");
   run_cmd->add_flag("--json", run.json, "Print one JSON object at the end instead of the timeline");
 
+  ExploreArgs explore_args;
+  auto* explore_cmd = app.add_subcommand("explore", "Search schedules for one that breaks a lesson: its invariants, a "
+                                                    "deadlock, or a result that one process at a time would not give");
+  explore_cmd->add_option("lesson", explore_args.lesson, "Lesson id (see `list`)")->required();
+  explore_cmd->add_option("--set", explore_args.sets, "Set a parameter: KEY=VALUE (repeatable)");
+  explore_cmd->add_option("--seed", explore_args.seed, "Seed of the search (and of the lesson's random numbers)");
+  explore_cmd->add_option("--budget", explore_args.budget, "Schedules to try at most (1 to 100000, default 200)");
+  explore_cmd->add_option("--depth", explore_args.depth, "PCT depth: priority change points + 1 (1 to 20, default 3)");
+  explore_cmd->add_option("--save-schedule", explore_args.schedule_out, "Save the shortest schedule found");
+  explore_cmd->add_flag("--json", explore_args.json, "Print one JSON object at the end");
+
   bool bench_json = false;
   int repeats = 5;
   auto* bench_cmd = app.add_subcommand("bench", "Measure the traced primitives; medians of several runs");
@@ -76,6 +88,7 @@ int main(int argc, char** argv) {
   try {
     if (*list) code = list_lessons(list_json);
     if (*run_cmd) code = run_lesson(run);
+    if (*explore_cmd) code = explore(explore_args);
     if (*bench_cmd) code = bench(bench_json, repeats, only);
   } catch (const forkscope::UsageError& e) {
     print_error(e.what());

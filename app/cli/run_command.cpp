@@ -20,8 +20,6 @@
 
 namespace forkscope::cli {
 
-namespace {
-
 const Lesson& lesson_or_usage_error(const std::string& id) {
   if (const Lesson* l = scenarios::find(id); l && !l->hidden) return *l;
   std::string known;
@@ -29,6 +27,8 @@ const Lesson& lesson_or_usage_error(const std::string& id) {
     if (!l.hidden) known += (known.empty() ? "" : ", ") + l.id;
   throw UsageError(fmt::format("unknown lesson '{}'; the lessons are: {}", id, known));
 }
+
+namespace {
 
 nlohmann::json summary(const Run& run) {
   const RunReport& r = run.report();
@@ -45,7 +45,8 @@ nlohmann::json summary(const Run& run) {
           {"speed", r.speed},       {"wall_seconds", r.wall_seconds}, {"processes", processes},
           {"events", r.events},     {"lost_events", r.lost_events}, {"ring_full_waits", r.ring_full_waits},
           {"result", r.result},     {"invariants", invariants},     {"invariants_ok", r.invariants_ok()},
-          {"steps", run.schedule().steps.size()}, {"stuck", r.stuck.empty() ? nlohmann::json() : nlohmann::json(r.stuck)}};
+          {"steps", run.schedule().steps.size()}, {"stuck", r.stuck.empty() ? nlohmann::json() : nlohmann::json(r.stuck)},
+          {"deadlock", r.deadlock ? r.deadlock->to_json() : nlohmann::json()}};
 }
 
 // The keyboard side of --step: show who is held, read Enter / PID / b / c / q.
@@ -56,7 +57,13 @@ class Stepper {
   // Returns false once the user quit.
   bool tick() {
     Run& run = *run_;
-    if (run.mode() != GateMode::Step || run.step_in_progress()) return true;
+    if (run.mode() != GateMode::Step) return true;
+    if (!run.stalled().empty() && !told_stalled_) {  // said once; a step asked for meanwhile never comes
+      fmt::print("  {}\n  (no step can move the run; b: back one step · q: quit)\n", run.stalled());
+      std::fflush(stdout);
+      told_stalled_ = true;
+    }
+    if (run.step_in_progress() && !told_stalled_) return true;
     const auto held = run.held();
     std::string shown;
     for (const HeldProcess& h : held)
@@ -66,7 +73,7 @@ class Stepper {
                            : h.timed   ? ", blocked with a timeout"
                            : h.blocked ? (h.ready ? ", may retry" : ", blocked")
                                        : "");
-    if (shown != last_shown_) {
+    if (shown != last_shown_ && !told_stalled_) {
       if (!held.empty())
         fmt::print("  held:{}\n  (Enter: next operation · PID: that process · b: back one step · c: continue · q: quit)\n",
                    shown);
@@ -83,10 +90,12 @@ class Stepper {
     const std::string& line = *line_read;
     last_shown_.clear();
     if (line == "q") return false;
-    if (line == "c") {
-      run.set_mode(GateMode::Run);
-    } else if (line == "b") {
+    if (line == "b") {
       back();
+    } else if (told_stalled_) {
+      fmt::print("  nothing can move; b: back one step · q: quit\n");
+    } else if (line == "c") {
+      run.set_mode(GateMode::Run);
     } else if (line.empty()) {
       run.request_step();
     } else {
@@ -108,6 +117,7 @@ class Stepper {
       return;
     }
     run_ = step_back(*run_, 30);
+    told_stalled_ = false;
     fmt::print("  back to step {} (processes re-run: new PIDs)\n", run_->schedule().steps.size());
     printer_.restart();
     if (!json_) {
@@ -143,6 +153,7 @@ class Stepper {
   std::string last_shown_;
   std::string input_;  // read, not yet a whole line
   bool input_ended_ = false;
+  bool told_stalled_ = false;
 };
 
 // Lessons that time several ways of doing the same work report "phases" (name, seconds) and may report
@@ -195,6 +206,11 @@ nlohmann::json printed_lines(const TraceModel& model) {
   return lines;
 }
 
+// Why nothing could move the run: ended as stuck by the viewer, or quit while stepping once no step could move it.
+const std::string& stuck_text(const Run& run) {
+  return run.report().stuck.empty() ? run.stalled() : run.report().stuck;
+}
+
 // A Python program's end: its exit code is the user's, not an invariant. 0 when it ended with 0; 1 (and why) when it
 // ended otherwise; 2 when it could not run at all; 3 when it was stuck.
 int finish_program(const Run& run, const RunArgs& args) {
@@ -211,8 +227,8 @@ int finish_program(const Run& run, const RunArgs& args) {
     fmt::print("\n{} events, {} lost, {:.3f} s\n", report.events, report.lost_events, report.wall_seconds);
   }
   std::fflush(stdout);
-  if (!report.stuck.empty()) {
-    print_error(fmt::format("{} was stuck: {}", args.lesson, report.stuck));
+  if (const std::string& stuck = stuck_text(run); !stuck.empty()) {
+    print_error(fmt::format("{} was stuck: {}", args.lesson, stuck));
     return kRuntimeFailure;
   }
   if (!bad.empty()) {
@@ -325,9 +341,9 @@ int run_lesson(const RunArgs& args) {
       fmt::print("  {} {}{}\n", i.ok ? "ok  " : "FAIL", i.name, i.ok || i.detail.empty() ? "" : " (" + i.detail + ")");
     fmt::print("{} events, {} lost, {:.3f} s\n", report.events, report.lost_events, report.wall_seconds);
   }
-  if (!report.stuck.empty()) {
+  if (const std::string& stuck = stuck_text(run); !stuck.empty()) {
     std::fflush(stdout);
-    std::fprintf(stderr, "forkscope-cli: lesson %s was stuck: %s\n", lesson.id.c_str(), report.stuck.c_str());
+    std::fprintf(stderr, "forkscope-cli: lesson %s was stuck: %s\n", lesson.id.c_str(), stuck.c_str());
     return kRuntimeFailure;
   }
   if (report.main_exitcode != 0) {

@@ -92,7 +92,7 @@ TEST_P(GuiLessons, RendersAfterARunInBothLanguages) {
   ASSERT_TRUE(app->classroom().run()) << app->classroom().status();
   ASSERT_TRUE(app->finish_run(180)) << GetParam() << " did not finish";
   const RunRecord& run = *app->classroom().shown();
-  ASSERT_EQ(run.facts().main_exitcode, 0) << run.facts().failure;
+  if (!scenarios::find(GetParam())->deadlocks_by_default) ASSERT_EQ(run.facts().main_exitcode, 0) << run.facts().failure;
   const TraceModel& model = run.model();
   for (const char* language : {"en", "zh"}) {
     SCOPED_TRACE(language);

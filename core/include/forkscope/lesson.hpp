@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -81,6 +82,26 @@ struct Invariant {
   std::string detail;
 };
 
+// A wait-for edge: `process` waits for `object`, which `holder` has (a lock's holder; for a join, the child it waits
+// for, and then object is 0 and object_name "").
+struct WaitEdge {
+  std::int32_t pid = 0;
+  std::string process;
+  std::uint16_t object = 0;
+  std::string object_name;
+  std::int32_t holder_pid = 0;
+  std::string holder;
+};
+
+// Processes that wait for each other in a circle: nothing any of them could do frees the others.
+struct Deadlock {
+  std::vector<WaitEdge> cycle;  // in order: cycle[i].holder is cycle[i+1].process, the last one's is cycle[0]'s
+  std::string text;             // "deadlock: Process-1 waits to acquire Lock 'A' held by Process-2; ..."
+  std::int64_t t_ns = 0;        // when it was found, on the model's time axis
+
+  [[nodiscard]] nlohmann::json to_json() const;
+};
+
 // Everything known after a run: what the lesson reported, what the trace shows, and the invariants checked.
 struct RunReport {
   std::string lesson;
@@ -99,6 +120,9 @@ struct RunReport {
   std::vector<Invariant> invariants;
   // Set when the viewer ended the run because every live process waited for ever: who died, who waits for what.
   std::string stuck;
+  // The wait-for cycle, when the processes that wait for ever wait for each other (then stuck == deadlock->text). Also
+  // set when the cycle was found while stepping and the run was ended afterwards.
+  std::optional<Deadlock> deadlock;
   const TraceModel* model = nullptr;
 
   void expect(std::string name, bool ok, std::string detail = {}) {
@@ -115,6 +139,11 @@ struct Lesson {
   std::function<void(LessonContext&)> body;  // runs in the lesson's main process
   std::function<void(RunReport&)> check;     // runs in the viewer after the run: result facts and invariants
   bool hidden = false;                       // internal lessons (benchmarks) stay out of lists
+  // Result facts a correct program keeps whatever the interleaving: `explore` compares them with a run that takes
+  // one process at a time ("oversold", "count").
+  std::vector<std::string> outcome;
+  // Its default free run ends in a deadlock the viewer reports (and ends): the lesson is about that.
+  bool deadlocks_by_default = false;
 };
 
 }  // namespace forkscope

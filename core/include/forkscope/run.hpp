@@ -82,6 +82,7 @@ struct HeldProcess {
   bool timed = false;    // blocked with a timeout: grantable at any time; a retry that fails times out
   bool asleep = false;   // sleeping while stepping (lesson time stands still): a grant ends the sleep
   std::uint64_t order = 0;
+  std::uint32_t slot = 0;  // the order processes were started in: the same from run to run for the same steps
   // A step may be granted to it now (request_step would take it).
   [[nodiscard]] bool grantable() const { return !blocked || ready || timed; }
 };
@@ -122,6 +123,16 @@ class Run {
   // it waits for the last step to settle and the model to hold every event written so far.
   bool finish_replay(double timeout_seconds);
   [[nodiscard]] const RunOptions& options() const { return options_; }
+  // Every live process waits at the gate, for a grant, or for another process's step (a manager's reply), and none
+  // is being born: held() is the whole picture, so which process to grant next does not depend on timing (the
+  // explorer chooses only then).
+  [[nodiscard]] bool all_held() const;
+  // While stepping, once every live process is blocked and nothing any step could do moves the run: why (the
+  // deadlock's text when the waiters wait for each other, else who died and who waits for what). The run goes on (the
+  // teacher may step back); a free-running run is ended instead (report().stuck). Empty while something can move.
+  [[nodiscard]] const std::string& stalled() const { return stalled_; }
+  // The wait-for cycle, found while stepping (the run goes on) or when a free run was ended as stuck.
+  [[nodiscard]] const std::optional<Deadlock>& deadlock() const { return deadlock_; }
 
   [[nodiscard]] const TraceModel& model() const { return model_; }
   [[nodiscard]] const RunReport& report() const { return report_; }
@@ -147,7 +158,9 @@ class Run {
   void collect();
   void kill_and_reap_all();
   void watch_for_stuck(std::size_t events_drained);
-  [[nodiscard]] std::string explain_stuck() const;
+  void watch_while_stepping();
+  [[nodiscard]] std::optional<Deadlock> find_deadlock() const;
+  [[nodiscard]] std::string explain_stuck(std::string_view ending) const;
   void wake_all();
 
   RunOptions options_;
@@ -171,6 +184,8 @@ class Run {
   std::size_t replay_at_ = 0;
   std::int64_t quiet_since_ns_ = 0;  // since when every live process has waited without a timeout (0: not now)
   std::int64_t next_stuck_check_ns_ = 0;
+  std::string stalled_;
+  std::optional<Deadlock> deadlock_;
 };
 
 // Back: a new run of the same lesson, parameters and seed that replays `run`'s schedule but its last step and stays in

@@ -126,6 +126,14 @@ nlohmann::json Params::to_json() const {
   return j;
 }
 
+nlohmann::json Deadlock::to_json() const {
+  nlohmann::json edges = nlohmann::json::array();
+  for (const WaitEdge& e : cycle)
+    edges.push_back({{"pid", e.pid}, {"process", e.process}, {"object", e.object}, {"object_name", e.object_name},
+                     {"holder_pid", e.holder_pid}, {"holder", e.holder}});
+  return {{"cycle", edges}, {"text", text}, {"t_ns", t_ns}};
+}
+
 bool RunReport::invariants_ok() const {
   return std::all_of(invariants.begin(), invariants.end(), [](const Invariant& i) { return i.ok; });
 }
