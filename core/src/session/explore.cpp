@@ -118,7 +118,7 @@ void Explorer::drive() {
   // In the order the processes were started: the same from run to run, whatever their PIDs or arrival times.
   std::vector<HeldProcess> movable;
   for (HeldProcess& h : run.held())
-    if (!h.blocked || h.ready) movable.push_back(std::move(h));
+    if (h.grantable()) movable.push_back(std::move(h));
   if (movable.empty()) return;  // a wait with a timeout will end by itself
   std::sort(movable.begin(), movable.end(), [](const HeldProcess& x, const HeldProcess& y) { return x.slot < y.slot; });
   const HeldProcess* next = choose(movable);
