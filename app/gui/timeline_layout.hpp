@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -15,16 +16,39 @@
 
 namespace forkscope::gui {
 
-// The visible time window and where it lies on screen. View time is trace time shifted per track (see TrackWindow).
+// A step axis: x counts steps instead of seconds, like a sequence diagram. A monotone, piecewise-linear warp of view
+// time: step k starts at k (the first step at 1, the trace's start at 0), and the last step runs on to the end of the
+// trace, so a teacher's pause between two steps is no wider than the steps themselves.
+class StepWarp {
+ public:
+  // `starts`: the view time each step starts at (sorted); `end_ns`: where the trace ends (the live edge).
+  StepWarp(const std::vector<double>& starts, double end_ns);
+  [[nodiscard]] double step_at(double t_ns) const;  // k at step k's start, fractions in between
+  [[nodiscard]] double time_at(double step) const;  // its inverse
+  [[nodiscard]] std::size_t steps() const { return knots_.size() - 2; }
+
+ private:
+  std::vector<double> knots_;  // knot k: the view time at step k, strictly increasing
+};
+
+// The visible window and where it lies on screen. View time is trace time shifted per track (see TrackWindow). On a
+// step axis, begin_ns, end_ns and ns_per_column() count steps (the warp's units), not nanoseconds; everything that
+// maps a time to a column goes through column_of and ns_at_column, so lanes, counters and arrows follow the warp.
 struct TimeAxis {
   double begin_ns = 0;
   double end_ns = 1e9;
   float left = 0;    // screen x of begin_ns
   int columns = 1;   // width in pixels
+  std::shared_ptr<const StepWarp> steps;  // none: x is linear in time
 
   [[nodiscard]] double ns_per_column() const { return (end_ns - begin_ns) / columns; }
-  [[nodiscard]] float x_of(double t_ns) const { return left + static_cast<float>((t_ns - begin_ns) / ns_per_column()); }
-  [[nodiscard]] double t_of(float x) const { return begin_ns + static_cast<double>(x - left) * ns_per_column(); }
+  [[nodiscard]] double unit_of(double t_ns) const { return steps ? steps->step_at(t_ns) : t_ns; }
+  [[nodiscard]] double ns_of(double unit) const { return steps ? steps->time_at(unit) : unit; }
+  [[nodiscard]] double column_of(double t_ns) const { return (unit_of(t_ns) - begin_ns) / ns_per_column(); }
+  [[nodiscard]] double ns_at_column(double column) const { return ns_of(begin_ns + column * ns_per_column()); }
+  [[nodiscard]] float x_of(double t_ns) const { return left + static_cast<float>(column_of(t_ns)); }
+  [[nodiscard]] float x_of_unit(double unit) const { return left + static_cast<float>((unit - begin_ns) / ns_per_column()); }
+  [[nodiscard]] double t_of(float x) const { return ns_at_column(static_cast<double>(x - left)); }
   bool operator==(const TimeAxis&) const = default;
 };
 
@@ -115,6 +139,11 @@ struct CounterBlocks {
 
 void rasterize_counter(const ObjectInfo& object, const CounterBlocks& blocks, const TimeAxis& axis,
                        const TrackWindow& window, std::span<CounterCell> out);
+
+// The times a step axis and the playhead's Left/Right go by, strictly increasing: every operation the timeline draws
+// (op_category), and the granted steps (GateGranted) of a run that was stepped, in the order granted.
+[[nodiscard]] std::vector<double> operation_times(const TraceModel& model);
+[[nodiscard]] std::vector<double> granted_step_times(const TraceModel& model);
 
 // The objects that have a series worth plotting, in creation order.
 [[nodiscard]] std::vector<const ObjectInfo*> plotted_objects(const TraceModel& model);
