@@ -121,6 +121,13 @@ FrameBenchResult bench_frames(App& app, int frames) {
   }
   result.median_ms = percentile(ms, 0.5);
   result.p95_ms = percentile(ms, 0.95);
+  std::vector<double> cut_ms;
+  for (int i = 0; i < 5; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    const TraceModel cut = record.model().cut(record.model().end_ns() / 2);
+    cut_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  result.cut_ms = percentile(cut_ms, 0.5);
   return result;
 }
 

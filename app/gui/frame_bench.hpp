@@ -16,6 +16,7 @@ namespace forkscope::gui {
 struct FrameBenchResult {
   std::size_t events = 0;
   double median_ms = 0, p95_ms = 0;
+  double cut_ms = 0;  // the playhead's model cut (TraceModel::cut) at the trace's middle: the median of five
 };
 [[nodiscard]] FrameBenchResult bench_frames(App& app, int frames);
 
