@@ -133,14 +133,18 @@ void TimelinePanel::draw(Ui& ui) {
   for (const auto& program : c.programs())
     if (program->file() == shown->lesson()) track.source = program->source;
   track.playhead_ns = ui.playhead.at(shown);
-  // A step axis: one column per granted step, or per operation for a run that ran freely; warped again as it grows.
+  // A step axis: one column per granted step, and per operation where the run ran freely (all of it, or after its
+  // last step once it is no longer stepped); warped again as the trace grows.
   if (step_axis(ui)) {
     const Times& times = times_of(*shown);
     const std::tuple key{&shown->model(), shown->model().events().size(), track.window.now_ns};
     if (!warp_ || warp_of_ != key) {
       warp_of_ = key;
-      warp_ = std::make_shared<const StepWarp>(times.grants.empty() ? times.operations : times.grants,
-                                               static_cast<double>(track.window.now_ns));
+      std::vector<double> starts = times.grants;
+      if (!(shown->live() && c.paused()))
+        starts.insert(starts.end(), std::upper_bound(times.operations.begin(), times.operations.end(), starts.empty() ? -1.0 : starts.back()),
+                      times.operations.end());
+      warp_ = std::make_shared<const StepWarp>(starts, static_cast<double>(track.window.now_ns));
     }
     canvas_.set_steps(warp_);
   } else {

@@ -185,5 +185,15 @@ TEST_F(GuiScrub, AStepAxisGivesEveryStepOneColumnHoweverLongThePauseBetween) {
   EXPECT_GT(w[pause], others);
   press_key(*app, GLFW_KEY_T);  // and back
   EXPECT_NE(canvas.axis().steps, nullptr);
-  c.reset();
+
+  // Run on freely to the end: after its last step, the run counts operations (one column each), not one long step.
+  ASSERT_TRUE(c.run());
+  ASSERT_TRUE(app->finish_run(60));
+  app->frame();
+  ASSERT_NE(canvas.axis().steps, nullptr);
+  std::size_t after = 0;
+  for (const TraceEvent& e : model.events())
+    after += e.pid != kViewerPid && static_cast<double>(e.time) > grants.back() && op_category(e.kind, e.phase) != OpCategory::None;
+  EXPECT_GT(canvas.axis().steps->steps(), grants.size() + 3);
+  EXPECT_LE(canvas.axis().steps->steps(), grants.size() + after);
 }
