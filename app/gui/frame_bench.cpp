@@ -102,7 +102,7 @@ double percentile(std::vector<double> values, double fraction) {
   return values[std::min(at, values.size() - 1)];
 }
 
-FrameBenchResult bench_frames(App& app, int frames) {
+FrameBenchResult bench_frames(App& app, int frames, bool step_axis) {
   TraceModel model = synthetic_trace(1'000'000);
   FrameBenchResult result;
   result.events = model.events().size();
@@ -111,6 +111,7 @@ FrameBenchResult bench_frames(App& app, int frames) {
   RunRecord& record = app.classroom().add(std::move(model), std::move(facts));
   app.classroom().show(&record);
   for (int i = 0; i < 3; ++i) app.frame();  // fonts, window sizes
+  app.ui().step_axis = step_axis;
   std::vector<double> ms;
   for (int i = 0; i < frames; ++i) {
     const auto start = std::chrono::steady_clock::now();

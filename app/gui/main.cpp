@@ -99,7 +99,7 @@ int bench(const Arguments& args) {
   options.vsync = false;
   App app(scenarios::default_lesson(), options);
   app.window().set_headless(true);
-  const FrameBenchResult r = bench_frames(app, args.frames.value_or(300));
+  const FrameBenchResult r = bench_frames(app, args.frames.value_or(300), args.step_axis == "on");
   if (args.screenshot) {
     Image picture;
     app.frame(&picture);
@@ -254,7 +254,8 @@ int main(int argc, char** argv) {
       ->expected(2);
   cli.add_option("--playhead", args.playhead, "Headless: the panels show the run at this time (seconds), as a playhead")
       ->check(CLI::Range(0.0, 1e6));
-  cli.add_option("--step-axis", args.step_axis, "The timeline's x axis counts steps (on) or seconds (off); default: steps for a stepped run")
+  cli.add_option("--step-axis", args.step_axis,
+                 "The timeline's x axis counts steps (on) or seconds (off); default: steps for a stepped run (with --bench-frames too)")
       ->check(CLI::IsMember({"on", "off"}));
   cli.add_flag("--stats", args.stats, "Headless: print frame times and frames per second of the live run as JSON");
   cli.add_option("--compare-with", args.compare_with, "With --run: run again with KEY=VALUE changed and show the comparison");

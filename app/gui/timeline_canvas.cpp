@@ -195,10 +195,10 @@ void TimelineCanvas::place(const Ui& ui, std::span<const Track> tracks, TimeView
   view.lane_scroll = std::clamp(view.lane_scroll, 0.0f, std::max(0.0f, r.content_height - lanes_visible));
   view.counter_scroll = std::clamp(view.counter_scroll, 0.0f, std::max(0.0f, r.counters_content - r.counters_height + ui.px(6)));
   if (axis_.steps != steps_ && (axis_.steps == nullptr || steps_ == nullptr)) view.fit = true;  // seconds <-> steps
-  axis_.steps = steps_;
   if (view.fit) fit(tracks, view);
   axis_.begin_ns = view.begin_ns;
   axis_.end_ns = view.end_ns;
+  if (axis_.steps != steps_ || !axis_.column_times_fit()) axis_.use_steps(steps_);  // kept while it fits: the layout's key
   for (LaneRow& row : rows_) {
     row.fold_x = axis_.left - label_width_ + ui.px(14) + static_cast<float>(row.depth) * ui.px(12);  // as draw_lanes puts it
     row.top += r.lanes_top - view.lane_scroll;

@@ -162,9 +162,13 @@ void rasterize_operations(std::span<const TimedOperation> operations, const Time
   const int last_column = static_cast<int>(out.size()) - 1;
   auto op = std::partition_point(operations.begin(), operations.end(),
                                  [&](const TimedOperation& o) { return static_cast<double>(o.t_ns) < from; });
+  if (op == operations.end() || !(static_cast<double>(op->t_ns) < to)) return;
+  // Operations and columns both in time order: walk them together (a step axis then never searches its steps).
+  int column = std::clamp(static_cast<int>(axis.column_of(static_cast<double>(op->t_ns) - shift)), 0, last_column);
+  double column_end = axis.ns_at_column(column + 1) + shift;
   for (; op != operations.end() && static_cast<double>(op->t_ns) < to; ++op) {
-    const int column = std::min(static_cast<int>(axis.column_of(static_cast<double>(op->t_ns) - shift)), last_column);
-    std::uint8_t& cell = out[static_cast<std::size_t>(std::max(column, 0))];
+    while (static_cast<double>(op->t_ns) >= column_end && column < last_column) column_end = axis.ns_at_column(++column + 1) + shift;
+    std::uint8_t& cell = out[static_cast<std::size_t>(column)];
     cell = std::max(cell, static_cast<std::uint8_t>(op->category));
   }
 }
@@ -261,6 +265,28 @@ double StepWarp::step_at(double t_ns) const {
 double StepWarp::time_at(double step) const {
   const auto k = static_cast<std::size_t>(std::clamp(std::floor(step), 0.0, static_cast<double>(knots_.size() - 2)));
   return knots_[k] + (step - static_cast<double>(k)) * (knots_[k + 1] - knots_[k]);
+}
+
+void TimeAxis::use_steps(std::shared_ptr<const StepWarp> warp) {
+  steps = std::move(warp);
+  column_times.reset();
+  if (!steps) return;
+  auto table = std::make_shared<ColumnTimes>(ColumnTimes{begin_ns, end_ns, columns, {}});
+  table->left_ns.reserve(static_cast<std::size_t>(columns) + 1);
+  for (int c = 0; c <= columns; ++c) table->left_ns.push_back(ns_at_column(c));
+  column_times = std::move(table);
+}
+
+double TimeAxis::column_of(double t_ns) const {
+  if (!steps) return (t_ns - begin_ns) / ns_per_column();
+  if (column_times_fit()) {
+    const std::vector<double>& edges = column_times->left_ns;
+    if (t_ns >= edges.front() && t_ns < edges.back()) {  // within the window: linear inside its column
+      const auto c = static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), t_ns) - edges.begin()) - 1;
+      return static_cast<double>(c) + (t_ns - edges[c]) / (edges[c + 1] - edges[c]);
+    }
+  }
+  return (steps->step_at(t_ns) - begin_ns) / ns_per_column();
 }
 
 namespace {

@@ -40,13 +40,28 @@ struct TimeAxis {
   float left = 0;    // screen x of begin_ns
   int columns = 1;   // width in pixels
   std::shared_ptr<const StepWarp> steps;  // none: x is linear in time
+  // On a step axis, the view time at each column's left edge for the window it was made for (use_steps): the
+  // rasterizers' column_of then looks a time up among a screen's width of times, not among every step of the trace.
+  struct ColumnTimes {
+    double begin = 0, end = 0;
+    int columns = 0;
+    std::vector<double> left_ns;  // columns + 1
+  };
+  std::shared_ptr<const ColumnTimes> column_times;
 
+  // Puts the axis on `warp` (none: time) for its current window.
+  void use_steps(std::shared_ptr<const StepWarp> warp);
+  [[nodiscard]] bool column_times_fit() const {  // made for this window (or not needed: a time axis)
+    return !steps || (column_times && column_times->begin == begin_ns && column_times->end == end_ns && column_times->columns == columns);
+  }
   [[nodiscard]] double ns_per_column() const { return (end_ns - begin_ns) / columns; }
   [[nodiscard]] double unit_of(double t_ns) const { return steps ? steps->step_at(t_ns) : t_ns; }
   [[nodiscard]] double ns_of(double unit) const { return steps ? steps->time_at(unit) : unit; }
-  [[nodiscard]] double column_of(double t_ns) const { return (unit_of(t_ns) - begin_ns) / ns_per_column(); }
+  // The column of a time, with the fraction of it where the time lies (on a step axis, linear within the column:
+  // enough to weigh what covers most of a pixel; x_of is exact).
+  [[nodiscard]] double column_of(double t_ns) const;
   [[nodiscard]] double ns_at_column(double column) const { return ns_of(begin_ns + column * ns_per_column()); }
-  [[nodiscard]] float x_of(double t_ns) const { return left + static_cast<float>(column_of(t_ns)); }
+  [[nodiscard]] float x_of(double t_ns) const { return x_of_unit(unit_of(t_ns)); }
   [[nodiscard]] float x_of_unit(double unit) const { return left + static_cast<float>((unit - begin_ns) / ns_per_column()); }
   [[nodiscard]] double t_of(float x) const { return ns_at_column(static_cast<double>(x - left)); }
   bool operator==(const TimeAxis&) const = default;
