@@ -220,7 +220,7 @@ void TimelineCanvas::draw_overlays(Ui& ui, ImDrawList* draw, std::span<const Tra
       const float x = axis_.x_of(static_cast<double>(t.window.now_ns - t.window.shift_ns));
       if (x >= axis_.left && x <= r.end.x) draw->AddLine({x, r.lanes_top}, {x, r.end.y}, kNowLine, ui.px(2));
     }
-  // The playhead, across lanes and counters, with its time on the ruler.
+  // The playhead, across lanes and counters, with its time (or step) beside it.
   for (const Track& t : tracks)
     if (t.playhead_ns) {
       const double view_t = static_cast<double>(*t.playhead_ns - t.window.shift_ns);
@@ -229,9 +229,7 @@ void TimelineCanvas::draw_overlays(Ui& ui, ImDrawList* draw, std::span<const Tra
       draw->AddLine({x, r.origin.y}, {x, r.end.y}, kPlayhead, ui.px(2));
       const float h = ui.px(6);
       draw->AddTriangleFilled({x - h, r.origin.y}, {x + h, r.origin.y}, {x, r.origin.y + h}, kPlayhead);
-      const std::string at = steps_ ? ui.text.format("timeline.step_n", std::lround(std::floor(axis_.unit_of(view_t) + 1e-9)))
-                                    : time_label(view_t);
-      draw->AddText({x + ui.px(5), r.lanes_top + ui.px(2)}, kPlayhead, at.c_str());
+      draw->AddText({x + ui.px(5), r.lanes_top + ui.px(2)}, kPlayhead, point_label(ui, view_t).c_str());
     }
   for (const Guide& g : guides) {
     const float x = std::round(axis_.x_of(g.t_ns));
@@ -243,9 +241,7 @@ void TimelineCanvas::draw_overlays(Ui& ui, ImDrawList* draw, std::span<const Tra
   const ImVec2 mouse = ImGui::GetIO().MousePos;
   if (ImGui::IsItemHovered() && mouse.x >= axis_.left) {
     draw->AddLine({mouse.x, r.origin.y}, {mouse.x, r.end.y}, kHoverLine);
-    const std::string at = steps_ ? ui.text.format("timeline.step_n", std::lround(std::floor(axis_.begin_ns + (mouse.x - axis_.left) * axis_.ns_per_column())))
-                                  : format_time(axis_.t_of(mouse.x) * ruler_scale_, axis_.ns_per_column() * ruler_scale_);
-    draw->AddText({mouse.x + ui.px(4), r.origin.y + ui.px(3)}, IM_COL32(255, 255, 255, 255), at.c_str());
+    draw->AddText({mouse.x + ui.px(4), r.origin.y + ui.px(3)}, IM_COL32(255, 255, 255, 255), point_label(ui, axis_.t_of(mouse.x)).c_str());
     if (!ImGui::IsItemActive()) draw_tooltip(ui, tracks, mouse, r.lanes_bottom);
   }
   // A scrollbar thumb when the lanes do not fit.
@@ -478,6 +474,11 @@ double TimelineCanvas::tick_step(const Ui& ui) const {
 std::string TimelineCanvas::tick_label(const Ui& ui, double unit, double step) const {
   if (steps_) return ui.text.format("timeline.step_n", std::lround(unit));
   return format_time(unit * ruler_scale_, step * ruler_scale_);
+}
+
+std::string TimelineCanvas::point_label(const Ui& ui, double view_t) const {
+  if (steps_) return ui.text.format("timeline.step_n", std::lround(std::floor(axis_.unit_of(view_t) + 1e-9)));
+  return time_label(view_t);
 }
 
 std::string TimelineCanvas::time_label(double view_t) const {

@@ -148,6 +148,7 @@ class TimelineCanvas {
   [[nodiscard]] double tick_step(const Ui& ui) const;
   [[nodiscard]] std::string tick_label(const Ui& ui, double unit, double step) const;
   [[nodiscard]] std::string time_label(double view_t) const;  // at the resolution of a column there
+  [[nodiscard]] std::string point_label(const Ui& ui, double view_t) const;  // the time, or the step on a step axis
   void draw_grid(const Ui& ui, ImDrawList* draw, float top, float bottom) const;
   void draw_ruler(Ui& ui, ImDrawList* draw, float top, float height) const;
   void draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, float top, float bottom) const;

@@ -9,6 +9,7 @@
 namespace forkscope::gui {
 
 void Playhead::clear() {
+  if (run_ == nullptr && cut_of_.model == nullptr) return;  // called every frame a run runs freely
   run_ = nullptr;
   at_ns_.reset();
   cut_ = TraceModel{};

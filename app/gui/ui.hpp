@@ -27,8 +27,8 @@ class Playhead {
     at_ns_ = t_ns;
   }
   void clear();
-  // While the playhead is dragged over a long trace, the panels keep its last cut: cutting a million events takes a
-  // few hundred milliseconds, once, when it is let go.
+  // While the playhead is dragged over a long trace, the panels keep its last cut: cutting a million events takes
+  // about a tenth of a second, once, when it is let go.
   void set_dragging(bool dragging) { dragging_ = dragging; }
   static constexpr std::size_t kCutWhileDragging = 200'000;  // events
 
