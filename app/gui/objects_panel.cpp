@@ -40,9 +40,9 @@ void ObjectsPanel::draw(Ui& ui) {
   if (!shown) return;
   draw_playhead_note(ui, *shown);
   const TraceModel& model = ui.model(*shown);
-  const Column columns[] = {{"objects.name", 1.2f},   {"objects.kind", 1.4f},    {"objects.value", 1.2f},
-                            {"objects.holder", 1.6f}, {"objects.waiters", 2.0f}, {"objects.items", 2.4f},
-                            {"objects.traffic", 1.4f}};
+  const Column columns[] = {{"objects.name", 1.2f},   {"objects.kind", 1.3f},    {"objects.value", 1.1f},
+                            {"objects.holder", 1.5f}, {"objects.waiters", 1.8f}, {"objects.items", 3.6f},
+                            {"objects.traffic", 1.3f}};
   if (!begin_table(ui, "objects", columns)) return;
   for (const ObjectInfo& o : model.objects()) {
     Row row{o.name, value_text(ui, o, o.value()), {}, names(model, o.waiters), items_text(ui, model, o)};
@@ -61,8 +61,7 @@ void ObjectsPanel::draw(Ui& ui) {
     if (!row.waiters.empty())
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(state_color(ProcState::BlockedLock)), "%s", row.waiters.c_str());
     ImGui::TableNextColumn();
-    ImGui::TextUnformatted(row.items.c_str());
-    if (!row.items.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", row.items.c_str());
+    ImGui::TextWrapped("%s", row.items.c_str());  // a full queue's items all show: the row grows
     ImGui::TableNextColumn();
     if (o.puts || o.gets) ImGui::TextUnformatted(ui.text.format("objects.puts_gets", o.puts, o.gets).c_str());
     rows_.push_back(std::move(row));
