@@ -91,7 +91,7 @@ TEST_F(ModelCut, ACutEqualsTheModelOfTheFirstEventsOfARealRun) {
       const auto t = static_cast<std::int64_t>(events[k - 1].time);
       const TraceModel reference = first_events(whole, k);
       expect_same_instant(whole.cut(t), reference, t);
-      expect_same_instant(run->model().cut(t), reference, t);  // the live model's events come in arrival order
+      expect_same_instant(run->model().cut(t), reference, t);  // the live model's events, in arrival order
       ++instants;
       for (const ObjectInfo& o : reference.objects()) {
         with_items += !reference.items_in(o.id).empty();

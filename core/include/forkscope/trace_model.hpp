@@ -158,8 +158,8 @@ class TraceModel {
   // The items inside a queue (or messages in a pipe) now: put and not yet got, in the order they were put.
   [[nodiscard]] std::vector<const Flow*> items_in(std::uint16_t object) const;
 
-  // The model as it stood at `t_ns`: built again from exactly the events up to then (in their arrival order, with
-  // their texts), so every fact (states, holders, waiters, depths, queue items, lines, counters) is the instant's.
+  // The model as it stood at `t_ns`: built again from exactly the events up to then (in time order, with their
+  // texts), so every fact (states, holders, waiters, depths, queue items, lines, counters) is the instant's.
   [[nodiscard]] TraceModel cut(std::int64_t t_ns) const;
 
   // A short English description of an event ("put 'x' into q (depth 3)"), for text timelines and tooltips.

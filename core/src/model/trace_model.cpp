@@ -179,11 +179,21 @@ void TraceModel::append(const TraceEvent& e, std::string_view text) {
 }
 
 TraceModel TraceModel::cut(std::int64_t t_ns) const {
+  // In time order: live events of different processes can arrive out of it (a release read after the acquire that
+  // followed it), and the instant's holder must not depend on when the viewer happened to read them.
+  std::vector<std::uint32_t> order;
+  for (std::uint32_t i = 0; i < events_.size(); ++i)
+    if (static_cast<std::int64_t>(events_[i].time) <= t_ns) order.push_back(i);
+  const auto by_time = [&](std::uint32_t a, std::uint32_t b) { return events_[a].time < events_[b].time; };
+  if (!std::is_sorted(order.begin(), order.end(), by_time)) std::stable_sort(order.begin(), order.end(), by_time);
   TraceModel at;
   at.clock_ = clock_;
   at.transient_texts_ = transient_texts_;
-  for (const TraceEvent& e : events_)
-    if (static_cast<std::int64_t>(e.time) <= t_ns) at.append(e, carries_string(e.kind) ? text(arg_string(e.arg)) : std::string_view{});
+  at.events_.reserve(order.size());
+  for (std::uint32_t i : order) {
+    const TraceEvent& e = events_[i];
+    at.append(e, carries_string(e.kind) ? text(arg_string(e.arg)) : std::string_view{});
+  }
   return at;
 }
 
