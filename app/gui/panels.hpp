@@ -105,12 +105,18 @@ class TimelinePanel {
   [[nodiscard]] bool step_axis(Ui& ui);  // whether the shown run's x axis counts steps
 
  private:
-  // The shown run's operation and granted-step times, made again when its trace grows.
+  // The shown run's granted-step times (followed event by event: every frame asks whether the run was stepped) and
+  // its operation times (made again when the trace grew, only when the step axis or a key needs them).
   struct Times {
-    std::pair<const TraceModel*, std::size_t> of{nullptr, 0};
-    std::vector<double> operations, grants;
+    const TraceModel* model = nullptr;
+    std::size_t scanned = 0;  // events looked at for grants
+    std::vector<double> grants;
+    std::size_t operations_of = 0;  // events the operations were taken from
+    std::vector<double> operations;
   };
-  const Times& times_of(const RunRecord& run);
+  Times& times_of(const RunRecord& run);
+  const std::vector<double>& grants_of(const RunRecord& run);
+  const std::vector<double>& operations_of(const RunRecord& run);
   void move_playhead(Ui& ui, const RunRecord& run, int key);
 
   TimelineCanvas canvas_;

@@ -289,25 +289,13 @@ double TimeAxis::column_of(double t_ns) const {
   return (steps->step_at(t_ns) - begin_ns) / ns_per_column();
 }
 
-namespace {
-
-std::vector<double> times_of(const TraceModel& model, bool (*counts)(const TraceEvent&)) {
+std::vector<double> operation_times(const TraceModel& model) {
   std::vector<double> times;
   for (const TraceEvent& e : model.events())
-    if (counts(e)) times.push_back(static_cast<double>(e.time));
+    if (e.pid != kViewerPid && op_category(e.kind, e.phase) != OpCategory::None) times.push_back(static_cast<double>(e.time));
   std::sort(times.begin(), times.end());
   times.erase(std::unique(times.begin(), times.end()), times.end());
   return times;
-}
-
-}  // namespace
-
-std::vector<double> operation_times(const TraceModel& model) {
-  return times_of(model, [](const TraceEvent& e) { return e.pid != kViewerPid && op_category(e.kind, e.phase) != OpCategory::None; });
-}
-
-std::vector<double> granted_step_times(const TraceModel& model) {
-  return times_of(model, [](const TraceEvent& e) { return e.kind == EventKind::GateGranted; });
 }
 
 std::vector<const ObjectInfo*> plotted_objects(const TraceModel& model) {

@@ -155,10 +155,9 @@ struct CounterBlocks {
 void rasterize_counter(const ObjectInfo& object, const CounterBlocks& blocks, const TimeAxis& axis,
                        const TrackWindow& window, std::span<CounterCell> out);
 
-// The times a step axis and the playhead's Left/Right go by, strictly increasing: every operation the timeline draws
-// (op_category), and the granted steps (GateGranted) of a run that was stepped, in the order granted.
+// The times of every operation the timeline draws (op_category), strictly increasing: the playhead's Left/Right, and
+// the step axis where a run ran freely.
 [[nodiscard]] std::vector<double> operation_times(const TraceModel& model);
-[[nodiscard]] std::vector<double> granted_step_times(const TraceModel& model);
 
 // The objects that have a series worth plotting, in creation order.
 [[nodiscard]] std::vector<const ObjectInfo*> plotted_objects(const TraceModel& model);

@@ -35,23 +35,37 @@ void draw_legend(Ui& ui, const std::vector<ProcState>& states) {
 
 }  // namespace
 
-const TimelinePanel::Times& TimelinePanel::times_of(const RunRecord& run) {
-  const std::pair key{&run.model(), run.model().events().size()};
-  if (times_.of != key) {
-    times_.of = key;
-    times_.operations = operation_times(run.model());
-    times_.grants = granted_step_times(run.model());
-  }
+TimelinePanel::Times& TimelinePanel::times_of(const RunRecord& run) {
+  if (times_.model != &run.model()) times_ = Times{&run.model()};
   return times_;
+}
+
+const std::vector<double>& TimelinePanel::grants_of(const RunRecord& run) {
+  Times& times = times_of(run);
+  const std::vector<TraceEvent>& events = run.model().events();
+  const std::size_t before = times.grants.size();
+  for (; times.scanned < events.size(); ++times.scanned)
+    if (events[times.scanned].kind == EventKind::GateGranted) times.grants.push_back(static_cast<double>(events[times.scanned].time));
+  if (times.grants.size() != before) std::sort(times.grants.begin(), times.grants.end());  // a few, arriving late
+  return times.grants;
+}
+
+const std::vector<double>& TimelinePanel::operations_of(const RunRecord& run) {
+  Times& times = times_of(run);
+  if (times.operations_of != run.model().events().size()) {
+    times.operations_of = run.model().events().size();
+    times.operations = operation_times(run.model());
+  }
+  return times.operations;
 }
 
 bool TimelinePanel::step_axis(Ui& ui) {
   const RunRecord* shown = ui.classroom.shown();
-  return shown && ui.step_axis.value_or(!times_of(*shown).grants.empty());
+  return shown && ui.step_axis.value_or(!grants_of(*shown).empty());
 }
 
 void TimelinePanel::move_playhead(Ui& ui, const RunRecord& run, int key) {
-  const std::vector<double>& ops = times_of(run).operations;
+  const std::vector<double>& ops = operations_of(run);
   if (ops.empty()) return;
   const std::optional<std::int64_t> at = ui.playhead.at(&run);
   double t = ops.back();
@@ -136,14 +150,14 @@ void TimelinePanel::draw(Ui& ui) {
   // A step axis: one column per granted step, and per operation where the run ran freely (all of it, or after its
   // last step once it is no longer stepped); warped again as the trace grows.
   if (step_axis(ui)) {
-    const Times& times = times_of(*shown);
     const std::tuple key{&shown->model(), shown->model().events().size(), track.window.now_ns};
     if (!warp_ || warp_of_ != key) {
       warp_of_ = key;
-      std::vector<double> starts = times.grants;
-      if (!(shown->live() && c.paused()))
-        starts.insert(starts.end(), std::upper_bound(times.operations.begin(), times.operations.end(), starts.empty() ? -1.0 : starts.back()),
-                      times.operations.end());
+      std::vector<double> starts = grants_of(*shown);
+      if (!(shown->live() && c.paused())) {
+        const std::vector<double>& ops = operations_of(*shown);
+        starts.insert(starts.end(), std::upper_bound(ops.begin(), ops.end(), starts.empty() ? -1.0 : starts.back()), ops.end());
+      }
       warp_ = std::make_shared<const StepWarp>(starts, static_cast<double>(track.window.now_ns));
     }
     canvas_.set_steps(warp_);
