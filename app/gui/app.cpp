@@ -118,6 +118,7 @@ void App::frame(Image* capture) {
 
   window_.begin_frame();
   handle_shortcuts(ui_);
+  timeline_.update(ui_);  // the playhead's and the step axis's keys
   lay_out_panels();
   window_.end_frame(capture);
   if (ui_.toggle_fullscreen) {
@@ -186,7 +187,7 @@ void App::lay_out_panels() {
       ImGui::EndTabItem();
     }
     if (tab(ui_.tr("panel.objects"), "objects", pending_detail_ == DetailTab::Objects)) {
-      draw_objects(ui_);
+      objects_.draw(ui_);
       ImGui::EndTabItem();
     }
     if (tab(ui_.tr("panel.console"), "console", pending_detail_ == DetailTab::Console)) {

@@ -64,6 +64,8 @@ class App {
   [[nodiscard]] TimelinePanel& timeline() { return timeline_; }
   [[nodiscard]] ComparePanel& compare() { return compare_; }
   [[nodiscard]] OpenDialog& open_dialog() { return open_dialog_; }
+  [[nodiscard]] ObjectsPanel& objects() { return objects_; }
+  [[nodiscard]] ConsolePanel& console() { return console_; }
   // The Code view: the center tab, or the detail tab under the timeline.
   [[nodiscard]] CodePanel& code(CenterView) { return code_; }
   [[nodiscard]] CodePanel& code(DetailTab) { return code_below_; }
@@ -83,6 +85,7 @@ class App {
   Ui ui_;
   TimelinePanel timeline_;
   ConsolePanel console_;
+  ObjectsPanel objects_;
   ComparePanel compare_;
   CodePanel code_, code_below_;
   OpenDialog open_dialog_;

@@ -59,6 +59,10 @@ void CodePanel::find_marks(Ui& ui, const std::string& file) {
     mark_time_ = MarkTime::Pointer;
     mark_ns_ = *ui.hovered_ns;
     marks_ = code_marks(model, mark_ns_, nullptr);
+  } else if (const std::optional<std::int64_t> at = ui.playhead.at(shown)) {
+    mark_time_ = MarkTime::Playhead;
+    mark_ns_ = *at;
+    marks_ = code_marks(model, mark_ns_, nullptr);
   } else if (shown->live()) {
     mark_time_ = ui.classroom.paused() ? MarkTime::Stepping : MarkTime::Now;
     mark_ns_ = shown->now_ns();
@@ -82,6 +86,9 @@ void CodePanel::draw(Ui& ui, const LessonLibrary& library) {
       case MarkTime::None: break;
       case MarkTime::Now: ImGui::TextDisabled("%s", ui.tr("code.marks_now")); break;
       case MarkTime::Stepping: ImGui::TextUnformatted(ui.tr("code.marks_stepping")); break;
+      case MarkTime::Playhead:
+        ImGui::TextUnformatted(ui.text.format("code.marks_playhead", format_duration(static_cast<double>(mark_ns_))).c_str());
+        break;
       case MarkTime::Pointer:
         ImGui::TextUnformatted(ui.text.format("code.marks_pointer", format_duration(static_cast<double>(mark_ns_))).c_str());
         break;
@@ -92,7 +99,9 @@ void CodePanel::draw(Ui& ui, const LessonLibrary& library) {
   else draw_code(ui, library.code(lesson.id), "//", false);
   // Stepping, the marked lines come into sight whenever they change; under the pointer only when none is in sight (a
   // view that followed every move of the pointer would never hold still).
-  if (mark_time_ == MarkTime::Stepping || (mark_time_ == MarkTime::Pointer && !any_mark_in_sight())) scroll_to_marks();
+  if (mark_time_ == MarkTime::Stepping || mark_time_ == MarkTime::Playhead ||
+      (mark_time_ == MarkTime::Pointer && !any_mark_in_sight()))
+    scroll_to_marks();
   else scrolled_to_.clear();  // stepping again scrolls again
   ImGui::EndChild();
 }

@@ -1,5 +1,5 @@
 // What the processes printed, in time order, each line in its process's colour (the same as its lane label);
-// filtered by text and by process. Errors (uncaught exceptions) in red; what a Python program wrote to sys.stderr
+// filtered by text and by process; with the playhead set, only what was printed up to then. Errors (uncaught exceptions) in red; what a Python program wrote to sys.stderr
 // (tracebacks, warnings) in a paler red, so stdout and stderr stay apart where they interleave.
 #include <fmt/format.h>
 
@@ -16,9 +16,11 @@ const ImVec4 kStderrText{1.0f, 0.6f, 0.5f, 1.0f};
 }  // namespace
 
 void ConsolePanel::draw(Ui& ui) {
+  lines_shown_ = 0;
   const RunRecord* shown = shown_or_hint(ui);
   if (!shown) return;
-  const TraceModel& model = shown->model();
+  const TraceModel& model = shown->model();  // lanes and their colours are the timeline's
+  const std::vector<PrintedLine>& printed = ui.model(*shown).lines();
   if (lanes_of_ != std::pair{&model, model.processes().size()}) {
     lanes_of_ = {&model, model.processes().size()};
     lane_of_.clear();
@@ -26,6 +28,7 @@ void ConsolePanel::draw(Ui& ui) {
     for (std::size_t i = 0; i < lanes.size(); ++i) lane_of_[lanes[i].pid] = i;
   }
 
+  draw_playhead_note(ui, *shown);
   filter_.Draw(label(ui.tr("console.filter"), "filter").c_str(), ui.px(220));
   ImGui::SameLine();
   ImGui::SetNextItemWidth(ui.px(200));
@@ -41,8 +44,9 @@ void ConsolePanel::draw(Ui& ui) {
   ImGui::BeginChild("lines", {0, 0}, false, ImGuiWindowFlags_HorizontalScrollbar);
   const bool at_bottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1;
   std::vector<const PrintedLine*> lines;
-  for (const PrintedLine& l : model.lines())
+  for (const PrintedLine& l : printed)
     if ((only_pid_ == 0 || l.pid == only_pid_) && filter_.PassFilter(l.text.c_str())) lines.push_back(&l);
+  lines_shown_ = lines.size();
   ImGuiListClipper clipper;
   clipper.Begin(static_cast<int>(lines.size()));
   while (clipper.Step())

@@ -39,6 +39,8 @@ struct Arguments {
   std::optional<int> frames;
   bool stats = false;
   std::vector<double> hover;
+  std::optional<double> playhead;         // seconds of trace time
+  std::optional<std::string> step_axis;  // on, off
   std::string view = "timeline";
   std::string tab = "console";
   std::optional<std::string> open;
@@ -62,6 +64,7 @@ void check_arguments(const Arguments& args) {
   check_finite_range(args.scale, 1, 2, "--scale");
   check_finite_range(args.timeout, 0.001, 1e6, "--timeout (seconds)");
   for (const double at : args.hover) check_finite_range(at, 0, 10000, "--hover");
+  if (args.playhead) check_finite_range(*args.playhead, 0, 1e6, "--playhead (seconds)");
   if (args.seed) (void)parse_decimal_u64(*args.seed, "--seed");
   for (const auto& [file, option] : {std::pair{&args.screenshot, "--screenshot"}, std::pair{&args.open, "--open"},
                                      std::pair{&args.python, "--python"}})
@@ -96,14 +99,18 @@ int bench(const Arguments& args) {
   options.vsync = false;
   App app(scenarios::default_lesson(), options);
   app.window().set_headless(true);
-  const FrameBenchResult r = bench_frames(app, args.frames.value_or(300));
+  const FrameBenchResult r = bench_frames(app, args.frames.value_or(300), args.step_axis == "on");
   if (args.screenshot) {
     Image picture;
     app.frame(&picture);
     picture.save_png(*args.screenshot);
   }
-  if (args.json) fmt::print("{{\"events\": {}, \"frame_ms_median\": {:.2f}, \"frame_ms_p95\": {:.2f}}}\n", r.events, r.median_ms, r.p95_ms);
-  else fmt::print("{} events, fully zoomed out: median {:.2f} ms per frame, p95 {:.2f} ms\n", r.events, r.median_ms, r.p95_ms);
+  if (args.json)
+    fmt::print("{{\"events\": {}, \"frame_ms_median\": {:.2f}, \"frame_ms_p95\": {:.2f}, \"cut_ms\": {:.1f}}}\n", r.events,
+               r.median_ms, r.p95_ms, r.cut_ms);
+  else
+    fmt::print("{} events, fully zoomed out: median {:.2f} ms per frame, p95 {:.2f} ms; the playhead's cut at the middle: {:.1f} ms\n",
+               r.events, r.median_ms, r.p95_ms, r.cut_ms);
   return kOk;
 }
 
@@ -199,6 +206,13 @@ int run_app(const Arguments& args) {
     classroom.reset();
     throw SystemFailure(fmt::format("{}: the steps did not settle within {:.0f} s", run_name, args.timeout));
   }
+  if (args.step_axis) app.ui().step_axis = *args.step_axis == "on";
+  if (args.playhead) {
+    const RunRecord* shown = classroom.shown();
+    if (shown == nullptr || (shown->live() && !classroom.paused()))
+      throw UsageError("--playhead needs a finished or paused run: add --run, --steps or --open");
+    app.ui().playhead.place(*shown, std::llround(*args.playhead * 1e9));
+  }
   if (!args.hover.empty())
     app.window().set_pointer({{static_cast<float>(args.hover[0]), static_cast<float>(args.hover[1])}, false, 0});
   Image picture;
@@ -238,6 +252,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   cli.add_option("--hover", args.hover, "Headless: the pointer rests at X Y for the picture (a tooltip)")
       ->expected(2);
+  cli.add_option("--playhead", args.playhead, "Headless: the panels show the run at this time (seconds), as a playhead")
+      ->check(CLI::Range(0.0, 1e6));
+  cli.add_option("--step-axis", args.step_axis,
+                 "The timeline's x axis counts steps (on) or seconds (off); default: steps for a stepped run (with --bench-frames too)")
+      ->check(CLI::IsMember({"on", "off"}));
   cli.add_flag("--stats", args.stats, "Headless: print frame times and frames per second of the live run as JSON");
   cli.add_option("--compare-with", args.compare_with, "With --run: run again with KEY=VALUE changed and show the comparison");
   cli.add_option("--view", args.view, "Center view: timeline, compare or code")

@@ -19,6 +19,7 @@ namespace forkscope::gui {
 // toolbar_panel.cpp: Open…, Run, Pause, Step, Step process, Reset, speed, language, projector scale; and their keys.
 void draw_toolbar(Ui& ui);
 void handle_shortcuts(Ui& ui);
+[[nodiscard]] bool keys_are_shortcuts();  // not while typing into a field or while a popup has the keys
 [[nodiscard]] double faster(double speed);  // the next speed step up (+), or down (-)
 [[nodiscard]] double slower(double speed);
 
@@ -47,7 +48,7 @@ struct CodeMark {
 
 // What time the Code view's marks show: none (a C++ lesson, or no live run under the pointer), the live run's now,
 // its now while stepping, or the time under the pointer on the timeline.
-enum class MarkTime { None, Now, Stepping, Pointer };
+enum class MarkTime { None, Now, Stepping, Pointer, Playhead };
 
 class CodePanel {
  public:
@@ -74,36 +75,72 @@ class CodePanel {
 // params_panel.cpp: a form from the lesson's typed parameters and bounds.
 void draw_params(Ui& ui);
 
-// processes_panel.cpp / objects_panel.cpp / result_panel.cpp: tables of the shown run.
+// processes_panel.cpp / objects_panel.cpp / result_panel.cpp: tables of the shown run (now, or at the playhead).
 void draw_processes(Ui& ui);
-void draw_objects(Ui& ui);
 void draw_result(Ui& ui);
+void draw_playhead_note(Ui& ui, const RunRecord& shown);  // "At 1.2 s (the playhead)", when it is set
 
-// timeline_panel.cpp: the legend and the shown run's lanes and counters.
+class ObjectsPanel {
+ public:
+  void draw(Ui& ui);
+  // What the last frame showed of each object, in its language.
+  struct Row {
+    std::string name, value, holder, waiters, items;
+  };
+  [[nodiscard]] const std::vector<Row>& rows() const { return rows_; }
+
+ private:
+  std::vector<Row> rows_;
+};
+
+// timeline_panel.cpp: the legend and the shown run's lanes and counters; the playhead and the step axis.
 class TimelinePanel {
  public:
+  // Every frame, before the panels (drawn or not): the playhead's keys (Left/Right: the previous or next operation,
+  // Home/End: the first or last, Esc: back to now) and the step axis's (T); a playhead only on a paused or finished run.
+  void update(Ui& ui);
   void draw(Ui& ui);
   [[nodiscard]] TimelineCanvas& canvas() { return canvas_; }
   [[nodiscard]] TimeView& view() { return view_; }
+  [[nodiscard]] bool step_axis(Ui& ui);  // whether the shown run's x axis counts steps
 
  private:
+  // The shown run's granted-step times (followed event by event: every frame asks whether the run was stepped) and
+  // its operation times (made again when the trace grew, only when the step axis or a key needs them).
+  struct Times {
+    const TraceModel* model = nullptr;
+    std::size_t scanned = 0;  // events looked at for grants
+    std::vector<double> grants;
+    std::size_t operations_of = 0;  // events the operations were taken from
+    std::vector<double> operations;
+  };
+  Times& times_of(const RunRecord& run);
+  const std::vector<double>& grants_of(const RunRecord& run);
+  const std::vector<double>& operations_of(const RunRecord& run);
+  void move_playhead(Ui& ui, const RunRecord& run, int key);
+
   TimelineCanvas canvas_;
   TimeView view_;
   const RunRecord* last_shown_ = nullptr;
   std::vector<ProcState> legend_;
   std::pair<const TraceModel*, std::size_t> legend_of_{nullptr, 0};
+  Times times_;
+  std::shared_ptr<const StepWarp> warp_;
+  std::tuple<const TraceModel*, std::size_t, std::int64_t> warp_of_{nullptr, 0, 0};
 };
 
 // console_panel.cpp: printed lines, coloured by process, filterable by text and process.
 class ConsolePanel {
  public:
   void draw(Ui& ui);
+  [[nodiscard]] std::size_t lines_shown() const { return lines_shown_; }  // in the last frame, after the filters
 
  private:
   ImGuiTextFilter filter_;
   std::int32_t only_pid_ = 0;
   std::unordered_map<std::int32_t, std::size_t> lane_of_;
   std::pair<const TraceModel*, std::size_t> lanes_of_{nullptr, 0};
+  std::size_t lines_shown_ = 0;
 };
 
 // compare_panel.cpp: two runs on one time axis, or the phases of one run aligned at zero, with their results.

@@ -17,6 +17,8 @@ constexpr std::size_t kMaxMarkerShapes = 2000;
 constexpr std::size_t kMaxArrows = 400;
 constexpr double kMinWidthNs = 1e3;
 constexpr double kMaxWidthNs = 1e13;
+constexpr double kMinWidthSteps = 2;  // on a step axis
+constexpr double kMaxWidthSteps = 1e8;
 
 // The canvas lies on the window's own background; lanes' backgrounds are baked into the strip texture. A software
 // renderer pays for every pixel of every layer, so nothing is drawn twice where it can be helped.
@@ -29,6 +31,7 @@ constexpr ImU32 kGrid = IM_COL32(255, 255, 255, 40);
 constexpr ImU32 kDimText = IM_COL32(150, 150, 160, 255);
 constexpr ImU32 kNowLine = IM_COL32(255, 145, 0, 255);
 constexpr ImU32 kHoverLine = IM_COL32(255, 255, 255, 90);
+constexpr ImU32 kPlayhead = IM_COL32(0, 229, 255, 255);
 constexpr ImU32 kArrow = IM_COL32(224, 247, 250, 190);
 constexpr ImU32 kTaskColor = IM_COL32(236, 239, 241, 255);  // neutral: a task is not a state, it rides on them
 constexpr ImU32 kTaskColorAlt = IM_COL32(144, 164, 174, 255);
@@ -84,7 +87,7 @@ void TimelineCanvas::fit(std::span<const Track> tracks, TimeView& view) const {
   // A live run grows from nothing: a floor of a tenth of a second keeps its first frames from zooming wildly.
   const bool live = std::any_of(tracks.begin(), tracks.end(), [](const Track& t) { return t.live; });
   view.begin_ns = 0;
-  view.end_ns = std::max(extent, live ? 1e8 : 1e5) * 1.02;
+  view.end_ns = steps_ ? std::max(steps_->step_at(extent), 1.0) * 1.02 : std::max(extent, live ? 1e8 : 1e5) * 1.02;
 }
 
 CanvasInput TimelineCanvas::draw(Ui& ui, std::span<const Track> tracks, TimeView& view, std::span<const Guide> guides) {
@@ -92,10 +95,12 @@ CanvasInput TimelineCanvas::draw(Ui& ui, std::span<const Track> tracks, TimeView
   ImGui::SetCursorScreenPos(r.origin);
   ImGui::InvisibleButton("timeline", {r.end.x - r.origin.x, r.end.y - r.origin.y});
   const bool hovered = ImGui::IsItemHovered();
-  handle_input(view, r.lanes_bottom);
-  place(ui, tracks, view, r);
   CanvasInput input;
+  handle_input(view, r, input);
+  place(ui, tracks, view, r);
   const ImVec2 mouse = ImGui::GetIO().MousePos;
+  if (scrubbing_)
+    input.playhead_ns = std::max(0.0, axis_.t_of(std::clamp(mouse.x, axis_.left, axis_.left + static_cast<float>(axis_.columns))));
   if (hovered && mouse.x >= axis_.left && mouse.x < axis_.left + static_cast<float>(axis_.columns))
     input.hovered_ns = std::max(0.0, axis_.t_of(mouse.x));
   if (const LaneRow* fold = clicked_ || double_clicked_ ? fold_arrow_at(ui, mouse, r.lanes_bottom) : nullptr) {
@@ -189,9 +194,11 @@ void TimelineCanvas::place(const Ui& ui, std::span<const Track> tracks, TimeView
   const float lanes_visible = r.lanes_bottom - r.lanes_top;
   view.lane_scroll = std::clamp(view.lane_scroll, 0.0f, std::max(0.0f, r.content_height - lanes_visible));
   view.counter_scroll = std::clamp(view.counter_scroll, 0.0f, std::max(0.0f, r.counters_content - r.counters_height + ui.px(6)));
+  if (axis_.steps != steps_ && (axis_.steps == nullptr || steps_ == nullptr)) view.fit = true;  // seconds <-> steps
   if (view.fit) fit(tracks, view);
   axis_.begin_ns = view.begin_ns;
   axis_.end_ns = view.end_ns;
+  if (axis_.steps != steps_ || !axis_.column_times_fit()) axis_.use_steps(steps_);  // kept while it fits: the layout's key
   for (LaneRow& row : rows_) {
     row.fold_x = axis_.left - label_width_ + ui.px(14) + static_cast<float>(row.depth) * ui.px(12);  // as draw_lanes puts it
     row.top += r.lanes_top - view.lane_scroll;
@@ -213,6 +220,17 @@ void TimelineCanvas::draw_overlays(Ui& ui, ImDrawList* draw, std::span<const Tra
       const float x = axis_.x_of(static_cast<double>(t.window.now_ns - t.window.shift_ns));
       if (x >= axis_.left && x <= r.end.x) draw->AddLine({x, r.lanes_top}, {x, r.end.y}, kNowLine, ui.px(2));
     }
+  // The playhead, across lanes and counters, with its time (or step) beside it.
+  for (const Track& t : tracks)
+    if (t.playhead_ns) {
+      const double view_t = static_cast<double>(*t.playhead_ns - t.window.shift_ns);
+      const float x = std::round(axis_.x_of(view_t));
+      if (x < axis_.left || x > r.end.x) continue;
+      draw->AddLine({x, r.origin.y}, {x, r.end.y}, kPlayhead, ui.px(2));
+      const float h = ui.px(6);
+      draw->AddTriangleFilled({x - h, r.origin.y}, {x + h, r.origin.y}, {x, r.origin.y + h}, kPlayhead);
+      draw->AddText({x + ui.px(5), r.lanes_top + ui.px(2)}, kPlayhead, point_label(ui, view_t).c_str());
+    }
   for (const Guide& g : guides) {
     const float x = std::round(axis_.x_of(g.t_ns));
     if (x < axis_.left || x > r.end.x) continue;
@@ -223,8 +241,7 @@ void TimelineCanvas::draw_overlays(Ui& ui, ImDrawList* draw, std::span<const Tra
   const ImVec2 mouse = ImGui::GetIO().MousePos;
   if (ImGui::IsItemHovered() && mouse.x >= axis_.left) {
     draw->AddLine({mouse.x, r.origin.y}, {mouse.x, r.end.y}, kHoverLine);
-    const std::string at = format_time(axis_.t_of(mouse.x) * ruler_scale_, axis_.ns_per_column() * ruler_scale_);
-    draw->AddText({mouse.x + ui.px(4), r.origin.y + ui.px(3)}, IM_COL32(255, 255, 255, 255), at.c_str());
+    draw->AddText({mouse.x + ui.px(4), r.origin.y + ui.px(3)}, IM_COL32(255, 255, 255, 255), point_label(ui, axis_.t_of(mouse.x)).c_str());
     if (!ImGui::IsItemActive()) draw_tooltip(ui, tracks, mouse, r.lanes_bottom);
   }
   // A scrollbar thumb when the lanes do not fit.
@@ -236,25 +253,31 @@ void TimelineCanvas::draw_overlays(Ui& ui, ImDrawList* draw, std::span<const Tra
   }
 }
 
-void TimelineCanvas::handle_input(TimeView& view, float lanes_bottom) {
+void TimelineCanvas::handle_input(TimeView& view, const Regions& regions, CanvasInput& input) {
   ImGuiIO& io = ImGui::GetIO();
   const ImVec2 mouse = io.MousePos;
-  const bool over_counters = !counter_rows_.empty() && mouse.y >= lanes_bottom;
+  const bool over_counters = !counter_rows_.empty() && mouse.y >= regions.lanes_bottom;
   float& scroll = over_counters ? view.counter_scroll : view.lane_scroll;
+  // The view's window is in the axis's units: nanoseconds, or steps on a step axis.
+  const double unit_at_mouse = axis_.begin_ns + static_cast<double>(mouse.x - axis_.left) * axis_.ns_per_column();
   if (ImGui::IsItemHovered() && io.MouseWheel != 0) {
     if (mouse.x < axis_.left || io.KeyShift) {
       scroll -= io.MouseWheel * lane_height_ * 3;
     } else {
       // Zoom around the time under the mouse, which stays where it is.
-      const double at = axis_.t_of(mouse.x);
       const double fraction = static_cast<double>(mouse.x - axis_.left) / axis_.columns;
-      const double width = std::clamp((view.end_ns - view.begin_ns) * std::pow(0.8, io.MouseWheel), kMinWidthNs, kMaxWidthNs);
-      view.begin_ns = at - fraction * width;
+      const double width = std::clamp((view.end_ns - view.begin_ns) * std::pow(0.8, io.MouseWheel), steps_ ? kMinWidthSteps : kMinWidthNs,
+                                      steps_ ? kMaxWidthSteps : kMaxWidthNs);
+      view.begin_ns = unit_at_mouse - fraction * width;
       view.end_ns = view.begin_ns + width;
       view.fit = false;
     }
   }
-  if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 2.0f)) {
+  // A press on the ruler of a paused or finished run holds the playhead until released; elsewhere a drag pans.
+  if (ImGui::IsItemActivated()) scrubbing_ = scrubbable_ && mouse.y < regions.lanes_top && mouse.x >= axis_.left;
+  if (!ImGui::IsItemActive() && !ImGui::IsItemDeactivated()) scrubbing_ = false;
+  input.scrubbing = scrubbing_ && ImGui::IsItemActive();
+  if (!scrubbing_ && ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 2.0f)) {
     const double shift = -static_cast<double>(io.MouseDelta.x) * axis_.ns_per_column();
     if (shift != 0) {
       view.begin_ns += shift;
@@ -264,7 +287,7 @@ void TimelineCanvas::handle_input(TimeView& view, float lanes_bottom) {
     scroll -= io.MouseDelta.y;
   }
   // A click (a press and release that did not drag) or a double click: on which lane is decided once rows are laid out.
-  clicked_ = ImGui::IsItemDeactivated() && io.MouseDragMaxDistanceSqr[0] < 16.0f;
+  clicked_ = !scrubbing_ && ImGui::IsItemDeactivated() && io.MouseDragMaxDistanceSqr[0] < 16.0f;
   double_clicked_ = ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left);
 }
 
@@ -439,18 +462,34 @@ void TimelineCanvas::lay_out_arrows(std::span<const Track> tracks) {
 }
 
 double TimelineCanvas::tick_step(const Ui& ui) const {
-  // 1, 2 or 5 times a power of ten, so that labels stand about 110 pixels apart.
+  // 1, 2 or 5 times a power of ten, so that labels stand about 110 pixels apart (whole steps on a step axis).
   const double target = axis_.ns_per_column() * static_cast<double>(ui.px(110));
   const double magnitude = std::pow(10.0, std::floor(std::log10(target)));
-  for (double m : {1.0, 2.0, 5.0})
-    if (magnitude * m >= target) return magnitude * m;
-  return magnitude * 10;
+  double step = magnitude * 10;
+  for (double m : {5.0, 2.0, 1.0})
+    if (magnitude * m >= target) step = magnitude * m;
+  return steps_ ? std::max(step, 1.0) : step;
+}
+
+std::string TimelineCanvas::tick_label(const Ui& ui, double unit, double step) const {
+  if (steps_) return ui.text.format("timeline.step_n", std::lround(unit));
+  return format_time(unit * ruler_scale_, step * ruler_scale_);
+}
+
+std::string TimelineCanvas::point_label(const Ui& ui, double view_t) const {
+  if (steps_) return ui.text.format("timeline.step_n", std::lround(std::floor(axis_.unit_of(view_t) + 1e-9)));
+  return time_label(view_t);
+}
+
+std::string TimelineCanvas::time_label(double view_t) const {
+  const double column = axis_.column_of(view_t);
+  return format_time(view_t * ruler_scale_, (axis_.ns_at_column(column + 1) - axis_.ns_at_column(column)) * ruler_scale_);
 }
 
 void TimelineCanvas::draw_grid(const Ui& ui, ImDrawList* draw, float top, float bottom) const {
   const double step = tick_step(ui);
-  for (double t = std::ceil(axis_.begin_ns / step) * step; t <= axis_.end_ns; t += step) {
-    const float x = std::round(axis_.x_of(t)) + 0.5f;
+  for (double u = std::ceil(axis_.begin_ns / step) * step; u <= axis_.end_ns; u += step) {
+    const float x = std::round(axis_.x_of_unit(u)) + 0.5f;
     draw->AddLine({x, top}, {x, bottom}, kGrid);
   }
 }
@@ -459,12 +498,13 @@ void TimelineCanvas::draw_ruler(Ui& ui, ImDrawList* draw, float top, float heigh
   const float right = axis_.left + static_cast<float>(axis_.columns);
   draw->AddRectFilled({axis_.left - label_width_, top}, {right + ui.px(8), top + height}, kRulerBackground);
   const double step = tick_step(ui);
-  for (double t = std::ceil(axis_.begin_ns / step) * step; t <= axis_.end_ns; t += step) {
-    const float x = std::round(axis_.x_of(t)) + 0.5f;
+  for (double u = std::ceil(axis_.begin_ns / step) * step; u <= axis_.end_ns; u += step) {
+    const float x = std::round(axis_.x_of_unit(u)) + 0.5f;
     draw->AddLine({x, top + height - ui.px(6)}, {x, top + height}, kDimText);
-    draw->AddText({x + ui.px(3), top + ui.px(2)}, kDimText, format_time(t * ruler_scale_, step * ruler_scale_).c_str());
+    draw->AddText({x + ui.px(3), top + ui.px(2)}, kDimText, tick_label(ui, u, step).c_str());
   }
-  draw->AddText({axis_.left - label_width_ + ui.px(6), top + ui.px(2)}, kDimText, ui.tr(ruler_caption_));
+  draw->AddText({axis_.left - label_width_ + ui.px(6), top + ui.px(2)}, kDimText,
+                ui.tr(steps_ ? "timeline.steps_caption" : ruler_caption_));
 }
 
 void TimelineCanvas::draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, float top, float bottom) const {
@@ -562,7 +602,8 @@ void TimelineCanvas::draw_counters(Ui& ui, ImDrawList* draw, std::span<const Tra
     if (!c.visible) continue;
     const ObjectInfo& o = *c.object;
     draw->AddText({left + ui.px(8), c.top + ui.px(3)}, counter_color(o.kind), o.name.c_str());
-    const std::string detail = fmt::format("{} · {}", kind_text(ui, o.kind), value_text(ui, o, o.value()));
+    const std::optional<std::int64_t> at = tracks[c.track].playhead_ns;
+    const std::string detail = fmt::format("{} · {}", kind_text(ui, o.kind), value_text(ui, o, at ? o.value_at(*at) : o.value()));
     draw->AddText({left + ui.px(8), c.top + ui.px(3) + ImGui::GetTextLineHeight()}, kDimText, detail.c_str());
     const auto it = ranges_.find({tracks[c.track].model, o.id});
     if (it != ranges_.end()) {
@@ -582,7 +623,7 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
       ImGui::BeginTooltip();
       ImGui::TextUnformatted(fmt::format("{} · {}", c.object->name, kind_text(ui, c.object->kind)).c_str());
       ImGui::TextUnformatted(ui.text.format("tooltip.value_at", value_text(ui, *c.object, c.object->value_at(t)),
-                                            format_time(view_t, axis_.ns_per_column())).c_str());
+                                            time_label(view_t)).c_str());
       ImGui::EndTooltip();
       return;
     }
@@ -628,8 +669,8 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
     }
     // The nearest operation within a few pixels.
     TimeAxis near = axis_;
-    near.begin_ns = view_t - 5 * axis_.ns_per_column();
-    near.end_ns = view_t + 5 * axis_.ns_per_column();
+    near.begin_ns = axis_.unit_of(view_t) - 5 * axis_.ns_per_column();
+    near.end_ns = axis_.unit_of(view_t) + 5 * axis_.ns_per_column();
     const EventRange range = events_in_view(model, *p, near, track.window);
     const TraceEvent* best = nullptr;
     for (const std::uint32_t* e = range.first; e != range.last; ++e) {

@@ -38,6 +38,7 @@ struct Track {
   bool counters = false;                           // plot its objects below the lanes
   bool live = false;                               // draw the "now" line
   std::string_view source;                         // a Python program's code: tooltips quote the line a process is at
+  std::optional<std::int64_t> playhead_ns;         // the instant the panels show (trace time): a line, counters' values
 };
 
 // A vertical line across the canvas at a view time, with a label: a theoretical floor, the end of a phase.
@@ -51,6 +52,8 @@ struct CanvasInput {
   std::int32_t clicked_pid = 0;         // a lane was clicked: select that process
   std::int32_t double_clicked_pid = 0;  // a lane was double-clicked: step that process
   std::optional<double> hovered_ns;     // the view time under the pointer, when it rests on the canvas
+  std::optional<double> playhead_ns;    // a click or drag on the ruler put the playhead at this view time
+  bool scrubbing = false;               // the ruler is held: the playhead follows the pointer
 };
 
 class TimelineCanvas {
@@ -79,6 +82,10 @@ class TimelineCanvas {
     ruler_caption_ = caption_key;
   }
   void invalidate() { stale_ = true; }  // lay out again next frame, even if nothing changed
+  // A step axis (x counts steps), or none: x is time. The view's window is then in steps; a change of axis refits.
+  void set_steps(std::shared_ptr<const StepWarp> steps) { steps_ = std::move(steps); }
+  // Whether a press on the ruler places the playhead (a paused or finished run) rather than panning.
+  void set_scrubbable(bool scrubbable) { scrubbable_ = scrubbable; }
   // A process's threads are sub-lanes under it, folded until its fold arrow is clicked (or this is called).
   void toggle_threads(const TraceModel* model, std::int32_t pid);
   [[nodiscard]] bool threads_shown(const TraceModel* model, std::int32_t pid) const { return unfolded_.contains({model, pid}); }
@@ -135,10 +142,13 @@ class TimelineCanvas {
   void lay_out_counters(std::span<const Track> tracks, int counter_pixels);
   void lay_out_arrows(std::span<const Track> tracks);
   void fit(std::span<const Track> tracks, TimeView& view) const;
-  void handle_input(TimeView& view, float lanes_bottom);
+  void handle_input(TimeView& view, const Regions& regions, CanvasInput& input);
   [[nodiscard]] std::int32_t lane_at(std::span<const Track> tracks, ImVec2 at, float lanes_bottom) const;
   [[nodiscard]] const LaneRow* fold_arrow_at(const Ui& ui, ImVec2 at, float lanes_bottom) const;
   [[nodiscard]] double tick_step(const Ui& ui) const;
+  [[nodiscard]] std::string tick_label(const Ui& ui, double unit, double step) const;
+  [[nodiscard]] std::string time_label(double view_t) const;  // at the resolution of a column there
+  [[nodiscard]] std::string point_label(const Ui& ui, double view_t) const;  // the time, or the step on a step axis
   void draw_grid(const Ui& ui, ImDrawList* draw, float top, float bottom) const;
   void draw_ruler(Ui& ui, ImDrawList* draw, float top, float height) const;
   void draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, float top, float bottom) const;
@@ -149,6 +159,8 @@ class TimelineCanvas {
   [[nodiscard]] const Range& range_of(const TraceModel& model, const ObjectInfo& object);
 
   TimeAxis axis_;
+  std::shared_ptr<const StepWarp> steps_;
+  bool scrubbable_ = false, scrubbing_ = false;
   float label_width_ = 0;
   float lane_height_ = 0, header_height_ = 0, counter_height_ = 0;
   float min_lane_height_ = 20;

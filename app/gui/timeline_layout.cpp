@@ -63,8 +63,8 @@ struct Visible {
 };
 
 Visible visible_trace_times(const TimeAxis& axis, const TrackWindow& w, bool up_to_now) {
-  const double from = std::max(static_cast<double>(w.from_ns), axis.begin_ns + static_cast<double>(w.shift_ns));
-  double to = std::min(static_cast<double>(w.to_ns), axis.end_ns + static_cast<double>(w.shift_ns));
+  const double from = std::max(static_cast<double>(w.from_ns), axis.ns_of(axis.begin_ns) + static_cast<double>(w.shift_ns));
+  double to = std::min(static_cast<double>(w.to_ns), axis.ns_of(axis.end_ns) + static_cast<double>(w.shift_ns));
   if (up_to_now) to = std::min(to, static_cast<double>(w.now_ns));
   return {from, to};
 }
@@ -84,8 +84,7 @@ void rasterize_states(const ProcessInfo& process, const TimeAxis& axis, const Tr
   std::fill(out.begin(), out.end(), kNoState);
   const auto [from, to] = visible_trace_times(axis, window, true);
   if (!(to > from) || out.empty()) return;
-  const double origin = axis.begin_ns + static_cast<double>(window.shift_ns);
-  const double per_column = axis.ns_per_column();
+  const auto column_of = [&](double t) { return axis.column_of(t - static_cast<double>(window.shift_ns)); };
   const int last_column = static_cast<int>(out.size()) - 1;
 
   // Columns a span covers entirely take its state; a column shared by several spans takes the one covering most.
@@ -115,8 +114,8 @@ void rasterize_states(const ProcessInfo& process, const TimeAxis& axis, const Tr
   auto span = std::partition_point(process.spans.begin(), process.spans.end(),
                                    [&](const StateSpan& s) { return static_cast<double>(s.end_ns) <= from; });
   for (; span != process.spans.end() && static_cast<double>(span->begin_ns) < to; ++span) {
-    const double a = (std::max(static_cast<double>(span->begin_ns), from) - origin) / per_column;
-    const double b = (std::min(static_cast<double>(span->end_ns), to) - origin) / per_column;
+    const double a = column_of(std::max(static_cast<double>(span->begin_ns), from));
+    const double b = column_of(std::min(static_cast<double>(span->end_ns), to));
     if (!(b > a)) continue;
     const int first = std::clamp(static_cast<int>(std::floor(a)), 0, last_column);
     const int last = std::clamp(static_cast<int>(std::floor(b)), 0, last_column);
@@ -159,14 +158,17 @@ void rasterize_operations(std::span<const TimedOperation> operations, const Time
   std::fill(out.begin(), out.end(), std::uint8_t{0});
   if (out.empty()) return;
   const auto [from, to] = visible_trace_times(axis, window, false);
-  const double origin = axis.begin_ns + static_cast<double>(window.shift_ns);
-  const double columns_per_ns = 1.0 / axis.ns_per_column();
+  const auto shift = static_cast<double>(window.shift_ns);
   const int last_column = static_cast<int>(out.size()) - 1;
   auto op = std::partition_point(operations.begin(), operations.end(),
                                  [&](const TimedOperation& o) { return static_cast<double>(o.t_ns) < from; });
+  if (op == operations.end() || !(static_cast<double>(op->t_ns) < to)) return;
+  // Operations and columns both in time order: walk them together (a step axis then never searches its steps).
+  int column = std::clamp(static_cast<int>(axis.column_of(static_cast<double>(op->t_ns) - shift)), 0, last_column);
+  double column_end = axis.ns_at_column(column + 1) + shift;
   for (; op != operations.end() && static_cast<double>(op->t_ns) < to; ++op) {
-    const int column = std::min(static_cast<int>((static_cast<double>(op->t_ns) - origin) * columns_per_ns), last_column);
-    std::uint8_t& cell = out[static_cast<std::size_t>(std::max(column, 0))];
+    while (static_cast<double>(op->t_ns) >= column_end && column < last_column) column_end = axis.ns_at_column(++column + 1) + shift;
+    std::uint8_t& cell = out[static_cast<std::size_t>(column)];
     cell = std::max(cell, static_cast<std::uint8_t>(op->category));
   }
 }
@@ -176,15 +178,14 @@ void rasterize_tasks(const ProcessInfo& process, const TimeAxis& axis, const Tra
   std::fill(out.begin(), out.end(), std::uint8_t{0});
   const auto [from, to] = visible_trace_times(axis, window, true);
   if (!(to > from) || out.empty()) return;
-  const double origin = axis.begin_ns + static_cast<double>(window.shift_ns);
-  const double per_column = axis.ns_per_column();
+  const auto column_of = [&](double t) { return axis.column_of(t - static_cast<double>(window.shift_ns)); };
   const int last_column = static_cast<int>(out.size()) - 1;
   const auto& tasks = process.tasks;
   auto task = std::partition_point(tasks.begin(), tasks.end(),
                                    [&](const TaskSpan& t) { return static_cast<double>(t.end_ns) <= from; });
   for (; task != tasks.end() && static_cast<double>(task->begin_ns) < to; ++task) {
-    const double a = (std::max(static_cast<double>(task->begin_ns), from) - origin) / per_column;
-    const double b = (std::min(static_cast<double>(task->end_ns), to) - origin) / per_column;
+    const double a = column_of(std::max(static_cast<double>(task->begin_ns), from));
+    const double b = column_of(std::min(static_cast<double>(task->end_ns), to));
     const int first = std::clamp(static_cast<int>(std::floor(a)), 0, last_column);
     const int last = std::clamp(static_cast<int>(std::ceil(b)) - 1, first, last_column);
     const auto cell = task->failed ? kTaskFailed : static_cast<std::uint8_t>(1 + (task - tasks.begin()) % 2);
@@ -210,10 +211,9 @@ void rasterize_counter(const ObjectInfo& object, const CounterBlocks& blocks, co
   auto [from, to] = visible_trace_times(axis, window, true);
   from = std::max(from, static_cast<double>(object.created_ns));
   if (!(to > from) || out.empty()) return;
-  const double origin = axis.begin_ns + static_cast<double>(window.shift_ns);
-  const double per_column = axis.ns_per_column();
+  const auto shift = static_cast<double>(window.shift_ns);
   const int last_column = static_cast<int>(out.size()) - 1;
-  auto column_of = [&](double t) { return std::clamp(static_cast<int>(std::floor((t - origin) / per_column)), 0, last_column); };
+  auto column_of = [&](double t) { return std::clamp(static_cast<int>(std::floor(axis.column_of(t - shift))), 0, last_column); };
 
   // Column by column: the value carried in from the left, then the samples that fall inside the column.
   const auto& samples = object.samples;
@@ -222,7 +222,7 @@ void rasterize_counter(const ObjectInfo& object, const CounterBlocks& blocks, co
   bool known = sample != samples.begin();
   std::int64_t value = known ? std::prev(sample)->value : 0;
   for (int column = column_of(from), last = column_of(to); column <= last; ++column) {
-    const double column_end = std::min(origin + (column + 1) * per_column, to);
+    const double column_end = std::min(axis.ns_at_column(column + 1) + shift, to);
     CounterCell cell{value, value, known};
     auto take = [&](std::int64_t low, std::int64_t high, std::int64_t latest) {
       cell.low = known ? std::min(cell.low, low) : low;
@@ -246,6 +246,56 @@ void rasterize_counter(const ObjectInfo& object, const CounterBlocks& blocks, co
     }
     out[static_cast<std::size_t>(column)] = cell;
   }
+}
+
+StepWarp::StepWarp(const std::vector<double>& starts, double end_ns) {
+  knots_.push_back(0);
+  for (double t : starts)
+    if (t > knots_.back()) knots_.push_back(t);
+  knots_.push_back(std::max(end_ns, knots_.back() + 1));  // the last step runs on to the end
+}
+
+double StepWarp::step_at(double t_ns) const {
+  // Before the first knot and after the last, the nearest segment goes on: the map stays monotone and invertible.
+  const auto after = std::upper_bound(knots_.begin() + 1, knots_.end() - 1, t_ns);
+  const auto k = static_cast<std::size_t>(after - knots_.begin()) - 1;
+  return static_cast<double>(k) + (t_ns - knots_[k]) / (knots_[k + 1] - knots_[k]);
+}
+
+double StepWarp::time_at(double step) const {
+  const auto k = static_cast<std::size_t>(std::clamp(std::floor(step), 0.0, static_cast<double>(knots_.size() - 2)));
+  return knots_[k] + (step - static_cast<double>(k)) * (knots_[k + 1] - knots_[k]);
+}
+
+void TimeAxis::use_steps(std::shared_ptr<const StepWarp> warp) {
+  steps = std::move(warp);
+  column_times.reset();
+  if (!steps) return;
+  auto table = std::make_shared<ColumnTimes>(ColumnTimes{begin_ns, end_ns, columns, {}});
+  table->left_ns.reserve(static_cast<std::size_t>(columns) + 1);
+  for (int c = 0; c <= columns; ++c) table->left_ns.push_back(ns_at_column(c));
+  column_times = std::move(table);
+}
+
+double TimeAxis::column_of(double t_ns) const {
+  if (!steps) return (t_ns - begin_ns) / ns_per_column();
+  if (column_times_fit()) {
+    const std::vector<double>& edges = column_times->left_ns;
+    if (t_ns >= edges.front() && t_ns < edges.back()) {  // within the window: linear inside its column
+      const auto c = static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), t_ns) - edges.begin()) - 1;
+      return static_cast<double>(c) + (t_ns - edges[c]) / (edges[c + 1] - edges[c]);
+    }
+  }
+  return (steps->step_at(t_ns) - begin_ns) / ns_per_column();
+}
+
+std::vector<double> operation_times(const TraceModel& model) {
+  std::vector<double> times;
+  for (const TraceEvent& e : model.events())
+    if (e.pid != kViewerPid && op_category(e.kind, e.phase) != OpCategory::None) times.push_back(static_cast<double>(e.time));
+  std::sort(times.begin(), times.end());
+  times.erase(std::unique(times.begin(), times.end()), times.end());
+  return times;
 }
 
 std::vector<const ObjectInfo*> plotted_objects(const TraceModel& model) {

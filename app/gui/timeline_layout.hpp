@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -15,16 +16,54 @@
 
 namespace forkscope::gui {
 
-// The visible time window and where it lies on screen. View time is trace time shifted per track (see TrackWindow).
+// A step axis: x counts steps instead of seconds, like a sequence diagram. A monotone, piecewise-linear warp of view
+// time: step k starts at k (the first step at 1, the trace's start at 0), and the last step runs on to the end of the
+// trace, so a teacher's pause between two steps is no wider than the steps themselves.
+class StepWarp {
+ public:
+  // `starts`: the view time each step starts at (sorted); `end_ns`: where the trace ends (the live edge).
+  StepWarp(const std::vector<double>& starts, double end_ns);
+  [[nodiscard]] double step_at(double t_ns) const;  // k at step k's start, fractions in between
+  [[nodiscard]] double time_at(double step) const;  // its inverse
+  [[nodiscard]] std::size_t steps() const { return knots_.size() - 2; }
+
+ private:
+  std::vector<double> knots_;  // knot k: the view time at step k, strictly increasing
+};
+
+// The visible window and where it lies on screen. View time is trace time shifted per track (see TrackWindow). On a
+// step axis, begin_ns, end_ns and ns_per_column() count steps (the warp's units), not nanoseconds; everything that
+// maps a time to a column goes through column_of and ns_at_column, so lanes, counters and arrows follow the warp.
 struct TimeAxis {
   double begin_ns = 0;
   double end_ns = 1e9;
   float left = 0;    // screen x of begin_ns
   int columns = 1;   // width in pixels
+  std::shared_ptr<const StepWarp> steps;  // none: x is linear in time
+  // On a step axis, the view time at each column's left edge for the window it was made for (use_steps): the
+  // rasterizers' column_of then looks a time up among a screen's width of times, not among every step of the trace.
+  struct ColumnTimes {
+    double begin = 0, end = 0;
+    int columns = 0;
+    std::vector<double> left_ns;  // columns + 1
+  };
+  std::shared_ptr<const ColumnTimes> column_times;
 
+  // Puts the axis on `warp` (none: time) for its current window.
+  void use_steps(std::shared_ptr<const StepWarp> warp);
+  [[nodiscard]] bool column_times_fit() const {  // made for this window (or not needed: a time axis)
+    return !steps || (column_times && column_times->begin == begin_ns && column_times->end == end_ns && column_times->columns == columns);
+  }
   [[nodiscard]] double ns_per_column() const { return (end_ns - begin_ns) / columns; }
-  [[nodiscard]] float x_of(double t_ns) const { return left + static_cast<float>((t_ns - begin_ns) / ns_per_column()); }
-  [[nodiscard]] double t_of(float x) const { return begin_ns + static_cast<double>(x - left) * ns_per_column(); }
+  [[nodiscard]] double unit_of(double t_ns) const { return steps ? steps->step_at(t_ns) : t_ns; }
+  [[nodiscard]] double ns_of(double unit) const { return steps ? steps->time_at(unit) : unit; }
+  // The column of a time, with the fraction of it where the time lies (on a step axis, linear within the column:
+  // enough to weigh what covers most of a pixel; x_of is exact).
+  [[nodiscard]] double column_of(double t_ns) const;
+  [[nodiscard]] double ns_at_column(double column) const { return ns_of(begin_ns + column * ns_per_column()); }
+  [[nodiscard]] float x_of(double t_ns) const { return x_of_unit(unit_of(t_ns)); }
+  [[nodiscard]] float x_of_unit(double unit) const { return left + static_cast<float>((unit - begin_ns) / ns_per_column()); }
+  [[nodiscard]] double t_of(float x) const { return ns_at_column(static_cast<double>(x - left)); }
   bool operator==(const TimeAxis&) const = default;
 };
 
@@ -115,6 +154,10 @@ struct CounterBlocks {
 
 void rasterize_counter(const ObjectInfo& object, const CounterBlocks& blocks, const TimeAxis& axis,
                        const TrackWindow& window, std::span<CounterCell> out);
+
+// The times of every operation the timeline draws (op_category), strictly increasing: the playhead's Left/Right, and
+// the step axis where a run ran freely.
+[[nodiscard]] std::vector<double> operation_times(const TraceModel& model);
 
 // The objects that have a series worth plotting, in creation order.
 [[nodiscard]] std::vector<const ObjectInfo*> plotted_objects(const TraceModel& model);

@@ -1,7 +1,9 @@
 // The shown run on its timeline: a legend of the states it went through, then its lanes and counters. A click on a
-// lane picks that process; a double click steps it while the run is paused.
+// lane picks that process; a double click steps it while the run is paused. On a paused or finished run, a click or
+// drag on the ruler places the playhead (the instant every panel shows); the step axis counts steps instead of seconds.
 #include <algorithm>
 
+#include <GLFW/glfw3.h>
 #include <fmt/format.h>
 
 #include "palette.hpp"
@@ -33,13 +35,73 @@ void draw_legend(Ui& ui, const std::vector<ProcState>& states) {
 
 }  // namespace
 
+TimelinePanel::Times& TimelinePanel::times_of(const RunRecord& run) {
+  if (times_.model != &run.model()) times_ = Times{&run.model()};
+  return times_;
+}
+
+const std::vector<double>& TimelinePanel::grants_of(const RunRecord& run) {
+  Times& times = times_of(run);
+  const std::vector<TraceEvent>& events = run.model().events();
+  const std::size_t before = times.grants.size();
+  for (; times.scanned < events.size(); ++times.scanned)
+    if (events[times.scanned].kind == EventKind::GateGranted) times.grants.push_back(static_cast<double>(events[times.scanned].time));
+  if (times.grants.size() != before) std::sort(times.grants.begin(), times.grants.end());  // a few, arriving late
+  return times.grants;
+}
+
+const std::vector<double>& TimelinePanel::operations_of(const RunRecord& run) {
+  Times& times = times_of(run);
+  if (times.operations_of != run.model().events().size()) {
+    times.operations_of = run.model().events().size();
+    times.operations = operation_times(run.model());
+  }
+  return times.operations;
+}
+
+bool TimelinePanel::step_axis(Ui& ui) {
+  const RunRecord* shown = ui.classroom.shown();
+  return shown && ui.step_axis.value_or(!grants_of(*shown).empty());
+}
+
+void TimelinePanel::move_playhead(Ui& ui, const RunRecord& run, int key) {
+  const std::vector<double>& ops = operations_of(run);
+  if (ops.empty()) return;
+  const std::optional<std::int64_t> at = ui.playhead.at(&run);
+  double t = ops.back();
+  if (key == GLFW_KEY_HOME) t = ops.front();
+  else if (key == GLFW_KEY_RIGHT && at) {  // the next operation after the playhead (none set: the first)
+    const auto next = std::upper_bound(ops.begin(), ops.end(), static_cast<double>(*at));
+    t = next == ops.end() ? ops.back() : *next;
+  } else if (key == GLFW_KEY_RIGHT) t = ops.front();
+  else if (key == GLFW_KEY_LEFT && at) {  // the one before (none set: the last)
+    const auto before = std::lower_bound(ops.begin(), ops.end(), static_cast<double>(*at));
+    t = before == ops.begin() ? ops.front() : *std::prev(before);
+  }
+  ui.playhead.place(run, static_cast<std::int64_t>(t));
+}
+
+void TimelinePanel::update(Ui& ui) {
+  const Classroom& c = ui.classroom;
+  const RunRecord* shown = c.shown();
+  const bool scrubbable = shown && (!shown->live() || c.paused());
+  if (shown != last_shown_) {  // a new run starts fitted, on its own default axis
+    last_shown_ = shown;
+    view_ = TimeView{};
+    ui.step_axis.reset();
+  }
+  if (!scrubbable || !ui.playhead.at(shown)) ui.playhead.clear();
+  if (!shown || !keys_are_shortcuts() || ImGui::GetIO().KeyCtrl) return;
+  if (ImGui::IsKeyPressed(GLFW_KEY_T, false)) ui.step_axis = !step_axis(ui);
+  if (!scrubbable) return;
+  if (ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false)) ui.playhead.clear();
+  for (int key : {GLFW_KEY_LEFT, GLFW_KEY_RIGHT, GLFW_KEY_HOME, GLFW_KEY_END})
+    if (ImGui::IsKeyPressed(key, key == GLFW_KEY_LEFT || key == GLFW_KEY_RIGHT)) move_playhead(ui, *shown, key);
+}
+
 void TimelinePanel::draw(Ui& ui) {
   Classroom& c = ui.classroom;
   RunRecord* shown = c.shown();
-  if (shown != last_shown_) {  // a new run starts fitted
-    last_shown_ = shown;
-    view_ = TimeView{};
-  }
 
   // The legend lists what this run went through, and always the three states every run shows.
   if (!shown) {
@@ -57,6 +119,15 @@ void TimelinePanel::draw(Ui& ui) {
   }
   if (ImGui::SmallButton(label(ui.tr("timeline.fit"), "fit").c_str())) view_.fit = true;
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", ui.tr("timeline.fit_tip"));
+  ImGui::SameLine();
+  bool steps = step_axis(ui);
+  if (ImGui::Checkbox(label(ui.tr("timeline.step_axis"), "step_axis").c_str(), &steps)) ui.step_axis = steps;
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", ui.tr("timeline.step_axis_tip"));
+  if (const std::optional<std::int64_t> at = ui.playhead.at(shown)) {
+    ImGui::SameLine();
+    if (ImGui::SmallButton(label(ui.tr("timeline.to_now"), "to_now").c_str())) ui.playhead.clear();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", ui.tr("timeline.playhead_tip"));
+  }
   ImGui::SameLine(0, ui.px(14));
   draw_legend(ui, legend_);
   if (canvas_.arrows_hidden()) {
@@ -75,7 +146,28 @@ void TimelinePanel::draw(Ui& ui) {
   Track track{&shown->model(), shown->whole(), {}, &c.held(), true, shown->live()};
   for (const auto& program : c.programs())
     if (program->file() == shown->lesson()) track.source = program->source;
+  track.playhead_ns = ui.playhead.at(shown);
+  // A step axis: one column per granted step, and per operation where the run ran freely (all of it, or after its
+  // last step once it is no longer stepped); warped again as the trace grows.
+  if (step_axis(ui)) {
+    const std::tuple key{&shown->model(), shown->model().events().size(), track.window.now_ns};
+    if (!warp_ || warp_of_ != key) {
+      warp_of_ = key;
+      std::vector<double> starts = grants_of(*shown);
+      if (!(shown->live() && c.paused())) {
+        const std::vector<double>& ops = operations_of(*shown);
+        starts.insert(starts.end(), std::upper_bound(ops.begin(), ops.end(), starts.empty() ? -1.0 : starts.back()), ops.end());
+      }
+      warp_ = std::make_shared<const StepWarp>(starts, static_cast<double>(track.window.now_ns));
+    }
+    canvas_.set_steps(warp_);
+  } else {
+    canvas_.set_steps(nullptr);
+  }
+  canvas_.set_scrubbable(!shown->live() || c.paused());
   const CanvasInput input = canvas_.draw(ui, std::span(&track, 1), view_);
+  if (input.playhead_ns) ui.playhead.place(*shown, static_cast<std::int64_t>(*input.playhead_ns) + track.window.shift_ns);
+  ui.playhead.set_dragging(input.scrubbing);
   if (input.hovered_ns) ui.hovered_ns = static_cast<std::int64_t>(*input.hovered_ns) + track.window.shift_ns;
   if (input.clicked_pid) ui.selected_pid = input.clicked_pid;
   if (input.double_clicked_pid && c.paused()) c.step(input.double_clicked_pid);

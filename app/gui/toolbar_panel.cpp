@@ -40,11 +40,15 @@ double slower(double speed) {
   return kSpeeds.front();
 }
 
+bool keys_are_shortcuts() {
+  if (ImGui::GetIO().WantTextInput) return false;  // typing in the console filter or a path
+  // The open dialog (or a list) has the keys while it is open: R must not reset the run behind it.
+  return !ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId | ImGuiPopupFlags_AnyPopupLevel);
+}
+
 void handle_shortcuts(Ui& ui) {
   const ImGuiIO& io = ImGui::GetIO();
-  if (io.WantTextInput) return;  // typing in the console filter or a path
-  // The open dialog (or a list) has the keys while it is open: R must not reset the run behind it.
-  if (ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId | ImGuiPopupFlags_AnyPopupLevel)) return;
+  if (!keys_are_shortcuts()) return;
   if (io.KeyCtrl) {
     if (ImGui::IsKeyPressed(GLFW_KEY_O, false)) ui.open_requested = true;
     return;  // Ctrl+R is not R

@@ -8,6 +8,25 @@
 
 namespace forkscope::gui {
 
+void Playhead::clear() {
+  if (run_ == nullptr && cut_of_.model == nullptr) return;  // called every frame a run runs freely
+  run_ = nullptr;
+  at_ns_.reset();
+  cut_ = TraceModel{};
+  cut_of_ = CutOf{};
+}
+
+const TraceModel& Playhead::model(const RunRecord& run) {
+  if (&run != run_ || !at_ns_) return run.model();
+  const CutOf wanted{&run.model(), run.model().events().size(), *at_ns_};
+  const bool deferred = dragging_ && cut_of_.model == wanted.model && wanted.events > kCutWhileDragging;
+  if (wanted != cut_of_ && !deferred) {
+    cut_ = run.model().cut(*at_ns_);
+    cut_of_ = wanted;
+  }
+  return cut_;
+}
+
 std::string label(const char* text, const char* id) { return fmt::format("{}###{}", text, id); }
 
 std::string format_duration(double ns) {

@@ -1,10 +1,13 @@
 // The Code view says where each process of a Python program is, as a teacher uses it: stepped, every held process's
 // line carries a dot in its lane's colour, ringed in the gate's yellow, and the view scrolls to it ("Process-1 is about
-// to run line 54"); with the pointer on the timeline, the Code tab under it marks the lines at that time. And a C++
-// lesson switched to its tutorial code shows and runs the tutorial's own file as written, then switches back.
+// to run line 54"); with the pointer on the timeline, the Code tab under it marks the lines at that time, and without
+// it the lines at the playhead. And a C++ lesson switched to its tutorial code shows and runs the tutorial's own file
+// as written, then switches back.
 #include <algorithm>
 #include <filesystem>
 #include <regex>
+
+#include <GLFW/glfw3.h>
 
 #include "gui_test_support.hpp"
 #include "palette.hpp"
@@ -13,6 +16,7 @@ using namespace forkscope;
 using namespace forkscope::gui;
 using forkscope::gui::testing::GuiTest;
 using forkscope::gui::testing::make_app;
+using forkscope::gui::testing::press_key;
 using forkscope::gui::testing::picture;
 using forkscope::testing::TempDir;
 using forkscope::testing::run_command;
@@ -154,6 +158,17 @@ TEST_F(GuiCodeLines, SteppedTheCodeViewMarksEachHeldProcesssLineInItsLaneColour)
   EXPECT_EQ(m->line, worker->line_at(*app->ui().hovered_ns));
   EXPECT_FALSE(m->held) << "the past is not the gate";
   app->window().set_pointer({{-1000, -1000}, false, 0});
+
+  // With the pointer off the timeline, the playhead (Home: the first operation, Right: the next ones) says which
+  // instant: the lines each process was at then.
+  press_key(*app, GLFW_KEY_HOME);
+  for (int i = 0; i < 12; ++i) press_key(*app, GLFW_KEY_RIGHT);
+  const std::optional<std::int64_t> at = app->ui().playhead.at(classroom.shown());
+  ASSERT_TRUE(at.has_value());
+  ASSERT_EQ(below.mark_time(), MarkTime::Playhead);
+  EXPECT_EQ(below.marks().size(), code_marks(model, *at, nullptr).size());
+  for (const CodeMark& mark : below.marks()) EXPECT_EQ(mark.line, model.process(mark.pid)->line_at(*at)) << mark.name;
+  EXPECT_FALSE(below.marks().empty());
 }
 
 TEST_F(GuiCodeLines, TicketLockSwitchedToItsTutorialCodeRunsTheTutorialsFileToItsEnd) {

@@ -67,7 +67,10 @@ TEST_F(GuiBadInput, OneLineAndExitCodeTwo) {
                                                      {"--seed", "-1"},
                                                      {"--seed", "1e23"},
                                                      {"--open", ""},
-                                                     {"--set", "tick\nets=1"}};
+                                                     {"--set", "tick\nets=1"},
+                                                     {"--playhead", "nan"},
+                                                     {"--playhead", "1"},  // no run to show at that time
+                                                     {"--step-axis", "maybe"}};
   for (const auto& args : bad) {
     std::vector<std::string> argv = {FORKSCOPE_GUI, "--screenshot", "/nonexistent/x.png"};
     argv.insert(argv.end(), args.begin(), args.end());

@@ -1,5 +1,6 @@
 // The parts of the GUI that need no window: UI strings in both languages, the timeline's lane order and level of
 // detail, counters, and the synthetic trace the frame benchmark draws.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -117,6 +118,32 @@ TEST(GuiLayout, EachColumnShowsTheStateThatFillsMostOfIt) {
   EXPECT_EQ(cells[3], kNoState);
   rasterize_states(child, TimeAxis{-600, 0, 0, 6}, TrackWindow{0, 0, kOpenEnd, 600}, cells);
   EXPECT_EQ(cells[5], kNoState);
+}
+
+TEST(GuiLayout, AStepAxisGivesEveryStepTheSameColumnsHoweverLongItTook) {
+  const TraceModel m = lock_trace();
+  const ProcessInfo& child = *m.process(11);
+  // Steps start at 100 (the lock wait, 300 ns), 400 and 500 (100 ns each); the last runs on to 600.
+  const auto warp = std::make_shared<const StepWarp>(std::vector<double>{100, 400, 500}, 600);
+  EXPECT_EQ(warp->steps(), 3u);
+  for (double t : {0.0, 50.0, 100.0, 250.0, 400.0, 599.0, 700.0}) EXPECT_NEAR(warp->time_at(warp->step_at(t)), t, 1e-9) << t;
+  EXPECT_DOUBLE_EQ(warp->step_at(400), 2);
+  EXPECT_DOUBLE_EQ(warp->step_at(250), 1.5);
+
+  // Two columns a step: the 300 ns wait takes two, as the 100 ns steps do.
+  TimeAxis steps{0, 4, 0, 8};
+  steps.use_steps(warp);
+  std::vector<std::uint8_t> cells(8);
+  rasterize_states(child, steps, TrackWindow{0, 0, kOpenEnd, 600}, cells);
+  const auto blocked = static_cast<std::uint8_t>(ProcState::BlockedLock), running = static_cast<std::uint8_t>(ProcState::Running);
+  EXPECT_EQ(cells, (std::vector<std::uint8_t>{running, running, blocked, blocked, running, running, running, running}));
+  // The column table gives each time the column the warp gives it.
+  TimeAxis untabled = steps;
+  untabled.column_times.reset();
+  for (double t = 0; t < 600; t += 7) EXPECT_EQ(std::floor(steps.column_of(t)), std::floor(untabled.column_of(t))) << t;
+  // In time, the wait takes half of the same width.
+  rasterize_states(child, TimeAxis{0, 600, 0, 8}, TrackWindow{0, 0, kOpenEnd, 600}, cells);
+  EXPECT_EQ(std::count(cells.begin(), cells.end(), blocked), 4);
 }
 
 TEST(GuiLayout, ShiftedWindowsAlignAtZero) {

@@ -155,6 +155,12 @@ class TraceModel {
   [[nodiscard]] std::string_view text(StringId id) const;  // the strings events carried
   [[nodiscard]] const std::unordered_map<StringId, std::string>& texts() const { return texts_; }
   [[nodiscard]] std::int64_t end_ns() const { return end_ns_; }  // the latest time seen
+  // The items inside a queue (or messages in a pipe) now: put and not yet got, in the order they were put.
+  [[nodiscard]] std::vector<const Flow*> items_in(std::uint16_t object) const;
+
+  // The model as it stood at `t_ns`: built again from exactly the events up to then (in time order, with their
+  // texts), so every fact (states, holders, waiters, depths, queue items, lines, counters) is the instant's.
+  [[nodiscard]] TraceModel cut(std::int64_t t_ns) const;
 
   // A short English description of an event ("put 'x' into q (depth 3)"), for text timelines and tooltips.
   // What an event did, in words: the sentence's key and its arguments (phrases.hpp), and that in English.
@@ -170,6 +176,7 @@ class TraceModel {
   void sample(std::uint16_t object, std::int64_t t, std::int64_t value);
   void add_to_series(std::uint16_t object, std::int64_t t, std::int64_t delta);
   void apply(const TraceEvent& e, std::uint32_t index, std::string_view text);
+  void append(const TraceEvent& e, std::string_view text);  // an event whose strings are already renumbered
 
   ClockCalibration clock_;
   std::vector<TraceEvent> events_;

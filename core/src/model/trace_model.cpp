@@ -163,17 +163,48 @@ void TraceModel::ingest(const TraceEvent& event, std::string_view text) {
 
 void TraceModel::ingest_ns(const TraceEvent& event, std::string_view text) {
   TraceEvent e = event;
-  if (carries_string(e.kind)) {
-    // A transient string's id is reused once the viewer has read it (Session::release_string): give it one of our
-    // own, so every event keeps its text.
-    if (arg_string(e.arg) & kTransientString)
-      e.arg = pack_arg(kTransientString | ++transient_texts_, arg_extra(e.arg));
-    texts_.try_emplace(arg_string(e.arg), text);
-  }
+  // A transient string's id is reused once the viewer has read it (Session::release_string): give it one of our
+  // own, so every event keeps its text.
+  if (carries_string(e.kind) && (arg_string(e.arg) & kTransientString))
+    e.arg = pack_arg(kTransientString | ++transient_texts_, arg_extra(e.arg));
+  append(e, text);
+}
+
+void TraceModel::append(const TraceEvent& e, std::string_view text) {
+  if (carries_string(e.kind)) texts_.try_emplace(arg_string(e.arg), text);
   const auto index = static_cast<std::uint32_t>(events_.size());
   events_.push_back(e);
   end_ns_ = std::max(end_ns_, static_cast<std::int64_t>(e.time));
   apply(e, index, text);
+}
+
+TraceModel TraceModel::cut(std::int64_t t_ns) const {
+  // In time order: live events of different processes can arrive out of it (a release read after the acquire that
+  // followed it), and the instant's holder must not depend on when the viewer happened to read them.
+  std::vector<std::uint32_t> order;
+  for (std::uint32_t i = 0; i < events_.size(); ++i)
+    if (static_cast<std::int64_t>(events_[i].time) <= t_ns) order.push_back(i);
+  const auto by_time = [&](std::uint32_t a, std::uint32_t b) { return events_[a].time < events_[b].time; };
+  if (!std::is_sorted(order.begin(), order.end(), by_time)) std::stable_sort(order.begin(), order.end(), by_time);
+  TraceModel at;
+  at.clock_ = clock_;
+  at.transient_texts_ = transient_texts_;
+  at.events_.reserve(order.size());
+  for (std::uint32_t i : order) {
+    const TraceEvent& e = events_[i];
+    at.append(e, carries_string(e.kind) ? text(arg_string(e.arg)) : std::string_view{});
+  }
+  return at;
+}
+
+std::vector<const Flow*> TraceModel::items_in(std::uint16_t object) const {
+  std::vector<const Flow*> items;
+  const ObjectInfo* o = this->object(object);
+  if (o == nullptr) return items;
+  for (std::uint32_t slot : o->flow_of_item)
+    if (slot != 0 && flows_[slot - 1].put_ns >= 0 && flows_[slot - 1].get_ns < 0) items.push_back(&flows_[slot - 1]);
+  std::stable_sort(items.begin(), items.end(), [](const Flow* a, const Flow* b) { return a->put_ns < b->put_ns; });
+  return items;
 }
 
 void TraceModel::note_exit(std::int32_t pid, int exitcode, std::int64_t t_ns) {
