@@ -47,11 +47,13 @@ void handle_shortcuts(Ui& ui) {
   if (ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId | ImGuiPopupFlags_AnyPopupLevel)) return;
   if (io.KeyCtrl) {
     if (ImGui::IsKeyPressed(GLFW_KEY_O, false)) ui.open_requested = true;
+    if (ImGui::IsKeyPressed(GLFW_KEY_S, false) && ui.classroom.shown_schedule()) ui.save_schedule_requested = true;
     return;  // Ctrl+R is not R
   }
   Classroom& c = ui.classroom;
   if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) toggle_run(ui);
   if (ImGui::IsKeyPressed(GLFW_KEY_N, false)) c.step();
+  if (ImGui::IsKeyPressed(GLFW_KEY_B, false)) c.back();
   if (ImGui::IsKeyPressed(GLFW_KEY_R, false)) c.reset();
   if (ImGui::IsKeyPressed(GLFW_KEY_EQUAL, false) || ImGui::IsKeyPressed(GLFW_KEY_KP_ADD, false)) c.set_speed(faster(c.speed()));
   if (ImGui::IsKeyPressed(GLFW_KEY_MINUS, false) || ImGui::IsKeyPressed(GLFW_KEY_KP_SUBTRACT, false))
@@ -65,6 +67,11 @@ void draw_toolbar(Ui& ui) {
 
   if (ImGui::Button(label(ui.tr("toolbar.open"), "open").c_str())) ui.open_requested = true;
   tooltip(ui.tr("toolbar.open_tip"));
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!c.shown_schedule());
+  if (ImGui::Button(label(ui.tr("toolbar.save_schedule"), "save_schedule").c_str())) ui.save_schedule_requested = true;
+  ImGui::EndDisabled();
+  tooltip(ui.tr("toolbar.save_schedule_tip"));
   ImGui::SameLine(0, ui.px(16));
   ImGui::BeginDisabled(running);
   if (ImGui::Button(label(ui.tr("toolbar.run"), "run").c_str())) c.run();
@@ -78,6 +85,11 @@ void draw_toolbar(Ui& ui) {
   ImGui::SameLine();
   if (ImGui::Button(label(ui.tr("toolbar.step"), "step").c_str())) c.step();
   tooltip(ui.tr("toolbar.step_tip"));
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!c.can_go_back());
+  if (ImGui::Button(label(ui.tr("toolbar.back"), "back").c_str())) c.back();
+  ImGui::EndDisabled();
+  tooltip(ui.tr("toolbar.back_tip"));
 
   // Step one chosen process: the one picked on a lane or in the table, or from the list of who waits at the gate.
   ImGui::SameLine();
