@@ -282,7 +282,9 @@ bool Classroom::start(bool stepping, std::optional<Schedule> replay, bool step_b
 
 bool Classroom::run() {
   if (live_) {
-    live_->run()->set_mode(GateMode::Run);
+    Run& run = *live_->run();
+    if (run.replaying()) run.replay_through();  // the rest of the schedule in its order, then freely
+    else run.set_mode(GateMode::Run);
     return true;
   }
   return start(false);
