@@ -22,6 +22,17 @@ void toggle_run(Ui& ui) {
   else c.run();
 }
 
+// Back re-runs the processes: the chosen one keeps its name, not its PID.
+void go_back(Ui& ui) {
+  Classroom& c = ui.classroom;
+  const ProcessInfo* chosen = c.shown() && ui.selected_pid ? c.shown()->model().process(ui.selected_pid) : nullptr;
+  const std::string name = chosen ? chosen->name : std::string();
+  if (!c.back()) return;
+  ui.selected_pid = 0;
+  for (const ProcessInfo& p : c.shown()->model().processes())
+    if (p.name == name) ui.selected_pid = p.pid;
+}
+
 void tooltip(const char* text) {
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", text);
 }
@@ -53,7 +64,7 @@ void handle_shortcuts(Ui& ui) {
   Classroom& c = ui.classroom;
   if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) toggle_run(ui);
   if (ImGui::IsKeyPressed(GLFW_KEY_N, false)) c.step();
-  if (ImGui::IsKeyPressed(GLFW_KEY_B, false)) c.back();
+  if (ImGui::IsKeyPressed(GLFW_KEY_B, false)) go_back(ui);
   if (ImGui::IsKeyPressed(GLFW_KEY_R, false)) c.reset();
   if (ImGui::IsKeyPressed(GLFW_KEY_EQUAL, false) || ImGui::IsKeyPressed(GLFW_KEY_KP_ADD, false)) c.set_speed(faster(c.speed()));
   if (ImGui::IsKeyPressed(GLFW_KEY_MINUS, false) || ImGui::IsKeyPressed(GLFW_KEY_KP_SUBTRACT, false))
@@ -87,7 +98,7 @@ void draw_toolbar(Ui& ui) {
   tooltip(ui.tr("toolbar.step_tip"));
   ImGui::SameLine();
   ImGui::BeginDisabled(!c.can_go_back());
-  if (ImGui::Button(label(ui.tr("toolbar.back"), "back").c_str())) c.back();
+  if (ImGui::Button(label(ui.tr("toolbar.back"), "back").c_str())) go_back(ui);
   ImGui::EndDisabled();
   tooltip(ui.tr("toolbar.back_tip"));
 
