@@ -251,7 +251,7 @@ bool App::finish_run(double timeout_seconds) {
 }
 
 bool App::take_steps(int steps, double timeout_seconds) {
-  if (!classroom_.step()) return false;
+  if (!classroom_.live() && !classroom_.step()) return false;  // starts paused (a replayed schedule already is)
   auto settled = [this] { return !classroom_.live() || (!classroom_.step_in_progress() && !classroom_.held().empty()); };
   for (int i = 0; i < steps; ++i) {
     if (!frames_until(settled, timeout_seconds)) return false;

@@ -47,7 +47,7 @@ class App {
   bool finish_run(double timeout_seconds);
   // Frames at the interactive pace until `done`; false past the deadline or when closing.
   bool frames_until(const std::function<bool()>& done, double timeout_seconds = 30);
-  // Starts the lesson paused and grants `steps` operations one by one, each settled before the next.
+  // Grants `steps` operations one by one, each settled before the next; starts the lesson paused when none is live.
   bool take_steps(int steps, double timeout_seconds);
   void show(CenterView view) { pending_center_ = view; }
   void show(DetailTab tab) { pending_detail_ = tab; }

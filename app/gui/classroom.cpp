@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 
 #include <fmt/format.h>
 
 #include "forkscope/errors.hpp"
 #include "forkscope/input.hpp"
+#include "registry.hpp"
 
 namespace forkscope::gui {
 
@@ -52,7 +54,14 @@ RunFacts RunFacts::from_summary(const nlohmann::json& summary) {
   return f;
 }
 
-RunRecord::RunRecord(int number, std::unique_ptr<Run> run) : number_(number), run_(std::move(run)) {
+RunRecord::RunRecord(int number, std::unique_ptr<Run> run, int replay_of)
+    : number_(number), run_(std::move(run)), replay_of_(replay_of) {
+  replace_run(std::move(run_));
+}
+
+void RunRecord::replace_run(std::unique_ptr<Run> run) {
+  run_ = std::move(run);
+  facts_ = RunFacts{};
   facts_.lesson = run_->lesson().id;
   facts_.params = run_->schedule().params;
   facts_.seed = run_->seed();
@@ -62,9 +71,11 @@ RunRecord::RunRecord(int number, std::unique_ptr<Run> run) : number_(number), ru
 RunRecord::RunRecord(int number, TraceModel model, RunFacts facts)
     : number_(number), loaded_(std::move(model)), facts_(std::move(facts)) {}
 
-std::string RunRecord::label() const {
+std::string RunRecord::label(std::string_view replay_mark) const {
   std::string text = fmt::format("#{} {}", number_, facts_.lesson);
   for (const auto& [key, value] : facts_.params.items()) text += fmt::format(" {}={}", key, value.dump());
+  if (replay_of_ > 0) text += fmt::format(" ({} #{})", replay_mark, replay_of_);
+  else if (replay_of_ < 0) text += fmt::format(" ({})", replay_mark);
   return text;
 }
 
@@ -88,6 +99,7 @@ void RunRecord::collect_facts() {
   // A Python program that could not run at all (unreadable, a syntax error) says why in its result.
   if (const auto bad = r.result.find("bad_program"); bad != r.result.end() && bad->is_string()) facts_.failure = *bad;
   if (!r.stuck.empty()) facts_.failure = r.stuck;  // the viewer ended it: say why
+  facts_.deadlock = r.deadlock;
 }
 
 std::string Program::file_name() const {
@@ -215,15 +227,25 @@ Params Classroom::params() const {
 
 void Classroom::note(std::string text, bool error) {
   status_ = std::move(text);
+  status_key_.clear();
+  status_args_.clear();
   status_is_error_ = error;
 }
 
-bool Classroom::start(bool stepping) {
+void Classroom::note_key(std::string key, std::vector<std::string> args, bool error) {
+  note({}, error);
+  status_key_ = std::move(key);
+  status_args_ = std::move(args);
+}
+
+bool Classroom::start(bool stepping, std::optional<Schedule> replay, bool step_by_step, int replay_of) {
   RunOptions options;
   options.lesson = lesson_;
   options.speed = speed_;
-  options.seed = seed_;
+  options.seed = replay ? std::optional<std::uint64_t>(replay->seed) : seed_;
   options.start_stepping = stepping;
+  options.replay_step_by_step = options.step_after_replay = replay && step_by_step;
+  options.replay = std::move(replay);
   auto chosen = std::find_if(programs_.begin(), programs_.end(), [this](const auto& p) { return &p->lesson == lesson_; });
   if (chosen != programs_.end()) {
     Program* program = chosen->get();
@@ -245,7 +267,7 @@ bool Classroom::start(bool stepping) {
   }
   try {
     options.params = params();
-    auto record = std::make_unique<RunRecord>(next_number_, std::make_unique<Run>(std::move(options)));
+    auto record = std::make_unique<RunRecord>(next_number_, std::make_unique<Run>(std::move(options)), replay_of);
     ++next_number_;
     live_ = shown_ = record.get();
     runs_.push_back(std::move(record));
@@ -260,7 +282,9 @@ bool Classroom::start(bool stepping) {
 
 bool Classroom::run() {
   if (live_) {
-    live_->run()->set_mode(GateMode::Run);
+    Run& run = *live_->run();
+    if (run.replaying()) run.replay_through();  // the rest of the schedule in its order, then freely
+    else run.set_mode(GateMode::Run);
     return true;
   }
   return start(false);
@@ -271,7 +295,14 @@ void Classroom::pause() {
 }
 
 bool Classroom::step(std::int32_t pid) {
-  if (!live_) return start(true);
+  if (!live_) {
+    // A finished run stays on the screen: a step past its end must not quietly replace it with a new run.
+    if (shown_) {
+      note_key("status.run_ended", {}, false);
+      return false;
+    }
+    return start(true);
+  }
   // A step asked for a process that is not at the gate would wait for it, and every step after it too.
   if (pid != 0 && !held_at_gate(pid)) return false;
   live_->run()->request_step(pid);
@@ -293,6 +324,117 @@ void Classroom::reset() {
   live_ = shown_ = nullptr;
 }
 
+bool Classroom::can_go_back() const {
+  const RunRecord* record = live_ ? live_ : shown_;
+  return record && record->run() && !record->run()->schedule().steps.empty() && (!record->live() || paused());
+}
+
+bool Classroom::back() {
+  RunRecord* record = live_ ? live_ : shown_;
+  if (!can_go_back()) {
+    note_key("status.nothing_to_undo");
+    return false;
+  }
+  try {
+    record->replace_run(step_back(*record->run(), kBackTimeoutSeconds));
+  } catch (const std::exception& e) {  // the machine said no (fork refused), or the replay could not go on
+    note_key("status.back_failed", {one_line(e.what())}, true);
+    return false;
+  }
+  live_ = shown_ = record;
+  held_ = record->run()->held();
+  note_key("status.back", {std::to_string(record->run()->schedule().steps.size())});
+  return true;
+}
+
+std::optional<Schedule> Classroom::shown_schedule() const {
+  if (!shown_ || !shown_->run() || shown_->run()->schedule().steps.empty()) return std::nullopt;
+  return shown_->run()->schedule();
+}
+
+bool Classroom::save_schedule(const std::filesystem::path& file) {
+  const std::optional<Schedule> schedule = shown_schedule();
+  if (!schedule) {
+    note_key("status.no_schedule", {}, true);
+    return false;
+  }
+  try {
+    schedule->save(file);
+  } catch (const std::exception& e) {
+    note(one_line(e.what()), true);
+    return false;
+  }
+  note_key("status.schedule_saved", {std::to_string(schedule->steps.size()), file.string()});
+  return true;
+}
+
+bool Classroom::replay(const Schedule& schedule, bool step_by_step) {
+  const int replay_of = shown_ && shown_->run() && shown_->run()->schedule().steps == schedule.steps ? shown_->number() : -1;
+  try {
+    if (schedule.lesson.ends_with(".py")) {
+      open_program(schedule.lesson);
+    } else {
+      const Lesson* lesson = scenarios::find(schedule.lesson);
+      if (!lesson || lesson->hidden) throw UsageError(fmt::format("the schedule is for lesson '{}', which does not exist", schedule.lesson));
+      select(*lesson);
+      set_params(Params::from_json(lesson->params, schedule.params));  // UsageError: unknown or out-of-range values
+    }
+  } catch (const std::exception& e) {
+    note(one_line(e.what()), true);
+    return false;
+  }
+  reset();
+  if (!start(step_by_step, schedule, step_by_step, replay_of)) return false;
+  note_key("status.replaying", {std::to_string(schedule.steps.size())});
+  return true;
+}
+
+bool Classroom::explore(std::size_t budget) {
+  if (program()) {
+    note_key("status.explore_lessons_only", {}, true);
+    return false;
+  }
+  try {
+    ExploreOptions options;
+    options.lesson = lesson_;
+    options.params = params();
+    options.seed = seed_.value_or(std::random_device{}());
+    options.budget = budget;
+    explorer_ = std::make_unique<Explorer>(std::move(options));
+  } catch (const std::exception& e) {
+    note(one_line(e.what()), true);
+    return false;
+  }
+  note_key("status.exploring");
+  return true;
+}
+
+void Classroom::stop_exploring() {
+  if (!explorer_) return;
+  explorer_->stop();
+  if (!explorer_->done()) explorer_.reset();
+}
+
+void Classroom::explore_a_slice() {
+  if (!explorer_ || explorer_->done()) return;
+  try {
+    if (!explorer_->work_for(kExploreSliceSeconds)) return;
+  } catch (const std::exception& e) {  // a try could not run (fork refused, a stuck run past its deadline)
+    explorer_.reset();
+    note(one_line(e.what()), true);
+    return;
+  }
+  const ExploreResult& r = explorer_->result();
+  if (r.found) note_key("status.explore_found", {std::to_string(r.tried), r.why, std::to_string(r.steps)});
+  else note_key("status.explore_none", {std::to_string(r.tried)});
+}
+
+const Deadlock* Classroom::deadlock() const {
+  if (!shown_) return nullptr;
+  if (const Run* run = shown_->run(); run && !run->finished()) return run->deadlock() ? &*run->deadlock() : nullptr;
+  return shown_->facts().deadlock ? &*shown_->facts().deadlock : nullptr;
+}
+
 void Classroom::set_speed(double factor) {
   speed_ = std::clamp(factor, kMinSpeed, kMaxSpeed);
   if (live_) live_->run()->set_speed(speed_);
@@ -303,6 +445,7 @@ bool Classroom::paused() const { return live_ && live_->run()->mode() == GateMod
 bool Classroom::step_in_progress() const { return live_ && live_->run()->step_in_progress(); }
 
 void Classroom::poll() {
+  explore_a_slice();
   if (!live_) return;
   Run& run = *live_->run();
   run.poll();

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "forkscope/explore.hpp"
 #include "forkscope/lesson.hpp"
 #include "forkscope/run.hpp"
 #include "forkscope/trace_model.hpp"
@@ -31,6 +32,7 @@ struct RunFacts {
   std::string failure;  // the lesson main's uncaught error, if it failed
   nlohmann::json result = nlohmann::json::object();
   std::vector<Invariant> invariants;
+  std::optional<Deadlock> deadlock;  // the viewer ended it: every process waited for another, in this cycle
 
   [[nodiscard]] bool invariants_ok() const;
   [[nodiscard]] static RunFacts from_summary(const nlohmann::json& summary);  // a saved trace's meta (the CLI's --json)
@@ -55,7 +57,8 @@ struct Program {
 // One run of the session: a live or finished Run, or a trace that was loaded (or made up, for the frame benchmark).
 class RunRecord {
  public:
-  RunRecord(int number, std::unique_ptr<Run> run);
+  // `replay_of`: the run whose schedule this one replays (0: a run of its own; -1: a schedule opened from a file).
+  RunRecord(int number, std::unique_ptr<Run> run, int replay_of = 0);
   RunRecord(int number, TraceModel model, RunFacts facts);
 
   [[nodiscard]] int number() const { return number_; }
@@ -65,8 +68,11 @@ class RunRecord {
   [[nodiscard]] bool live() const { return run_ && !run_->finished(); }
   [[nodiscard]] const RunFacts& facts() const { return facts_; }
   [[nodiscard]] const std::string& lesson() const { return facts_.lesson; }
-  // "#3 ticket-lock lock=false": how lists and the comparison name it.
-  [[nodiscard]] std::string label() const;
+  // "#3 ticket-lock lock=false": how lists and the comparison name it; a replay ends with `replay_mark` ("↺ #2").
+  [[nodiscard]] std::string label(std::string_view replay_mark = "replay") const;
+  [[nodiscard]] int replay_of() const { return replay_of_; }
+  // Back: the same run, re-executed up to a step before where it was (new processes, so new PIDs; the same names).
+  void replace_run(std::unique_ptr<Run> run);
   // Where the trace ends for drawing: the trace clock's now while live (open spans grow), else the last event.
   [[nodiscard]] std::int64_t now_ns() const;
   [[nodiscard]] TrackWindow whole() const { return TrackWindow{0, 0, kOpenEnd, now_ns()}; }
@@ -75,6 +81,7 @@ class RunRecord {
  private:
   int number_;
   std::unique_ptr<Run> run_;
+  int replay_of_ = 0;
   TraceModel loaded_;
   RunFacts facts_;
 };
@@ -128,6 +135,29 @@ class Classroom {
   // One operation of any process, or of `pid` if it waits at the gate; starts a paused run when none is live.
   bool step(std::int32_t pid = 0);
   void reset();                      // stops the live run and clears the timeline
+  // Back (B): the shown stepped run as it was before its last step. Its other steps are replayed into new processes
+  // (the same names, new PIDs), and it is paused again: on a live stepping run, and on a finished one that was
+  // stepped. False (and a status line) when there is no step to take back or the replay failed.
+  bool back();
+  [[nodiscard]] bool can_go_back() const;
+  // The steps granted in the shown run, as a schedule (its lesson, parameters and seed); none for a loaded trace or a
+  // run nobody stepped.
+  [[nodiscard]] std::optional<Schedule> shown_schedule() const;
+  bool save_schedule(const std::filesystem::path& file);  // false (and the status line says why) when it cannot write
+  // Replays a schedule (a saved one, or one explore found): its lesson or Python program, parameters and seed are
+  // chosen, and a new run grants its steps in order. `step_by_step`: each of its steps waits for Step (N), so a
+  // class can walk through a found race; otherwise it runs through and then goes on freely.
+  bool replay(const Schedule& schedule, bool step_by_step);
+
+  // Find a race (explore): searches schedules of the chosen lesson with the form's parameters for one that breaks its
+  // invariants, deadlocks or changes its outcome. It works a slice of each frame (poll), on this thread like every
+  // run; the search ends by itself (found, or the budget spent) or with stop_exploring().
+  bool explore(std::size_t budget = kExploreBudget);
+  void stop_exploring();
+  [[nodiscard]] const Explorer* explorer() const { return explorer_.get(); }
+  // The cycle of the shown run's deadlock: found while stepping (the run waits for Back or Reset), or the reason the
+  // viewer ended a free run.
+  [[nodiscard]] const Deadlock* deadlock() const;
   void set_speed(double factor);     // clamped to kMinSpeed..kMaxSpeed
   void set_seed(std::optional<std::uint64_t> seed) { seed_ = seed; }  // runs to come; none: a new one each run
   [[nodiscard]] double speed() const { return speed_; }
@@ -145,18 +175,26 @@ class Classroom {
   [[nodiscard]] const std::vector<std::unique_ptr<RunRecord>>& runs() const { return runs_; }
   RunRecord& add(TraceModel model, RunFacts facts);  // a loaded trace joins the session's runs
 
+  // The status line: a UI string's key and its arguments (translated by the panel), or a text from the core.
   [[nodiscard]] const std::string& status() const { return status_; }
+  [[nodiscard]] const std::string& status_key() const { return status_key_; }
+  [[nodiscard]] const std::vector<std::string>& status_args() const { return status_args_; }
   [[nodiscard]] bool status_is_error() const { return status_is_error_; }
 
   static constexpr double kMinSpeed = 0.1;
   static constexpr double kMaxSpeed = 10.0;
   static constexpr std::size_t kKeptRuns = 16;
+  static constexpr double kBackTimeoutSeconds = 10;
+  static constexpr std::size_t kExploreBudget = 200;
+  static constexpr double kExploreSliceSeconds = 0.012;  // of each frame
 
  private:
-  bool start(bool stepping);
+  bool start(bool stepping, std::optional<Schedule> replay = {}, bool step_by_step = false, int replay_of = 0);
   Program& load_program(const std::string& file, std::vector<std::string> args);
   void forget_oldest();
   void note(std::string text, bool error);
+  void explore_a_slice();
+  void note_key(std::string key, std::vector<std::string> args = {}, bool error = false);
 
   const Lesson* lesson_;
   std::vector<std::unique_ptr<Program>> programs_;
@@ -169,8 +207,11 @@ class Classroom {
   RunRecord* live_ = nullptr;
   RunRecord* shown_ = nullptr;
   std::vector<HeldProcess> held_;
+  std::unique_ptr<Explorer> explorer_;
   int next_number_ = 1;
   std::string status_;
+  std::string status_key_;
+  std::vector<std::string> status_args_;
   bool status_is_error_ = false;
 };
 

@@ -70,9 +70,9 @@ void ComparePanel::draw(Ui& ui) {
     ImGui::TextUnformatted(letter);
     ImGui::SameLine();
     ImGui::SetNextItemWidth(ui.px(300));
-    if (ImGui::BeginCombo(id, find_run(c, number)->label().c_str())) {
+    if (ImGui::BeginCombo(id, find_run(c, number)->label(ui.tr("run.replay")).c_str())) {
       for (const RunRecord* r : finished)
-        if (ImGui::Selectable(fmt::format("{} · {:.2f} s", r->label(), r->facts().wall_seconds).c_str(), r->number() == number)) {
+        if (ImGui::Selectable(fmt::format("{} · {:.2f} s", r->label(ui.tr("run.replay")), r->facts().wall_seconds).c_str(), r->number() == number)) {
           number = r->number();
           chosen_ = true;
         }
@@ -105,7 +105,7 @@ void ComparePanel::draw(Ui& ui) {
   } else {
     for (const auto& [letter, run] : {std::pair{"A", &a}, std::pair{"B", &b}})
       tracks.push_back(Track{&run->model(), run->whole(),
-                             fmt::format("{} · {} · {:.2f} s", letter, run->label(), run->facts().wall_seconds), nullptr,
+                             fmt::format("{} · {} · {:.2f} s", letter, run->label(ui.tr("run.replay")), run->facts().wall_seconds), nullptr,
                              false, false});
   }
   tracks_drawn_ = tracks.size();

@@ -35,6 +35,8 @@ struct Arguments {
   double scale = 1;
   bool run = false;
   int steps = 0;
+  int back = 0;
+  std::optional<std::string> schedule;    // a saved schedule: its lesson, parameters and seed, replayed step by step
   std::optional<std::string> screenshot;  // given but empty is refused
   std::optional<int> frames;
   bool stats = false;
@@ -67,8 +69,13 @@ void check_arguments(const Arguments& args) {
   if (args.playhead) check_finite_range(*args.playhead, 0, 1e6, "--playhead (seconds)");
   if (args.seed) (void)parse_decimal_u64(*args.seed, "--seed");
   for (const auto& [file, option] : {std::pair{&args.screenshot, "--screenshot"}, std::pair{&args.open, "--open"},
-                                     std::pair{&args.python, "--python"}})
+                                     std::pair{&args.python, "--python"}, std::pair{&args.schedule, "--schedule"}})
     if (*file) check_file_name(**file, option);
+  if (args.schedule && (!args.lesson.empty() || args.python || args.tutorial || args.open || !args.sets.empty() || args.seed ||
+                        !args.compare_with.empty()))
+    throw UsageError("--schedule fixes the lesson, its parameters and the seed: drop --lesson, --python, --tutorial-code, "
+                     "--open, --set, --seed and --compare-with");
+  if (args.back > 0 && args.steps < args.back) throw UsageError("--back N takes back N of the --steps taken: add --steps M, M >= N");
   if (args.python && !args.lesson.empty()) throw UsageError("--lesson and --python exclude each other: a lesson or a program");
   if (args.python && args.tutorial) throw UsageError("--tutorial-code is a lesson's own; --python opens a program of yours");
   if (args.tutorial && !args.sets.empty()) throw UsageError("--set is for the lesson's C++; its tutorial code has no parameters");
@@ -126,6 +133,7 @@ void print_stats(App& app) {
 }
 
 int run_app(const Arguments& args) {
+  const std::optional<Schedule> schedule = args.schedule ? std::optional(Schedule::load(*args.schedule)) : std::nullopt;
   std::optional<TraceModel> opened;
   nlohmann::json meta = nlohmann::json::object();
   std::optional<RunFacts> opened_facts;
@@ -134,7 +142,8 @@ int run_app(const Arguments& args) {
     opened_facts = RunFacts::from_summary(meta);  // UsageError when the saved summary has wrong types
   }
   // A saved trace opens on its own lesson, unless another is named.
-  const std::string saved_lesson = opened_facts ? opened_facts->lesson : std::string();
+  const std::string saved_lesson = schedule ? schedule->lesson : opened_facts ? opened_facts->lesson : std::string();
+  if (schedule && !schedule->lesson.ends_with(".py")) (void)lesson_or_usage_error(schedule->lesson);
   const Lesson& lesson =
       lesson_or_usage_error(args.lesson.empty() && scenarios::find(saved_lesson) ? saved_lesson : args.lesson);
   const Params params = Params::resolve(lesson.params, args.sets);  // UsageError names the key and what is allowed
@@ -159,6 +168,8 @@ int run_app(const Arguments& args) {
   if (args.python) classroom.open_program(*args.python, args.program_args);  // UsageError: not a readable file
   if (args.tutorial) classroom.open_tutorial(lesson, tutorial_example(classroom, lesson, *args.tutorial));
   if (opened) classroom.show(&classroom.add(std::move(*opened), std::move(*opened_facts)));
+  // A schedule opens paused on its first step: N (or --steps) follows it, Run (or --run) plays it through.
+  if (schedule && !classroom.replay(*schedule, true)) throw UsageError(classroom.status());
   app.show(args.view == "compare" ? CenterView::Compare : args.view == "code" ? CenterView::Code : CenterView::Timeline);
   app.show(args.tab == "processes" ? DetailTab::Processes
            : args.tab == "objects" ? DetailTab::Objects
@@ -206,6 +217,8 @@ int run_app(const Arguments& args) {
     classroom.reset();
     throw SystemFailure(fmt::format("{}: the steps did not settle within {:.0f} s", run_name, args.timeout));
   }
+  for (int i = 0; i < args.back; ++i)
+    if (!classroom.back()) throw SystemFailure(fmt::format("{}: Back failed: {}", run_name, status_text(app.ui())));
   if (args.step_axis) app.ui().step_axis = *args.step_axis == "on";
   if (args.playhead) {
     const RunRecord* shown = classroom.shown();
@@ -247,6 +260,11 @@ int main(int argc, char** argv) {
   cli.add_flag("--run", args.run, "Start the lesson at once (headless: run it to its end)");
   cli.add_option("--steps", args.steps, "Start the lesson paused and step this many operations (headless: then the picture)")
       ->check(CLI::Range(1, 100000));
+  cli.add_option("--back", args.back, "After --steps: take this many steps back (B), re-running the steps before them")
+      ->check(CLI::Range(1, 100000));
+  cli.add_option("--schedule", args.schedule,
+                 "Replay a saved schedule (forkscope-cli run --save-schedule, or Save schedule…): its lesson, parameters "
+                 "and seed; paused, N follows it step by step, --run plays it through");
   cli.add_option("--screenshot", args.screenshot, "Headless: write the window to this PNG file, then exit");
   cli.add_option("--frames", args.frames, "Headless: frames drawn before the screenshot or exit (default 3)")
       ->check(CLI::Range(1, 100000));

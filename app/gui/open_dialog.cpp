@@ -1,6 +1,7 @@
-// Open… (Ctrl+O): a small file dialog of our own, in ImGui (no third-party dialog library): a path field, and the
-// subfolders and the .py and .fstrace files of one folder. A .py file opens as a Python program, a .fstrace file as a
-// saved run; anything else is refused with a line that says what is allowed.
+// Open… (Ctrl+O) and Save schedule… (Ctrl+S): a small file dialog of our own, in ImGui (no third-party dialog library):
+// a path field, and the subfolders and the files of one folder it can take. A .py file opens as a Python program, a
+// .fstrace file as a saved run, a .json file as a schedule to replay step by step; anything else is refused with a line
+// that says what is allowed. Saving writes the shown run's schedule to the path (atomically, as every file).
 #include <algorithm>
 #include <cfloat>
 #include <optional>
@@ -22,6 +23,12 @@ constexpr const char* kPopup = "###open_dialog";
 
 bool is_program(const std::filesystem::path& p) { return p.extension() == ".py"; }
 bool is_trace(const std::filesystem::path& p) { return p.extension() == ".fstrace"; }
+bool is_schedule(const std::filesystem::path& p) { return p.extension() == ".json"; }
+
+// "ticket-lock-schedule.json", "queue_demo-schedule.json": where a schedule is saved unless the teacher says otherwise.
+std::string schedule_file_name(const std::string& lesson) {
+  return std::filesystem::path(lesson).stem().string() + "-schedule.json";
+}
 
 }  // namespace
 
@@ -39,7 +46,7 @@ void OpenDialog::navigate(Ui& ui, const std::filesystem::path& folder) {
     std::error_code type_error;
     const bool folder_entry = it->is_directory(type_error);  // follows links: a link to a folder is a folder
     if (folder_entry) entries_.push_back({name, true});
-    else if (it->is_regular_file(type_error) && (is_program(it->path()) || is_trace(it->path()))) entries_.push_back({name, false});
+    else if (it->is_regular_file(type_error) && lists(it->path())) entries_.push_back({name, false});
   }
   if (ec) listing_error_ = ui.text.format("open.unreadable_folder", ec.message());
   std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
@@ -47,7 +54,12 @@ void OpenDialog::navigate(Ui& ui, const std::filesystem::path& folder) {
   });
   ui.fonts.note(folder_.string());
   for (const Entry& e : entries_) ui.fonts.note(e.name);
-  set_path(folder_.string());
+  set_path(saving_ ? (folder_ / schedule_file_name(ui.classroom.shown() ? ui.classroom.shown()->lesson() : "run")).string()
+                   : folder_.string());
+}
+
+bool OpenDialog::lists(const std::filesystem::path& file) const {
+  return saving_ ? is_schedule(file) : is_program(file) || is_trace(file) || is_schedule(file);
 }
 
 void OpenDialog::set_path(const std::string& path) {
@@ -65,8 +77,20 @@ bool OpenDialog::open(Ui& ui, const std::filesystem::path& path) {
       navigate(ui, path);
       return false;
     }
-    if (is_program(path)) {
+    if (saving_) {
+      if (!ui.classroom.save_schedule(path)) {
+        error_ = ui.classroom.status_key().empty() ? ui.classroom.status() : ui.tr(ui.classroom.status_key());
+        ui.fonts.note(error_);
+        return false;
+      }
+    } else if (is_program(path)) {
       ui.classroom.open_program(path.string());
+    } else if (is_schedule(path)) {
+      if (!ui.classroom.replay(Schedule::load(path), true)) {  // UsageError: not a schedule; a wrong lesson, parameters
+        error_ = ui.classroom.status();
+        ui.fonts.note(error_);
+        return false;
+      }
     } else if (is_trace(path)) {
       nlohmann::json meta = nlohmann::json::object();
       TraceModel model = load_trace(path, &meta);       // UsageError: not a whole, consistent trace
@@ -88,9 +112,11 @@ bool OpenDialog::open(Ui& ui, const std::filesystem::path& path) {
 }
 
 void OpenDialog::draw(Ui& ui) {
-  if (ui.open_requested) {
-    ui.open_requested = false;
+  if (ui.open_requested || ui.save_schedule_requested) {
+    const bool saving = ui.save_schedule_requested;
+    ui.open_requested = ui.save_schedule_requested = false;
     if (!open_) {
+      saving_ = saving;
       // Start where the chosen program lives, else where the viewer was started.
       const Program* program = ui.classroom.program();
       navigate(ui, program ? std::filesystem::absolute(program->file()).parent_path() : std::filesystem::current_path());
@@ -103,7 +129,7 @@ void OpenDialog::draw(Ui& ui) {
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   ImGui::SetNextWindowSize({std::min(ui.px(680), display.x - ui.px(40)), std::min(ui.px(480), display.y - ui.px(40))});
   ImGui::SetNextWindowPos({display.x * 0.5f, display.y * 0.5f}, ImGuiCond_Always, {0.5f, 0.5f});
-  const std::string title = label(ui.tr("open.title"), "open_dialog");
+  const std::string title = label(ui.tr(saving_ ? "save.title" : "open.title"), "open_dialog");
   // Opaque: the panels' text would show through the style's 94% popup background.
   ImVec4 background = ImGui::GetStyleColorVec4(ImGuiCol_PopupBg);
   background.w = 1;
@@ -157,17 +183,17 @@ void OpenDialog::draw(Ui& ui) {
     if (e.folder) {
       go_to = full;
     } else {
-      set_path(full.string());
+      set_path(full.string());  // saving: the file chosen is overwritten
       if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) open_now = true;
     }
   }
-  if (entries_.empty() && listing_error_.empty()) ImGui::TextDisabled("%s", ui.tr("open.nothing_here"));
+  if (entries_.empty() && listing_error_.empty()) ImGui::TextDisabled("%s", ui.tr(saving_ ? "save.nothing_here" : "open.nothing_here"));
   if (!listing_error_.empty()) ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", listing_error_.c_str());
   ImGui::EndChild();
 
   if (!error_.empty()) ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", error_.c_str());
-  else ImGui::TextDisabled("%s", ui.tr("open.hint"));
-  if (ImGui::Button(label(ui.tr("open.open"), "open").c_str())) open_now = true;
+  else ImGui::TextDisabled("%s", ui.tr(saving_ ? "save.hint" : "open.hint"));
+  if (ImGui::Button(label(ui.tr(saving_ ? "save.save" : "open.open"), "open").c_str())) open_now = true;
   ImGui::SameLine();
   if (ImGui::Button(label(ui.tr("open.cancel"), "cancel").c_str())) open_ = false;
 

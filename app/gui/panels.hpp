@@ -16,7 +16,8 @@
 
 namespace forkscope::gui {
 
-// toolbar_panel.cpp: Open…, Run, Pause, Step, Step process, Reset, speed, language, projector scale; and their keys.
+// toolbar_panel.cpp: Open…, Save schedule…, Run, Pause, Step, Back, Step process, Reset, speed, language, projector
+// scale; and their keys.
 void draw_toolbar(Ui& ui);
 void handle_shortcuts(Ui& ui);
 [[nodiscard]] bool keys_are_shortcuts();  // not while typing into a field or while a popup has the keys
@@ -25,6 +26,9 @@ void handle_shortcuts(Ui& ui);
 
 // status_panel.cpp: one line under everything: what the run is doing, and the last error.
 void draw_status(Ui& ui);
+[[nodiscard]] std::string status_text(const Ui& ui);  // the classroom's last word, in the chosen language
+// "Deadlock: Process-1 waits for 'fork 1' held by Process-2; Process-2 waits for 'fork 0' held by Process-1".
+[[nodiscard]] std::string deadlock_text(const Ui& ui, const Deadlock& deadlock);
 
 // lesson_panel.cpp: the lessons by topic; the chosen one's text (left column), with the switch to the tutorial's own
 // Python code when the lesson mirrors some.
@@ -72,8 +76,9 @@ class CodePanel {
   float line_height_ = 0;
 };
 
-// params_panel.cpp: a form from the lesson's typed parameters and bounds.
+// params_panel.cpp: a form from the lesson's typed parameters and bounds, and Find a race (explore) for them.
 void draw_params(Ui& ui);
+void draw_explore(Ui& ui);
 
 // processes_panel.cpp / objects_panel.cpp / result_panel.cpp: tables of the shown run (now, or at the playhead).
 void draw_processes(Ui& ui);
@@ -165,15 +170,18 @@ class ComparePanel {
   std::size_t tracks_drawn_ = 0;
 };
 
-// open_dialog.cpp: Open… (Ctrl+O): a path field and one folder's subfolders, .py programs and .fstrace traces.
+// open_dialog.cpp: Open… (Ctrl+O): a path field and one folder's subfolders, .py programs, .fstrace traces and .json
+// schedules; the same dialog saves the shown run's schedule (Save schedule…, Ctrl+S).
 class OpenDialog {
  public:
-  void draw(Ui& ui);  // every frame, after the panels: opens when ui.open_requested
+  void draw(Ui& ui);  // every frame, after the panels: opens when ui.open_requested or ui.save_schedule_requested
+  [[nodiscard]] bool saving() const { return saving_; }
   [[nodiscard]] bool is_open() const { return open_; }
   // Lists `folder` (and puts it in the path field).
   void navigate(Ui& ui, const std::filesystem::path& folder);
-  // A .py file as a Python program, a .fstrace file as a saved run, a folder: list it. False, with error(), when it
-  // could not be opened (or was a folder); true closes the dialog.
+  // A .py file as a Python program, a .fstrace file as a saved run, a .json file as a schedule replayed step by step,
+  // a folder: list it; while saving, the schedule is written there. False, with error(), when it could not be opened
+  // or written (or was a folder); true closes the dialog.
   bool open(Ui& ui, const std::filesystem::path& path);
 
   struct Entry {
@@ -188,6 +196,7 @@ class OpenDialog {
 
  private:
   void set_path(const std::string& path);
+  [[nodiscard]] bool lists(const std::filesystem::path& file) const;  // a file this dialog can take
 
   std::filesystem::path folder_;
   std::vector<Entry> entries_;
@@ -196,6 +205,7 @@ class OpenDialog {
   char path_[4096] = {};
   bool path_changed_ = false;  // set_path since the field last drew
   bool open_ = false;
+  bool saving_ = false;
 };
 
 // A run's phases from its result ("phases": [{"name", "begin_s", "end_s", "seconds"}]), for comparing sync and async.

@@ -51,6 +51,36 @@ void draw_params(Ui& ui) {
   }
   if (ImGui::SmallButton(label(ui.tr("params.defaults"), "defaults").c_str())) c.reset_params();
   ImGui::EndDisabled();
+  draw_explore(ui);
+}
+
+// Find a race: the search's progress, what it found, and the found schedule replayed step by step for the class.
+void draw_explore(Ui& ui) {
+  Classroom& c = ui.classroom;
+  const Explorer* explorer = c.explorer();
+  const bool searching = explorer && !explorer->done();
+  ImGui::SameLine();
+  if (!searching) {
+    if (ImGui::SmallButton(label(ui.tr("explore.find"), "explore").c_str())) c.explore();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", ui.text.format("explore.find_tip", Classroom::kExploreBudget).c_str());
+  } else if (ImGui::SmallButton(label(ui.tr("explore.stop"), "explore").c_str())) {
+    c.stop_exploring();
+  }
+  if (searching) {
+    ImGui::TextDisabled("%s", ui.text.format("explore.progress", explorer->tried(), Classroom::kExploreBudget).c_str());
+    return;
+  }
+  if (!explorer) return;
+  const ExploreResult& r = explorer->result();
+  if (!r.found) {
+    ImGui::TextDisabled("%s", ui.text.format("explore.none", r.tried).c_str());
+    return;
+  }
+  ImGui::PushStyleColor(ImGuiCol_Text, ImVec4{1.0f, 0.55f, 0.3f, 1.0f});
+  ImGui::TextWrapped("%s", ui.text.format("explore.found", r.tried, r.steps, r.why).c_str());
+  ImGui::PopStyleColor();
+  if (ImGui::SmallButton(label(ui.tr("explore.replay"), "explore_replay").c_str())) c.replay(*r.schedule, true);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", ui.tr("explore.replay_tip"));
 }
 
 }  // namespace forkscope::gui

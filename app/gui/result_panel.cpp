@@ -13,7 +13,7 @@ void draw_result(Ui& ui) {
     return;
   }
   const RunFacts& f = shown->facts();
-  ImGui::TextUnformatted(shown->label().c_str());
+  ImGui::TextUnformatted(shown->label(ui.tr("run.replay")).c_str());
   ImGui::TextDisabled("%s", ui.text.format("result.summary", f.wall_seconds, f.seed, f.speed).c_str());
   if (!f.failure.empty()) ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", f.failure.c_str());
   ImGui::Separator();

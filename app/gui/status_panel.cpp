@@ -7,6 +7,23 @@
 
 namespace forkscope::gui {
 
+std::string deadlock_text(const Ui& ui, const Deadlock& deadlock) {
+  std::string text = ui.tr("deadlock.title");
+  for (std::size_t i = 0; i < deadlock.cycle.size(); ++i) {
+    const WaitEdge& e = deadlock.cycle[i];
+    text += i == 0 ? " " : ui.tr("deadlock.separator");
+    text += e.object_name.empty() ? ui.text.format("deadlock.waits_for_process", e.process, e.holder)
+                                  : ui.text.format("deadlock.waits_for_object", e.process, e.object_name, e.holder);
+  }
+  return text;
+}
+
+std::string status_text(const Ui& ui) {
+  const Classroom& c = ui.classroom;
+  if (c.status_key().empty()) return c.status();
+  return ui.text.format_list(c.status_key(), c.status_args());
+}
+
 void draw_status(Ui& ui) {
   const Classroom& c = ui.classroom;
   const RunRecord* shown = c.shown();
@@ -32,10 +49,15 @@ void draw_status(Ui& ui) {
   }
   ImGui::SameLine(0, ui.px(20));
   ImGui::TextDisabled("%s", ui.text.format("status.speed", c.speed()).c_str());
-  if (!c.status().empty()) {
+  if (const Deadlock* deadlock = c.deadlock(); deadlock && !deadlock->cycle.empty()) {
     ImGui::SameLine(0, ui.px(20));
-    if (c.status_is_error()) ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", c.status().c_str());
-    else ImGui::TextUnformatted(c.status().c_str());
+    ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", deadlock_text(ui, *deadlock).c_str());
+  }
+  const std::string said = status_text(ui);
+  if (!said.empty()) {
+    ImGui::SameLine(0, ui.px(20));
+    if (c.status_is_error()) ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", said.c_str());
+    else ImGui::TextUnformatted(said.c_str());
   }
 }
 

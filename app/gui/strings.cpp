@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include <fmt/args.h>
 #include <nlohmann/json.hpp>
 
 #include "forkscope/errors.hpp"
@@ -35,6 +36,16 @@ const char* Strings::operator()(std::string_view key) const {
     if (auto it = table->find(key); it != table->end()) return it->second.c_str();
   // An unknown key names itself; the text must outlive the frame, so it is kept.
   return missing_.try_emplace(std::string(key), std::string(key)).first->second.c_str();
+}
+
+std::string Strings::format_list(std::string_view key, const std::vector<std::string>& args) const {
+  fmt::dynamic_format_arg_store<fmt::format_context> store;
+  for (const std::string& a : args) store.push_back(a);
+  try {
+    return fmt::vformat((*this)(key), store);
+  } catch (const fmt::format_error&) {  // a translation with more places than arguments: show the text, not a crash
+    return (*this)(key);
+  }
 }
 
 std::string Strings::say(const Phrase& phrase) const {

@@ -28,6 +28,8 @@ class Strings {
   [[nodiscard]] std::string format(std::string_view key, Args&&... args) const {
     return fmt::format(fmt::runtime((*this)(key)), std::forward<Args>(args)...);
   }
+  // The same with arguments known only at run time (all text).
+  [[nodiscard]] std::string format_list(std::string_view key, const std::vector<std::string>& args) const;
   // What a trace event did, in the chosen language: its sentence from <lang>.json when that has one that fits the
   // arguments, else the core's English.
   [[nodiscard]] std::string say(const Phrase& phrase) const;

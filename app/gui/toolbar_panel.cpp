@@ -22,6 +22,18 @@ void toggle_run(Ui& ui) {
   else c.run();
 }
 
+// Back re-runs the processes: the chosen one keeps its name, not its PID.
+void go_back(Ui& ui) {
+  Classroom& c = ui.classroom;
+  const ProcessInfo* chosen = c.shown() && ui.selected_pid ? c.shown()->model().process(ui.selected_pid) : nullptr;
+  const std::string name = chosen ? chosen->name : std::string();
+  if (!c.back()) return;
+  ui.playhead.clear();  // the run's model is a new one: a cut of the old one must not be shown
+  ui.selected_pid = 0;
+  for (const ProcessInfo& p : c.shown()->model().processes())
+    if (p.name == name) ui.selected_pid = p.pid;
+}
+
 void tooltip(const char* text) {
   if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled)) ImGui::SetTooltip("%s", text);
 }
@@ -51,11 +63,13 @@ void handle_shortcuts(Ui& ui) {
   if (!keys_are_shortcuts()) return;
   if (io.KeyCtrl) {
     if (ImGui::IsKeyPressed(GLFW_KEY_O, false)) ui.open_requested = true;
+    if (ImGui::IsKeyPressed(GLFW_KEY_S, false) && ui.classroom.shown_schedule()) ui.save_schedule_requested = true;
     return;  // Ctrl+R is not R
   }
   Classroom& c = ui.classroom;
   if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) toggle_run(ui);
   if (ImGui::IsKeyPressed(GLFW_KEY_N, false)) c.step();
+  if (ImGui::IsKeyPressed(GLFW_KEY_B, false)) go_back(ui);
   if (ImGui::IsKeyPressed(GLFW_KEY_R, false)) c.reset();
   if (ImGui::IsKeyPressed(GLFW_KEY_EQUAL, false) || ImGui::IsKeyPressed(GLFW_KEY_KP_ADD, false)) c.set_speed(faster(c.speed()));
   if (ImGui::IsKeyPressed(GLFW_KEY_MINUS, false) || ImGui::IsKeyPressed(GLFW_KEY_KP_SUBTRACT, false))
@@ -69,6 +83,11 @@ void draw_toolbar(Ui& ui) {
 
   if (ImGui::Button(label(ui.tr("toolbar.open"), "open").c_str())) ui.open_requested = true;
   tooltip(ui.tr("toolbar.open_tip"));
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!c.shown_schedule());
+  if (ImGui::Button(label(ui.tr("toolbar.save_schedule"), "save_schedule").c_str())) ui.save_schedule_requested = true;
+  ImGui::EndDisabled();
+  tooltip(ui.tr("toolbar.save_schedule_tip"));
   ImGui::SameLine(0, ui.px(16));
   ImGui::BeginDisabled(running);
   if (ImGui::Button(label(ui.tr("toolbar.run"), "run").c_str())) c.run();
@@ -82,6 +101,11 @@ void draw_toolbar(Ui& ui) {
   ImGui::SameLine();
   if (ImGui::Button(label(ui.tr("toolbar.step"), "step").c_str())) c.step();
   tooltip(ui.tr("toolbar.step_tip"));
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!c.can_go_back());
+  if (ImGui::Button(label(ui.tr("toolbar.back"), "back").c_str())) go_back(ui);
+  ImGui::EndDisabled();
+  tooltip(ui.tr("toolbar.back_tip"));
 
   // Step one chosen process: the one picked on a lane or in the table, or from the list of who waits at the gate.
   ImGui::SameLine();

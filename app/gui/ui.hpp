@@ -56,6 +56,7 @@ struct Ui {
   std::int32_t selected_pid = 0;  // a lane or a table row clicked: "Step process" moves it
   bool toggle_fullscreen = false;  // F11, done by the shell after the frame
   bool open_requested = false;     // Open… or Ctrl+O: the open dialog shows this frame
+  bool save_schedule_requested = false;  // Save schedule… or Ctrl+S: the same dialog, to save
   // The shown run's trace time under the pointer on the timeline, this frame (the Code view marks the lines then).
   std::optional<std::int64_t> hovered_ns;
   Playhead playhead;

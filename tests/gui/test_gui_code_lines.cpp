@@ -91,7 +91,7 @@ TEST_F(GuiCodeLines, SteppedTheCodeViewMarksEachHeldProcesssLineInItsLaneColour)
       if (h.name.starts_with("Process-")) return &h;
     return nullptr;
   };
-  for (int step = 0; step < 20 && !held_worker(); ++step) ASSERT_TRUE(app->take_steps(0, 30)) << "step " << step;
+  for (int step = 0; step < 20 && !held_worker(); ++step) ASSERT_TRUE(app->take_steps(1, 30)) << "step " << step;
   ASSERT_NE(held_worker(), nullptr) << "no worker reached the gate";
   for (int i = 0; i < 3; ++i) app->frame();  // the view scrolls to the marks, then shows them
 

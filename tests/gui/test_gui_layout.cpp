@@ -52,7 +52,7 @@ TEST(GuiStrings, BothLanguagesHaveEveryKeyTheCodeUses) {
   EXPECT_EQ(chinese, expected_chinese);
   // Every literal key in the GUI's sources, and every state's key.
   std::set<std::string> used;
-  const std::regex key(R"re("((toolbar|status|panel|lesson|params|processes|objects|console|result|compare|timeline|tooltip|value|kind)\.[a-z_]+)")re");
+  const std::regex key(R"re("((toolbar|status|panel|lesson|params|processes|objects|console|result|compare|timeline|tooltip|value|kind|open|save|explore|deadlock|run)\.[a-z_]+)")re");
   for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(FORKSCOPE_SOURCE_DIR) / "app" / "gui")) {
     const std::string code = read(entry.path());
     for (auto m = std::sregex_iterator(code.begin(), code.end(), key); m != std::sregex_iterator(); ++m) used.insert((*m)[1]);

@@ -54,6 +54,11 @@ struct RunOptions {
   bool start_stepping = false;        // every process holds at its first operation until granted
   std::optional<Schedule> replay;     // grants exactly these steps, then lets the lesson run
   bool step_after_replay = false;     // with `replay`: once its last step has settled, stay in Step mode (Back)
+  // With `replay`: each of its steps waits for request_step (the teacher's N), so a class walks through a saved or
+  // found interleaving; the first `replay_free_steps` are granted at once (Back re-runs them). A step asked of another
+  // process than the schedule's next leaves the schedule: from there on the run is stepped as usual.
+  bool replay_step_by_step = false;
+  std::size_t replay_free_steps = 0;
   // Fork the lesson main from this process instead of exec'ing forkscope-lesson. Only for single-threaded
   // callers (tests and benchmarks whose lesson is not registered); refused when the caller has threads.
   bool fork_in_process = false;
@@ -117,6 +122,10 @@ class Run {
   // Every step granted so far, replayed ones included (a run made by step_back holds the prefix it replayed).
   [[nodiscard]] const Schedule& schedule() const { return schedule_; }
   [[nodiscard]] std::size_t replay_position() const { return replay_at_; }
+  // A replayed schedule still has steps to grant.
+  [[nodiscard]] bool replaying() const { return options_.replay.has_value(); }
+  // The replay's remaining steps are granted without waiting for request_step, then the run goes on freely (Run).
+  void replay_through();
   // poll() until every step of the replayed schedule was granted and every live process has stopped again (held at the
   // gate, blocked while stepping, logically asleep, or ended): the state a teacher saw before the next step. True then;
   // false when the run finished first. Throws SystemFailure past the deadline (the run is stopped). Without a replay,
@@ -155,6 +164,7 @@ class Run {
   void wait_for_a_stop(std::uint32_t seen) const;  // or a millisecond; `seen`: the gate's `stops` before looking
   [[nodiscard]] bool grantable(std::uint32_t slot_index) const;
   [[nodiscard]] bool retry_may_succeed(std::uint32_t slot_index) const;  // blocked while stepping
+  [[nodiscard]] bool names(std::int32_t pid, const std::string& name) const;  // that process has that name
   void collect();
   void kill_and_reap_all();
   void watch_for_stuck(std::size_t events_drained);

@@ -355,7 +355,9 @@ bool Run::finish_replay(double timeout_seconds) {
     poll();
     if (finished_) break;
     if (settling_ && settled(*settling_)) settling_.reset();
-    if (!options_.replay && !settling_ && everyone_stopped()) {
+    // A guided replay stands where its re-run steps end (Back), waiting for the teacher's next N.
+    const bool replayed = !options_.replay || (options_.replay_step_by_step && replay_at_ >= options_.replay_free_steps);
+    if (replayed && !settling_ && everyone_stopped()) {
       // Nobody writes now: two passes hand the model every event (the second, with nothing new, has no watermark).
       while (drain() > 0 || !held_back_.empty()) {
       }
@@ -377,10 +379,17 @@ std::unique_ptr<Run> step_back(const Run& run, double timeout_seconds) {
   if (steps.empty()) throw UsageError("there is no step to go back from: no step was granted yet");
   RunOptions options = run.options();
   options.seed = run.seed();
+  options.speed = run.speed();  // as the teacher set it last
   options.start_stepping = true;
-  options.replay = run.schedule();
-  options.replay->steps.pop_back();
   options.step_after_replay = true;
+  if (run.replaying() && options.replay_step_by_step) {
+    // Back inside a guided replay: the same schedule, its steps before this one re-run at once, the rest still guided.
+    options.replay_free_steps = steps.size() - 1;
+  } else {
+    options.replay = run.schedule();
+    options.replay->steps.pop_back();
+    options.replay_step_by_step = false;
+  }
   auto back = std::make_unique<Run>(std::move(options));
   if (!back->finish_replay(timeout_seconds))
     throw SystemFailure(fmt::format("the replay of {} finished before its {} steps: the lesson does not replay the same way",
@@ -773,9 +782,17 @@ void Run::try_grant() {
       if (!options_.step_after_replay) set_mode(GateMode::Run);
       return;
     }
+    const bool guided = options_.replay_step_by_step && replay_at_ >= options_.replay_free_steps;
+    if (guided && pending_.empty()) return;  // each step of a guided replay waits for the teacher's N
+    if (guided && pending_.front() != 0 && !names(pending_.front(), steps[replay_at_])) {
+      options_.replay.reset();  // another process than the schedule's next: the teacher leaves the schedule
+      try_grant();
+      return;
+    }
     for (std::uint32_t i = 0; i < used; ++i)
       if (steps[replay_at_] == session_->slot(i).name && grantable(i)) {
         ++replay_at_;
+        if (guided) pending_.erase(pending_.begin());
         grant(i);
         return;
       }
@@ -797,6 +814,19 @@ void Run::try_grant() {
   if (!pick) return;
   pending_.erase(pending_.begin());
   grant(*pick);
+}
+
+bool Run::names(std::int32_t pid, const std::string& name) const {
+  for (std::uint32_t i = 0; i < session_->slots_used(); ++i)
+    if (session_->slot(i).pid.load() == pid) return session_->slot(i).name == name;
+  return false;
+}
+
+void Run::replay_through() {
+  options_.replay_step_by_step = false;
+  options_.step_after_replay = false;
+  pending_.clear();
+  if (session_ && mode() != GateMode::Step) set_mode(GateMode::Step);  // the replay's steps are granted while stepping
 }
 
 // A replayed step names a process that does not exist while every living process waits at the gate: nothing can make
