@@ -6,7 +6,7 @@
 #include <GLFW/glfw3.h>
 
 #include "gui_test_support.hpp"
-#include "model_fingerprint.hpp"
+#include "test_support.hpp"
 
 using namespace forkscope;
 using namespace forkscope::gui;
@@ -34,6 +34,8 @@ class GuiTravel : public GuiTest {
     ASSERT_TRUE(app.frames_until([&] {
       return !c.live() || (c.shown()->run()->schedule().steps.size() > before && !c.step_in_progress() && !c.held().empty());
     }));
+    // Every process stands still now; the model takes in what the newest ones wrote (a frame or two would too).
+    if (c.live()) ASSERT_TRUE(c.shown()->run()->finish_replay(10));
   }
 };
 
@@ -43,8 +45,9 @@ TEST_F(GuiTravel, BackRestoresTheRunAsItWasBeforeTheLastStepDownToTheStart) {
   EXPECT_FALSE(c.can_go_back());
   press_key(*app, GLFW_KEY_N);  // the run starts paused
   ASSERT_TRUE(app->frames_until([&] { return !c.held().empty() && !c.step_in_progress(); }));
+  ASSERT_TRUE(c.shown()->run()->finish_replay(10));
   // What the class saw before each step.
-  std::vector<std::string> before_step;
+  std::vector<forkscope::testing::RunFingerprint> before_step;
   for (int k = 0; k < 8 && c.live(); ++k) {
     before_step.push_back(fingerprint(c.shown()->run()->model()));
     ASSERT_NO_FATAL_FAILURE(step(*app));
@@ -55,7 +58,7 @@ TEST_F(GuiTravel, BackRestoresTheRunAsItWasBeforeTheLastStepDownToTheStart) {
   for (std::size_t k = before_step.size(); k-- > 0;) {
     press_key(*app, GLFW_KEY_B);
     ASSERT_TRUE(c.live()) << c.status();
-    const Run& run = *c.shown()->run();
+    const forkscope::Run& run = *c.shown()->run();
     EXPECT_EQ(run.schedule().steps.size(), k);
     EXPECT_EQ(fingerprint(run.model()), before_step[k]) << "after Back to step " << k;
     EXPECT_EQ(c.shown()->number(), number) << "Back re-runs the same run, it is not a new one";
@@ -98,6 +101,8 @@ TEST_F(GuiTravel, AScheduleSavedFromTheViewerReplaysTheSameRunStepByStep) {
   ASSERT_TRUE(dialog.is_open());
   EXPECT_TRUE(dialog.saving());
   ASSERT_TRUE(dialog.open(app->ui(), file)) << dialog.error();
+  app->frame();
+  EXPECT_FALSE(dialog.is_open());
   const Schedule saved = Schedule::load(file);
   EXPECT_EQ(saved.steps, steps);
   EXPECT_EQ(saved.lesson, "ticket-lock");
@@ -107,8 +112,9 @@ TEST_F(GuiTravel, AScheduleSavedFromTheViewerReplaysTheSameRunStepByStep) {
   app->ui().open_requested = true;
   (void)forkscope::gui::testing::picture(*app);
   ASSERT_TRUE(dialog.open(app->ui(), file)) << dialog.error();
+  app->frame();
   ASSERT_TRUE(c.live());
-  EXPECT_NE(c.shown()->label("replay").find("(replay)"), std::string::npos) << c.shown()->label("replay");
+  EXPECT_NE(c.shown()->label("replay").find("(replay"), std::string::npos) << c.shown()->label("replay");
   ASSERT_TRUE(app->frames_until([&] { return !c.held().empty() && !c.step_in_progress(); }));
   for (std::size_t k = 0; k < 3; ++k) {
     ASSERT_NO_FATAL_FAILURE(step(*app));
