@@ -21,6 +21,8 @@ enum class OpCategory : std::uint8_t { None, Text, Process, Queue, Sync, Failure
 [[nodiscard]] ImU32 op_color(OpCategory category);
 [[nodiscard]] ImU32 process_color(std::size_t lane_index);
 [[nodiscard]] ImU32 counter_color(ObjectKind kind);
+// A deadlock's wait-for arrows: the alarm red, apart from every state's colour.
+inline constexpr ImU32 kDeadlockColor = IM_COL32(255, 64, 96, 255);
 
 // The UI string key of a state: "state.running", "state.blocked_lock", ...
 [[nodiscard]] const char* state_key(ProcState state);

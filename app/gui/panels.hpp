@@ -109,7 +109,11 @@ class TimelinePanel {
   [[nodiscard]] TimeView& view() { return view_; }
   [[nodiscard]] bool step_axis(Ui& ui);  // whether the shown run's x axis counts steps
 
+  // The deadlock's wait-for arrows drawn in the last frame, from the waiting lane to the holder's.
+  [[nodiscard]] const std::vector<TimelineCanvas::Arrow>& deadlock_arrows() const { return deadlock_arrows_; }
+
  private:
+  std::vector<TimelineCanvas::Arrow> deadlock_arrows_;
   // The shown run's granted-step times (followed event by event: every frame asks whether the run was stepped) and
   // its operation times (made again when the trace grew, only when the step axis or a key needs them).
   struct Times {

@@ -199,6 +199,7 @@ void TimelineCanvas::place(const Ui& ui, std::span<const Track> tracks, TimeView
   axis_.begin_ns = view.begin_ns;
   axis_.end_ns = view.end_ns;
   if (axis_.steps != steps_ || !axis_.column_times_fit()) axis_.use_steps(steps_);  // kept while it fits: the layout's key
+  lanes_span_ = {r.lanes_top, r.lanes_bottom};
   for (LaneRow& row : rows_) {
     row.fold_x = axis_.left - label_width_ + ui.px(14) + static_cast<float>(row.depth) * ui.px(12);  // as draw_lanes puts it
     row.top += r.lanes_top - view.lane_scroll;

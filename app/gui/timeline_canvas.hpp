@@ -91,6 +91,8 @@ class TimelineCanvas {
   [[nodiscard]] bool threads_shown(const TraceModel* model, std::int32_t pid) const { return unfolded_.contains({model, pid}); }
 
   [[nodiscard]] const std::vector<LaneRow>& lane_rows() const { return rows_; }
+  // Where the lanes are drawn on screen, top and bottom: a row partly scrolled out is clipped there.
+  [[nodiscard]] std::pair<float, float> lanes_span() const { return lanes_span_; }
   [[nodiscard]] const TimeAxis& axis() const { return axis_; }
   [[nodiscard]] bool arrows_hidden() const { return arrows_hidden_; }
   // The put->get arrows drawn in the last frame, from the put to the get, on screen.
@@ -167,6 +169,7 @@ class TimelineCanvas {
   double ruler_scale_ = 1;
   const char* ruler_caption_ = "timeline.time";
   std::vector<LaneRow> rows_;
+  std::pair<float, float> lanes_span_{0, 0};
   std::vector<std::pair<std::size_t, float>> headers_;  // track, top
   std::vector<CounterRow> counter_rows_;
   std::vector<std::unordered_map<std::int32_t, std::size_t>> row_of_;  // per track: pid -> index into rows_

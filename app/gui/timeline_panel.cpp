@@ -33,6 +33,41 @@ void draw_legend(Ui& ui, const std::vector<ProcState>& states) {
   }
 }
 
+// A deadlock's cycle on the lanes: from each waiting process's lane an arrow to the lane of the process that holds
+// what it waits for, at the instant the deadlock was found, labelled with the object. Side by side, so a cycle of
+// five philosophers reads as five arrows going round.
+std::vector<TimelineCanvas::Arrow> draw_deadlock(Ui& ui, const TimelineCanvas& canvas, const Deadlock& deadlock,
+                                                  std::int64_t shift_ns) {
+  std::vector<TimelineCanvas::Arrow> drawn;
+  auto lane_middle = [&](std::int32_t pid) -> std::optional<float> {
+    for (const auto& row : canvas.lane_rows())
+      if (row.pid == pid && row.visible) return (row.top + row.bottom) * 0.5f;
+    return std::nullopt;
+  };
+  const TimeAxis& axis = canvas.axis();
+  const float gap = ui.px(10);
+  const auto n = static_cast<float>(deadlock.cycle.size());
+  const float x0 = std::clamp(axis.x_of(static_cast<double>(deadlock.t_ns - shift_ns)), axis.left + gap * (n + 1),
+                              axis.left + static_cast<float>(axis.columns) - gap);
+  ImDrawList* draw = ImGui::GetWindowDrawList();
+  for (std::size_t i = 0; i < deadlock.cycle.size(); ++i) {
+    const WaitEdge& e = deadlock.cycle[i];
+    const std::optional<float> from = lane_middle(e.pid), to = lane_middle(e.holder_pid);
+    if (!from || !to) continue;  // scrolled out of sight, or a folded thread
+    const float x = x0 - gap * static_cast<float>(deadlock.cycle.size() - 1 - i);
+    const float dir = *to > *from ? 1.0f : -1.0f, head = ui.px(6);
+    draw->AddCircleFilled({x, *from}, ui.px(3), kDeadlockColor);
+    draw->AddLine({x, *from}, {x, *to - dir * head}, kDeadlockColor, ui.px(2));
+    draw->AddTriangleFilled({x - head * 0.6f, *to - dir * head}, {x + head * 0.6f, *to - dir * head}, {x, *to}, kDeadlockColor);
+    if (!e.object_name.empty()) {
+      const float y = (*from + *to) * 0.5f - ImGui::GetTextLineHeight() * 0.5f;
+      draw->AddText({x + ui.px(3), y}, kDeadlockColor, e.object_name.c_str());
+    }
+    drawn.push_back({{x, *from}, {x, *to}});
+  }
+  return drawn;
+}
+
 }  // namespace
 
 TimelinePanel::Times& TimelinePanel::times_of(const RunRecord& run) {
@@ -169,6 +204,9 @@ void TimelinePanel::draw(Ui& ui) {
   if (input.playhead_ns) ui.playhead.place(*shown, static_cast<std::int64_t>(*input.playhead_ns) + track.window.shift_ns);
   ui.playhead.set_dragging(input.scrubbing);
   if (input.hovered_ns) ui.hovered_ns = static_cast<std::int64_t>(*input.hovered_ns) + track.window.shift_ns;
+  deadlock_arrows_.clear();
+  if (const Deadlock* deadlock = c.deadlock(); deadlock && !ui.playhead.at(shown))
+    deadlock_arrows_ = draw_deadlock(ui, canvas_, *deadlock, track.window.shift_ns);
   if (input.clicked_pid) ui.selected_pid = input.clicked_pid;
   if (input.double_clicked_pid && c.paused()) c.step(input.double_clicked_pid);
 }

@@ -67,6 +67,7 @@ Checked expect_lanes_show_states(App& app, const Image& image, const TraceModel&
       if (x1 - x0 < 8 || x0 < axis.left || x1 > axis.left + static_cast<float>(axis.columns)) continue;
       // Below a task band, if any; away from put->get arrows, which are drawn over the lanes.
       const int y = static_cast<int>(row.top) + (p.tasks.empty() ? 3 : 8);
+      if (y < canvas.lanes_span().first || y >= canvas.lanes_span().second) continue;  // the row is partly scrolled out
       int looked = 0, matches = 0;
       for (float f : {0.3f, 0.5f, 0.7f}) {
         const float x = x0 + (x1 - x0) * f;

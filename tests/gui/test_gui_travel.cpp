@@ -6,6 +6,7 @@
 #include <GLFW/glfw3.h>
 
 #include "gui_test_support.hpp"
+#include "palette.hpp"
 #include "test_support.hpp"
 
 using namespace forkscope;
@@ -140,4 +141,40 @@ TEST_F(GuiTravel, FindARaceHandsBackAScheduleThatOversells) {
   press_key(*app, GLFW_KEY_SPACE);
   ASSERT_TRUE(app->finish_run(60));
   EXPECT_GT(c.shown()->facts().result["oversold"].get<int>(), 0);
+}
+
+// Philosophers who all hold their left fork: the run is ended within about a second, and the viewer draws the cycle on
+// the lanes (an arrow from each waiting philosopher to the one holding its fork) and names it on the status line, in
+// the chosen language.
+TEST_F(GuiTravel, ADeadlockIsDrawnAsACycleOnTheLanesAndNamedOnTheStatusLine) {
+  auto app = make_app("dining-philosophers", "zh");
+  Classroom& c = app->classroom();
+  c.set_params(Params::resolve(c.lesson().params, {"philosophers=3"}));
+  ASSERT_TRUE(c.run());
+  ASSERT_TRUE(app->finish_run(60));
+  const Deadlock* deadlock = c.deadlock();
+  ASSERT_NE(deadlock, nullptr) << c.shown()->facts().failure;
+  ASSERT_EQ(deadlock->cycle.size(), 3u);
+  const Image image = forkscope::gui::testing::picture(*app);
+  const auto& arrows = app->timeline().deadlock_arrows();
+  ASSERT_EQ(arrows.size(), 3u);
+  for (std::size_t i = 0; i < arrows.size(); ++i) {
+    const TimelineCanvas::Arrow& a = arrows[i];
+    // The arrow leaves the waiting philosopher's lane and reaches the holder's.
+    auto lane_of = [&](float y) {
+      for (const auto& row : app->timeline().canvas().lane_rows())
+        if (row.visible && y >= row.top && y <= row.bottom) return row.pid;
+      return 0;
+    };
+    EXPECT_EQ(lane_of(a.from.y), deadlock->cycle[i].pid);
+    EXPECT_EQ(lane_of(a.to.y), deadlock->cycle[i].holder_pid);
+    const float y = (a.from.y + a.to.y) * 0.5f;
+    EXPECT_EQ(image.pixel(static_cast<int>(a.from.x), static_cast<int>(y)), kDeadlockColor) << "arrow " << i;
+  }
+  const std::string said = deadlock_text(app->ui(), *deadlock);
+  EXPECT_TRUE(said.starts_with("死锁：")) << said;
+  for (const WaitEdge& e : deadlock->cycle) {
+    EXPECT_NE(said.find(e.process), std::string::npos) << said;
+    EXPECT_NE(said.find("'" + e.object_name + "'"), std::string::npos) << said;
+  }
 }

@@ -191,6 +191,7 @@ class Run {
   std::vector<std::int32_t> pending_;            // requested steps (0: any process)
   std::optional<std::uint32_t> settling_;        // the slot granted last, until it stops running
   std::uint32_t born_from_ = 0;                  // slots from here on were born during the last step
+  std::vector<std::uint32_t> stood_still_;       // slots stopped when the last step was granted: woken, they run in it
   std::size_t replay_at_ = 0;
   std::int64_t quiet_since_ns_ = 0;  // since when every live process has waited without a timeout (0: not now)
   std::int64_t next_stuck_check_ns_ = 0;

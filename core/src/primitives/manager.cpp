@@ -51,6 +51,10 @@ struct Hello {
 };
 
 // While a caller waits in the kernel for the server's reply, its slot says so: a stepped call has settled.
+// What a socket pair's buffer takes without a reader (the kernel's default is 208 KiB): a request up to this size is
+// sent before its caller shows as blocked.
+constexpr std::size_t kSendsWithoutWaiting = 64 * 1024;
+
 class BlockedOnReply {
  public:
   explicit BlockedOnReply(std::uint16_t manager) { set_slot_state(SlotState::Blocked, manager); }
@@ -117,9 +121,14 @@ struct ManagerClient {
     emit(EventKind::ManagerCall, Phase::Want, id, 0, pack_arg(text));
     std::optional<std::string> reply;
     try {
-      const BlockedOnReply blocked(id);
+      // While stepping, the viewer takes this step as done once we show as blocked: the request must be in the socket
+      // and the server told by then, or the next step could be granted before the server may serve it. A request
+      // larger than a socket's buffer may itself have to wait for the server: that one shows as blocked at once.
+      std::optional<BlockedOnReply> blocked;
+      if (frame.size() > kSendsWithoutWaiting) blocked.emplace(id);
       send_frame(fd, frame, what("request"));
       mark_ready(id);  // the server, if it waits for the teacher's grant
+      if (!blocked) blocked.emplace(id);
       reply = recv_frame(fd, what("reply"));
     } catch (...) {
       emit(EventKind::ManagerCall, Phase::Fail, id);
@@ -250,6 +259,9 @@ class Server {
       reply = {Value(kRaised), Value(std::string(e.python_name())), Value(std::string(e.what()))};
     }
     emit(EventKind::ManagerServe, Phase::Done, id_, client.pid, pack_arg(label));
+    // The caller runs on from its reply as part of this step: shown as running before it can wake, the viewer waits
+    // for its next stop before the next step (otherwise the caller's exit could race a later join).
+    note_woken(client.pid);
     try {
       send_frame(client.fd, encode_message(reply), "send of a manager reply");
     } catch (const OSError&) {

@@ -334,9 +334,18 @@ const RunReport& Run::wait(double timeout_seconds) {
     poll();
     if (finished_) break;
     if (deadline.expired()) {
+      // A replay that stopped halfway says where: the step it waited to grant, and who waited how.
+      std::string where;
+      if (options_.replay && replay_at_ < options_.replay->steps.size()) {
+        std::string held;
+        for (const HeldProcess& h : this->held())
+          held += fmt::format("{}{} {}{}", held.empty() ? "" : ", ", h.name, to_string(h.op), h.grantable() ? "" : " (blocked)");
+        where = fmt::format(" (its schedule waited at step {} of {}, '{}'; at the gate: {})", replay_at_ + 1,
+                            options_.replay->steps.size(), options_.replay->steps[replay_at_], held.empty() ? "nobody" : held);
+      }
       stop();
-      throw SystemFailure(fmt::format("lesson {} did not finish within {:.0f} s; it was stopped", options_.lesson->id,
-                                      timeout_seconds));
+      throw SystemFailure(fmt::format("lesson {} did not finish within {:.0f} s{}; it was stopped", options_.lesson->id,
+                                      timeout_seconds, where));
     }
     // Drain in batches rather than spin: the lesson's processes need the CPUs more than we do. A replay waits for
     // each step to settle instead, woken by the process that stops.
@@ -715,10 +724,12 @@ bool Run::stopped(std::uint32_t slot_index) const {
 }
 
 // A step has settled once its process has stopped again, and so has every process born during it (a start's child
-// runs up to its first operation as part of the step that started it). A Python thread's lane may run on by itself
+// runs up to its first operation as part of the step that started it) or woken by it (note_woken). A Python thread's lane may run on by itself
 // (a Queue's feeder): it is not waited for.
 bool Run::settled(std::uint32_t slot_index) const {
   if (!stopped(slot_index)) return false;
+  for (const std::uint32_t i : stood_still_)
+    if (!stopped(i)) return false;
   for (std::uint32_t i = born_from_; i < session_->slots_used(); ++i)
     if (session_->slot(i).thread.load(std::memory_order_acquire) == 0 && !stopped(i)) return false;
   return true;
@@ -758,8 +769,12 @@ bool Run::retry_may_succeed(std::uint32_t slot_index) const {
 
 void Run::grant(std::uint32_t slot_index) {
   ProcessSlot& s = session_->slot(slot_index);
-  // Before the process is let go: a child it starts at once must count as born during this step.
+  // Before the process is let go: a child it starts at once must count as born during this step, and a process that
+  // stands still now and is woken by it (a manager's reply) runs as part of it.
   born_from_ = session_->slots_used();
+  stood_still_.clear();
+  for (std::uint32_t i = 0; i < born_from_; ++i)
+    if (i != slot_index && session_->slot(i).thread.load(std::memory_order_acquire) == 0 && stopped(i)) stood_still_.push_back(i);
   settling_ = slot_index;
   schedule_.steps.emplace_back(s.name);
   s.ready.store(0, std::memory_order_relaxed);

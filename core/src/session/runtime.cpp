@@ -89,6 +89,18 @@ void hold_at_gate(EventKind kind, std::uint32_t key) {
     emit(EventKind::GateGranted, Phase::Done, object, static_cast<std::int64_t>(kind));
 }
 
+void note_woken(pid_t pid) {
+  if (!stepping()) return;
+  const Session& session = *g_context->session;
+  for (std::uint32_t i = 0; i < session.slots_used(); ++i) {
+    ProcessSlot& s = session.slot(i);
+    if (s.pid.load(std::memory_order_acquire) != pid || s.thread.load(std::memory_order_relaxed) != 0) continue;
+    auto blocked = static_cast<std::uint32_t>(SlotState::Blocked);
+    s.state.compare_exchange_strong(blocked, static_cast<std::uint32_t>(SlotState::Running), std::memory_order_acq_rel);
+    return;
+  }
+}
+
 void mark_ready(std::uint32_t key) {
   if (!stepping()) return;
   const Session& session = *g_context->session;

@@ -93,6 +93,9 @@ inline void gate_pass(EventKind kind, std::uint32_t key = 0) {
 [[nodiscard]] double speed();
 // Tells processes blocked on `key` while stepping that a retry may now succeed.
 void mark_ready(std::uint32_t key);
+// While stepping: the process `pid`, blocked in the kernel for what this step gives it (a manager's reply), is shown
+// running before it is woken, so the viewer waits for it to stop again before it grants the next step.
+void note_woken(pid_t pid);
 // `timed`: a blocked process whose wait ends by itself (a timeout); the viewer looks for processes that wait for ever.
 void set_slot_state(SlotState state, std::uint32_t key = 0, bool timed = false);
 // Wakes a viewer that waits for the current step to settle (any state but Running, while stepping, says so itself).
