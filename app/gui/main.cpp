@@ -188,6 +188,7 @@ int run_app(const Arguments& args) {
   const std::string& run_name = classroom.lesson().id;
   const bool program = args.python || args.tutorial;
   std::optional<std::string> program_failure;  // a Python program's own failure: the picture is still taken
+  std::optional<std::string> run_failure;      // a lesson's run ended as deadlocked: the picture is still taken
   auto run_to_end = [&] {
     if (!classroom.run()) throw SystemFailure(classroom.status());
     if (!app.finish_run(args.timeout))
@@ -198,6 +199,11 @@ int run_app(const Arguments& args) {
       if (f.main_exitcode != 0)
         program_failure = f.main_exitcode < 0 ? fmt::format("{} was killed by signal {}", run_name, -f.main_exitcode)
                                               : fmt::format("{} ended with exit code {}", run_name, f.main_exitcode);
+      return;
+    }
+    // A deadlock is what the picture is for (dining-philosophers): it is taken, then the run's end is said, exit 3.
+    if (f.deadlock) {
+      run_failure = fmt::format("lesson {} was stuck: {}", lesson.id, f.deadlock->text);
       return;
     }
     if (f.main_exitcode != 0) throw SystemFailure(fmt::format("lesson {} failed: {}", lesson.id, classroom.status()));
@@ -233,6 +239,10 @@ int run_app(const Arguments& args) {
   for (int i = 0; i < frames; ++i) app.frame(i + 1 == frames ? &picture : nullptr);
   if (args.screenshot) picture.save_png(*args.screenshot);
   if (args.stats) print_stats(app);
+  if (run_failure) {
+    std::fprintf(stderr, "forkscope: %s\n", one_line(*run_failure).c_str());
+    return kRuntimeFailure;  // as forkscope-cli run reports a stuck run
+  }
   if (program_failure) {
     std::fprintf(stderr, "forkscope: %s\n", one_line(*program_failure).c_str());
     return kInvariantsFailed;  // the program's own failure, as forkscope-cli run reports it

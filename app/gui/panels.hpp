@@ -29,6 +29,8 @@ void draw_status(Ui& ui);
 [[nodiscard]] std::string status_text(const Ui& ui);  // the classroom's last word, in the chosen language
 // "Deadlock: Process-1 waits for 'fork 1' held by Process-2; Process-2 waits for 'fork 0' held by Process-1".
 [[nodiscard]] std::string deadlock_text(const Ui& ui, const Deadlock& deadlock);
+// The same in short: "Deadlock: Process-1 → 'fork 1' → Process-2 → 'fork 2' → Process-1".
+[[nodiscard]] std::string deadlock_cycle_text(const Ui& ui, const Deadlock& deadlock);
 
 // lesson_panel.cpp: the lessons by topic; the chosen one's text (left column), with the switch to the tutorial's own
 // Python code when the lesson mirrors some.

@@ -18,6 +18,18 @@ std::string deadlock_text(const Ui& ui, const Deadlock& deadlock) {
   return text;
 }
 
+std::string deadlock_cycle_text(const Ui& ui, const Deadlock& deadlock) {
+  std::string text = ui.tr("deadlock.title");
+  const char* arrow = ui.tr("deadlock.arrow");
+  for (const WaitEdge& e : deadlock.cycle) {
+    text += fmt::format(" {}", e.process);
+    if (!e.object_name.empty()) text += fmt::format(" {} '{}'", arrow, e.object_name);
+    text += fmt::format(" {}", arrow);
+  }
+  if (!deadlock.cycle.empty()) text += fmt::format(" {}", deadlock.cycle.front().process);
+  return text;
+}
+
 std::string status_text(const Ui& ui) {
   const Classroom& c = ui.classroom;
   if (c.status_key().empty()) return c.status();
@@ -51,7 +63,9 @@ void draw_status(Ui& ui) {
   ImGui::TextDisabled("%s", ui.text.format("status.speed", c.speed()).c_str());
   if (const Deadlock* deadlock = c.deadlock(); deadlock && !deadlock->cycle.empty()) {
     ImGui::SameLine(0, ui.px(20));
-    ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", deadlock_text(ui, *deadlock).c_str());
+    // The cycle in short fits the line; the sentence is its tooltip.
+    ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", deadlock_cycle_text(ui, *deadlock).c_str());
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", deadlock_text(ui, *deadlock).c_str());
   }
   const std::string said = status_text(ui);
   if (!said.empty()) {

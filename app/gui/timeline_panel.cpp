@@ -36,8 +36,8 @@ void draw_legend(Ui& ui, const std::vector<ProcState>& states) {
 // A deadlock's cycle on the lanes: from each waiting process's lane an arrow to the lane of the process that holds
 // what it waits for, at the instant the deadlock was found, labelled with the object. Side by side, so a cycle of
 // five philosophers reads as five arrows going round.
-std::vector<TimelineCanvas::Arrow> draw_deadlock(Ui& ui, const TimelineCanvas& canvas, const Deadlock& deadlock,
-                                                  std::int64_t shift_ns) {
+std::vector<TimelineCanvas::Arrow> draw_deadlock(Ui& ui, const TimelineCanvas& canvas, const TraceModel& model,
+                                                  const Deadlock& deadlock, std::int64_t shift_ns) {
   std::vector<TimelineCanvas::Arrow> drawn;
   auto lane_middle = [&](std::int32_t pid) -> std::optional<float> {
     for (const auto& row : canvas.lane_rows())
@@ -45,10 +45,19 @@ std::vector<TimelineCanvas::Arrow> draw_deadlock(Ui& ui, const TimelineCanvas& c
     return std::nullopt;
   };
   const TimeAxis& axis = canvas.axis();
-  const float gap = ui.px(10);
+  const float gap = ui.px(14);
   const auto n = static_cast<float>(deadlock.cycle.size());
-  const float x0 = std::clamp(axis.x_of(static_cast<double>(deadlock.t_ns - shift_ns)), axis.left + gap * (n + 1),
-                              axis.left + static_cast<float>(axis.columns) - gap);
+  // Where the cycle closed: the last of its processes to start waiting (the deadlock itself was noticed later).
+  std::int64_t closed_ns = 0;
+  for (const WaitEdge& e : deadlock.cycle)
+    if (const ProcessInfo* p = model.process(e.pid))  // its last wait (a run ended as stuck ends its lanes after it)
+      for (auto span = p->spans.rbegin(); span != p->spans.rend(); ++span)
+        if (is_blocked(span->state)) {
+          closed_ns = std::max(closed_ns, span->begin_ns);
+          break;
+        }
+  const float x0 = std::clamp(axis.x_of(static_cast<double>((closed_ns ? closed_ns : deadlock.t_ns) - shift_ns)) + gap * n,
+                              axis.left + gap * (n + 1), axis.left + static_cast<float>(axis.columns) - ui.px(80));
   ImDrawList* draw = ImGui::GetWindowDrawList();
   for (std::size_t i = 0; i < deadlock.cycle.size(); ++i) {
     const WaitEdge& e = deadlock.cycle[i];
@@ -59,9 +68,11 @@ std::vector<TimelineCanvas::Arrow> draw_deadlock(Ui& ui, const TimelineCanvas& c
     draw->AddCircleFilled({x, *from}, ui.px(3), kDeadlockColor);
     draw->AddLine({x, *from}, {x, *to - dir * head}, kDeadlockColor, ui.px(2));
     draw->AddTriangleFilled({x - head * 0.6f, *to - dir * head}, {x + head * 0.6f, *to - dir * head}, {x, *to}, kDeadlockColor);
-    if (!e.object_name.empty()) {
-      const float y = (*from + *to) * 0.5f - ImGui::GetTextLineHeight() * 0.5f;
-      draw->AddText({x + ui.px(3), y}, kDeadlockColor, e.object_name.c_str());
+    if (!e.object_name.empty()) {  // on a dark plate: the lanes under it are red too
+      const ImVec2 size = ImGui::CalcTextSize(e.object_name.c_str());
+      const ImVec2 at{x + ui.px(4), (*from + *to) * 0.5f - size.y * 0.5f};
+      draw->AddRectFilled({at.x - ui.px(2), at.y}, {at.x + size.x + ui.px(2), at.y + size.y}, IM_COL32(20, 20, 24, 230), ui.px(3));
+      draw->AddText(at, kDeadlockColor, e.object_name.c_str());
     }
     drawn.push_back({{x, *from}, {x, *to}});
   }
@@ -206,7 +217,7 @@ void TimelinePanel::draw(Ui& ui) {
   if (input.hovered_ns) ui.hovered_ns = static_cast<std::int64_t>(*input.hovered_ns) + track.window.shift_ns;
   deadlock_arrows_.clear();
   if (const Deadlock* deadlock = c.deadlock(); deadlock && !ui.playhead.at(shown))
-    deadlock_arrows_ = draw_deadlock(ui, canvas_, *deadlock, track.window.shift_ns);
+    deadlock_arrows_ = draw_deadlock(ui, canvas_, shown->model(), *deadlock, track.window.shift_ns);
   if (input.clicked_pid) ui.selected_pid = input.clicked_pid;
   if (input.double_clicked_pid && c.paused()) c.step(input.double_clicked_pid);
 }
