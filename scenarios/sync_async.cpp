@@ -83,7 +83,9 @@ void check(forkscope::RunReport& run) {
     one_at_a_time &= sync_part[i - 1]->end_ns && *sync_part[i - 1]->end_ns <= sync_part[i]->begin_ns;
   for (const forkscope::ProcessInfo* c : async_part) all_still_busy &= c->end_ns && *left_first < *c->end_ns;
   run.expect("sync: one friend at a time", one_at_a_time);
-  if (tasks_take_time)
+  // Every friend still busy when the main leaves needs tasks longer, in real time, than starting them all takes (a
+  // fast speed factor on a loaded machine can make the first friend ready before the last one is called).
+  if (tasks_take_time && seconds / run.speed >= 0.1)
     run.expect("async: the main process went on while every friend was still getting ready", all_still_busy);
 }
 

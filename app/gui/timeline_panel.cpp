@@ -64,17 +64,22 @@ std::vector<TimelineCanvas::Arrow> draw_deadlock(Ui& ui, const TimelineCanvas& c
     const std::optional<float> from = lane_middle(e.pid), to = lane_middle(e.holder_pid);
     if (!from || !to) continue;  // scrolled out of sight, or a folded thread
     const float x = x0 - gap * static_cast<float>(deadlock.cycle.size() - 1 - i);
-    const float dir = *to > *from ? 1.0f : -1.0f, head = ui.px(6);
-    draw->AddCircleFilled({x, *from}, ui.px(3), kDeadlockColor);
-    draw->AddLine({x, *from}, {x, *to - dir * head}, kDeadlockColor, ui.px(2));
-    draw->AddTriangleFilled({x - head * 0.6f, *to - dir * head}, {x + head * 0.6f, *to - dir * head}, {x, *to}, kDeadlockColor);
+    drawn.push_back({{x, *from}, {x, *to}});
     if (!e.object_name.empty()) {  // on a dark plate: the lanes under it are red too
       const ImVec2 size = ImGui::CalcTextSize(e.object_name.c_str());
       const ImVec2 at{x + ui.px(4), (*from + *to) * 0.5f - size.y * 0.5f};
       draw->AddRectFilled({at.x - ui.px(2), at.y}, {at.x + size.x + ui.px(2), at.y + size.y}, IM_COL32(20, 20, 24, 230), ui.px(3));
       draw->AddText(at, kDeadlockColor, e.object_name.c_str());
     }
-    drawn.push_back({{x, *from}, {x, *to}});
+  }
+  // The arrows over every label: a neighbour's label never hides one.
+  const float head = ui.px(6);
+  for (const TimelineCanvas::Arrow& a : drawn) {
+    const float dir = a.to.y > a.from.y ? 1.0f : -1.0f;
+    draw->AddCircleFilled(a.from, ui.px(3), kDeadlockColor);
+    draw->AddLine(a.from, {a.to.x, a.to.y - dir * head}, kDeadlockColor, ui.px(2));
+    draw->AddTriangleFilled({a.to.x - head * 0.6f, a.to.y - dir * head}, {a.to.x + head * 0.6f, a.to.y - dir * head}, a.to,
+                            kDeadlockColor);
   }
   return drawn;
 }

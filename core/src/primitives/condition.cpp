@@ -125,8 +125,11 @@ bool Condition::wait_for(const std::function<bool()>& predicate, std::optional<d
       left = *end - lesson_time();
       if (*left <= 0) break;
     }
-    wait(left);
+    // A wait that timed out used all that was left (Python would find endtime passed): one last look, then stop.
+    // Asking the clock again instead would let a teacher's pause while stepping change what a replay does.
+    const bool notified = wait(left);
     result = predicate();
+    if (!notified) break;
   }
   return result;
 }
