@@ -2,6 +2,7 @@
 // lane picks that process; a double click steps it while the run is paused. On a paused or finished run, a click or
 // drag on the ruler places the playhead (the instant every panel shows); the step axis counts steps instead of seconds.
 #include <algorithm>
+#include <cmath>
 
 #include <GLFW/glfw3.h>
 #include <fmt/format.h>
@@ -63,7 +64,8 @@ std::vector<TimelineCanvas::Arrow> draw_deadlock(Ui& ui, const TimelineCanvas& c
     const WaitEdge& e = deadlock.cycle[i];
     const std::optional<float> from = lane_middle(e.pid), to = lane_middle(e.holder_pid);
     if (!from || !to) continue;  // scrolled out of sight, or a folded thread
-    const float x = x0 - gap * static_cast<float>(deadlock.cycle.size() - 1 - i);
+    // On a pixel's centre: a 2-pixel line is then one solid column with its antialiased fringe around it.
+    const float x = std::floor(x0 - gap * static_cast<float>(deadlock.cycle.size() - 1 - i)) + 0.5f;
     drawn.push_back({{x, *from}, {x, *to}});
     if (!e.object_name.empty()) {  // on a dark plate: the lanes under it are red too
       const ImVec2 size = ImGui::CalcTextSize(e.object_name.c_str());
