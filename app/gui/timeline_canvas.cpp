@@ -46,20 +46,6 @@ ImU32 blend(ImU32 under, ImU32 over, float amount) {
   return channel(IM_COL32_R_SHIFT) | channel(IM_COL32_G_SHIFT) | channel(IM_COL32_B_SHIFT) | IM_COL32_A_MASK;
 }
 
-// Line `line` (1-based) of `source`, without its indentation; empty when there is no such line.
-std::string_view source_line(std::string_view source, std::int64_t line) {
-  std::size_t at = 0;
-  for (std::int64_t n = 1; n < line; ++n) {
-    at = source.find('\n', at);
-    if (at == std::string_view::npos) return {};
-    ++at;
-  }
-  std::string_view text = source.substr(std::min(at, source.size()));
-  text = text.substr(0, text.find('\n'));
-  const std::size_t first = text.find_first_not_of(" \t");
-  return first == std::string_view::npos ? std::string_view() : text.substr(first);
-}
-
 bool is_held(const Track& track, std::int32_t pid) {
   return track.held && std::any_of(track.held->begin(), track.held->end(), [&](const HeldProcess& h) { return h.pid == pid; });
 }
@@ -613,90 +599,6 @@ void TimelineCanvas::draw_counters(Ui& ui, ImDrawList* draw, std::span<const Tra
     }
   }
   draw->PopClipRect();
-}
-
-void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 mouse, float lanes_bottom) const {
-  const double view_t = axis_.t_of(mouse.x);
-  if (mouse.y >= lanes_bottom) {
-    for (const CounterRow& c : counter_rows_) {
-      if (mouse.y < c.top || mouse.y >= c.top + counter_height_) continue;
-      const auto t = static_cast<std::int64_t>(view_t) + tracks[c.track].window.shift_ns;
-      ImGui::BeginTooltip();
-      ImGui::TextUnformatted(fmt::format("{} · {}", c.object->name, kind_text(ui, c.object->kind)).c_str());
-      ImGui::TextUnformatted(ui.text.format("tooltip.value_at", value_text(ui, *c.object, c.object->value_at(t)),
-                                            time_label(view_t)).c_str());
-      ImGui::EndTooltip();
-      return;
-    }
-    return;
-  }
-  if (fold_arrow_at(ui, mouse, lanes_bottom)) {
-    ImGui::SetTooltip("%s", ui.tr("timeline.fold_tip"));
-    return;
-  }
-  for (const LaneRow& row : rows_) {
-    if (!row.visible || mouse.y < row.top || mouse.y >= row.bottom) continue;
-    const Track& track = tracks[row.track];
-    const TraceModel& model = *track.model;
-    const ProcessInfo* p = model.process(row.pid);
-    if (p == nullptr) return;
-    const auto shift = track.window.shift_ns;
-    const auto t = static_cast<std::int64_t>(view_t) + shift;
-    ImGui::BeginTooltip();
-    ImGui::TextUnformatted(fmt::format("{} · PID {}{}", p->name, p->pid, p->daemon ? " · daemon" : "").c_str());
-    if (const StateSpan* s = p->span_at(t); s && t <= track.window.now_ns) {
-      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(state_text_color(s->state)));
-      std::string what = ui.tr(state_key(s->state));
-      if (s->object != 0) what += " · " + model.object_label(s->object);
-      if (s->peer != 0 && s->state == ProcState::BlockedJoin) what += " · " + model.process_label(s->peer);
-      ImGui::TextUnformatted(what.c_str());
-      ImGui::PopStyleColor();
-      const std::int64_t end = std::min(s->end_ns, track.window.now_ns);
-      ImGui::TextUnformatted(ui.text.format("tooltip.span", format_duration(static_cast<double>(s->begin_ns - shift)),
-                                            format_duration(static_cast<double>(end - shift)),
-                                            format_duration(static_cast<double>(end - s->begin_ns))).c_str());
-      if (const ObjectInfo* o = s->object ? model.object(s->object) : nullptr)
-        ImGui::TextUnformatted(ui.text.format("tooltip.object_value", o->name, value_text(ui, *o, o->value_at(t))).c_str());
-    }
-    // The line of the program it was at (a Python program's processes say when it changes).
-    if (const std::int64_t line = p->line_at(t); line > 0 && t >= p->begin_ns && (!p->end_ns || t < *p->end_ns))
-      ImGui::TextUnformatted(ui.text.format("tooltip.line", line, source_line(track.source, line)).c_str());
-    // The task it was running (a pool task, a callback).
-    auto task = std::partition_point(p->tasks.begin(), p->tasks.end(), [&](const TaskSpan& x) { return x.end_ns <= t; });
-    if (task != p->tasks.end() && task->begin_ns <= t) {
-      const std::int64_t end = std::min(task->end_ns, track.window.now_ns);
-      ImGui::TextUnformatted(ui.text.format(task->failed ? "tooltip.task_failed" : "tooltip.task", task->label,
-                                            format_duration(static_cast<double>(end - task->begin_ns))).c_str());
-    }
-    // The nearest operation within a few pixels.
-    TimeAxis near = axis_;
-    near.begin_ns = axis_.unit_of(view_t) - 5 * axis_.ns_per_column();
-    near.end_ns = axis_.unit_of(view_t) + 5 * axis_.ns_per_column();
-    const EventRange range = events_in_view(model, *p, near, track.window);
-    const TraceEvent* best = nullptr;
-    for (const std::uint32_t* e = range.first; e != range.last; ++e) {
-      const TraceEvent& ev = model.events()[*e];
-      if (op_category(ev.kind, ev.phase) == OpCategory::None) continue;
-      if (!best || std::abs(static_cast<double>(ev.time) - static_cast<double>(t)) <
-                       std::abs(static_cast<double>(best->time) - static_cast<double>(t)))
-        best = &ev;
-    }
-    if (best) {
-      ImGui::Separator();
-      ImGui::TextUnformatted(ui.text.format("tooltip.operation", format_duration(static_cast<double>(best->time) -
-                                                                                 static_cast<double>(shift)),
-                                            ui.text.say(model.phrase(*best))).c_str());
-    }
-    if (track.held)
-      for (const HeldProcess& h : *track.held)
-        if (h.pid == p->pid) {
-          ImGui::Separator();
-          ImGui::TextUnformatted(ui.text.format("tooltip.held", to_string(h.op),
-                                                h.object ? model.object_label(h.object) : std::string()).c_str());
-        }
-    ImGui::EndTooltip();
-    return;
-  }
 }
 
 }  // namespace forkscope::gui

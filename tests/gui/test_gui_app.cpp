@@ -67,7 +67,8 @@ Checked expect_lanes_show_states(App& app, const Image& image, const TraceModel&
       if (x1 - x0 < 8 || x0 < axis.left || x1 > axis.left + static_cast<float>(axis.columns)) continue;
       // Below a task band, if any; away from put->get arrows, which are drawn over the lanes.
       const int y = static_cast<int>(row.top) + (p.tasks.empty() ? 3 : 8);
-      if (y < canvas.lanes_span().first || y >= canvas.lanes_span().second) continue;  // the row is partly scrolled out
+      const auto [lanes_top, lanes_bottom] = canvas.lanes_span();
+      if (static_cast<float>(y) < lanes_top || static_cast<float>(y) >= lanes_bottom) continue;  // partly scrolled out
       int looked = 0, matches = 0;
       for (float f : {0.3f, 0.5f, 0.7f}) {
         const float x = x0 + (x1 - x0) * f;
@@ -93,7 +94,9 @@ TEST_P(GuiLessons, RendersAfterARunInBothLanguages) {
   ASSERT_TRUE(app->classroom().run()) << app->classroom().status();
   ASSERT_TRUE(app->finish_run(180)) << GetParam() << " did not finish";
   const RunRecord& run = *app->classroom().shown();
-  if (!scenarios::find(GetParam())->deadlocks_by_default) ASSERT_EQ(run.facts().main_exitcode, 0) << run.facts().failure;
+  if (!scenarios::find(GetParam())->deadlocks_by_default) {
+    ASSERT_EQ(run.facts().main_exitcode, 0) << run.facts().failure;
+  }
   const TraceModel& model = run.model();
   for (const char* language : {"en", "zh"}) {
     SCOPED_TRACE(language);

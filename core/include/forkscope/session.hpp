@@ -38,6 +38,11 @@ enum class SlotState : std::uint32_t {
   SleepingHeld,  // asleep while the teacher steps: lesson time stands still, a grant ends the sleep
 };
 
+// Waits for the viewer while stepping: at the gate, blocked until a grant lets it try again, or asleep until a grant.
+[[nodiscard]] constexpr bool waits_for_grant(SlotState state) {
+  return state == SlotState::Held || state == SlotState::BlockedHeld || state == SlotState::SleepingHeld;
+}
+
 enum class GateMode : std::uint32_t { Run, Step };
 
 // How big a run's session is. Pages are touched only as they are used, so generous limits cost little.

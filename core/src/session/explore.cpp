@@ -12,13 +12,6 @@
 
 namespace forkscope {
 
-namespace {
-
-// Until lesson sleeps are logical while stepping, tries run their sleeps this much faster.
-constexpr double kTrySpeed = 1000;
-
-}  // namespace
-
 // One try: a stepped run and how its steps are chosen.
 struct Explorer::Attempt {
   std::unique_ptr<Run> run;
@@ -92,7 +85,6 @@ void Explorer::start_next() {
   o.lesson = options_.lesson;
   o.params = options_.params;
   o.seed = options_.seed;
-  o.speed = kTrySpeed;
   o.start_stepping = true;
   o.runner = options_.runner;
   a->deadline = detail::Deadline::after_ns(static_cast<std::int64_t>(options_.run_timeout_seconds * 1e9));
