@@ -203,7 +203,10 @@ TEST_F(Cli, BackReRunsTheLessonUpToTheStepBefore) {
   EXPECT_EQ(count("what happened"), 3u) << "the timeline starts again after each Back";
   EXPECT_EQ(count("MainProcess      begins"), 3u) << r.out;
   const auto saved = nlohmann::json::parse(std::ifstream(schedule));
-  EXPECT_EQ(saved["steps"], (nlohmann::json{"MainProcess", "MainProcess", "Process-1", "MainProcess"})) << r.out;
+  // Six steps, two taken back: four. Which process Enter moves (the one waiting longest) depends on whether the main or
+  // its new child reached the gate first, so only the first step, the main's start, is known.
+  ASSERT_EQ(saved["steps"].size(), 4u) << r.out;
+  EXPECT_EQ(saved["steps"][0], "MainProcess") << r.out;
   std::filesystem::remove(schedule);
 
   const CommandResult at_zero = run_cli({"run", "ticket-lock", "--speed", "100", "--step"}, "b\nc\n");
