@@ -110,7 +110,7 @@ Lesson pool_sync_vs_async() {
   return {.id = "pool-sync-vs-async",
           .topic = "pools",
           .source = "scenarios/pool_sync_vs_async.cpp",
-          .params = {ParamSpec::integer("processes", 4, 1, 16), ParamSpec::integer("tasks", 10, 1, 100),
+          .params = {ParamSpec::integer("processes", 4, 1, 64), ParamSpec::integer("tasks", 10, 1, 100),
                      ParamSpec::real("task_seconds", 0.5, 0, 10)},
           .body = body,
           .check = check};
