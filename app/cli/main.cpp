@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "forkscope/errors.hpp"
 #include "forkscope/input.hpp"
+#include "forkscope/paths.hpp"
 
 namespace {
 volatile std::sig_atomic_t g_interrupted = 0;
@@ -30,8 +31,9 @@ void forkscope::cli::install_interrupt_handlers() {
 
 int main(int argc, char** argv) {
   using namespace forkscope::cli;
-  CLI::App app{"Forkscope: Python multiprocessing lessons in real processes, in a terminal"};
+  CLI::App app{"Forkscope: Python multiprocessing lessons in real processes, in a terminal", "forkscope-cli"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "forkscope-cli " + forkscope::version_text());
 
   bool list_json = false;
   auto* list = app.add_subcommand("list", "List the lessons and their parameters");
@@ -45,14 +47,14 @@ int main(int argc, char** argv) {
   run_cmd->add_option("args", run.program_args, "After --: the Python program's arguments (its sys.argv[1:])");
   run_cmd->add_option("--set", run.sets, "Set a parameter: KEY=VALUE (repeatable)");
   run_cmd->add_option("--speed", run.speed, "Speed factor for lesson sleeps and timeouts (0.01 to 1000)");
-  run_cmd->add_option("--seed", run.seed, "Seed for the lesson's random numbers");
+  run_cmd->add_option("--seed", run.seed, "Seed for the lesson's random numbers (0 to 2^64-1, decimal)");
   run_cmd->add_flag("--step", run.step,
                     "Step: Enter grants the next operation, a PID advances that process, b goes back one step");
   run_cmd->add_option("--schedule", run.schedule_in, "Replay a saved schedule (fixes lesson, parameters, seed)");
   run_cmd->add_option("--save-schedule", run.schedule_out, "Save the granted steps as a schedule");
   run_cmd->add_option("--trace-out", run.trace_out, "Write a Chrome trace event JSON file (open it in Perfetto)");
   run_cmd->add_option("--save-trace", run.save_trace, "Write the native trace (.fstrace) for the GUI to open");
-  run_cmd->add_option("--timeout", run.timeout, "Stop the lesson after this many seconds (default 3600)");
+  run_cmd->add_option("--timeout", run.timeout, "Stop the lesson after this many seconds (0.001 to 1000000, default 3600)");
   run_cmd->add_flag("--json", run.json, "Print one JSON object at the end instead of the timeline");
 
   ExploreArgs explore_args;
@@ -60,7 +62,7 @@ int main(int argc, char** argv) {
                                                     "deadlock, or a result that one process at a time would not give");
   explore_cmd->add_option("lesson", explore_args.lesson, "Lesson id (see `list`)")->required();
   explore_cmd->add_option("--set", explore_args.sets, "Set a parameter: KEY=VALUE (repeatable)");
-  explore_cmd->add_option("--seed", explore_args.seed, "Seed of the search (and of the lesson's random numbers)");
+  explore_cmd->add_option("--seed", explore_args.seed, "Seed of the search and of the lesson's random numbers (0 to 2^64-1)");
   explore_cmd->add_option("--budget", explore_args.budget, "Schedules to try at most (1 to 100000, default 200)");
   explore_cmd->add_option("--depth", explore_args.depth, "PCT depth: priority change points + 1 (1 to 20, default 3)");
   explore_cmd->add_option("--save-schedule", explore_args.schedule_out, "Save the shortest schedule found");
@@ -75,13 +77,23 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--only", only, "Measure one group: trace, queue, lock, process, back (step Back), pool or python (a Python program plain and under Forkscope)")
       ->check(CLI::IsMember({"trace", "queue", "lock", "process", "back", "pool", "python"}));
 
+  // `help [COMMAND]`: the same text as `COMMAND --help`.
+  std::string help_topic;
+  auto* help_cmd = app.add_subcommand("help", "Show the options of a command, with their ranges: help run");
+  help_cmd->add_option("command", help_topic, "list, run, explore or bench")
+      ->check(CLI::IsMember({"list", "run", "explore", "bench"}));
+
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     print_error(e.what());
     return kBadInput;
+  }
+  if (*help_cmd) {
+    std::fputs((help_topic.empty() ? app.help() : app.get_subcommand(help_topic)->help(app.get_name())).c_str(), stdout);
+    return kOk;
   }
   install_interrupt_handlers();
   int code = kBadInput;

@@ -15,8 +15,8 @@ LessonLibrary::LessonLibrary() {
     for (std::string_view language : kLanguages)
       if (auto text = load_lesson_text(lesson.id, language))
         texts_.emplace(std::string(language) + "/" + lesson.id, std::move(*text));
-    // Sources are named relative to the repository, whose assets/ folder assets_dir() finds.
-    std::ifstream in(assets_dir().parent_path() / lesson.source);
+    // Sources are named relative to the repository; data_dir() holds them, installed or in a build tree.
+    std::ifstream in(source_file(lesson.source));
     std::stringstream code;
     if (in && !lesson.source.empty()) code << in.rdbuf();
     code_.emplace(lesson.id, code.str());

@@ -11,6 +11,7 @@
 #include "app.hpp"
 #include "forkscope/errors.hpp"
 #include "forkscope/input.hpp"
+#include "forkscope/paths.hpp"
 #include "forkscope/trace_file.hpp"
 #include "frame_bench.hpp"
 #include "registry.hpp"
@@ -253,7 +254,8 @@ int run_app(const Arguments& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App cli{"Forkscope: Python multiprocessing lessons in real processes, on a live timeline"};
+  CLI::App cli{"Forkscope: Python multiprocessing lessons in real processes, on a live timeline", "forkscope"};
+  cli.set_version_flag("--version", "forkscope " + version_text());
   Arguments args;
   cli.add_option("--lesson", args.lesson, "Lesson id (forkscope-cli list); default: ticket-lock");
   cli.add_option("--python", args.python, "A Python multiprocessing program (FILE.py) instead of a lesson");
@@ -301,7 +303,7 @@ int main(int argc, char** argv) {
   };
   try {
     cli.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return cli.exit(e);
   } catch (const CLI::ParseError& e) {
     return fail(kBadInput, e.what());

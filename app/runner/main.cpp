@@ -5,13 +5,19 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 
 #include "forkscope/errors.hpp"
 #include "forkscope/lesson_main.hpp"
+#include "forkscope/paths.hpp"
 #include "registry.hpp"
 
 int main(int argc, char** argv) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);  // die with the viewer
+  if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+    std::printf("forkscope-lesson %s\n", forkscope::version_text().c_str());
+    return 0;
+  }
   if (argc != 2) {
     std::fprintf(stderr, "forkscope-lesson: started by forkscope and forkscope-cli, not by hand\n");
     return 2;

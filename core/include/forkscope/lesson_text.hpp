@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "forkscope/paths.hpp"
+
 namespace forkscope {
 
 // assets/lessons/<lang>/<id>.md: "# Title", then three "## " sections in this order.
@@ -18,8 +20,6 @@ struct LessonText {
 
 inline constexpr std::string_view kLanguages[] = {"en", "zh"};
 
-// FORKSCOPE_ASSETS if set, else the assets/ folder of the source tree the program was built from.
-[[nodiscard]] std::filesystem::path assets_dir();
 [[nodiscard]] std::optional<LessonText> load_lesson_text(std::string_view lesson_id, std::string_view language);
 [[nodiscard]] LessonText parse_lesson_text(std::string_view markdown);
 

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "forkscope/lesson.hpp"
+#include "forkscope/paths.hpp"
 #include "forkscope/session.hpp"
 #include "forkscope/trace_model.hpp"
 
@@ -209,26 +210,18 @@ class Run {
 // How long every live process must wait for ever, with no event, before the viewer ends the run as stuck.
 inline constexpr std::int64_t kStuckAfterNs = 1'000'000'000;
 
-// Where forkscope-lesson is: FORKSCOPE_LESSON_RUNNER, or next to the running executable.
-[[nodiscard]] std::filesystem::path default_runner_path();
-
-// ---- Python programs ----
-// The interpreter (FORKSCOPE_PYTHON, else the one the build was made for: Debian's /usr/bin/python3.11) and the folder
-// holding the forkscope package (FORKSCOPE_PYTHON_PATH, else ../python next to the running executable).
-[[nodiscard]] std::filesystem::path python_interpreter();
-[[nodiscard]] std::filesystem::path python_package_dir();
+// ---- Python programs ---- (where the interpreter, the package and the tutorials are: forkscope/paths.hpp)
 // The lesson a Python program runs as: its id is the file as given, no parameters; its check reports the exit code.
 // UsageError when the file is missing, not a regular file, or unreadable.
 [[nodiscard]] Lesson python_program_lesson(const std::string& file);
-// The tutorials' own code (scenarios/tutorial_python/, FORKSCOPE_TUTORIALS overrides): the examples a lesson mirrors,
-// in tutorial order, from the folder's index.json. Empty when the lesson mirrors none.
+// The tutorials' own code (tutorial_programs_dir()): the examples a lesson mirrors, in tutorial order, from the
+// folder's index.json. Empty when the lesson mirrors none.
 struct TutorialProgram {
   std::filesystem::path file;
   std::string title_en, title_zh;
   std::map<std::string, std::string> setup_files;
   bool blocks_forever = false;  // as written, it waits for ever in CPython too (the lesson text says why)
 };
-[[nodiscard]] std::filesystem::path tutorial_programs_dir();
 [[nodiscard]] std::vector<TutorialProgram> tutorial_programs_for(const std::string& lesson_id);
 
 // How the program's main process reports that its file could not run at all (unreadable, a syntax error): the

@@ -7,11 +7,6 @@
 
 namespace forkscope {
 
-std::filesystem::path assets_dir() {
-  if (const char* env = std::getenv("FORKSCOPE_ASSETS"); env && *env) return env;
-  return FORKSCOPE_SOURCE_ASSETS;
-}
-
 namespace {
 std::string trim(std::string s) {
   const auto first = s.find_first_not_of(" \n\r\t");

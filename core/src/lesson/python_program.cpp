@@ -14,16 +14,6 @@
 
 namespace forkscope {
 
-std::filesystem::path python_interpreter() {
-  if (const char* env = std::getenv("FORKSCOPE_PYTHON"); env && *env) return env;
-  return FORKSCOPE_PYTHON_EXECUTABLE;
-}
-
-std::filesystem::path python_package_dir() {
-  if (const char* env = std::getenv("FORKSCOPE_PYTHON_PATH"); env && *env) return env;
-  return default_runner_path().parent_path().parent_path() / "python";
-}
-
 Lesson python_program_lesson(const std::string& file) {
   struct stat st {};
   if (file.empty()) throw UsageError("no Python file given");
@@ -39,11 +29,6 @@ Lesson python_program_lesson(const std::string& file) {
                   fmt::format("exit code {}", report.main_exitcode));
   };
   return lesson;
-}
-
-std::filesystem::path tutorial_programs_dir() {
-  if (const char* env = std::getenv("FORKSCOPE_TUTORIALS"); env && *env) return env;
-  return FORKSCOPE_SOURCE_TUTORIALS;
 }
 
 std::vector<TutorialProgram> tutorial_programs_for(const std::string& lesson_id) {

@@ -67,13 +67,6 @@ std::filesystem::path make_run_dir() {
 
 }  // namespace
 
-std::filesystem::path default_runner_path() {
-  if (const char* env = std::getenv("FORKSCOPE_LESSON_RUNNER"); env && *env) return env;
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return self.parent_path() / "forkscope-lesson";
-}
-
 // ---- Schedule -------------------------------------------------------------------------------------------------
 
 nlohmann::json Schedule::to_json() const {
