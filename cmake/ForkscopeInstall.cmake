@@ -22,6 +22,16 @@ if(TARGET forkscope_python)
           FILES_MATCHING PATTERN "*.py" PATTERN "*.so" PATTERN "__pycache__" EXCLUDE)
 endif()
 
+# The lesson SDK: the public headers, the static core and a CMake package with forkscope_add_lesson().
+install(DIRECTORY core/include/forkscope DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${CMAKE_BINARY_DIR}/core/generated/forkscope/version.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/forkscope)
+install(TARGETS forkscope_core ARCHIVE DESTINATION lib/forkscope)
+configure_file(cmake/ForkscopeConfig.cmake.in ${CMAKE_BINARY_DIR}/cmake/ForkscopeConfig.cmake @ONLY)
+include(CMakePackageConfigHelpers)
+write_basic_package_version_file(${CMAKE_BINARY_DIR}/cmake/ForkscopeConfigVersion.cmake COMPATIBILITY ExactVersion)
+install(FILES ${CMAKE_BINARY_DIR}/cmake/ForkscopeConfig.cmake ${CMAKE_BINARY_DIR}/cmake/ForkscopeConfigVersion.cmake
+        DESTINATION lib/cmake/Forkscope)
+
 install(FILES tools/completion/forkscope-cli.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
         RENAME forkscope-cli)
 
@@ -83,6 +93,8 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # What runs besides the shared libraries shlibdeps finds: the interpreter for Python programs, the Chinese font.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "python3, python3.11, fonts-wqy-microhei")
+# What a lesson author needs besides the headers and the CMake package the .deb holds.
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "g++, cmake, libfmt-dev, nlohmann-json3-dev")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

@@ -114,6 +114,36 @@ TEST_F(Install, TheTreeHasManPagesADesktopEntryAndCompletionThatCompletesLessons
   EXPECT_EQ(r.out, "ticket-lock\ntickets=\n") << r.err;
 }
 
+// A lesson author's project (examples/hello_lesson, copied out of the source tree) built against the installed SDK
+// only, then run by the installed forkscope-cli: with the lock every addition counts, without it the check still runs.
+TEST_F(Install, ALessonBuiltAgainstTheInstalledSdkRunsInTheInstalledCli) {
+  const TempDir work;
+  ASSERT_EQ(chmod(work.path().c_str(), 0777), 0);
+  std::filesystem::copy(std::string(FORKSCOPE_SOURCE_DIR) + "/examples/hello_lesson", work.path() / "hello");
+  ASSERT_EQ(run_command({"/bin/chmod", "-R", "a+rwX", work.path().string()}).exit_code, 0);
+  const std::string project = (work.path() / "hello").string();
+  CommandResult r = run_installed(fmt::format("cmake -S {0} -B {0}/build -DCMAKE_PREFIX_PATH={1} >/dev/null && "
+                                              "cmake --build {0}/build >/dev/null",
+                                              project, installed("")),
+                                  300);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string lesson = project + "/build/hello_lesson.so";
+  r = run_installed(installed("bin/forkscope-cli") + " run " + lesson + " --set workers=2 --set rounds=3 --json");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto report = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << r.out;
+  EXPECT_EQ(report["result"]["count"], 6);
+  std::string invariants;
+  for (const auto& i : report["invariants"]) invariants += i["name"].get<std::string>() + "\n";
+  EXPECT_NE(invariants.find("with the lock, no addition is lost"), std::string::npos) << invariants;  // its own check
+
+  r = run_installed(installed("bin/forkscope-cli") + " run " + lesson + " --set workers=99");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("workers must be an integer from 1 to 16"), std::string::npos) << r.err;
+  r = run_installed(installed("bin/forkscope-cli") + " run " + installed("lib/forkscope/forkscope-lesson") + ".so");
+  EXPECT_EQ(r.exit_code, 2);
+}
+
 TEST_F(Install, TheDebianPackageBuildsWithItsDependenciesAndLintianReportsNoError) {
   const TempDir out;
   CommandResult r = run_command({FORKSCOPE_CPACK_COMMAND, "-G", "DEB", "--config",

@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
 
   RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "Run a lesson in real processes with a live text timeline");
-  run_cmd->add_option("lesson", run.lesson, "Lesson id (see `list`), or a Python program FILE.py")->required();
+  run_cmd->add_option("lesson", run.lesson, "Lesson id (see `list`), a Python program FILE.py, or a lesson built with the SDK (FILE.so)")->required();
   run_cmd->add_flag("--python", run.tutorial_code,
                     "Run the lesson's tutorial code as written (Python, scenarios/tutorial_python/) instead of its C++");
   run_cmd->add_option("args", run.program_args, "After --: the Python program's arguments (its sys.argv[1:])");

@@ -13,6 +13,7 @@
 #include "commands.hpp"
 #include "forkscope/errors.hpp"
 #include "forkscope/input.hpp"
+#include "forkscope/lesson_file.hpp"
 #include "forkscope/run.hpp"
 #include "forkscope/trace_file.hpp"
 #include "registry.hpp"
@@ -258,8 +259,9 @@ int run_lesson(const RunArgs& args) {
   if (args.tutorial_code) tutorial = tutorial_code_of(lesson_or_usage_error(args.lesson));
   const std::string program = tutorial ? tutorial->file.string() : args.lesson;
   std::optional<Lesson> program_lesson;
-  const Lesson& lesson = python || tutorial ? program_lesson.emplace(python_program_lesson(program))
-                                            : lesson_or_usage_error(args.lesson);
+  const Lesson& lesson = python || tutorial        ? program_lesson.emplace(python_program_lesson(program))
+                        : is_lesson_file(args.lesson) ? program_lesson.emplace(lesson_from_file(args.lesson))
+                                                      : lesson_or_usage_error(args.lesson);
   RunOptions options;
   options.lesson = &lesson;
   if (python || tutorial) {

@@ -144,6 +144,9 @@ struct Lesson {
   std::vector<std::string> outcome;
   // Its default free run ends in a deadlock the viewer reports (and ends): the lesson is about that.
   bool deadlocks_by_default = false;
+  // A lesson built with the SDK (forkscope/lesson_file.hpp): the shared object the runner loads to run it. Its body
+  // is empty in a viewer, and its check asks the runner.
+  std::string file;
 };
 
 }  // namespace forkscope

@@ -156,6 +156,8 @@ Run::Run(RunOptions options) : options_(std::move(options)) {
     throw UsageError("fork_in_process needs a single-threaded caller; this process has threads");
   const std::filesystem::path runner = options_.runner.empty() ? default_runner_path() : options_.runner;
   if (!options_.program.empty() && options_.fork_in_process) throw UsageError("a Python program cannot run in process");
+  if (!options_.lesson->file.empty() && options_.fork_in_process)
+    throw UsageError("a lesson file runs in the lesson runner, not in process");
   if (!options_.program.empty() && access(python_interpreter().c_str(), X_OK) != 0)
     throw SystemFailure(fmt::format("the Python interpreter {} is missing (tools/setup installs python3.11)",
                                     python_interpreter().string()));
@@ -193,10 +195,11 @@ const std::string& Run::session_name() const { return session_->name(); }
 
 void Run::launch() {
   SessionHeader& h = session_->header();
-  const nlohmann::json request{{"lesson", options_.lesson->id},
-                               {"params", options_.params.to_json()},
-                               {"seed", seed_},
-                               {"run_dir", run_dir_.string()}};
+  nlohmann::json request{{"lesson", options_.lesson->id},
+                         {"params", options_.params.to_json()},
+                         {"seed", seed_},
+                         {"run_dir", run_dir_.string()}};
+  if (!options_.lesson->file.empty()) request["lesson_file"] = options_.lesson->file;
   h.launch = session_->store_string(request.dump());
   set_speed(options_.speed);
   if (options_.start_stepping || options_.replay) h.gate.mode.store(static_cast<std::uint32_t>(GateMode::Step));

@@ -1,0 +1,20 @@
+// Running a helper program to its end and reading what it printed, with a deadline: the viewer asking the lesson
+// runner about a lesson file, a benchmark timing plain Python.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace forkscope {
+
+struct ProgramOutput {
+  int exit_code = -1;  // the program's exit code; -N when signal N ended it
+  std::string out, err;
+};
+
+// Runs argv (argv[0] is a path), stdin from /dev/null. Past `timeout_seconds` the program is killed and SystemFailure
+// says so; so is output beyond `max_output` bytes. ForkError when it cannot be started.
+[[nodiscard]] ProgramOutput run_program(const std::vector<std::string>& argv, double timeout_seconds,
+                                        std::size_t max_output = 16u << 20);
+
+}  // namespace forkscope
