@@ -11,8 +11,10 @@
 
 #include "commands.hpp"
 #include "forkscope/errors.hpp"
+#include "forkscope/input.hpp"
 #include "forkscope/lesson_text.hpp"
 #include "forkscope/run.hpp"
+#include "forkscope/subprocess.hpp"
 #include "registry.hpp"
 
 namespace forkscope::cli {
@@ -70,12 +72,11 @@ nlohmann::json run_python_bench(bool under_forkscope) {
       throw SystemFailure(fmt::format("the Python benchmark failed under Forkscope (exit code {})", report.main_exitcode));
     last_line = run.model().lines().back().text;
   } else {
-    const std::string command = fmt::format("'{}' '{}'", python_interpreter().string(), program);
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) throw SystemFailure("cannot start " + command);
-    char buffer[4096];
-    while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) last_line = buffer;
-    if (pclose(pipe) != 0) throw SystemFailure("the Python benchmark failed under plain CPython");
+    const ProgramOutput plain = run_program({python_interpreter().string(), program}, 600);
+    if (plain.exit_code != 0) throw SystemFailure("the Python benchmark failed under plain CPython: " + one_line(plain.err));
+    std::string out = plain.out;
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    last_line = out.substr(out.find_last_of('\n') == std::string::npos ? 0 : out.find_last_of('\n') + 1);
   }
   const auto result = nlohmann::json::parse(last_line, nullptr, false);
   if (!result.is_object()) throw SystemFailure("the Python benchmark printed no result");
