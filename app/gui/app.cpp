@@ -181,7 +181,9 @@ App::Layout App::layout() const {
   const float sidebar = sidebar_share_ ? *sidebar_share_ * display.x
                                        : std::min(std::clamp(display.x * 0.27f, ui_.px(300), ui_.px(480)), display.x * 0.35f);
   l.left = std::round(std::clamp(sidebar, display.x * kMinSidebarShare, display.x * kMaxSidebarShare));
-  l.center = std::round(l.body * std::clamp(center_share_.value_or(0.62f), kMinCenterShare, kMaxCenterShare));
+  // The timeline's share of the height grows with the scale (its legend and ruler take more of it at 200 %).
+  const float default_center = 0.62f + 0.13f * std::clamp(ui_.scale - 1.0f, 0.0f, 1.0f);
+  l.center = std::round(l.body * std::clamp(center_share_.value_or(default_center), kMinCenterShare, kMaxCenterShare));
   return l;
 }
 
@@ -232,25 +234,33 @@ Image App::center_picture_at_2x() {
   // One frame drawn off screen at twice the window's size and twice the scale: the same layout, every line and
   // letter drawn anew at that size (not a picture scaled up). The fonts are made again for it and then back.
   const ImVec2 display = ImGui::GetIO().DisplaySize;
-  const float scale = ui_.scale, toolbar = toolbar_height_;
   const Layout at_1x = layout();
-  ui_.scale = scale * 2;
-  toolbar_height_ = toolbar * 2;
-  apply_scale();
+  const float scale = ui_.scale, toolbar = toolbar_height_;
+  const auto sidebar = sidebar_share_, center = center_share_;
+  auto set_scale = [&](float factor) {
+    ui_.scale = scale * factor;
+    toolbar_height_ = toolbar * factor;
+    apply_scale();
+  };
+  // The same shares of the window as shown, whatever the defaults at twice the scale.
+  sidebar_share_ = at_1x.left / display.x;
+  center_share_ = at_1x.center / at_1x.body;
+  auto restore = [&] {
+    set_scale(1);
+    sidebar_share_ = sidebar;
+    center_share_ = center;
+  };
+  set_scale(2);
   Image whole;
   try {
     window_.begin_frame(ImVec2{display.x * 2, display.y * 2});
     lay_out_panels();
     window_.end_frame(&whole);
   } catch (...) {
-    ui_.scale = scale;
-    toolbar_height_ = toolbar;
-    apply_scale();
+    restore();
     throw;
   }
-  ui_.scale = scale;
-  toolbar_height_ = toolbar;
-  apply_scale();
+  restore();
   // The center view's panel, cut out.
   Image cut;
   cut.width = static_cast<int>(std::round((display.x - at_1x.left) * 2));

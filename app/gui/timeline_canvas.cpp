@@ -513,8 +513,10 @@ void TimelineCanvas::draw_ruler(Ui& ui, ImDrawList* draw, float top, float heigh
     draw->AddText(at, kDimText, text.c_str());
     tick_labels_.push_back({rect, std::move(text)});
   }
+  draw->PushClipRect({axis_.left - label_width_, top}, {axis_.left - 1, top + height}, true);
   draw->AddText({axis_.left - label_width_ + ui.px(6), top + ui.px(2)}, kDimText,
                 ui.tr(steps_ ? "timeline.steps_caption" : ruler_caption_));
+  draw->PopClipRect();
 }
 
 void TimelineCanvas::draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, float top, float bottom) const {
@@ -554,7 +556,9 @@ void TimelineCanvas::draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track>
   }
 
   // Labels: name (children indented under their parent) and PID; a yellow dot when it waits at the gate; a fold
-  // arrow before a process that has threads, and their count while they are folded.
+  // arrow before a process that has threads, and their count while they are folded. A narrow label column (200 % on a
+  // small window) cuts them rather than letting them run over the strips.
+  draw->PushClipRect({left, top}, {axis_.left - 1, bottom}, true);
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     const LaneRow& row = rows_[i];
     if (!row.visible) continue;
@@ -584,6 +588,7 @@ void TimelineCanvas::draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track>
       draw->AddText({x, text_y}, kDimText, ui.text.format("timeline.threads", row.threads).c_str());
     }
   }
+  draw->PopClipRect();
   for (const auto& [t, y] : headers_) {
     if (y + header_height_ <= top || y >= bottom) continue;
     draw->AddRectFilled({left, y}, {right, y + header_height_}, kHeaderBackground);
@@ -611,10 +616,12 @@ void TimelineCanvas::draw_counters(Ui& ui, ImDrawList* draw, std::span<const Tra
   for (const CounterRow& c : counter_rows_) {
     if (!c.visible) continue;
     const ObjectInfo& o = *c.object;
+    draw->PushClipRect({left, std::max(top + ui.px(4), c.top)}, {axis_.left - 1, bottom}, true);
     draw->AddText({left + ui.px(8), c.top + ui.px(3)}, counter_color(o.kind), o.name.c_str());
     const std::optional<std::int64_t> at = tracks[c.track].playhead_ns;
     const std::string detail = fmt::format("{} · {}", kind_text(ui, o.kind), value_text(ui, o, at ? o.value_at(*at) : o.value()));
     draw->AddText({left + ui.px(8), c.top + ui.px(3) + ImGui::GetTextLineHeight()}, kDimText, detail.c_str());
+    draw->PopClipRect();
     const auto it = ranges_.find({tracks[c.track].model, o.id});
     if (it != ranges_.end()) {
       const std::string high = std::to_string(it->second.high);

@@ -93,9 +93,10 @@ void Window::begin_frame(std::optional<ImVec2> offscreen) {
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
   offscreen_ = offscreen;
-  if (offscreen) {
+  if (offscreen) {  // the pointer is not on this picture: no hover, no tooltip
     ImGui::GetIO().DisplaySize = *offscreen;
     ImGui::GetIO().DisplayFramebufferScale = {1, 1};
+    ImGui::GetIO().MousePos = {-FLT_MAX, -FLT_MAX};
   }
   if (headless_) {
     ImGuiIO& io = ImGui::GetIO();

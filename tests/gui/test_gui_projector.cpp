@@ -124,9 +124,9 @@ TEST_F(GuiProjector, ThePanelsBordersAreDraggedWithTheMouse) {
   const float x = narrower.left + 300, border = narrower.toolbar + narrower.center;
   point(*app, {x, border}, false);
   point(*app, {x, border}, true);
-  point(*app, {x, border + 80}, true);
-  point(*app, {x, border + 80}, false);
-  EXPECT_NEAR(app->layout().center, narrower.center + 80, 2);
+  point(*app, {x, border - 80}, true);
+  point(*app, {x, border - 80}, false);
+  EXPECT_NEAR(app->layout().center, narrower.center - 80, 2);
 
   // Far past the edge: the timeline keeps its minimum.
   point(*app, {narrower.left, y}, false);
