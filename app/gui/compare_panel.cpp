@@ -99,11 +99,13 @@ void ComparePanel::draw(Ui& ui) {
   if (!chosen_) phases_ = a_ == b_ && !phases.empty();
   if (phases.empty()) phases_ = false;
 
+  // Both pickers and the phases switch on one line, at 200 % too.
+  const float pick_width = std::min(ui.px(300), std::round(ImGui::GetContentRegionAvail().x * 0.3f));
   auto pick = [&](const char* id, const char* letter, int& number) {
     ImGui::AlignTextToFramePadding();
     ImGui::TextUnformatted(letter);
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(ui.px(300));
+    ImGui::SetNextItemWidth(pick_width);
     if (ImGui::BeginCombo(id, find_run(c, number)->label(ui.tr("run.replay")).c_str())) {
       for (const RunRecord* r : finished)
         if (ImGui::Selectable(fmt::format("{} · {:.2f} s", r->label(ui.tr("run.replay")), r->facts().wall_seconds).c_str(), r->number() == number)) {
@@ -151,12 +153,12 @@ void ComparePanel::draw(Ui& ui) {
   titles_.clear();
   for (const Track& t : tracks) titles_.push_back(t.title);
 
-  // The table takes the height of its rows (every one visible), up to 60 % of the panel; past that it scrolls.
+  // The table takes the height of its rows (every one visible), up to half the panel; past that it scrolls.
   const std::size_t rows = phases_ ? phases.size() + 2 : result_keys(a, b).size() + (a.lesson() == b.lesson() ? 5 : 6);
   const float row_height = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2;
   const float table_height =
       std::min(std::round(static_cast<float>(rows) * row_height + ImGui::GetStyle().ItemSpacing.y * 2 + ImGui::GetTextLineHeightWithSpacing()),
-               std::round(ImGui::GetContentRegionAvail().y * 0.6f));
+               std::round(ImGui::GetContentRegionAvail().y * 0.5f));
   canvas_.set_min_lane_height(14);  // two runs share the height
   // Phases are measured in lesson seconds; so is their axis then.
   if (phases_) canvas_.set_ruler(a.facts().speed, "compare.lesson_time");
