@@ -98,6 +98,26 @@ TEST_F(GuiTeacher, ASavedRunOpensWithItsOwnParametersInTheForm) {
   EXPECT_EQ(c.shown()->facts().params, c.params().to_json());  // what the Result tab says, the form says
 }
 
+TEST_F(GuiTeacher, OpenOnTheCommandLineRunsAgainWithTheTracesParameters) {
+  // forkscope --open race.fstrace: the form holds the saved run's parameters, so Run makes that run again (nine buyers:
+  // ten processes), not the defaults' five buyers; --set still overrides them.
+  const forkscope::testing::TempDir dir;
+  const std::string trace = dir.file("race.fstrace"), shot = dir.file("shot.png");
+  // (A lock-off run's exit code says how its invariants read: 0 or 1, never a failure to run.)
+  const auto saved = forkscope::testing::run_cli({"run", "ticket-lock", "--set", "buyers=9", "--set", "lock=false", "--speed", "10",
+                                                  "--save-trace", trace});
+  ASSERT_LE(saved.exit_code, 1) << saved.err;
+  ASSERT_TRUE(std::filesystem::exists(trace));
+  const auto again = forkscope::testing::run_command({FORKSCOPE_GUI, "--open", trace, "--run", "--speed", "10", "--stats", "--screenshot", shot});
+  EXPECT_LE(again.exit_code, 1) << again.err;
+  EXPECT_GE(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("\"processes\": 10,"), std::string::npos) << again.out;
+  const auto other = forkscope::testing::run_command(
+      {FORKSCOPE_GUI, "--open", trace, "--set", "buyers=2", "--set", "lock=true", "--run", "--speed", "10", "--stats", "--screenshot", shot});
+  EXPECT_EQ(other.exit_code, 0) << other.err;
+  EXPECT_NE(other.out.find("\"processes\": 3,"), std::string::npos) << other.out;
+}
+
 TEST_F(GuiTeacher, ALessonAsksItsQuestionBeforeItsFirstRunAndShowsItNextToTheResult) {
   for (const std::string& language : {std::string("en"), std::string("zh")}) {
     auto app = make_app("ticket-lock", language);
