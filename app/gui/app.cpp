@@ -1,10 +1,16 @@
 #include "app.hpp"
 
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
 #include <thread>
 
 #include <fmt/format.h>
+#include <imgui_internal.h>  // the toolbar window's item extent
 
+#include "forkscope/errors.hpp"
+#include "forkscope/input.hpp"
 #include "forkscope/lesson_text.hpp"
 
 namespace forkscope::gui {
@@ -50,6 +56,30 @@ bool begin_panel(const char* id, ImVec2 pos, ImVec2 size, ImGuiWindowFlags extra
   ImGui::SetNextWindowPos(pos);
   ImGui::SetNextWindowSize(size);
   return ImGui::Begin(id, nullptr, kPanelFlags | extra);
+}
+
+// A splitter over the border between two panels, dragged with the mouse: the pointer's movement across it while it is
+// held (0 otherwise). `across_x`: a vertical bar, dragged left and right.
+float splitter(const char* id, ImVec2 pos, ImVec2 size, bool across_x) {
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, {0, 0});
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowMinSize, {1, 1});
+  float moved = 0;
+  // Unlike the panels it may come to the front: ImGui puts a new window that never does behind every other one.
+  ImGui::SetNextWindowPos(pos);
+  ImGui::SetNextWindowSize(size);
+  if (ImGui::Begin(id, nullptr, (kPanelFlags & ~ImGuiWindowFlags_NoBringToFrontOnFocus) | ImGuiWindowFlags_NoScrollbar |
+                                    ImGuiWindowFlags_NoScrollWithMouse | ImGuiWindowFlags_NoFocusOnAppearing)) {
+    ImGui::InvisibleButton("drag", size);
+    const bool active = ImGui::IsItemActive();
+    if (active || ImGui::IsItemHovered()) {
+      ImGui::SetMouseCursor(across_x ? ImGuiMouseCursor_ResizeEW : ImGuiMouseCursor_ResizeNS);
+      ImGui::GetWindowDrawList()->AddRectFilled(pos, {pos.x + size.x, pos.y + size.y}, IM_COL32(100, 150, 230, active ? 200 : 120));
+    }
+    if (active) moved = across_x ? ImGui::GetIO().MouseDelta.x : ImGui::GetIO().MouseDelta.y;
+  }
+  ImGui::End();
+  ImGui::PopStyleVar(2);
+  return moved;
 }
 
 }  // namespace
@@ -120,7 +150,11 @@ void App::frame(Image* capture) {
   handle_shortcuts(ui_);
   timeline_.update(ui_);  // the playhead's and the step axis's keys
   lay_out_panels();
+  const Export wanted = std::exchange(ui_.export_requested, Export::None);
+  Image shown;
+  if (wanted == Export::Window && capture == nullptr) capture = &shown;
   window_.end_frame(capture);
+  if (wanted != Export::None) export_picture(wanted, capture);
   if (ui_.toggle_fullscreen) {
     ui_.toggle_fullscreen = false;
     window_.toggle_fullscreen();
@@ -134,15 +168,123 @@ void App::frame(Image* capture) {
   last_frame_ = start;
 }
 
-void App::lay_out_panels() {
+App::Layout App::layout() const {
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   const ImGuiStyle& style = ImGui::GetStyle();
-  const float bar = std::round(ImGui::GetFrameHeight() + style.WindowPadding.y * 2);
-  const float left = std::round(std::clamp(display.x * 0.27f, ui_.px(300), ui_.px(480)));
-  const float body = display.y - 2 * bar;
-  const float center = std::round(body * 0.62f);
+  Layout l;
+  l.status = std::round(ImGui::GetFrameHeight() + style.WindowPadding.y * 2);
+  // The toolbar wraps into as many rows as the last frame needed (one at first).
+  l.toolbar = std::max(l.status, toolbar_height_);
+  l.body = std::max(display.y - l.toolbar - l.status, 1.0f);
+  // The sidebar: a share of the width (dragged, or by default), the timeline at least 40 % of the window.
+  // By default at most 35 % of it, so that at 200 % the timeline still has room.
+  const float sidebar = sidebar_share_ ? *sidebar_share_ * display.x
+                                       : std::min(std::clamp(display.x * 0.27f, ui_.px(300), ui_.px(480)), display.x * 0.35f);
+  l.left = std::round(std::clamp(sidebar, display.x * kMinSidebarShare, display.x * kMaxSidebarShare));
+  // The timeline's share of the height grows with the scale (its legend and ruler take more of it at 200 %).
+  const float default_center = 0.62f + 0.13f * std::clamp(ui_.scale - 1.0f, 0.0f, 1.0f);
+  l.center = std::round(l.body * std::clamp(center_share_.value_or(default_center), kMinCenterShare, kMaxCenterShare));
+  return l;
+}
 
-  if (begin_panel("toolbar", {0, 0}, {display.x, bar})) draw_toolbar(ui_);
+namespace {
+
+std::filesystem::path export_folder() {
+  const char* home = std::getenv("HOME");
+  if (home == nullptr || *home == 0) throw SystemFailure("HOME is not set: there is no folder for pictures");
+  const std::filesystem::path pictures = std::filesystem::path(home) / "Pictures";
+  std::error_code error;
+  if (!std::filesystem::is_directory(pictures, error)) return home;
+  const std::filesystem::path folder = pictures / "Forkscope";
+  std::filesystem::create_directories(folder, error);
+  if (error) throw SystemFailure(fmt::format("cannot make the folder {}: {}", folder.string(), error.message()));
+  return folder;
+}
+
+}  // namespace
+
+std::filesystem::path App::export_path(Export what) const {
+  const RunRecord* shown = classroom_.shown();
+  const std::string lesson = std::filesystem::path(shown ? shown->lesson() : classroom_.lesson().id).stem().string();
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  char time[32];
+  std::strftime(time, sizeof time, "%Y%m%d-%H%M%S", &local);
+  const std::string stem = fmt::format("{}-run{}-{}{}", lesson, shown ? shown->number() : 0, time, what == Export::Timeline ? "-timeline" : "");
+  const std::filesystem::path folder = export_folder();
+  std::filesystem::path file = folder / (stem + ".png");
+  for (int n = 2; std::filesystem::exists(file); ++n) file = folder / fmt::format("{}-{}.png", stem, n);  // twice in one second
+  return file;
+}
+
+void App::export_picture(Export what, const Image* window_picture) {
+  try {
+    const std::filesystem::path file = export_path(what);
+    if (what == Export::Window) window_picture->save_png(file);
+    else center_picture_at_2x().save_png(file);
+    last_export_ = file;
+    classroom_.note_key("status.exported", {file.string()});
+  } catch (const std::exception& e) {  // a full disk, a read-only folder, no HOME: the status line says which
+    classroom_.note_key("status.export_failed", {one_line(e.what())}, true);
+  }
+}
+
+Image App::center_picture_at_2x() {
+  // One frame drawn off screen at twice the window's size and twice the scale: the same layout, every line and
+  // letter drawn anew at that size (not a picture scaled up). The fonts are made again for it and then back.
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  const Layout at_1x = layout();
+  const float scale = ui_.scale, toolbar = toolbar_height_;
+  const auto sidebar = sidebar_share_, center = center_share_;
+  auto set_scale = [&](float factor) {
+    ui_.scale = scale * factor;
+    toolbar_height_ = toolbar * factor;
+    apply_scale();
+  };
+  // The same shares of the window as shown, whatever the defaults at twice the scale.
+  sidebar_share_ = at_1x.left / display.x;
+  center_share_ = at_1x.center / at_1x.body;
+  auto restore = [&] {
+    set_scale(1);
+    sidebar_share_ = sidebar;
+    center_share_ = center;
+  };
+  set_scale(2);
+  Image whole;
+  try {
+    window_.begin_frame(ImVec2{display.x * 2, display.y * 2});
+    lay_out_panels();
+    window_.end_frame(&whole);
+  } catch (...) {
+    restore();
+    throw;
+  }
+  restore();
+  // The center view's panel, cut out.
+  Image cut;
+  cut.width = static_cast<int>(std::round((display.x - at_1x.left) * 2));
+  cut.height = static_cast<int>(std::round(at_1x.center * 2));
+  const int x0 = static_cast<int>(std::round(at_1x.left * 2)), y0 = static_cast<int>(std::round(at_1x.toolbar * 2));
+  cut.rgba.resize(static_cast<std::size_t>(cut.width) * static_cast<std::size_t>(cut.height) * 4);
+  for (int y = 0; y < cut.height; ++y)
+    std::memcpy(cut.rgba.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(cut.width) * 4,
+                whole.rgba.data() + (static_cast<std::size_t>(y0 + y) * static_cast<std::size_t>(whole.width) + static_cast<std::size_t>(x0)) * 4,
+                static_cast<std::size_t>(cut.width) * 4);
+  return cut;
+}
+
+void App::lay_out_panels() {
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  const Layout l = layout();
+  const float bar = l.toolbar, left = l.left, body = l.body, center = l.center;
+
+  if (begin_panel("toolbar", {0, 0}, {display.x, bar})) {
+    draw_toolbar(ui_);
+    // Where its items ended: the next frame gives it that many rows; a test checks it stays inside the window.
+    toolbar_extent_ = ImGui::GetCurrentWindow()->DC.CursorMaxPos;
+    toolbar_height_ = std::round(toolbar_extent_.y + ImGui::GetStyle().WindowPadding.y);
+  }
   ImGui::End();
 
   if (begin_panel("lesson", {0, bar}, {left, body})) {
@@ -154,7 +296,7 @@ void App::lay_out_panels() {
     draw_params(ui_);
     ImGui::Separator();
     ImGui::TextDisabled("%s", ui_.tr("panel.lesson"));
-    draw_lesson_text(ui_, library_);
+    predicting_ = draw_lesson_text(ui_, library_);
   }
   ImGui::End();
 
@@ -165,7 +307,7 @@ void App::lay_out_panels() {
   if (begin_panel("center", {left, bar}, {display.x - left, center}, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse) &&
       ImGui::BeginTabBar("center_tabs")) {
     if (tab(ui_.tr("panel.timeline"), "timeline", pending_center_ == CenterView::Timeline)) {
-      timeline_.draw(ui_);
+      timeline_.draw(ui_, library_);
       ImGui::EndTabItem();
     }
     if (tab(ui_.tr("panel.compare"), "compare", pending_center_ == CenterView::Compare)) {
@@ -195,7 +337,7 @@ void App::lay_out_panels() {
       ImGui::EndTabItem();
     }
     if (tab(ui_.tr("panel.result"), "result", pending_detail_ == DetailTab::Result)) {
-      draw_result(ui_);
+      result_question_ = draw_result(ui_, library_);
       ImGui::EndTabItem();
     }
     if (tab(ui_.tr("panel.code"), "code", pending_detail_ == DetailTab::Code)) {
@@ -207,9 +349,18 @@ void App::lay_out_panels() {
   }
   ImGui::End();
 
-  if (begin_panel("status", {0, display.y - bar}, {display.x, bar})) draw_status(ui_);
+  if (begin_panel("status", {0, display.y - l.status}, {display.x, l.status})) draw_status(ui_);
   ImGui::End();
 
+  // The borders between the sidebar and the timeline, and between the timeline and the tabs below, can be dragged.
+  const float grip = ui_.px(6);
+  if (const float dx = splitter("split_sidebar", {left - grip * 0.5f, bar}, {grip, body}, true); dx != 0)
+    sidebar_share_ = std::clamp((left + dx) / display.x, kMinSidebarShare, kMaxSidebarShare);
+  if (const float dy = splitter("split_center", {left, bar + center - grip * 0.5f}, {display.x - left, grip}, false); dy != 0)
+    center_share_ = std::clamp((center + dy) / body, kMinCenterShare, kMaxCenterShare);
+
+  draw_keys_overlay(ui_);
+  draw_stop_question(ui_);
   open_dialog_.draw(ui_);  // a modal over everything
 }
 

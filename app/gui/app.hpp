@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
@@ -71,10 +72,32 @@ class App {
   [[nodiscard]] CodePanel& code(DetailTab) { return code_below_; }
   [[nodiscard]] const LessonLibrary& library() const { return library_; }
 
+  // Where the panels go this frame: the toolbar's rows, the sidebar's width, the timeline's height. The sidebar and the
+  // timeline's height follow the splitters once dragged (as shares of the window, so a resize keeps them).
+  struct Layout {
+    float toolbar = 0, status = 0, left = 0, body = 0, center = 0;
+  };
+  [[nodiscard]] Layout layout() const;
+  // The bottom-right corner of the toolbar's items in the last frame (every item must be inside the window).
+  [[nodiscard]] ImVec2 toolbar_extent() const { return toolbar_extent_; }
+  // The last picture Ctrl+S or Ctrl+Shift+S wrote (the status line says its path, or why it could not).
+  [[nodiscard]] const std::filesystem::path& last_export() const { return last_export_; }
+  // Predict first, in the last frame: the lesson text asked its question with what to watch held back; the Result
+  // tab showed the question next to the result.
+  [[nodiscard]] bool predicting() const { return predicting_; }
+  [[nodiscard]] bool result_question_shown() const { return result_question_; }
+  static constexpr float kMinSidebarShare = 0.12f, kMaxSidebarShare = 0.6f;  // the timeline keeps 40 % at least
+  static constexpr float kMinCenterShare = 0.3f, kMaxCenterShare = 0.85f;
+
  private:
   void note_new_texts();
   void apply_scale();
   void lay_out_panels();
+  // Ctrl+S: the window as shown; Ctrl+Shift+S: the center view (the timeline) drawn at twice the scale. Written at once
+  // to ~/Pictures/Forkscope (made if missing; $HOME without ~/Pictures) as <lesson>-run<N>-<time>.png.
+  void export_picture(Export what, const Image* window_picture);
+  [[nodiscard]] std::filesystem::path export_path(Export what) const;
+  [[nodiscard]] Image center_picture_at_2x();
   void pace(std::chrono::steady_clock::time_point frame_start);
 
   Window window_;
@@ -90,6 +113,11 @@ class App {
   CodePanel code_, code_below_;
   OpenDialog open_dialog_;
   float built_scale_ = 0;
+  float toolbar_height_ = 0;
+  ImVec2 toolbar_extent_{0, 0};
+  std::optional<float> sidebar_share_, center_share_;
+  std::filesystem::path last_export_;
+  bool predicting_ = false, result_question_ = false;
   std::optional<CenterView> pending_center_;
   std::optional<DetailTab> pending_detail_;
   struct Noted {

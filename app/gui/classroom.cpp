@@ -469,6 +469,20 @@ RunRecord& Classroom::add(TraceModel model, RunFacts facts) {
   return *runs_.back();
 }
 
+RunRecord& Classroom::open_trace(TraceModel model, RunFacts facts) {
+  const Lesson* lesson = scenarios::find(facts.lesson);
+  if (lesson && !lesson->hidden) {
+    select(*lesson);
+    try {
+      set_params(Params::from_json(lesson->params, facts.params));
+    } catch (const UsageError&) {  // a trace of an older build with other bounds: the form keeps the defaults
+    }
+  }
+  RunRecord& record = add(std::move(model), std::move(facts));
+  show(&record);
+  return record;
+}
+
 void Classroom::forget_oldest() {
   while (runs_.size() > kKeptRuns) {
     auto victim = std::find_if(runs_.begin(), runs_.end(),

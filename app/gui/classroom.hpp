@@ -174,12 +174,17 @@ class Classroom {
   void show(RunRecord* record) { shown_ = record; }
   [[nodiscard]] const std::vector<std::unique_ptr<RunRecord>>& runs() const { return runs_; }
   RunRecord& add(TraceModel model, RunFacts facts);  // a loaded trace joins the session's runs
+  // A saved run opened (Open…, --open): it joins the session's runs and is shown, on its own lesson when that is one
+  // of ours, with the parameter form set to the run's own parameters (the values a Run would use to make it again).
+  RunRecord& open_trace(TraceModel model, RunFacts facts);
 
   // The status line: a UI string's key and its arguments (translated by the panel), or a text from the core.
   [[nodiscard]] const std::string& status() const { return status_; }
   [[nodiscard]] const std::string& status_key() const { return status_key_; }
   [[nodiscard]] const std::vector<std::string>& status_args() const { return status_args_; }
   [[nodiscard]] bool status_is_error() const { return status_is_error_; }
+  // The status line says a UI string (its key and arguments), as the shell's exports do.
+  void note_key(std::string key, std::vector<std::string> args = {}, bool error = false);
 
   static constexpr double kMinSpeed = 0.1;
   static constexpr double kMaxSpeed = 10.0;
@@ -194,7 +199,6 @@ class Classroom {
   void forget_oldest();
   void note(std::string text, bool error);
   void explore_a_slice();
-  void note_key(std::string key, std::vector<std::string> args = {}, bool error = false);
 
   const Lesson* lesson_;
   std::vector<std::unique_ptr<Program>> programs_;

@@ -2,6 +2,7 @@
 // ("lock on" against "lock off"); or, for a run whose result has phases, those phases cut out and aligned at zero
 // ("sync" against "async"), with the speed-up and the theoretical floor.
 #include <algorithm>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,15 @@ namespace {
 constexpr ImU32 kFloor = IM_COL32(255, 214, 0, 255);
 const ImVec4 kDifferent{1.0f, 0.84f, 0.3f, 1.0f};
 
+// The result keys of either run, in order, without the phases (the phase table shows them).
+std::vector<std::string> result_keys(const RunRecord& a, const RunRecord& b) {
+  std::vector<std::string> keys;
+  for (const nlohmann::json* result : {&a.facts().result, &b.facts().result})
+    for (const auto& [key, value] : result->items())
+      if (key != "phases" && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  return keys;
+}
+
 const RunRecord* find_run(const Classroom& c, int number) {
   for (const auto& r : c.runs())
     if (r->number() == number && !r->live()) return r.get();
@@ -21,6 +31,29 @@ const RunRecord* find_run(const Classroom& c, int number) {
 }
 
 }  // namespace
+
+std::pair<int, int> default_comparison(const Classroom& c) {
+  std::vector<const RunRecord*> finished, of_lesson;
+  for (const auto& r : c.runs())
+    if (!r->live()) {
+      finished.push_back(r.get());
+      if (r->lesson() == c.lesson().id) of_lesson.push_back(r.get());
+    }
+  if (finished.empty()) return {0, 0};
+  // No run of this lesson yet: the session's last two (or its only one).
+  const std::vector<const RunRecord*>& runs = of_lesson.empty() ? finished : of_lesson;
+  const RunRecord* last = runs.back();
+  for (auto r = std::next(runs.rbegin()); r != runs.rend(); ++r)
+    if ((*r)->facts().params != last->facts().params) return {(*r)->number(), last->number()};
+  return {runs[runs.size() >= 2 ? runs.size() - 2 : 0]->number(), last->number()};
+}
+
+std::string what_differs(const RunRecord& run, const RunRecord& other) {
+  std::string text;
+  for (const auto& [key, value] : run.facts().params.items())
+    if (other.facts().params.value(key, nlohmann::json()) != value) text += fmt::format("{}{}={}", text.empty() ? "" : " ", key, value.dump());
+  return text.empty() ? fmt::format("#{}", run.number()) : text;
+}
 
 std::vector<RunPhase> phases_of(const RunFacts& facts) {
   std::vector<RunPhase> out;
@@ -40,6 +73,7 @@ void ComparePanel::choose(int a, int b, bool phases) {
   b_ = b;
   phases_ = phases;
   chosen_ = true;
+  chosen_lesson_.clear();  // kept whatever the lesson
 }
 
 void ComparePanel::draw(Ui& ui) {
@@ -52,12 +86,12 @@ void ComparePanel::draw(Ui& ui) {
     ImGui::TextDisabled("%s", ui.tr("compare.empty"));
     return;
   }
-  // Until the teacher picks, compare the two latest runs (the one before against the last), following new runs;
-  // a single run with phases shows its phases.
+  // Until the teacher picks (and again when the lesson changes), the chosen lesson's last two runs that differ in a
+  // parameter, else its last two, following new runs; a single run with phases shows its phases.
+  if (chosen_ && !chosen_lesson_.empty() && chosen_lesson_ != c.lesson().id) chosen_ = false;
   if (!chosen_ || !find_run(c, a_) || !find_run(c, b_)) {
     chosen_ = false;
-    b_ = finished.back()->number();
-    a_ = finished[finished.size() >= 2 ? finished.size() - 2 : 0]->number();
+    std::tie(a_, b_) = default_comparison(c);
   }
   const RunRecord& a = *find_run(c, a_);
   const RunRecord& b = *find_run(c, b_);
@@ -65,16 +99,19 @@ void ComparePanel::draw(Ui& ui) {
   if (!chosen_) phases_ = a_ == b_ && !phases.empty();
   if (phases.empty()) phases_ = false;
 
+  // Both pickers and the phases switch on one line, at 200 % too.
+  const float pick_width = std::min(ui.px(300), std::round(ImGui::GetContentRegionAvail().x * 0.3f));
   auto pick = [&](const char* id, const char* letter, int& number) {
     ImGui::AlignTextToFramePadding();
     ImGui::TextUnformatted(letter);
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(ui.px(300));
+    ImGui::SetNextItemWidth(pick_width);
     if (ImGui::BeginCombo(id, find_run(c, number)->label(ui.tr("run.replay")).c_str())) {
       for (const RunRecord* r : finished)
         if (ImGui::Selectable(fmt::format("{} · {:.2f} s", r->label(ui.tr("run.replay")), r->facts().wall_seconds).c_str(), r->number() == number)) {
           number = r->number();
           chosen_ = true;
+          chosen_lesson_ = c.lesson().id;
         }
       ImGui::EndCombo();
     }
@@ -86,7 +123,10 @@ void ComparePanel::draw(Ui& ui) {
   ImGui::EndDisabled();
   if (!phases.empty()) {
     ImGui::SameLine(0, ui.px(16));
-    chosen_ |= ImGui::Checkbox(label(ui.tr("compare.phases"), "phases").c_str(), &phases_);
+    if (ImGui::Checkbox(label(ui.tr("compare.phases"), "phases").c_str(), &phases_)) {
+      chosen_ = true;
+      chosen_lesson_ = c.lesson().id;
+    }
   }
 
   std::vector<Track> tracks;
@@ -103,14 +143,22 @@ void ComparePanel::draw(Ui& ui) {
     if (const auto floor = a.facts().result.find("floor_seconds"); floor != a.facts().result.end() && floor->is_number())
       guides.push_back(Guide{floor->get<double>() * to_ns, ui.text.format("compare.floor", floor->get<double>()), kFloor});
   } else {
-    for (const auto& [letter, run] : {std::pair{"A", &a}, std::pair{"B", &b}})
+    // Each named by what differs from the other ("lock=false" against "lock=true").
+    for (const auto& [letter, run, other] : {std::tuple{"A", &a, &b}, std::tuple{"B", &b, &a}})
       tracks.push_back(Track{&run->model(), run->whole(),
-                             fmt::format("{} · {} · {:.2f} s", letter, run->label(ui.tr("run.replay")), run->facts().wall_seconds), nullptr,
-                             false, false});
+                             fmt::format("{} · #{} · {} · {:.2f} s", letter, run->number(), what_differs(*run, *other), run->facts().wall_seconds),
+                             nullptr, false, false});
   }
   tracks_drawn_ = tracks.size();
+  titles_.clear();
+  for (const Track& t : tracks) titles_.push_back(t.title);
 
-  const float table_height = std::round(ImGui::GetContentRegionAvail().y * 0.3f);
+  // The table takes the height of its rows (every one visible), up to half the panel; past that it scrolls.
+  const std::size_t rows = phases_ ? phases.size() + 2 : result_keys(a, b).size() + (a.lesson() == b.lesson() ? 5 : 6);
+  const float row_height = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2;
+  const float table_height =
+      std::min(std::round(static_cast<float>(rows) * row_height + ImGui::GetStyle().ItemSpacing.y * 2 + ImGui::GetTextLineHeightWithSpacing()),
+               std::round(ImGui::GetContentRegionAvail().y * 0.5f));
   canvas_.set_min_lane_height(14);  // two runs share the height
   // Phases are measured in lesson seconds; so is their axis then.
   if (phases_) canvas_.set_ruler(a.facts().speed, "compare.lesson_time");
@@ -123,14 +171,14 @@ void ComparePanel::draw(Ui& ui) {
   else draw_run_table(ui, a, b);
 }
 
-void ComparePanel::draw_run_table(Ui& ui, const RunRecord& a, const RunRecord& b) const {
+void ComparePanel::draw_run_table(Ui& ui, const RunRecord& a, const RunRecord& b) {
   constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
                                      ImGuiTableFlags_SizingStretchProp;
   if (!ImGui::BeginTable("compare_facts", 3, kFlags)) return;
   ImGui::TableSetupScrollFreeze(0, 1);
   ImGui::TableSetupColumn(ui.tr("compare.fact"));
-  ImGui::TableSetupColumn(fmt::format("A · #{}", a.number()).c_str());
-  ImGui::TableSetupColumn(fmt::format("B · #{}", b.number()).c_str());
+  ImGui::TableSetupColumn(fmt::format("A · #{} · {}", a.number(), what_differs(a, b)).c_str());
+  ImGui::TableSetupColumn(fmt::format("B · #{} · {}", b.number(), what_differs(b, a)).c_str());
   ImGui::TableHeadersRow();
   auto row = [&](const std::string& name, const std::string& left, const std::string& right) {
     ImGui::TableNextRow();
@@ -147,17 +195,15 @@ void ComparePanel::draw_run_table(Ui& ui, const RunRecord& a, const RunRecord& b
   const RunFacts& fb = b.facts();
   // What differs first: the time, then the results (sold, oversold, ...), then how the runs were made.
   row(ui.tr("compare.wall"), fmt::format("{:.3f} s", fa.wall_seconds), fmt::format("{:.3f} s", fb.wall_seconds));
-  std::vector<std::string> keys;
-  for (const nlohmann::json* result : {&fa.result, &fb.result})
-    for (const auto& [key, value] : result->items())
-      if (key != "phases" && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
-  for (const std::string& key : keys)
+  for (const std::string& key : result_keys(a, b))
     row(key, value_text(fa.result.value(key, nlohmann::json())), value_text(fb.result.value(key, nlohmann::json())));
   row(ui.tr("compare.invariants"), fa.invariants_ok() ? ui.tr("result.ok") : ui.tr("result.failed"),
       fb.invariants_ok() ? ui.tr("result.ok") : ui.tr("result.failed"));
   row(ui.tr("compare.params"), fa.params.dump(), fb.params.dump());
   row(ui.tr("compare.processes"), std::to_string(a.model().processes().size()), std::to_string(b.model().processes().size()));
-  row(ui.tr("compare.lesson"), fa.lesson, fb.lesson);
+  if (fa.lesson != fb.lesson) row(ui.tr("compare.lesson"), fa.lesson, fb.lesson);  // the same lesson: the titles say it
+  table_rows_ = static_cast<std::size_t>(ImGui::TableGetRowIndex()) + 1;
+  table_clipped_ = ImGui::GetScrollMaxY() > 0;
   ImGui::EndTable();
 }
 

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <imgui_internal.h>  // ImTextCharFromUtf8
+#include <GLFW/glfw3.h>
 
 #include "panels.hpp"
 
@@ -162,6 +163,34 @@ void draw_tutorial_switch(Ui& ui, const Lesson& lesson) {
 
 }  // namespace
 
+void choose_lesson(Ui& ui, const Lesson& lesson) {
+  if (ui.classroom.live() && &lesson != &ui.classroom.lesson()) ui.switch_to = &lesson;
+  else ui.classroom.select(lesson);
+}
+
+// "Stop the running lesson?": switching lessons ends the live run, so it is asked first (Yes: Enter, No: Esc).
+void draw_stop_question(Ui& ui) {
+  constexpr const char* kId = "stop_question";
+  if (ui.switch_to == nullptr) return;
+  if (!ImGui::IsPopupOpen(kId)) ImGui::OpenPopup(kId);
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  ImGui::SetNextWindowPos({display.x * 0.5f, display.y * 0.5f}, ImGuiCond_Always, {0.5f, 0.5f});
+  if (!ImGui::BeginPopupModal(kId, nullptr, ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings)) return;
+  ImGui::TextUnformatted(ui.tr("lesson.stop_question"));
+  ImGui::TextDisabled("%s", ui.text.format("lesson.stop_detail", ui.classroom.lesson().id).c_str());
+  ImGui::Spacing();
+  const bool yes = ImGui::Button(label(ui.tr("lesson.stop_yes"), "yes").c_str()) || ImGui::IsKeyPressed(GLFW_KEY_ENTER, false) ||
+                   ImGui::IsKeyPressed(GLFW_KEY_KP_ENTER, false);
+  ImGui::SameLine();
+  const bool no = ImGui::Button(label(ui.tr("lesson.stop_no"), "no").c_str()) || ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false);
+  if (yes) ui.classroom.select(*ui.switch_to);
+  if (yes || no) {
+    ui.switch_to = nullptr;
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::EndPopup();
+}
+
 void draw_lesson_list(Ui& ui, const LessonLibrary& library) {
   const std::string& language = ui.text.language();
   // The Python programs opened in this session come first, by file name (the whole path in a tooltip).
@@ -174,7 +203,7 @@ void draw_lesson_list(Ui& ui, const LessonLibrary& library) {
         if (program->tutorial_of) continue;
         const bool chosen = &program->lesson == &ui.classroom.lesson();
         const std::string item = fmt::format("{}###program:{}", program->file_name(), program->file());
-        if (ImGui::Selectable(item.c_str(), chosen)) ui.classroom.select(program->lesson);
+        if (ImGui::Selectable(item.c_str(), chosen)) choose_lesson(ui, program->lesson);
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", program->file().c_str());
       }
       ImGui::TreePop();
@@ -191,14 +220,33 @@ void draw_lesson_list(Ui& ui, const LessonLibrary& library) {
       if (lesson->topic != topic) continue;
       const bool chosen = lesson == &current;
       const std::string item = fmt::format("{}###{}", library.title(lesson->id, language), lesson->id);
-      if (ImGui::Selectable(item.c_str(), chosen)) ui.classroom.select(*lesson);
+      if (ImGui::Selectable(item.c_str(), chosen)) choose_lesson(ui, *lesson);
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", lesson->id.c_str());
     }
     ImGui::TreePop();
   }
 }
 
-void draw_lesson_text(Ui& ui, const LessonLibrary& library) {
+void draw_markdown(std::string_view markdown) { text_wrapped(paragraphs(markdown)); }
+
+void draw_question_to_predict(Ui& ui, std::string_view predict) {
+  ImGui::PushFont(ui.fonts.title());
+  ImGui::TextColored({1.0f, 0.84f, 0.3f, 1.0f}, "%s", ui.tr("lesson.predict_first"));
+  ImGui::PopFont();
+  draw_markdown(predict);
+  ImGui::Spacing();
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  draw_markdown(ui.tr("lesson.reveal_after_run"));
+  ImGui::PopStyleColor();
+}
+
+bool awaiting_first_run(const Ui& ui, const std::string& lesson_id) {
+  if (ui.revealed.contains(lesson_id)) return false;
+  const auto& runs = ui.classroom.runs();
+  return std::none_of(runs.begin(), runs.end(), [&](const auto& r) { return r->lesson() == lesson_id && !r->live(); });
+}
+
+bool draw_lesson_text(Ui& ui, const LessonLibrary& library) {
   // A lesson switched to its tutorial code keeps its text: the story is the same, the code is the tutorial's.
   const Lesson& lesson = ui.classroom.tutorial_lesson() ? *ui.classroom.tutorial_lesson() : ui.classroom.lesson();
   ImGui::BeginChild("text");
@@ -215,14 +263,27 @@ void draw_lesson_text(Ui& ui, const LessonLibrary& library) {
     for (const std::string& a : program->args) args += (args.empty() ? "" : " ") + a;
     text_wrapped(args.empty() ? std::string(ui.tr("lesson.program_no_args")) : ui.text.format("lesson.program_args", args));
     ImGui::EndChild();
-    return;
+    return false;
   }
   ImGui::PushFont(ui.fonts.title());
   text_wrapped(library.title(lesson.id, ui.text.language()));
   ImGui::PopFont();
   ImGui::TextDisabled("%s", lesson.id.c_str());
   draw_tutorial_switch(ui, lesson);
-  if (const LessonText* text = library.text(lesson.id, ui.text.language())) {
+  const LessonText* text = library.text(lesson.id, ui.text.language());
+  // Predict first: before the lesson's first run its question stands out and what to watch (which gives the answer
+  // away) waits for the run; the Result tab then puts the question next to what happened.
+  const bool predicting = text && !text->predict.empty() && awaiting_first_run(ui, lesson.id);
+  if (predicting) {
+    section(ui.tr("lesson.teaches"), text->teaches);
+    ImGui::Spacing();
+    ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4{0.32f, 0.26f, 0.08f, 1.0f});
+    ImGui::BeginChild("predict", {0, 0}, true, ImGuiWindowFlags_AlwaysUseWindowPadding);
+    draw_question_to_predict(ui, text->predict);
+    if (ImGui::SmallButton(label(ui.tr("lesson.reveal_now"), "reveal").c_str())) ui.revealed.insert(lesson.id);
+    ImGui::EndChild();
+    ImGui::PopStyleColor();
+  } else if (text) {
     section(ui.tr("lesson.teaches"), text->teaches);
     section(ui.tr("lesson.watch"), text->watch);
     section(ui.tr("lesson.predict"), text->predict);
@@ -230,6 +291,7 @@ void draw_lesson_text(Ui& ui, const LessonLibrary& library) {
     ImGui::TextDisabled("%s", ui.tr("lesson.no_text"));
   }
   ImGui::EndChild();
+  return predicting;
 }
 
 }  // namespace forkscope::gui

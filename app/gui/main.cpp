@@ -164,11 +164,14 @@ int run_app(const Arguments& args) {
   App app(lesson, options);
   app.window().set_headless(headless);
   Classroom& classroom = app.classroom();
-  classroom.set_params(params);
   classroom.set_seed(args.seed ? std::optional(parse_decimal_u64(*args.seed, "--seed")) : std::nullopt);
   if (args.python) classroom.open_program(*args.python, args.program_args);  // UsageError: not a readable file
   if (args.tutorial) classroom.open_tutorial(lesson, tutorial_example(classroom, lesson, *args.tutorial));
-  if (opened) classroom.show(&classroom.add(std::move(*opened), std::move(*opened_facts)));
+  // The form shows the opened run's own parameters (what Run would use), unless --set names others.
+  const bool opened_here = opened && opened_facts->lesson == lesson.id;
+  if (opened_here) classroom.open_trace(std::move(*opened), std::move(*opened_facts));
+  else if (opened) classroom.show(&classroom.add(std::move(*opened), std::move(*opened_facts)));
+  if (!opened_here || !args.sets.empty()) classroom.set_params(params);
   // A schedule opens paused on its first step: N (or --steps) follows it, Run (or --run) plays it through.
   if (schedule && !classroom.replay(*schedule, true)) throw UsageError(classroom.status());
   app.show(args.view == "compare" ? CenterView::Compare : args.view == "code" ? CenterView::Code : CenterView::Timeline);

@@ -1,4 +1,4 @@
-// Open… (Ctrl+O) and Save schedule… (Ctrl+S): a small file dialog of our own, in ImGui (no third-party dialog library):
+// Open… (Ctrl+O) and Save schedule… (Ctrl+E): a small file dialog of our own, in ImGui (no third-party dialog library):
 // a path field, and the subfolders and the files of one folder it can take. A .py file opens as a Python program, a
 // .fstrace file as a saved run, a .json file as a schedule to replay step by step; anything else is refused with a line
 // that says what is allowed. Saving writes the shown run's schedule to the path (atomically, as every file).
@@ -95,9 +95,7 @@ bool OpenDialog::open(Ui& ui, const std::filesystem::path& path) {
       nlohmann::json meta = nlohmann::json::object();
       TraceModel model = load_trace(path, &meta);       // UsageError: not a whole, consistent trace
       RunFacts facts = RunFacts::from_summary(meta);    // UsageError: a malformed summary
-      // A saved run of a lesson opens on that lesson (as --open does); its run joins the session's runs.
-      if (const Lesson* lesson = scenarios::find(facts.lesson); lesson && !lesson->hidden) ui.classroom.select(*lesson);
-      ui.classroom.show(&ui.classroom.add(std::move(model), std::move(facts)));
+      ui.classroom.open_trace(std::move(model), std::move(facts));
     } else {
       error_ = ui.tr("open.wrong_kind");
       return false;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -23,6 +24,11 @@ void handle_shortcuts(Ui& ui);
 [[nodiscard]] bool keys_are_shortcuts();  // not while typing into a field or while a popup has the keys
 [[nodiscard]] double faster(double speed);  // the next speed step up (+), or down (-)
 [[nodiscard]] double slower(double speed);
+[[nodiscard]] float larger_scale(float scale);  // the projector scale's next step (Ctrl+=), or the one before (Ctrl+-)
+[[nodiscard]] float smaller_scale(float scale);
+// keys_overlay.cpp: F1 or ?: every key and mouse action, in the chosen language; Esc, F1 or a click closes it.
+void draw_keys_overlay(Ui& ui);
+[[nodiscard]] std::span<const char* const> keys_overlay_rows();  // ids: "keycap.<id>" names the key, "keys.<id>" says what it does
 
 // status_panel.cpp: one line under everything: what the run is doing, and the last error.
 void draw_status(Ui& ui);
@@ -35,7 +41,17 @@ void draw_status(Ui& ui);
 // lesson_panel.cpp: the lessons by topic; the chosen one's text (left column), with the switch to the tutorial's own
 // Python code when the lesson mirrors some.
 void draw_lesson_list(Ui& ui, const LessonLibrary& library);
-void draw_lesson_text(Ui& ui, const LessonLibrary& library);
+// A lesson picked from the list: chosen at once, or, while a run is live, after "Stop the running lesson?" (Yes).
+void choose_lesson(Ui& ui, const Lesson& lesson);
+void draw_stop_question(Ui& ui);  // every frame, over the panels
+// A lesson text's Markdown as the lesson panel shows it: paragraphs joined, wrapped (between Chinese characters too).
+void draw_markdown(std::string_view markdown);
+// "Predict first", the question, and that the answer comes after the run (the sidebar's card, the empty timeline).
+void draw_question_to_predict(Ui& ui, std::string_view predict);
+// True when it showed the lesson's question to predict, with what to watch held back until the lesson's first run.
+bool draw_lesson_text(Ui& ui, const LessonLibrary& library);
+// No run of this lesson has finished in the session (and the teacher did not reveal the answer): predict first.
+[[nodiscard]] bool awaiting_first_run(const Ui& ui, const std::string& lesson_id);
 
 // code_panel.cpp: the code that runs (a center tab, and a detail tab under the timeline); for a Python program, a
 // dot per process on the line it is at, in its lane's colour.
@@ -84,7 +100,8 @@ void draw_explore(Ui& ui);
 
 // processes_panel.cpp / objects_panel.cpp / result_panel.cpp: tables of the shown run (now, or at the playhead).
 void draw_processes(Ui& ui);
-void draw_result(Ui& ui);
+// The result, next to the lesson's question to predict; true when it showed the question.
+bool draw_result(Ui& ui, const LessonLibrary& library);
 void draw_playhead_note(Ui& ui, const RunRecord& shown);  // "At 1.2 s (the playhead)", when it is set
 
 class ObjectsPanel {
@@ -106,13 +123,14 @@ class TimelinePanel {
   // Every frame, before the panels (drawn or not): the playhead's keys (Left/Right: the previous or next operation,
   // Home/End: the first or last, Esc: back to now) and the step axis's (T); a playhead only on a paused or finished run.
   void update(Ui& ui);
-  void draw(Ui& ui);
+  void draw(Ui& ui, const LessonLibrary& library);  // before a lesson's first run: its question to predict
   [[nodiscard]] TimelineCanvas& canvas() { return canvas_; }
   [[nodiscard]] TimeView& view() { return view_; }
   [[nodiscard]] bool step_axis(Ui& ui);  // whether the shown run's x axis counts steps
 
   // The deadlock's wait-for arrows drawn in the last frame, from the waiting lane to the holder's.
   [[nodiscard]] const std::vector<TimelineCanvas::Arrow>& deadlock_arrows() const { return deadlock_arrows_; }
+  [[nodiscard]] const std::vector<ProcState>& legend() const { return legend_; }  // the last frame's
 
  private:
   std::vector<TimelineCanvas::Arrow> deadlock_arrows_;
@@ -163,21 +181,31 @@ class ComparePanel {
   void choose(int a, int b, bool phases);
   [[nodiscard]] TimelineCanvas& canvas() { return canvas_; }
   [[nodiscard]] std::size_t tracks_drawn() const { return tracks_drawn_; }
+  // What the last frame showed: the runs compared (by number), the tracks' titles, and the results table's rows
+  // (header included) and whether it had to scroll.
+  [[nodiscard]] std::pair<int, int> runs() const { return {a_, b_}; }
+  [[nodiscard]] const std::vector<std::string>& titles() const { return titles_; }
+  [[nodiscard]] std::size_t table_rows() const { return table_rows_; }
+  [[nodiscard]] bool table_scrolls() const { return table_clipped_; }
 
  private:
-  void draw_run_table(Ui& ui, const RunRecord& a, const RunRecord& b) const;
+  void draw_run_table(Ui& ui, const RunRecord& a, const RunRecord& b);
   void draw_phase_table(Ui& ui, const RunRecord& run) const;
 
   TimelineCanvas canvas_;
   TimeView view_;
   int a_ = 0, b_ = 0;
   bool phases_ = false;
-  bool chosen_ = false;  // the teacher picked the runs; until then the latest two are shown
+  bool chosen_ = false;  // the teacher picked the runs; until then (or until the lesson changes) default_comparison
+  std::string chosen_lesson_;
   std::size_t tracks_drawn_ = 0;
+  std::vector<std::string> titles_;
+  std::size_t table_rows_ = 0;
+  bool table_clipped_ = false;
 };
 
 // open_dialog.cpp: Open… (Ctrl+O): a path field and one folder's subfolders, .py programs, .fstrace traces and .json
-// schedules; the same dialog saves the shown run's schedule (Save schedule…, Ctrl+S).
+// schedules; the same dialog saves the shown run's schedule (Save schedule…, Ctrl+E).
 class OpenDialog {
  public:
   void draw(Ui& ui);  // every frame, after the panels: opens when ui.open_requested or ui.save_schedule_requested
@@ -213,6 +241,13 @@ class OpenDialog {
   bool open_ = false;
   bool saving_ = false;
 };
+
+// What Compare shows until the teacher picks: the chosen lesson's last two finished runs that differ in a parameter
+// (lock on against lock off), else its last two (a single run: itself, for its phases); with no run of that lesson, the
+// session's last two. Run numbers; {0, 0} when nothing has finished.
+[[nodiscard]] std::pair<int, int> default_comparison(const Classroom& classroom);
+// A run named by what differs from `other`: "lock=false" (its number, "#3", when the parameters are the same).
+[[nodiscard]] std::string what_differs(const RunRecord& run, const RunRecord& other);
 
 // A run's phases from its result ("phases": [{"name", "begin_s", "end_s", "seconds"}]), for comparing sync and async.
 struct RunPhase {

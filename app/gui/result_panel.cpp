@@ -1,18 +1,27 @@
 // What the shown run reported: its result facts and whether each invariant held.
 #include <fmt/format.h>
 
+#include "forkscope/lesson_text.hpp"
 #include "panels.hpp"
 
 namespace forkscope::gui {
 
-void draw_result(Ui& ui) {
+bool draw_result(Ui& ui, const LessonLibrary& library) {
   const RunRecord* shown = shown_or_hint(ui);
-  if (!shown) return;
+  if (!shown) return false;
   if (shown->live()) {
     ImGui::TextDisabled("%s", ui.tr("result.running"));
-    return;
+    return false;
   }
   const RunFacts& f = shown->facts();
+  // The question the class answered before the run, next to what happened.
+  const LessonText* text = library.text(shown->lesson(), ui.text.language());
+  const bool question = text && !text->predict.empty();
+  if (question) {
+    ImGui::TextColored({1.0f, 0.84f, 0.3f, 1.0f}, "%s", ui.tr("result.question"));
+    draw_markdown(text->predict);
+    ImGui::Separator();
+  }
   ImGui::TextUnformatted(shown->label(ui.tr("run.replay")).c_str());
   ImGui::TextDisabled("%s", ui.text.format("result.summary", f.wall_seconds, f.seed, f.speed).c_str());
   if (!f.failure.empty()) ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", f.failure.c_str());
@@ -30,6 +39,7 @@ void draw_result(Ui& ui) {
     ImGui::SameLine(ui.px(70));
     ImGui::TextUnformatted(i.ok || i.detail.empty() ? i.name.c_str() : fmt::format("{} ({})", i.name, i.detail).c_str());
   }
+  return question;
 }
 
 }  // namespace forkscope::gui

@@ -72,6 +72,7 @@ void draw_status(Ui& ui) {
     ImGui::SameLine(0, ui.px(20));
     if (c.status_is_error()) ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", said.c_str());
     else ImGui::TextUnformatted(said.c_str());
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", said.c_str());  // whole, where the line cuts it (200 %)
   }
 }
 

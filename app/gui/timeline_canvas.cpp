@@ -98,6 +98,18 @@ CanvasInput TimelineCanvas::draw(Ui& ui, std::span<const Track> tracks, TimeView
   }
   lay_out(tracks, static_cast<int>(counter_height_ - ui.px(8)), ui.selected_pid);
 
+  // One unit for the ticks, the pointer's readout and the playhead: the ruler's.
+  unit_ = time_unit(tick_step(ui) * ruler_scale_, axis_.end_ns * ruler_scale_);
+  readout_.reset();
+  if (hovered && mouse.x >= axis_.left) {  // on the ruler, right of the pointer (left of it near the right edge)
+    std::string text = point_label(ui, axis_.t_of(mouse.x));
+    const ImVec2 size = ImGui::CalcTextSize(text.c_str());
+    float x = mouse.x + ui.px(4);
+    if (x + size.x > r.end.x) x = mouse.x - ui.px(4) - size.x;
+    const ImVec2 at{std::round(x), r.origin.y + ui.px(2)};
+    readout_ = Readout{ImRect(at.x, at.y, at.x + size.x, at.y + size.y), std::move(text)};
+  }
+
   ImDrawList* draw = ImGui::GetWindowDrawList();
   draw_grid(ui, draw, r.lanes_top, r.end.y);  // under the strips: it shows in the gaps between lanes, never over a state
   draw_lanes(ui, draw, tracks, r.lanes_top, r.lanes_bottom);
@@ -112,7 +124,7 @@ TimelineCanvas::Regions TimelineCanvas::arrange(const Ui& ui, std::span<const Tr
   r.origin = ImGui::GetCursorScreenPos();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   r.end = {r.origin.x + std::max(avail.x, 200.0f), r.origin.y + std::max(avail.y, 80.0f)};
-  label_width_ = ui.px(200);
+  label_width_ = std::min(ui.px(200), std::round(avail.x * 0.3f));  // at 200 % on a small window the lanes keep 70 %
   header_height_ = ui.px(24);
   counter_height_ = ui.px(46);
   r.lanes_top = r.origin.y + ImGui::GetTextLineHeight() + ui.px(8);  // under the ruler
@@ -226,9 +238,11 @@ void TimelineCanvas::draw_overlays(Ui& ui, ImDrawList* draw, std::span<const Tra
     draw->AddText({x + ui.px(4), r.lanes_top + ui.px(2)}, g.color, g.label.c_str());
   }
   const ImVec2 mouse = ImGui::GetIO().MousePos;
-  if (ImGui::IsItemHovered() && mouse.x >= axis_.left) {
+  if (readout_) {
     draw->AddLine({mouse.x, r.origin.y}, {mouse.x, r.end.y}, kHoverLine);
-    draw->AddText({mouse.x + ui.px(4), r.origin.y + ui.px(3)}, IM_COL32(255, 255, 255, 255), point_label(ui, axis_.t_of(mouse.x)).c_str());
+    draw->AddRectFilled({readout_->rect.Min.x - ui.px(2), readout_->rect.Min.y}, {readout_->rect.Max.x + ui.px(2), readout_->rect.Max.y},
+                        kRulerBackground);
+    draw->AddText(readout_->rect.Min, IM_COL32(255, 255, 255, 255), readout_->text.c_str());
     if (!ImGui::IsItemActive()) draw_tooltip(ui, tracks, mouse, r.lanes_bottom);
   }
   // A scrollbar thumb when the lanes do not fit.
@@ -460,7 +474,7 @@ double TimelineCanvas::tick_step(const Ui& ui) const {
 
 std::string TimelineCanvas::tick_label(const Ui& ui, double unit, double step) const {
   if (steps_) return ui.text.format("timeline.step_n", std::lround(unit));
-  return format_time(unit * ruler_scale_, step * ruler_scale_);
+  return format_time(unit * ruler_scale_, step * ruler_scale_, unit_);
 }
 
 std::string TimelineCanvas::point_label(const Ui& ui, double view_t) const {
@@ -470,7 +484,7 @@ std::string TimelineCanvas::point_label(const Ui& ui, double view_t) const {
 
 std::string TimelineCanvas::time_label(double view_t) const {
   const double column = axis_.column_of(view_t);
-  return format_time(view_t * ruler_scale_, (axis_.ns_at_column(column + 1) - axis_.ns_at_column(column)) * ruler_scale_);
+  return format_time(view_t * ruler_scale_, (axis_.ns_at_column(column + 1) - axis_.ns_at_column(column)) * ruler_scale_, unit_);
 }
 
 void TimelineCanvas::draw_grid(const Ui& ui, ImDrawList* draw, float top, float bottom) const {
@@ -481,17 +495,28 @@ void TimelineCanvas::draw_grid(const Ui& ui, ImDrawList* draw, float top, float 
   }
 }
 
-void TimelineCanvas::draw_ruler(Ui& ui, ImDrawList* draw, float top, float height) const {
+void TimelineCanvas::draw_ruler(Ui& ui, ImDrawList* draw, float top, float height) {
   const float right = axis_.left + static_cast<float>(axis_.columns);
   draw->AddRectFilled({axis_.left - label_width_, top}, {right + ui.px(8), top + height}, kRulerBackground);
   const double step = tick_step(ui);
+  tick_labels_.clear();
   for (double u = std::ceil(axis_.begin_ns / step) * step; u <= axis_.end_ns; u += step) {
     const float x = std::round(axis_.x_of_unit(u)) + 0.5f;
     draw->AddLine({x, top + height - ui.px(6)}, {x, top + height}, kDimText);
-    draw->AddText({x + ui.px(3), top + ui.px(2)}, kDimText, tick_label(ui, u, step).c_str());
+    std::string text = tick_label(ui, u, step);
+    const ImVec2 at{x + ui.px(3), top + ui.px(2)};
+    const ImRect rect{at, {at.x + ImGui::CalcTextSize(text.c_str()).x, at.y + ImGui::GetTextLineHeight()}};
+    // The pointer's readout has the ruler to itself where it stands: a tick label it would cover is left out.
+    if (readout_ && rect.Overlaps(ImRect(readout_->rect.Min.x - ui.px(4), readout_->rect.Min.y, readout_->rect.Max.x + ui.px(4),
+                                         readout_->rect.Max.y)))
+      continue;
+    draw->AddText(at, kDimText, text.c_str());
+    tick_labels_.push_back({rect, std::move(text)});
   }
+  draw->PushClipRect({axis_.left - label_width_, top}, {axis_.left - 1, top + height}, true);
   draw->AddText({axis_.left - label_width_ + ui.px(6), top + ui.px(2)}, kDimText,
                 ui.tr(steps_ ? "timeline.steps_caption" : ruler_caption_));
+  draw->PopClipRect();
 }
 
 void TimelineCanvas::draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, float top, float bottom) const {
@@ -531,7 +556,9 @@ void TimelineCanvas::draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track>
   }
 
   // Labels: name (children indented under their parent) and PID; a yellow dot when it waits at the gate; a fold
-  // arrow before a process that has threads, and their count while they are folded.
+  // arrow before a process that has threads, and their count while they are folded. A narrow label column (200 % on a
+  // small window) cuts them rather than letting them run over the strips.
+  draw->PushClipRect({left, top}, {axis_.left - 1, bottom}, true);
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     const LaneRow& row = rows_[i];
     if (!row.visible) continue;
@@ -561,6 +588,7 @@ void TimelineCanvas::draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track>
       draw->AddText({x, text_y}, kDimText, ui.text.format("timeline.threads", row.threads).c_str());
     }
   }
+  draw->PopClipRect();
   for (const auto& [t, y] : headers_) {
     if (y + header_height_ <= top || y >= bottom) continue;
     draw->AddRectFilled({left, y}, {right, y + header_height_}, kHeaderBackground);
@@ -588,10 +616,12 @@ void TimelineCanvas::draw_counters(Ui& ui, ImDrawList* draw, std::span<const Tra
   for (const CounterRow& c : counter_rows_) {
     if (!c.visible) continue;
     const ObjectInfo& o = *c.object;
+    draw->PushClipRect({left, std::max(top + ui.px(4), c.top)}, {axis_.left - 1, bottom}, true);
     draw->AddText({left + ui.px(8), c.top + ui.px(3)}, counter_color(o.kind), o.name.c_str());
     const std::optional<std::int64_t> at = tracks[c.track].playhead_ns;
     const std::string detail = fmt::format("{} · {}", kind_text(ui, o.kind), value_text(ui, o, at ? o.value_at(*at) : o.value()));
     draw->AddText({left + ui.px(8), c.top + ui.px(3) + ImGui::GetTextLineHeight()}, kDimText, detail.c_str());
+    draw->PopClipRect();
     const auto it = ranges_.find({tracks[c.track].model, o.id});
     if (it != ranges_.end()) {
       const std::string high = std::to_string(it->second.high);

@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <imgui_internal.h>  // ImRect
+
 #include "forkscope/run.hpp"
 #include "strip_texture.hpp"
 #include "timeline_layout.hpp"
@@ -100,6 +102,14 @@ class TimelineCanvas {
     ImVec2 from, to;
   };
   [[nodiscard]] const std::vector<Arrow>& arrows() const { return arrows_; }
+  // The ruler's tick labels drawn in the last frame, and the time readout beside the pointer (none when it is away).
+  struct RulerLabel {
+    ImRect rect;
+    std::string text;
+  };
+  using Readout = RulerLabel;
+  [[nodiscard]] const std::vector<RulerLabel>& tick_labels() const { return tick_labels_; }
+  [[nodiscard]] const std::optional<Readout>& readout() const { return readout_; }
 
  private:
   struct CounterRow {
@@ -152,7 +162,7 @@ class TimelineCanvas {
   [[nodiscard]] std::string time_label(double view_t) const;  // at the resolution of a column there
   [[nodiscard]] std::string point_label(const Ui& ui, double view_t) const;  // the time, or the step on a step axis
   void draw_grid(const Ui& ui, ImDrawList* draw, float top, float bottom) const;
-  void draw_ruler(Ui& ui, ImDrawList* draw, float top, float height) const;
+  void draw_ruler(Ui& ui, ImDrawList* draw, float top, float height);
   void draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, float top, float bottom) const;
   void draw_counters(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, float top, float bottom) const;
   void draw_overlays(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, const TimeView& view,
@@ -167,6 +177,9 @@ class TimelineCanvas {
   float lane_height_ = 0, header_height_ = 0, counter_height_ = 0;
   float min_lane_height_ = 20;
   double ruler_scale_ = 1;
+  TimeUnit unit_;
+  std::vector<RulerLabel> tick_labels_;
+  std::optional<Readout> readout_;
   const char* ruler_caption_ = "timeline.time";
   std::vector<LaneRow> rows_;
   std::pair<float, float> lanes_span_{0, 0};

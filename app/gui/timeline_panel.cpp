@@ -7,6 +7,7 @@
 #include <GLFW/glfw3.h>
 #include <fmt/format.h>
 
+#include "forkscope/lesson_text.hpp"
 #include "palette.hpp"
 #include "panels.hpp"
 
@@ -152,13 +153,14 @@ void TimelinePanel::update(Ui& ui) {
     if (ImGui::IsKeyPressed(key, key == GLFW_KEY_LEFT || key == GLFW_KEY_RIGHT)) move_playhead(ui, *shown, key);
 }
 
-void TimelinePanel::draw(Ui& ui) {
+void TimelinePanel::draw(Ui& ui, const LessonLibrary& library) {
   Classroom& c = ui.classroom;
   RunRecord* shown = c.shown();
 
-  // The legend lists what this run went through, and always the three states every run shows.
+  // The legend lists what this run went through, and always the three states every run shows; before a run, nothing
+  // (a lesson without a lock must not promise "blocked on a lock").
   if (!shown) {
-    legend_ = {ProcState::Running, ProcState::Held, ProcState::Sleeping, ProcState::BlockedLock, ProcState::Exited};
+    legend_.clear();
   } else if (legend_of_ != std::pair{&shown->model(), shown->model().events().size()}) {
     legend_of_ = {&shown->model(), shown->model().events().size()};
     std::vector<bool> seen(static_cast<std::size_t>(ProcState::Count_), false);
@@ -189,11 +191,23 @@ void TimelinePanel::draw(Ui& ui) {
   }
 
   if (!shown) {
-    const char* hint = ui.tr("timeline.empty");
-    const ImVec2 size = ImGui::CalcTextSize(hint);
+    // Before the lesson's first run its question takes the middle of the screen, where the class looks: predict first.
+    const Lesson& lesson = c.tutorial_lesson() ? *c.tutorial_lesson() : c.lesson();
+    const LessonText* text = library.text(lesson.id, ui.text.language());
+    ImGui::Dummy({0, 0});  // below the header line
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    ImGui::SetCursorPos({ImGui::GetCursorPosX() + (avail.x - size.x) * 0.5f, ImGui::GetCursorPosY() + avail.y * 0.4f});
-    ImGui::TextDisabled("%s", hint);
+    const float margin = std::round(avail.x * 0.08f);
+    const bool predict = text && !text->predict.empty() && awaiting_first_run(ui, lesson.id);
+    ImGui::SetCursorPos({ImGui::GetCursorPosX() + margin, ImGui::GetCursorPosY() + avail.y * (predict ? 0.08f : 0.4f)});
+    ImGui::BeginChild("before_the_run", {avail.x - 2 * margin, 0}, false, ImGuiWindowFlags_NoBackground);
+    if (predict) {
+      draw_question_to_predict(ui, text->predict);
+      ImGui::Spacing();
+    }
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    draw_markdown(ui.tr("timeline.empty"));
+    ImGui::PopStyleColor();
+    ImGui::EndChild();
     return;
   }
   Track track{&shown->model(), shown->whole(), {}, &c.held(), true, shown->live()};

@@ -65,8 +65,9 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
       ImGui::TextUnformatted(what.c_str());
       ImGui::PopStyleColor();
       const std::int64_t end = std::min(s->end_ns, track.window.now_ns);
-      ImGui::TextUnformatted(ui.text.format("tooltip.span", format_duration(static_cast<double>(s->begin_ns - shift)),
-                                            format_duration(static_cast<double>(end - shift)),
+      // Instants in the ruler's unit (as its ticks and readout), the length as a duration.
+      ImGui::TextUnformatted(ui.text.format("tooltip.span", time_label(static_cast<double>(s->begin_ns - shift)),
+                                            time_label(static_cast<double>(end - shift)),
                                             format_duration(static_cast<double>(end - s->begin_ns))).c_str());
       if (const ObjectInfo* o = s->object ? model.object(s->object) : nullptr)
         ImGui::TextUnformatted(ui.text.format("tooltip.object_value", o->name, value_text(ui, *o, o->value_at(t))).c_str());
@@ -96,8 +97,7 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
     }
     if (best) {
       ImGui::Separator();
-      ImGui::TextUnformatted(ui.text.format("tooltip.operation", format_duration(static_cast<double>(best->time) -
-                                                                                 static_cast<double>(shift)),
+      ImGui::TextUnformatted(ui.text.format("tooltip.operation", time_label(static_cast<double>(best->time) - static_cast<double>(shift)),
                                             ui.text.say(model.phrase(*best))).c_str());
     }
     if (track.held)

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -14,7 +15,35 @@ namespace forkscope::gui {
 namespace {
 
 constexpr std::array kSpeeds = {0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0};
-constexpr std::array kScales = {1.0f, 1.25f, 1.5f, 1.75f, 2.0f};
+constexpr std::array kScales = {1.0, 1.25, 1.5, 1.75, 2.0};
+
+// The next of `steps` above `value` (or below it), else the last (the first).
+double step_from(std::span<const double> steps, double value, bool up) {
+  if (up) {
+    for (double s : steps)
+      if (s > value * 1.001) return s;
+    return steps.back();
+  }
+  for (auto s = steps.rbegin(); s != steps.rend(); ++s)
+    if (*s < value * 0.999) return *s;
+  return steps.front();
+}
+
+// The toolbar wraps: the next item stays on this row when `width` still fits, else starts the next row, so at 200 %
+// on a small window every button stays on screen.
+void next_item(float width, float gap = -1) {
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  ImGui::SameLine(0, gap);
+  if (ImGui::GetCursorScreenPos().x + width > right) ImGui::NewLine();
+}
+
+float button_width(const std::string& text) { return ImGui::CalcTextSize(text.c_str(), nullptr, true).x + ImGui::GetStyle().FramePadding.x * 2; }
+
+// A toolbar button, placed by next_item (the first of the bar is not).
+bool button(const std::string& text, float gap = -1, bool first = false) {
+  if (!first) next_item(button_width(text), gap);
+  return ImGui::Button(text.c_str());
+}
 
 void toggle_run(Ui& ui) {
   Classroom& c = ui.classroom;
@@ -40,17 +69,10 @@ void tooltip(const char* text) {
 
 }  // namespace
 
-double faster(double speed) {
-  for (double s : kSpeeds)
-    if (s > speed * 1.001) return s;
-  return kSpeeds.back();
-}
-
-double slower(double speed) {
-  for (auto s = kSpeeds.rbegin(); s != kSpeeds.rend(); ++s)
-    if (*s < speed * 0.999) return *s;
-  return kSpeeds.front();
-}
+double faster(double speed) { return step_from(kSpeeds, speed, true); }
+double slower(double speed) { return step_from(kSpeeds, speed, false); }
+float larger_scale(float scale) { return static_cast<float>(step_from(kScales, scale, true)); }
+float smaller_scale(float scale) { return static_cast<float>(step_from(kScales, scale, false)); }
 
 bool keys_are_shortcuts() {
   if (ImGui::GetIO().WantTextInput) return false;  // typing in the console filter or a path
@@ -61,60 +83,62 @@ bool keys_are_shortcuts() {
 void handle_shortcuts(Ui& ui) {
   const ImGuiIO& io = ImGui::GetIO();
   if (!keys_are_shortcuts()) return;
+  auto pressed = [](int key, int other = -1) {
+    return ImGui::IsKeyPressed(key, false) || (other >= 0 && ImGui::IsKeyPressed(other, false));
+  };
   if (io.KeyCtrl) {
-    if (ImGui::IsKeyPressed(GLFW_KEY_O, false)) ui.open_requested = true;
-    if (ImGui::IsKeyPressed(GLFW_KEY_S, false) && ui.classroom.shown_schedule()) ui.save_schedule_requested = true;
+    if (pressed(GLFW_KEY_O)) ui.open_requested = true;
+    if (pressed(GLFW_KEY_E) && ui.classroom.shown_schedule()) ui.save_schedule_requested = true;
+    if (pressed(GLFW_KEY_S)) ui.export_requested = io.KeyShift ? Export::Timeline : Export::Window;
+    // The projector scale: Ctrl+0 resets it, Ctrl+= and Ctrl+- (the keypad's + and - too) change it.
+    if (pressed(GLFW_KEY_0, GLFW_KEY_KP_0)) ui.scale = 1;
+    if (pressed(GLFW_KEY_EQUAL, GLFW_KEY_KP_ADD)) ui.scale = larger_scale(ui.scale);
+    if (pressed(GLFW_KEY_MINUS, GLFW_KEY_KP_SUBTRACT)) ui.scale = smaller_scale(ui.scale);
     return;  // Ctrl+R is not R
   }
+  if (pressed(GLFW_KEY_F1) || (io.KeyShift && pressed(GLFW_KEY_SLASH))) ui.keys_shown = true;
   Classroom& c = ui.classroom;
-  if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) toggle_run(ui);
-  if (ImGui::IsKeyPressed(GLFW_KEY_N, false)) c.step();
-  if (ImGui::IsKeyPressed(GLFW_KEY_B, false)) go_back(ui);
-  if (ImGui::IsKeyPressed(GLFW_KEY_R, false)) c.reset();
-  if (ImGui::IsKeyPressed(GLFW_KEY_EQUAL, false) || ImGui::IsKeyPressed(GLFW_KEY_KP_ADD, false)) c.set_speed(faster(c.speed()));
-  if (ImGui::IsKeyPressed(GLFW_KEY_MINUS, false) || ImGui::IsKeyPressed(GLFW_KEY_KP_SUBTRACT, false))
-    c.set_speed(slower(c.speed()));
-  if (ImGui::IsKeyPressed(GLFW_KEY_F11, false)) ui.toggle_fullscreen = true;
+  if (pressed(GLFW_KEY_SPACE)) toggle_run(ui);
+  if (pressed(GLFW_KEY_N)) c.step();
+  if (pressed(GLFW_KEY_B)) go_back(ui);
+  if (pressed(GLFW_KEY_R)) c.reset();
+  if (pressed(GLFW_KEY_EQUAL, GLFW_KEY_KP_ADD)) c.set_speed(faster(c.speed()));
+  if (pressed(GLFW_KEY_MINUS, GLFW_KEY_KP_SUBTRACT)) c.set_speed(slower(c.speed()));
+  if (pressed(GLFW_KEY_F11)) ui.toggle_fullscreen = true;
 }
 
 void draw_toolbar(Ui& ui) {
   Classroom& c = ui.classroom;
   const bool running = c.live() && !c.paused();
 
-  if (ImGui::Button(label(ui.tr("toolbar.open"), "open").c_str())) ui.open_requested = true;
+  if (button(label(ui.tr("toolbar.open"), "open"), -1, true)) ui.open_requested = true;
   tooltip(ui.tr("toolbar.open_tip"));
-  ImGui::SameLine();
   ImGui::BeginDisabled(!c.shown_schedule());
-  if (ImGui::Button(label(ui.tr("toolbar.save_schedule"), "save_schedule").c_str())) ui.save_schedule_requested = true;
+  if (button(label(ui.tr("toolbar.save_schedule"), "save_schedule"))) ui.save_schedule_requested = true;
   ImGui::EndDisabled();
   tooltip(ui.tr("toolbar.save_schedule_tip"));
-  ImGui::SameLine(0, ui.px(16));
   ImGui::BeginDisabled(running);
-  if (ImGui::Button(label(ui.tr("toolbar.run"), "run").c_str())) c.run();
+  if (button(label(ui.tr("toolbar.run"), "run"), ui.px(16))) c.run();
   ImGui::EndDisabled();
   tooltip(ui.tr("toolbar.run_tip"));
-  ImGui::SameLine();
   ImGui::BeginDisabled(!running);
-  if (ImGui::Button(label(ui.tr("toolbar.pause"), "pause").c_str())) c.pause();
+  if (button(label(ui.tr("toolbar.pause"), "pause"))) c.pause();
   ImGui::EndDisabled();
   tooltip(ui.tr("toolbar.pause_tip"));
-  ImGui::SameLine();
-  if (ImGui::Button(label(ui.tr("toolbar.step"), "step").c_str())) c.step();
+  if (button(label(ui.tr("toolbar.step"), "step"))) c.step();
   tooltip(ui.tr("toolbar.step_tip"));
-  ImGui::SameLine();
   ImGui::BeginDisabled(!c.can_go_back());
-  if (ImGui::Button(label(ui.tr("toolbar.back"), "back").c_str())) go_back(ui);
+  if (button(label(ui.tr("toolbar.back"), "back"))) go_back(ui);
   ImGui::EndDisabled();
   tooltip(ui.tr("toolbar.back_tip"));
 
   // Step one chosen process: the one picked on a lane or in the table, or from the list of who waits at the gate.
-  ImGui::SameLine();
   const bool can_step_process = c.paused() && c.held_at_gate(ui.selected_pid);
   ImGui::BeginDisabled(!can_step_process);
-  if (ImGui::Button(label(ui.tr("toolbar.step_process"), "step_process").c_str())) c.step(ui.selected_pid);
+  if (button(label(ui.tr("toolbar.step_process"), "step_process"))) c.step(ui.selected_pid);
   ImGui::EndDisabled();
   tooltip(ui.tr("toolbar.step_process_tip"));
-  ImGui::SameLine();
+  next_item(ui.px(150));
   ImGui::SetNextItemWidth(ui.px(150));
   const RunRecord* shown = c.shown();
   const ProcessInfo* selected = shown && ui.selected_pid ? shown->model().process(ui.selected_pid) : nullptr;
@@ -127,13 +151,13 @@ void draw_toolbar(Ui& ui) {
     if (c.held().empty()) ImGui::TextDisabled("%s", ui.tr("toolbar.nobody_held"));
     ImGui::EndCombo();
   }
-  ImGui::SameLine();
   ImGui::BeginDisabled(!c.live() && c.shown() == nullptr);
-  if (ImGui::Button(label(ui.tr("toolbar.reset"), "reset").c_str())) c.reset();
+  if (button(label(ui.tr("toolbar.reset"), "reset"))) c.reset();
   ImGui::EndDisabled();
   tooltip(ui.tr("toolbar.reset_tip"));
 
-  ImGui::SameLine(0, ui.px(24));
+  // "Speed" stays with its slider.
+  next_item(ImGui::CalcTextSize(ui.tr("toolbar.speed")).x + ImGui::GetStyle().ItemSpacing.x + ui.px(140), ui.px(24));
   ImGui::AlignTextToFramePadding();
   ImGui::TextUnformatted(ui.tr("toolbar.speed"));
   ImGui::SameLine();
@@ -144,16 +168,15 @@ void draw_toolbar(Ui& ui) {
     c.set_speed(speed);
   tooltip(ui.tr("toolbar.speed_tip"));
 
-  ImGui::SameLine(0, ui.px(24));
   // The button names the other language, in that language.
-  if (ImGui::Button(label(ui.tr("toolbar.other_language"), "language").c_str()))
+  if (button(label(ui.tr("toolbar.other_language"), "language"), ui.px(24)))
     ui.text.set_language(ui.text.language() == "zh" ? "en" : "zh");
-  ImGui::SameLine();
+  next_item(ui.px(90));
   ImGui::SetNextItemWidth(ui.px(90));
   const std::string scale_text = fmt::format("{:.0f}%", ui.scale * 100);
   if (ImGui::BeginCombo("##scale", scale_text.c_str())) {
-    for (float s : kScales)
-      if (ImGui::Selectable(fmt::format("{:.0f}%", s * 100).c_str(), s == ui.scale)) ui.scale = s;
+    for (double s : kScales)
+      if (ImGui::Selectable(fmt::format("{:.0f}%", s * 100).c_str(), s == ui.scale)) ui.scale = static_cast<float>(s);
     ImGui::EndCombo();
   }
   tooltip(ui.tr("toolbar.scale_tip"));

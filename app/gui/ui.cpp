@@ -37,14 +37,16 @@ std::string format_duration(double ns) {
   return fmt::format("{:.0f} ns", ns);
 }
 
-std::string format_time(double ns, double step_ns) {
-  auto digits = [](double step, double unit) {
-    return std::clamp(static_cast<int>(std::ceil(-std::log10(step / unit) - 1e-9)), 0, 6);
-  };
-  if (step_ns >= 1e8 || std::abs(ns) >= 1e9) return fmt::format("{:.{}f} s", ns * 1e-9, digits(step_ns, 1e9));
-  if (step_ns >= 1e5) return fmt::format("{:.{}f} ms", ns * 1e-6, digits(step_ns, 1e6));
-  if (step_ns >= 1e2) return fmt::format("{:.{}f} µs", ns * 1e-3, digits(step_ns, 1e3));
-  return fmt::format("{:.0f} ns", ns);
+TimeUnit time_unit(double step_ns, double largest_ns) {
+  if (step_ns >= 1e8 || std::abs(largest_ns) >= 1e9) return {1e9, "s"};
+  if (step_ns >= 1e5) return {1e6, "ms"};
+  if (step_ns >= 1e2) return {1e3, "µs"};
+  return {1, "ns"};
+}
+
+std::string format_time(double ns, double resolution_ns, TimeUnit unit) {
+  const int digits = std::clamp(static_cast<int>(std::ceil(-std::log10(resolution_ns / unit.ns) - 1e-9)), 0, 6);
+  return fmt::format("{:.{}f} {}", ns / unit.ns, digits, unit.name);
 }
 
 std::string exit_text(const ProcessInfo& process) {

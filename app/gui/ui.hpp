@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 
@@ -48,6 +49,9 @@ class Playhead {
   } cut_of_;
 };
 
+// Ctrl+S: the window as a PNG; Ctrl+Shift+S: the timeline alone, at twice the scale (for slides).
+enum class Export { None, Window, Timeline };
+
 struct Ui {
   Strings& text;
   FontBook& fonts;
@@ -56,11 +60,15 @@ struct Ui {
   std::int32_t selected_pid = 0;  // a lane or a table row clicked: "Step process" moves it
   bool toggle_fullscreen = false;  // F11, done by the shell after the frame
   bool open_requested = false;     // Open… or Ctrl+O: the open dialog shows this frame
-  bool save_schedule_requested = false;  // Save schedule… or Ctrl+S: the same dialog, to save
+  bool save_schedule_requested = false;  // Save schedule… or Ctrl+E: the same dialog, to save
+  Export export_requested = Export::None;  // done by the shell after the frame
+  bool keys_shown = false;                 // F1 or ?: the overlay of every key and mouse action
   // The shown run's trace time under the pointer on the timeline, this frame (the Code view marks the lines then).
   std::optional<std::int64_t> hovered_ns;
   Playhead playhead;
   std::optional<bool> step_axis;  // T, or the timeline's toggle; none: on for a run that was stepped
+  const Lesson* switch_to = nullptr;  // picked while a run was live: "Stop the running lesson?" asks first
+  std::set<std::string> revealed;  // lessons whose "what to watch" the teacher showed before their first run
 
   // The shown run's model as the panels show it: at the playhead, or now.
   [[nodiscard]] const TraceModel& model(const RunRecord& run) { return playhead.model(run); }
@@ -74,8 +82,14 @@ struct Ui {
 
 // "1.25 s", "340 ms", "12 µs": a duration for people.
 [[nodiscard]] std::string format_duration(double ns);
-// The same at a given resolution (a ruler with steps of `step_ns` shows just enough digits).
-[[nodiscard]] std::string format_time(double ns, double step_ns);
+// The unit a ruler speaks in, one for all its labels: its tick step's, or seconds once it reaches a second.
+struct TimeUnit {
+  double ns = 1;
+  const char* name = "ns";
+};
+[[nodiscard]] TimeUnit time_unit(double step_ns, double largest_ns);
+// A time in that unit, with just enough digits for `resolution_ns` (a tick step, or a column's width).
+[[nodiscard]] std::string format_time(double ns, double resolution_ns, TimeUnit unit);
 
 // A process's end as a student reads it: "exit 0", "exit 1", "SIGTERM".
 [[nodiscard]] std::string exit_text(const ProcessInfo& process);

@@ -1,5 +1,7 @@
 #include "window.hpp"
 
+#define GL_GLEXT_PROTOTYPES  // framebuffer objects (OpenGL 3.0) for pictures larger than the window
+#define GLFW_INCLUDE_GLEXT
 #include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
@@ -86,10 +88,16 @@ bool Window::should_close() const { return glfwWindowShouldClose(window_) != 0; 
 void Window::set_title(const std::string& title) { glfwSetWindowTitle(window_, title.c_str()); }
 void Window::wait_events(double timeout_seconds) { glfwWaitEventsTimeout(timeout_seconds); }
 
-void Window::begin_frame() {
+void Window::begin_frame(std::optional<ImVec2> offscreen) {
   glfwPollEvents();
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
+  offscreen_ = offscreen;
+  if (offscreen) {  // the pointer is not on this picture: no hover, no tooltip
+    ImGui::GetIO().DisplaySize = *offscreen;
+    ImGui::GetIO().DisplayFramebufferScale = {1, 1};
+    ImGui::GetIO().MousePos = {-FLT_MAX, -FLT_MAX};
+  }
   if (headless_) {
     ImGuiIO& io = ImGui::GetIO();
     io.MousePos = pointer_.position;
@@ -102,27 +110,63 @@ void Window::begin_frame() {
   ImGui::NewFrame();
 }
 
-void Window::end_frame(Image* capture) {
-  ImGui::Render();
-  int width = 0, height = 0;
-  glfwGetFramebufferSize(window_, &width, &height);
+namespace {
+
+// The picture OpenGL drew, top row first (OpenGL's first row is the bottom one).
+void read_pixels(Image& picture, int width, int height) {
+  picture.width = width;
+  picture.height = height;
+  picture.rgba.assign(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 4, 0);
+  std::vector<std::uint8_t> bottom_up(picture.rgba.size());
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, bottom_up.data());
+  const std::size_t row = static_cast<std::size_t>(width) * 4;
+  for (int y = 0; y < height; ++y)
+    std::memcpy(picture.rgba.data() + static_cast<std::size_t>(y) * row, bottom_up.data() + static_cast<std::size_t>(height - 1 - y) * row, row);
+}
+
+void render(int width, int height) {
   glViewport(0, 0, width, height);
   const ImVec4 background = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
   glClearColor(background.x, background.y, background.z, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
+}  // namespace
+
+void Window::end_frame(Image* capture) {
+  ImGui::Render();
+  if (offscreen_) {  // into a framebuffer object of that size; the window keeps its last frame
+    const int width = static_cast<int>(offscreen_->x), height = static_cast<int>(offscreen_->y);
+    GLuint framebuffer = 0, color = 0;
+    glGenFramebuffers(1, &framebuffer);
+    glBindFramebuffer(GL_FRAMEBUFFER, framebuffer);
+    glGenRenderbuffers(1, &color);
+    glBindRenderbuffer(GL_RENDERBUFFER, color);
+    glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, width, height);
+    glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, color);
+    const bool complete = glCheckFramebufferStatus(GL_FRAMEBUFFER) == GL_FRAMEBUFFER_COMPLETE;
+    if (complete) {
+      render(width, height);
+      if (capture != nullptr) {
+        glReadBuffer(GL_COLOR_ATTACHMENT0);
+        read_pixels(*capture, width, height);
+      }
+    }
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    glDeleteRenderbuffers(1, &color);
+    glDeleteFramebuffers(1, &framebuffer);
+    offscreen_.reset();
+    if (!complete) throw SystemFailure(fmt::format("OpenGL cannot draw a picture of {}x{} pixels off screen", width, height));
+    return;
+  }
+  int width = 0, height = 0;
+  glfwGetFramebufferSize(window_, &width, &height);
+  render(width, height);
   if (capture != nullptr) {
-    capture->width = width;
-    capture->height = height;
-    capture->rgba.assign(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 4, 0);
-    std::vector<std::uint8_t> bottom_up(capture->rgba.size());
-    glPixelStorei(GL_PACK_ALIGNMENT, 1);
     glReadBuffer(GL_BACK);
-    glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, bottom_up.data());
-    const std::size_t row = static_cast<std::size_t>(width) * 4;
-    for (int y = 0; y < height; ++y)  // OpenGL's first row is the bottom one
-      std::memcpy(capture->rgba.data() + static_cast<std::size_t>(y) * row,
-                  bottom_up.data() + static_cast<std::size_t>(height - 1 - y) * row, row);
+    read_pixels(*capture, width, height);
   }
   glfwSwapBuffers(window_);
 }

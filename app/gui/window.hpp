@@ -5,6 +5,7 @@
 #include <cfloat>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,8 @@ class Window {
   [[nodiscard]] bool should_close() const;
   void set_title(const std::string& title);
   void wait_events(double timeout_seconds);  // sleeps until input arrives (an idle viewer leaves the CPUs to lessons)
-  void begin_frame();
+  // `offscreen`: this frame is drawn at that size into a picture of its own, not into the window (exports at 2x).
+  void begin_frame(std::optional<ImVec2> offscreen = std::nullopt);
   // Headless pictures and tests must not depend on the desktop: where the X server left its pointer, or which
   // window has the keyboard focus (windows of other tests come and go). Headless, the pointer is the one the
   // program sets (tests, scripted pictures; the wheel turns once), and losing the focus is ignored.
@@ -49,6 +51,7 @@ class Window {
   };
   void set_pointer(const Pointer& pointer) { pointer_ = pointer; }
   // Renders the frame; with `capture`, reads it back before it is shown (the back buffer is undefined afterwards).
+  // SystemFailure when an offscreen frame cannot be made.
   void end_frame(Image* capture = nullptr);
   void reload_fonts();  // after the font atlas was rebuilt
   void wait_for_gpu();  // glFinish: a frame's time includes the rendering it queued
@@ -58,6 +61,7 @@ class Window {
   GLFWwindow* window_ = nullptr;
   bool headless_ = false;
   Pointer pointer_;
+  std::optional<ImVec2> offscreen_;
   int windowed_x_ = 0, windowed_y_ = 0, windowed_w_ = 0, windowed_h_ = 0;
 };
 

@@ -11,13 +11,15 @@ void GuiTest::SetUp() {
     GTEST_SKIP() << "no display (run under xvfb-run, as tools/test does): " << Window::last_error();
 }
 
-std::unique_ptr<App> make_app(const std::string& lesson_id, const std::string& language, double speed) {
+std::unique_ptr<App> make_app(const std::string& lesson_id, const std::string& language, double speed, int width, int height) {
   const Lesson* lesson = scenarios::find(lesson_id);
   if (lesson == nullptr) throw std::runtime_error("unknown lesson " + lesson_id);
   AppOptions options;
   options.language = language;
   options.speed = speed;
   options.vsync = false;
+  options.width = width;
+  options.height = height;
   auto app = std::make_unique<App>(*lesson, options);
   app->window().set_headless(true);
   return app;
@@ -28,6 +30,19 @@ void press_key(App& app, int glfw_key) {
   app.frame();
   ImGui::GetIO().KeysDown[glfw_key] = false;
   app.frame();
+}
+
+void point(App& app, ImVec2 at, bool down) {
+  app.window().set_pointer({at, down, 0});
+  app.frame();
+}
+
+void press_ctrl_key(App& app, int glfw_key, bool shift) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.KeyCtrl = true;
+  io.KeyShift = shift;
+  press_key(app, glfw_key);
+  io.KeyCtrl = io.KeyShift = false;
 }
 
 Image picture(App& app) {

@@ -15,8 +15,16 @@ class GuiTest : public forkscope::testing::CleanTest {
   void SetUp() override;  // GTEST_SKIP without a display
 };
 
-// An App on `lesson_id` at 1280x800, headless: the X server's pointer and focus do not change what it draws.
-std::unique_ptr<App> make_app(const std::string& lesson_id, const std::string& language = "en", double speed = 10);
+// An App on `lesson_id` at 1280x800 (or the size given), headless: the X server's pointer and focus do not change
+// what it draws.
+std::unique_ptr<App> make_app(const std::string& lesson_id, const std::string& language = "en", double speed = 10, int width = 1280,
+                              int height = 800);
+
+// One frame with the pointer at `at`, the left button down or up.
+void point(App& app, ImVec2 at, bool down);
+
+// A key pressed with Ctrl held (and Shift, when asked).
+void press_ctrl_key(App& app, int glfw_key, bool shift = false);
 
 
 // A key press as GLFW reports it: down for one frame, then up.

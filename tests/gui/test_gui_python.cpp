@@ -15,6 +15,7 @@ using namespace forkscope;
 using namespace forkscope::gui;
 using forkscope::gui::testing::GuiTest;
 using forkscope::gui::testing::make_app;
+using forkscope::gui::testing::point;
 using forkscope::gui::testing::picture;
 using forkscope::gui::testing::press_key;
 using forkscope::testing::TempDir;
@@ -78,15 +79,10 @@ if __name__ == "__main__":
     p.join()
 )";
 
-void frame_with_pointer(App& app, ImVec2 at, bool down) {
-  app.window().set_pointer({at, down, 0});
-  app.frame();
-}
-
 void click(App& app, ImVec2 at) {
-  frame_with_pointer(app, at, true);
-  frame_with_pointer(app, at, false);
-  frame_with_pointer(app, {-1000, -1000}, false);
+  point(app, at, true);
+  point(app, at, false);
+  point(app, {-1000, -1000}, false);
 }
 
 std::vector<std::string> process_names(const TraceModel& model) {

@@ -14,15 +14,11 @@ using namespace forkscope;
 using namespace forkscope::gui;
 using forkscope::gui::testing::GuiTest;
 using forkscope::gui::testing::make_app;
+using forkscope::gui::testing::point;
 using forkscope::gui::testing::picture;
 using forkscope::gui::testing::press_key;
 
 namespace {
-
-void point(App& app, ImVec2 at, bool down) {
-  app.window().set_pointer({at, down, 0});
-  app.frame();
-}
 
 // "#3 from Process-2, #4 from Process-1": the items inside `queue` at `t`, from the whole run's flows (put by then,
 // not yet got), in the order they were put: what the Objects panel must show at a playhead there.

@@ -1,5 +1,5 @@
 // Travel in time from the toolbar, as a teacher does it in front of the class: step the ticket race, take steps back
-// (B) down to the start, save the schedule (Ctrl+S) and open it again next lecture to walk through it step by step;
+// (B) down to the start, save the schedule (Ctrl+E) and open it again next lecture to walk through it step by step;
 // N after a run's end says so instead of replacing it; Find a race hands back a schedule that oversells.
 #include <filesystem>
 
@@ -36,7 +36,9 @@ class GuiTravel : public GuiTest {
       return !c.live() || (c.shown()->run()->schedule().steps.size() > before && !c.step_in_progress() && !c.held().empty());
     }));
     // Every process stands still now; the model takes in what the newest ones wrote (a frame or two would too).
-    if (c.live()) ASSERT_TRUE(c.shown()->run()->finish_replay(10));
+    if (c.live()) {
+      ASSERT_TRUE(c.shown()->run()->finish_replay(10));
+    }
   }
 };
 
@@ -93,11 +95,12 @@ TEST_F(GuiTravel, AScheduleSavedFromTheViewerReplaysTheSameRunStepByStep) {
   EXPECT_EQ(c.runs().size(), runs);
   EXPECT_EQ(c.status_key(), "status.run_ended");
 
-  // Ctrl+S opens the dialog in its saving mode; saving writes the schedule.
+  // Ctrl+E opens the dialog in its saving mode (Ctrl+S saves a picture); saving writes the schedule.
   const forkscope::testing::TempDir dir;
   const std::filesystem::path file = dir.path() / "race.json";
-  app->ui().save_schedule_requested = true;
-  (void)forkscope::gui::testing::picture(*app);
+  ImGui::GetIO().KeyCtrl = true;
+  press_key(*app, GLFW_KEY_E);
+  ImGui::GetIO().KeyCtrl = false;
   OpenDialog& dialog = app->open_dialog();
   ASSERT_TRUE(dialog.is_open());
   EXPECT_TRUE(dialog.saving());
