@@ -40,6 +40,16 @@ class Install : public CleanTest {
                        {}, timeout);
   }
 
+  // nobody may not read our X cookie where xvfb-run put it: "XAUTHORITY=<a copy it can read> ", for this test only.
+  static std::string display_for_nobody(const TempDir& work) {
+    const char* xauthority = std::getenv("XAUTHORITY");
+    if (xauthority == nullptr) return {};
+    std::ifstream in(xauthority, std::ios::binary);
+    const std::string cookie = work.write("Xauthority", std::string(std::istreambuf_iterator<char>(in), {}));
+    EXPECT_EQ(chmod(cookie.c_str(), 0644), 0);
+    return "XAUTHORITY=" + cookie + " ";
+  }
+
   TempDir root_;
 };
 
@@ -79,14 +89,7 @@ TEST_F(Install, TheInstalledViewerDrawsFromTheInstalledTree) {
   const TempDir work;
   ASSERT_EQ(chmod(work.path().c_str(), 0777), 0);
   const std::string picture = work.file("zh.png");
-  // nobody may not read our X cookie where xvfb-run put it: a copy it can read, for this test only.
-  std::string cookie;
-  if (const char* xauthority = std::getenv("XAUTHORITY")) {
-    std::ifstream in(xauthority, std::ios::binary);
-    cookie = work.write("Xauthority", std::string(std::istreambuf_iterator<char>(in), {}));
-    ASSERT_EQ(chmod(cookie.c_str(), 0644), 0);
-  }
-  const CommandResult r = run_installed((cookie.empty() ? "" : "XAUTHORITY=" + cookie + " ") + installed("bin/forkscope") +
+  const CommandResult r = run_installed(display_for_nobody(work) + installed("bin/forkscope") +
                                         " --lang zh --lesson ticket-lock --run --speed 10 --screenshot " + picture);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   struct stat st {};
@@ -116,7 +119,7 @@ TEST_F(Install, TheTreeHasManPagesADesktopEntryAndCompletionThatCompletesLessons
 
 // A lesson author's project (examples/hello_lesson, copied out of the source tree) built against the installed SDK
 // only, then run by the installed forkscope-cli: with the lock every addition counts, without it the check still runs.
-TEST_F(Install, ALessonBuiltAgainstTheInstalledSdkRunsInTheInstalledCli) {
+TEST_F(Install, ALessonBuiltAgainstTheInstalledSdkRunsInTheInstalledCliAndViewer) {
   const TempDir work;
   ASSERT_EQ(chmod(work.path().c_str(), 0777), 0);
   std::filesystem::copy(std::string(FORKSCOPE_SOURCE_DIR) + "/examples/hello_lesson", work.path() / "hello");
@@ -142,6 +145,14 @@ TEST_F(Install, ALessonBuiltAgainstTheInstalledSdkRunsInTheInstalledCli) {
   EXPECT_NE(r.err.find("workers must be an integer from 1 to 16"), std::string::npos) << r.err;
   r = run_installed(installed("bin/forkscope-cli") + " run " + installed("lib/forkscope/forkscope-lesson") + ".so");
   EXPECT_EQ(r.exit_code, 2);
+
+  // The viewer lists it under "Your lessons", runs it in the runner and checks it there: exit 0 and a picture.
+  if (std::getenv("DISPLAY") == nullptr) return;
+  const std::string picture = work.file("hello.png");
+  r = run_installed(display_for_nobody(work) + installed("bin/forkscope") + " --lesson-file " + lesson +
+                    " --run --tab result --screenshot " + picture);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(std::filesystem::exists(picture));
 }
 
 TEST_F(Install, TheDebianPackageBuildsWithItsDependenciesAndLintianReportsNoError) {

@@ -90,6 +90,7 @@ App::App(const Lesson& lesson, const AppOptions& options)
       classroom_(lesson, options.speed),
       ui_{strings_, fonts_, classroom_, options.scale} {
   strings_.set_language(options.language);
+  if (!lesson.file.empty()) library_.add(lesson);  // a lesson built with the SDK joins the list
   for (std::string_view text : strings_.all_texts()) fonts_.note(text);
   for (std::string_view text : library_.all_texts()) fonts_.note(text);
   fonts_.note("+0123456789");  // the Code view's "+N" where more processes share a line than it has dots for

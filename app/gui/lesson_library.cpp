@@ -8,6 +8,16 @@
 
 namespace forkscope::gui {
 
+namespace {
+std::string read_small_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  std::error_code ec;
+  if (in && std::filesystem::file_size(file, ec) <= (1u << 20)) text << in.rdbuf();
+  return text.str();
+}
+}  // namespace
+
 LessonLibrary::LessonLibrary() {
   for (const Lesson& lesson : scenarios::all()) {
     if (lesson.hidden) continue;
@@ -16,10 +26,19 @@ LessonLibrary::LessonLibrary() {
       if (auto text = load_lesson_text(lesson.id, language))
         texts_.emplace(std::string(language) + "/" + lesson.id, std::move(*text));
     // Sources are named relative to the repository; data_dir() holds them, installed or in a build tree.
-    std::ifstream in(source_file(lesson.source));
-    std::stringstream code;
-    if (in && !lesson.source.empty()) code << in.rdbuf();
-    code_.emplace(lesson.id, code.str());
+    code_.emplace(lesson.id, lesson.source.empty() ? std::string() : read_small_file(source_file(lesson.source)));
+  }
+}
+
+void LessonLibrary::add(const Lesson& lesson) {
+  lessons_.push_back(&lesson);
+  std::error_code ec;
+  const std::filesystem::path source = lesson.source;
+  code_.insert_or_assign(lesson.id, std::filesystem::is_regular_file(source, ec) ? read_small_file(source) : std::string());
+  for (std::string_view language : kLanguages) {
+    const std::string markdown =
+        read_small_file(source.parent_path() / (lesson.id + "." + std::string(language) + ".md"));
+    if (!markdown.empty()) texts_.insert_or_assign(std::string(language) + "/" + lesson.id, parse_lesson_text(markdown));
   }
 }
 

@@ -15,6 +15,9 @@ namespace forkscope::gui {
 class LessonLibrary {
  public:
   LessonLibrary();  // the registry's lessons, hidden ones left out
+  // A lesson built with the SDK, listed under its topic: its code from its source file, its texts from
+  // <id>.<language>.md next to that file when there are such files. `lesson` must outlive the library.
+  void add(const Lesson& lesson);
 
   [[nodiscard]] const std::vector<const Lesson*>& lessons() const { return lessons_; }
   [[nodiscard]] std::vector<std::string> topics() const;  // in list order

@@ -11,6 +11,7 @@
 #include "app.hpp"
 #include "forkscope/errors.hpp"
 #include "forkscope/input.hpp"
+#include "forkscope/lesson_file.hpp"
 #include "forkscope/paths.hpp"
 #include "forkscope/trace_file.hpp"
 #include "frame_bench.hpp"
@@ -26,6 +27,7 @@ constexpr int kOk = 0, kInvariantsFailed = 1, kBadInput = 2, kRuntimeFailure = 3
 struct Arguments {
   std::string lesson;
   std::optional<std::string> python;      // a Python program instead of a lesson
+  std::optional<std::string> lesson_file;  // a lesson built with the SDK (FILE.so) instead of one of ours
   std::optional<std::string> tutorial;    // the lesson's tutorial code: "" the first that ends, or an example's file
   std::vector<std::string> program_args;  // after --: its sys.argv[1:]
   std::vector<std::string> sets;
@@ -78,6 +80,8 @@ void check_arguments(const Arguments& args) {
                      "--open, --set, --seed and --compare-with");
   if (args.back > 0 && args.steps < args.back) throw UsageError("--back N takes back N of the --steps taken: add --steps M, M >= N");
   if (args.python && !args.lesson.empty()) throw UsageError("--lesson and --python exclude each other: a lesson or a program");
+  if (args.lesson_file && (!args.lesson.empty() || args.python || args.tutorial || args.schedule || args.open))
+    throw UsageError("--lesson-file is the lesson: drop --lesson, --python, --tutorial-code, --schedule and --open");
   if (args.python && args.tutorial) throw UsageError("--tutorial-code is a lesson's own; --python opens a program of yours");
   if (args.tutorial && !args.sets.empty()) throw UsageError("--set is for the lesson's C++; its tutorial code has no parameters");
   if (args.tutorial && !args.compare_with.empty()) throw UsageError("--compare-with is for lessons and their parameters");
@@ -145,8 +149,13 @@ int run_app(const Arguments& args) {
   // A saved trace opens on its own lesson, unless another is named.
   const std::string saved_lesson = schedule ? schedule->lesson : opened_facts ? opened_facts->lesson : std::string();
   if (schedule && !schedule->lesson.ends_with(".py")) (void)lesson_or_usage_error(schedule->lesson);
-  const Lesson& lesson =
-      lesson_or_usage_error(args.lesson.empty() && scenarios::find(saved_lesson) ? saved_lesson : args.lesson);
+  // A lesson file lives as long as the viewer: the runner describes it, runs it and checks its runs.
+  static std::optional<Lesson> file_lesson;
+  if (args.lesson_file) file_lesson = lesson_from_file(*args.lesson_file);  // UsageError: its one-line reason
+  const Lesson& lesson = file_lesson ? *file_lesson
+                                     : lesson_or_usage_error(args.lesson.empty() && scenarios::find(saved_lesson)
+                                                                 ? saved_lesson
+                                                                 : args.lesson);
   const Params params = Params::resolve(lesson.params, args.sets);  // UsageError names the key and what is allowed
   const bool headless = args.screenshot || args.frames || args.stats;
   std::vector<std::string> second_sets = args.sets;
@@ -262,6 +271,9 @@ int main(int argc, char** argv) {
   Arguments args;
   cli.add_option("--lesson", args.lesson, "Lesson id (forkscope-cli list); default: ticket-lock");
   cli.add_option("--python", args.python, "A Python multiprocessing program (FILE.py) instead of a lesson");
+  cli.add_option("--lesson-file", args.lesson_file,
+                 "A lesson built with Forkscope's SDK (FILE.so, see examples/hello_lesson): listed under its topic, run "
+                 "by the lesson runner");
   cli.add_option("args", args.program_args, "After --: the Python program's arguments (its sys.argv[1:])");
   cli.add_option("--tutorial-code", args.tutorial,
                  "The lesson's tutorial code (Python, as written) instead of its C++: the first example that ends by itself, "
