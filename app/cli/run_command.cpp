@@ -54,10 +54,10 @@ class Stepper {
  public:
   Stepper(std::unique_ptr<Run>& run, TimelinePrinter& printer, bool json) : run_(run), printer_(printer), json_(json) {}
 
-  // Returns false once the user quit.
+  // Returns false once the user quit (q).
   bool tick() {
     Run& run = *run_;
-    if (run.mode() != GateMode::Step) return true;
+    if (run.mode() != GateMode::Step) return !quit_typed();
     if (!run.stalled().empty() && !told_stalled_) {  // said once; a step asked for meanwhile never comes
       fmt::print("  {}\n  (no step can move the run; b: back one step · q: quit)\n", run.stalled());
       std::fflush(stdout);
@@ -67,8 +67,7 @@ class Stepper {
     const auto held = run.held();
     std::string shown;
     for (const HeldProcess& h : held)
-      shown += fmt::format(" [{} {}: {}{}{}{}]", h.pid, h.name, to_string(h.op), h.object ? " " : "",
-                           h.object ? run.model().object_label(h.object) : "",
+      shown += fmt::format(" [{} {}: {}{}]", h.pid, h.name, next_operation(h, run.model()),
                            h.asleep    ? ", asleep"
                            : h.timed   ? ", blocked with a timeout"
                            : h.blocked ? (h.ready ? ", may retry" : ", blocked")
@@ -124,6 +123,15 @@ class Stepper {
       printer_.print_header();
       printer_.print_new(run_->model());
     }
+  }
+
+  // While the lesson runs freely (after c, or at the end of input) only q is read: other lines are dropped.
+  bool quit_typed() {
+    while (const std::optional<std::string> line = next_line()) {
+      if (*line == "q") return true;
+      if (input_ended_ && input_.empty()) return false;  // the end of input reads as empty lines for ever
+    }
+    return false;
   }
 
   // The next line typed, without blocking: read with read(2), not std::cin, whose buffer would hide lines already
@@ -301,6 +309,7 @@ int run_lesson(const RunArgs& args) {
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(args.timeout);
   bool timed_out = false;
+  bool quit = false;  // q while stepping: the user's choice, not a failure of the lesson
   while (!live->finished()) {
     if (interrupted() || std::chrono::steady_clock::now() > deadline) {
       timed_out = !interrupted();
@@ -310,6 +319,7 @@ int run_lesson(const RunArgs& args) {
     const std::size_t n = live->poll();
     if (!args.json) printer.print_new(live->model());
     if (args.step && !stepper.tick()) {
+      quit = true;
       live->stop();
       break;
     }
@@ -324,7 +334,11 @@ int run_lesson(const RunArgs& args) {
   const Run& run = *live;
   if (interrupted()) {
     print_error("interrupted; every lesson process was stopped");
-    return 130;
+    return kInterrupted;
+  }
+  if (quit) {
+    print_error("stopped (q); every lesson process was stopped");
+    return kInterrupted;
   }
   if (timed_out) {
     print_error(fmt::format("{} did not finish within {:.0f} s; every lesson process was stopped", lesson.id, args.timeout));

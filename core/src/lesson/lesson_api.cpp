@@ -9,7 +9,7 @@
 namespace forkscope {
 
 void print_line(std::string_view text) {
-  detail::gate_pass(EventKind::Print);
+  detail::gate_pass(EventKind::Print, 0, [&] { return text; });
   detail::ProcessContext& c = detail::context();
   detail::emit(EventKind::Print, Phase::Done, 0, 0, pack_arg(c.session->store_transient_string(text)));
 }
@@ -47,7 +47,7 @@ void sleep(double seconds) {
 void exit(int code) { throw SystemExit(code); }
 
 void mark(std::string_view label) {
-  detail::gate_pass(EventKind::Mark);
+  detail::gate_pass(EventKind::Mark, 0, [&] { return label; });
   detail::ProcessContext& c = detail::context();
   detail::emit(EventKind::Mark, Phase::Done, 0, 0, pack_arg(c.session->store_transient_string(label)));
 }
