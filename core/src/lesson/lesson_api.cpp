@@ -1,10 +1,12 @@
 #include "forkscope/lesson_api.hpp"
 
+#include <cerrno>
 #include <limits>
 #include <random>
 
 #include "forkscope/errors.hpp"
 #include "session/runtime.hpp"
+#include "session/socket_wait.hpp"
 
 namespace forkscope {
 
@@ -50,6 +52,15 @@ void mark(std::string_view label) {
   detail::gate_pass(EventKind::Mark, 0, [&] { return label; });
   detail::ProcessContext& c = detail::context();
   detail::emit(EventKind::Mark, Phase::Done, 0, 0, pack_arg(c.session->store_transient_string(label)));
+}
+
+bool wait_for_socket(int fd, SocketOp op, double timeout_seconds) {
+  static_cast<void>(detail::context());  // outside a lesson process: RuntimeError
+  return detail::wait_on_socket(fd, op, detail::Deadline::after_ns(static_cast<std::int64_t>(timeout_seconds * 1e9)),
+                                [](pollfd& ready, int ms) {
+                                  const int rc = ::poll(&ready, 1, ms);
+                                  return rc < 0 && errno == EINTR ? 0 : rc;
+                                });
 }
 
 std::int64_t random_int(std::int64_t low, std::int64_t high) {
