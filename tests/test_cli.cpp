@@ -234,6 +234,18 @@ TEST_F(Cli, SteppingShowsTheLessonsOwnOperations) {
   EXPECT_EQ(r.out.find(": step]"), std::string::npos) << r.out;
 }
 
+// A run that showed the lesson's point says it in one line after the invariants; the invariant the race breaks reads
+// "broke", not FAIL, and the run is no failure (exit code 0).
+TEST_F(Cli, TheTicketRaceSaysItHappened) {
+  const CommandResult r = run_cli({"run", "ticket-lock", "--set", "lock=false", "--set", "tickets=2", "--set", "buyers=4",
+                                   "--speed", "100", "--step"},
+                                  std::string(300, '\n'));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\n  broke without the lock: nothing oversold (2)\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nRACE: 4 sold, 2 tickets\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+}
+
 // q is the user's choice: "stopped", exit code 130, nothing left behind; not a failed lesson.
 TEST_F(Cli, QWhileSteppingStopsTheRun) {
   const CommandResult r = run_cli({"run", "ticket-lock", "--set", "lock=false", "--step"}, "\n\nq\n");

@@ -49,6 +49,35 @@ TEST_F(Lessons, TicketsWithoutTheLockKeepTheirWeakInvariants) {
   EXPECT_GE(run->report().result["sold"].get<int>(), 2);
 }
 
+// Stepped one buyer after another, every buyer reads the count before any writes it: the race happens, and the report
+// says so in the lesson's words. The invariant it breaks is the expected outcome, not a failure; with the lock, no point.
+TEST_F(Lessons, TheTicketRaceSaysItHappened) {
+  const Lesson& lesson = *scenarios::find("ticket-lock");
+  RunOptions options;
+  options.lesson = &lesson;
+  options.params = Params::resolve(lesson.params, {"lock=false", "tickets=2", "buyers=4"});
+  options.speed = 100;
+  options.start_stepping = true;
+  forkscope::Run run(options);
+  while (!run.finished()) run.step();
+  const RunReport& r = run.report();
+  ASSERT_EQ(r.main_exitcode, 0);
+  EXPECT_EQ(r.result["sold"], 4);
+  EXPECT_EQ(r.result["oversold"], 2) << "sold - tickets";
+  EXPECT_EQ(r.result["lost_updates"], 3) << "four sales, the file recorded one";
+  ASSERT_TRUE(r.point.has_value());
+  EXPECT_EQ(r.point->key, "point.oversold");
+  EXPECT_EQ(r.point->english(), "RACE: 4 sold, 2 tickets");
+  const auto broken = std::find_if(r.invariants.begin(), r.invariants.end(), [](const Invariant& i) { return i.meant_to_break; });
+  ASSERT_NE(broken, r.invariants.end());
+  EXPECT_FALSE(broken->ok);
+  EXPECT_TRUE(r.invariants_ok()) << "breaking what the lesson breaks on purpose is no failure";
+
+  auto locked = run_lesson("ticket-lock", {}, 100);
+  EXPECT_FALSE(locked->report().point.has_value());
+  EXPECT_EQ(locked->report().result["lost_updates"], 0);
+}
+
 TEST_F(Lessons, ProducerConsumerConsumesEveryItemOnce) {
   for (const char* joinable : {"joinable=false", "joinable=true"}) {
     auto run = run_lesson("producer-consumer", {joinable}, 50);

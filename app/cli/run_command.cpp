@@ -40,13 +40,15 @@ nlohmann::json summary(const Run& run) {
                          {"exitcode", p.exitcode ? nlohmann::json(*p.exitcode) : nlohmann::json()},
                          {"daemon", p.daemon}});
   nlohmann::json invariants = nlohmann::json::array();
-  for (const Invariant& i : r.invariants) invariants.push_back({{"name", i.name}, {"ok", i.ok}, {"detail", i.detail}});
+  for (const Invariant& i : r.invariants)
+    invariants.push_back({{"name", i.name}, {"ok", i.ok}, {"detail", i.detail}, {"meant_to_break", i.meant_to_break}});
   return {{"lesson", r.lesson},     {"params", r.params},         {"seed", r.seed},
           {"speed", r.speed},       {"wall_seconds", r.wall_seconds}, {"processes", processes},
           {"events", r.events},     {"lost_events", r.lost_events}, {"ring_full_waits", r.ring_full_waits},
           {"result", r.result},     {"invariants", invariants},     {"invariants_ok", r.invariants_ok()},
           {"steps", run.schedule().steps.size()}, {"stuck", r.stuck.empty() ? nlohmann::json() : nlohmann::json(r.stuck)},
-          {"deadlock", r.deadlock ? r.deadlock->to_json() : nlohmann::json()}};
+          {"deadlock", r.deadlock ? r.deadlock->to_json() : nlohmann::json()},
+          {"point", r.point ? r.point->to_json() : nlohmann::json()}};
 }
 
 // The keyboard side of --step: show who is held, read Enter / PID / b / c / q.
@@ -163,6 +165,12 @@ class Stepper {
   bool input_ended_ = false;
   bool told_stalled_ = false;
 };
+
+// "ok", "FAIL", or for an invariant the lesson breaks on purpose "broke" (as it shows) and "held" (not this time).
+std::string_view invariant_mark(const Invariant& i) {
+  if (i.meant_to_break) return i.ok ? "held" : "broke";
+  return i.ok ? "ok  " : "FAIL";
+}
 
 // Lessons that time several ways of doing the same work report "phases" (name, seconds) and may report
 // "floor_seconds", the least any way could take: one row per phase, against the floor and against the first phase.
@@ -352,9 +360,10 @@ int run_lesson(const RunArgs& args) {
     fmt::print("\nresult {}\n", report.result.dump());
     print_phases(report.result);
     for (const Invariant& i : report.invariants)
-      fmt::print("  {} {}{}\n", i.ok ? "ok  " : "FAIL", i.name, i.ok || i.detail.empty() ? "" : " (" + i.detail + ")");
+      fmt::print("  {} {}{}\n", invariant_mark(i), i.name, i.ok || i.detail.empty() ? "" : " (" + i.detail + ")");
     fmt::print("{} events, {} lost, {:.3f} s\n", report.events, report.lost_events, report.wall_seconds);
   }
+  if (report.point && !args.json) fmt::print("{}\n", report.point->english());
   if (const std::string& stuck = stuck_text(run); !stuck.empty()) {
     std::fflush(stdout);
     std::fprintf(stderr, "forkscope-cli: lesson %s was stuck: %s\n", lesson.id.c_str(), stuck.c_str());
