@@ -78,6 +78,37 @@ TEST_F(Lessons, TheTicketRaceSaysItHappened) {
   EXPECT_EQ(locked->report().result["lost_updates"], 0);
 }
 
+// What the lanes draw besides states: each buyer held the mutex once, from its acquire to its release, one buyer at a
+// time; the daemon's lane knows the SIGTERM its parent sent it.
+TEST_F(Lessons, TheModelKnowsWhoHeldTheLockAndWhoWasSignalled) {
+  auto run = run_lesson("ticket-lock", {}, 100);
+  const TraceModel& m = run->model();
+  const ObjectInfo* mutex = m.object_named("mutex");
+  ASSERT_NE(mutex, nullptr);
+  std::vector<HoldSpan> holds;
+  for (const ProcessInfo& p : m.processes()) {
+    if (!p.name.starts_with("Process-")) continue;
+    ASSERT_EQ(p.holds.size(), 1u) << p.name;
+    EXPECT_EQ(p.holds[0].object, mutex->id);
+    EXPECT_LT(p.holds[0].begin_ns, p.holds[0].end_ns) << "released";
+    EXPECT_NE(p.holds[0].end_ns, kOpenEnd);
+    holds.push_back(p.holds[0]);
+  }
+  ASSERT_EQ(holds.size(), 5u);
+  std::sort(holds.begin(), holds.end(), [](const HoldSpan& a, const HoldSpan& b) { return a.begin_ns < b.begin_ns; });
+  for (std::size_t i = 1; i < holds.size(); ++i) EXPECT_LE(holds[i - 1].end_ns, holds[i].begin_ns) << "one holder at a time";
+
+  auto daemon = run_lesson("daemon", {}, 10);
+  const ProcessInfo* child = nullptr;
+  for (const ProcessInfo& p : daemon->model().processes())
+    if (p.name == "Process-1") child = &p;
+  ASSERT_NE(child, nullptr);
+  ASSERT_EQ(child->signals.size(), 1u);
+  EXPECT_EQ(child->signals[0].signo, 15);
+  EXPECT_EQ(child->signals[0].from_pid, daemon->main_pid());
+  EXPECT_LE(child->signals[0].t_ns, *child->end_ns);
+}
+
 TEST_F(Lessons, ProducerConsumerConsumesEveryItemOnce) {
   for (const char* joinable : {"joinable=false", "joinable=true"}) {
     auto run = run_lesson("producer-consumer", {joinable}, 50);
