@@ -3,13 +3,10 @@
 
 #include <fmt/format.h>
 
+#include "palette.hpp"
 #include "panels.hpp"
 
 namespace forkscope::gui {
-
-namespace {
-constexpr ImU32 kPointBannerColor = IM_COL32(198, 40, 40, 255);  // a deep red: the thing to see happened
-}  // namespace
 
 std::string deadlock_text(const Ui& ui, const Deadlock& deadlock) {
   std::string text = ui.tr("deadlock.title");

@@ -74,6 +74,7 @@ struct Ui {
 
 // "1.25 s", "340 ms", "12 µs": a duration for people.
 [[nodiscard]] std::string format_duration(double ns);
+[[nodiscard]] std::string signal_name(int signo);  // "SIGTERM", "SIGKILL", "signal 10"
 // The same at a given resolution (a ruler with steps of `step_ns` shows just enough digits).
 [[nodiscard]] std::string format_time(double ns, double step_ns);
 
