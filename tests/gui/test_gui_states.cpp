@@ -15,10 +15,26 @@ using forkscope::gui::testing::picture;
 
 namespace {
 
-const TimelineCanvas::LaneRow* row_of(const App& app, std::int32_t pid) {
-  const auto& rows = const_cast<App&>(app).timeline().canvas().lane_rows();
+const TimelineCanvas::LaneRow* row_of(App& app, std::int32_t pid) {
+  const auto& rows = app.timeline().canvas().lane_rows();
   const auto row = std::find_if(rows.begin(), rows.end(), [&](const TimelineCanvas::LaneRow& r) { return r.pid == pid && r.visible; });
   return row == rows.end() ? nullptr : &*row;
+}
+
+// An App that ran `lesson_id` (its defaults) to the end, and the picture of the next frame.
+struct Finished {
+  std::unique_ptr<App> app;
+  Image image;
+  [[nodiscard]] const TraceModel& model() const { return app->classroom().shown()->model(); }
+  [[nodiscard]] const TimeAxis& axis() const { return app->timeline().canvas().axis(); }
+};
+Finished finished_run(const std::string& lesson_id) {
+  Finished f{make_app(lesson_id), {}};
+  EXPECT_TRUE(f.app->classroom().run());
+  EXPECT_TRUE(f.app->finish_run(120));
+  f.app->frame();
+  f.image = picture(*f.app);
+  return f;
 }
 
 const ProcessInfo* process_named(const TraceModel& model, std::string_view name) {
@@ -34,17 +50,15 @@ class GuiStates : public GuiTest {};
 // pool-echo-server: the two clients no worker serves yet wait in recv for 0.1 s or more; their lanes are in the
 // socket's colour there, not running's green.
 TEST_F(GuiStates, AClientWaitingOnASocketIsDrawnInTheSocketsColour) {
-  auto app = make_app("pool-echo-server");
-  ASSERT_TRUE(app->classroom().run());
-  ASSERT_TRUE(app->finish_run(120));
-  app->frame();
-  const Image image = picture(*app);
-  const TraceModel& model = app->classroom().shown()->model();
-  const TimeAxis& axis = app->timeline().canvas().axis();
+  const Finished f = finished_run("pool-echo-server");
+  App& app = *f.app;
+  const Image& image = f.image;
+  const TraceModel& model = f.model();
+  const TimeAxis& axis = f.axis();
   int checked = 0;
   for (const ProcessInfo& p : model.processes()) {
     if (!p.name.starts_with("Process-")) continue;
-    const TimelineCanvas::LaneRow* row = row_of(*app, p.pid);
+    const TimelineCanvas::LaneRow* row = row_of(app, p.pid);
     ASSERT_NE(row, nullptr) << p.name;
     for (const StateSpan& s : p.spans) {
       const float x0 = axis.x_of(static_cast<double>(s.begin_ns)), x1 = axis.x_of(static_cast<double>(s.end_ns));
@@ -59,18 +73,16 @@ TEST_F(GuiStates, AClientWaitingOnASocketIsDrawnInTheSocketsColour) {
 
 // ticket-lock: each buyer's lane has the lock's colour along its top while it holds "mutex", over its own state.
 TEST_F(GuiStates, TheHolderOfALockIsMarkedOnItsLane) {
-  auto app = make_app("ticket-lock");
-  ASSERT_TRUE(app->classroom().run());
-  ASSERT_TRUE(app->finish_run(120));
-  app->frame();
-  const Image image = picture(*app);
-  const TraceModel& model = app->classroom().shown()->model();
-  const TimeAxis& axis = app->timeline().canvas().axis();
+  const Finished f = finished_run("ticket-lock");
+  App& app = *f.app;
+  const Image& image = f.image;
+  const TraceModel& model = f.model();
+  const TimeAxis& axis = f.axis();
   const ImU32 lock_color = counter_color(ObjectKind::Lock);
   int holders = 0;
   for (const ProcessInfo& p : model.processes()) {
     if (p.holds.empty()) continue;
-    const TimelineCanvas::LaneRow* row = row_of(*app, p.pid);
+    const TimelineCanvas::LaneRow* row = row_of(app, p.pid);
     ASSERT_NE(row, nullptr) << p.name;
     const HoldSpan& h = p.holds.front();
     const float x0 = axis.x_of(static_cast<double>(h.begin_ns)), x1 = axis.x_of(static_cast<double>(h.end_ns));
@@ -90,18 +102,14 @@ TEST_F(GuiStates, TheHolderOfALockIsMarkedOnItsLane) {
 // daemon: the main process terminates its daemonic child at exit; the child's lane shows a glyph where it was sent
 // SIGTERM.
 TEST_F(GuiStates, TheSignalADaemonWasSentIsMarkedOnItsLane) {
-  auto app = make_app("daemon");
-  ASSERT_TRUE(app->classroom().run());
-  ASSERT_TRUE(app->finish_run(120));
-  app->frame();
-  const Image image = picture(*app);
-  const ProcessInfo* child = process_named(app->classroom().shown()->model(), "Process-1");
+  const Finished f = finished_run("daemon");
+  const ProcessInfo* child = process_named(f.model(), "Process-1");
   ASSERT_NE(child, nullptr);
   ASSERT_EQ(child->signals.size(), 1u);
-  const TimelineCanvas::LaneRow* row = row_of(*app, child->pid);
+  const TimelineCanvas::LaneRow* row = row_of(*f.app, child->pid);
   ASSERT_NE(row, nullptr);
-  const float x = std::round(app->timeline().canvas().axis().x_of(static_cast<double>(child->signals[0].t_ns)));
-  EXPECT_EQ(image.pixel(static_cast<int>(x), static_cast<int>((row->top + row->bottom) * 0.5f)), kSignalColor);
+  const float x = std::round(f.axis().x_of(static_cast<double>(child->signals[0].t_ns)));
+  EXPECT_EQ(f.image.pixel(static_cast<int>(x), static_cast<int>((row->top + row->bottom) * 0.5f)), kSignalColor);
 }
 
 // ticket-lock without the lock: every buyer reads three tickets before any of them writes (a network delay of 0.2 s
