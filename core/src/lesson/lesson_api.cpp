@@ -17,7 +17,7 @@ void print_line(std::string_view text) {
 }
 
 void sleep(double seconds) {
-  detail::gate_pass(EventKind::Sleep);
+  detail::gate_pass(EventKind::Sleep, 0, [&] { return fmt::format("{:g} s", seconds); });
   detail::ProcessContext& c = detail::context();
   double left_ns = std::max(seconds, 0.0) * 1e9;
   detail::emit(EventKind::Sleep, Phase::Want, 0, static_cast<std::int64_t>(left_ns));
