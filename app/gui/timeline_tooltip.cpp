@@ -38,6 +38,11 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
       ImGui::TextUnformatted(fmt::format("{} · {}", c.object->name, kind_text(ui, c.object->kind)).c_str());
       ImGui::TextUnformatted(ui.text.format("tooltip.value_at", value_text(ui, *c.object, c.object->value_at(t)),
                                             time_label(view_t)).c_str());
+      // A lock's holder then (the lanes mark it too).
+      for (const ProcessInfo& p : tracks[c.track].model->processes())
+        for (const HoldSpan& h : p.holds)
+          if (h.object == c.object->id && h.begin_ns <= t && t < h.end_ns)
+            ImGui::TextUnformatted(ui.text.format("tooltip.held_by", tracks[c.track].model->process_label(p.pid)).c_str());
       ImGui::EndTooltip();
       return;
     }
