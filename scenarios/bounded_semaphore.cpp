@@ -66,7 +66,16 @@ void check(forkscope::RunReport& run) {
   } else {
     run.expect("a plain Semaphore took the extra release silently", buggy->exitcode == 0);
     run.expect("and now counts one space too many", run.result["value_after_bug"] == n + 1 && run.result["final_value"] == n + 1);
+    run.expect_to_break("the semaphore stayed within its bound", run.result["value_after_bug"] == n && run.result["final_value"] == n,
+                        fmt::format("value {}, {} spaces", run.result["final_value"].dump(), n));
   }
+}
+
+// What the extra release did: refused (BoundedSemaphore), or counted as a space that does not exist.
+std::optional<forkscope::LessonPoint> point(const forkscope::RunReport& run) {
+  if (!run.result.contains("final_value")) return std::nullopt;
+  return forkscope::LessonPoint{run.params["bounded"].get<bool>() ? "point.extra_release_caught" : "point.extra_release_counted",
+                                {run.params["spaces"].dump(), run.result["final_value"].dump()}};
 }
 
 }  // namespace
@@ -80,7 +89,8 @@ Lesson bounded_semaphore() {
           .params = {ParamSpec::integer("spaces", 3, 1, 10), ParamSpec::integer("cars", 8, 1, 32),
                      ParamSpec::boolean("bounded", true)},
           .body = body,
-          .check = check};
+          .check = check,
+          .point = point};
 }
 
 }  // namespace forkscope::scenarios

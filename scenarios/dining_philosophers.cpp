@@ -84,6 +84,12 @@ void check(forkscope::RunReport& run) {
   }
 }
 
+// The deadlock, when it happened: every philosopher holds one fork and waits for the next one's.
+std::optional<forkscope::LessonPoint> point(const forkscope::RunReport& run) {
+  if (!run.deadlock) return std::nullopt;
+  return forkscope::LessonPoint{"point.deadlock", {std::to_string(run.deadlock->cycle.size())}};
+}
+
 }  // namespace
 
 namespace forkscope::scenarios {
@@ -97,7 +103,8 @@ Lesson dining_philosophers() {
           .body = body,
           .check = check,
           .outcome = {"meals"},
-          .deadlocks_by_default = true};
+          .deadlocks_by_default = true,
+          .point = point};
 }
 
 }  // namespace forkscope::scenarios

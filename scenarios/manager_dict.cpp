@@ -89,7 +89,15 @@ void check(forkscope::RunReport& run) {
                fmt::format("count = {}", count));
     run.expect("every lost update comes from an interleaved read-modify-write", count == 0 || interleaved > 0,
                fmt::format("count = {}, {} interleaved", count, interleaved));
+    run.expect_to_break("without the lock: the count ends at 0", count == 0, fmt::format("count = {}", count));
   }
+}
+
+// The race, when it happened: decrements that a worker's stale read overwrote.
+std::optional<forkscope::LessonPoint> point(const forkscope::RunReport& run) {
+  const auto lost = run.result.value("count", std::int64_t{0});
+  if (lost <= 0) return std::nullopt;
+  return forkscope::LessonPoint{"point.lost_updates", {std::to_string(lost), run.params["processes"].dump()}};
 }
 
 }  // namespace
@@ -103,7 +111,8 @@ Lesson manager_dict() {
           .params = {ParamSpec::integer("processes", 100, 1, 200), ParamSpec::boolean("lock", true)},
           .body = body,
           .check = check,
-          .outcome = {"count"}};
+          .outcome = {"count"},
+          .point = point};
 }
 
 }  // namespace forkscope::scenarios

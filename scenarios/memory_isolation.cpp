@@ -58,6 +58,12 @@ void check(forkscope::RunReport& run) {
              parent_view && parent_view->min_value() == 100 && parent_view->max_value() == 100);
 }
 
+// Two copies of x: the child's changed, the parent's did not.
+std::optional<forkscope::LessonPoint> point(const forkscope::RunReport& run) {
+  if (!run.result.contains("child_x") || run.result["child_x"] == run.result["parent_x"]) return std::nullopt;
+  return forkscope::LessonPoint{"point.isolated", {run.result["child_x"].dump(), run.result["parent_x"].dump()}};
+}
+
 }  // namespace
 
 namespace forkscope::scenarios {
@@ -68,7 +74,8 @@ Lesson memory_isolation() {
           .source = "scenarios/memory_isolation.cpp",
           .params = {ParamSpec::integer("child_value", 20, -1000, 1000)},
           .body = body,
-          .check = check};
+          .check = check,
+          .point = point};
 }
 
 }  // namespace forkscope::scenarios

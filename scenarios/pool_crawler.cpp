@@ -42,7 +42,8 @@ std::string read_all(const Socket& conn) {
 void serve(int server) {
   const std::regex page_request(R"(GET /page/(\d{1,3}) HTTP/1\.[01])");
   while (true) {
-    if (!forkscope::scenarios::readable_within(server, forkscope::scenarios::kSocketTimeoutMs)) continue;  // no visitor yet
+    if (!forkscope::wait_for_socket(server, forkscope::SocketOp::Accept, forkscope::scenarios::kSocketTimeoutMs / 1000.0))
+      continue;  // no visitor yet
     const Socket conn = forkscope::scenarios::accept_one(server);
     std::string request;
     while (request.find("\r\n\r\n") == std::string::npos) {

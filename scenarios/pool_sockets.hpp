@@ -1,10 +1,10 @@
 // The few TCP calls the pool lessons make on 127.0.0.1 (an echo server, a small website), in POSIX sockets. Every
-// wait has a timeout, long enough for a teacher who paused the lesson.
+// wait shows on the timeline as blocked on a socket (forkscope::wait_for_socket) and has a timeout, long enough for a
+// teacher who paused the lesson.
 #pragma once
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "forkscope/errors.hpp"
+#include "forkscope/lesson_api.hpp"
 
 namespace forkscope::scenarios {
 
@@ -40,22 +41,15 @@ class Socket {
   int fd_;
 };
 
-// False when nothing came within the timeout.
-[[nodiscard]] inline bool readable_within(int fd, int timeout_ms) {
-  pollfd p{fd, POLLIN, 0};
-  const int r = poll(&p, 1, timeout_ms);
-  if (r < 0) throw_system("poll", errno);
-  return r > 0;
-}
-
-inline void wait_readable(int fd, const char* what) {
-  if (!readable_within(fd, kSocketTimeoutMs))
+// Waits until `fd` can go on with `op`, blocked on a socket meanwhile; TimeoutError past kSocketTimeoutMs.
+inline void wait_ready(int fd, SocketOp op, const char* what) {
+  if (!wait_for_socket(fd, op, kSocketTimeoutMs / 1000.0))
     throw TimeoutError(fmt::format("{}: nothing within {} s", what, kSocketTimeoutMs / 1000));
 }
 
 // What has arrived (waiting for something); empty once the other side closed.
 [[nodiscard]] inline std::string receive(int fd) {
-  wait_readable(fd, "recv");
+  wait_ready(fd, SocketOp::Recv, "recv");
   char buffer[4096];
   const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
   if (n < 0) throw_system("recv", errno);
@@ -63,6 +57,7 @@ inline void wait_readable(int fd, const char* what) {
 }
 
 inline void send_all(int fd, const std::string& data) {
+  wait_ready(fd, SocketOp::Send, "send");
   if (send(fd, data.data(), data.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(data.size())) throw_system("send", errno);
 }
 
@@ -94,7 +89,7 @@ inline void send_all(int fd, const std::string& data) {
 }
 
 [[nodiscard]] inline Socket accept_one(int server) {
-  wait_readable(server, "accept");
+  wait_ready(server, SocketOp::Accept, "accept");
   return Socket(accept(server, nullptr, nullptr));
 }
 

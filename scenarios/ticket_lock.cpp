@@ -78,8 +78,10 @@ void body(forkscope::LessonContext& lesson) {
   lesson.result() = {{"tickets_initial", tickets},
                      {"sold", sold.value()},
                      {"tickets_left", left},
-                     // Sales the file never recorded: each one is a seat sold twice.
-                     {"oversold", sold.value() - (tickets - left)}};
+                     // Tickets sold that did not exist.
+                     {"oversold", std::max<std::int64_t>(sold.value() - tickets, 0)},
+                     // Sales the file never recorded: two buyers wrote the same count.
+                     {"lost_updates", sold.value() - (tickets - left)}};
 }
 
 void check(forkscope::RunReport& run) {
@@ -96,7 +98,21 @@ void check(forkscope::RunReport& run) {
     // From the trace: no two buyers ever held the mutex at the same time.
     run.expect("the mutex was held by one buyer at a time",
                forkscope::scenarios::held_by_one_at_a_time(run.model->object_named("mutex")));
+  } else {
+    run.expect_to_break("without the lock: nothing oversold", run.result["oversold"] == 0, run.result["oversold"].dump());
   }
+}
+
+// The race, when it happened: more sold than there were tickets, or sales the file lost.
+std::optional<forkscope::LessonPoint> point(const forkscope::RunReport& run) {
+  const auto sold = run.result.value("sold", std::int64_t{0});
+  const auto tickets = run.result.value("tickets_initial", std::int64_t{0});
+  if (run.result.value("oversold", std::int64_t{0}) > 0)
+    return forkscope::LessonPoint{"point.oversold", {std::to_string(sold), std::to_string(tickets)}};
+  if (run.result.value("lost_updates", std::int64_t{0}) > 0)
+    return forkscope::LessonPoint{"point.lost_sales",
+                                  {std::to_string(sold), std::to_string(tickets - run.result.value("tickets_left", tickets))}};
+  return std::nullopt;
 }
 
 }  // namespace
@@ -111,7 +127,8 @@ Lesson ticket_lock() {
                      ParamSpec::boolean("lock", true)},
           .body = body,
           .check = check,
-          .outcome = {"oversold"}};
+          .outcome = {"oversold", "lost_updates"},
+          .point = point};
 }
 
 }  // namespace forkscope::scenarios

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "test_support.hpp"
@@ -27,6 +28,7 @@ class Cli : public CleanTest {
   struct SleepingLesson {
     pid_t viewer = 0;
     int out = -1;      // the read end of the viewer's stdout
+    int in = -1;       // the write end of its stdin
     std::string seen;  // its timeline so far
     bool reaped = false;
 
@@ -39,6 +41,7 @@ class Cli : public CleanTest {
     }
     ~SleepingLesson() {
       if (out >= 0) close(out);
+      if (in >= 0) close(in);
       if (viewer > 0 && !reaped) {  // a failed assertion left it running
         kill(viewer, SIGKILL);
         reap();
@@ -48,12 +51,15 @@ class Cli : public CleanTest {
     // By default event-signal, until its child sleeps; or any command line, until `marker` shows in the timeline.
     void start(std::vector<std::string> args = {"run", "event-signal", "--set", "compute_seconds=30"},
                const std::string& marker = "sleeps 30.00 s") {
-      int pipe_ends[2];
+      int pipe_ends[2], input_ends[2];
       ASSERT_EQ(pipe2(pipe_ends, O_CLOEXEC), 0);
+      ASSERT_EQ(pipe2(input_ends, O_CLOEXEC), 0);
       out = pipe_ends[0];
+      in = input_ends[1];
       posix_spawn_file_actions_t actions;
       posix_spawn_file_actions_init(&actions);
       posix_spawn_file_actions_adddup2(&actions, pipe_ends[1], 1);
+      posix_spawn_file_actions_adddup2(&actions, input_ends[0], 0);
       args.insert(args.begin(), FORKSCOPE_CLI);
       std::vector<char*> argv;
       for (std::string& a : args) argv.push_back(a.data());
@@ -61,10 +67,13 @@ class Cli : public CleanTest {
       const int spawned = posix_spawn(&viewer, FORKSCOPE_CLI, &actions, nullptr, argv.data(), environ);
       posix_spawn_file_actions_destroy(&actions);
       close(pipe_ends[1]);
+      close(input_ends[0]);
       ASSERT_EQ(spawned, 0);
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
       while (seen.find(marker) == std::string::npos) ASSERT_TRUE(read_more(deadline)) << seen;
     }
+
+    void type(const std::string& line) { ASSERT_EQ(write(in, line.data(), line.size()), std::ssize(line)); }
 
     // Appends what the viewer printed next to `seen`; false at the end of its output or at the deadline.
     bool read_more(std::chrono::steady_clock::time_point deadline) {
@@ -212,6 +221,55 @@ TEST_F(Cli, BackReRunsTheLessonUpToTheStepBefore) {
   const CommandResult at_zero = run_cli({"run", "ticket-lock", "--speed", "100", "--step"}, "b\nc\n");
   ASSERT_EQ(at_zero.exit_code, 0) << at_zero.err;
   EXPECT_NE(at_zero.out.find("no step to go back from"), std::string::npos) << at_zero.out;
+}
+
+// The held line says what each process will do as the lesson wrote it: a mark's label, a counter's new value, a join's
+// child, not "step" or "set".
+TEST_F(Cli, SteppingShowsTheLessonsOwnOperations) {
+  const CommandResult r = run_cli({"run", "ticket-lock", "--set", "lock=false", "--speed", "100", "--seed", "9", "--step"},
+                                  std::string(300, '\n'));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  for (const std::string shown : {": search: read info]", ": buy: read info]", ": buy: write info]", ": tickets left = ",
+                                  ": sold += 1]", "MainProcess: join Process-1"})
+    EXPECT_NE(r.out.find(shown), std::string::npos) << shown << "\n" << r.out;
+  EXPECT_EQ(r.out.find(": step]"), std::string::npos) << r.out;
+}
+
+// A run that showed the lesson's point says it in one line after the invariants; the invariant the race breaks reads
+// "broke", not FAIL, and the run is no failure (exit code 0).
+TEST_F(Cli, TheTicketRaceSaysItHappened) {
+  const CommandResult r = run_cli({"run", "ticket-lock", "--set", "lock=false", "--set", "tickets=1", "--set", "buyers=3",
+                                   "--speed", "100", "--seed", "9", "--step"},
+                                  std::string(300, '\n'));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // Two or three buyers see the last ticket, depending on who reaches the gate first.
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\n  broke without the lock: nothing oversold \\([12]\\)\n"))) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("\nRACE: [23] sold, 1 tickets\n"))) << r.out;
+  EXPECT_EQ(r.out.find("FAIL"), std::string::npos) << r.out;
+}
+
+// q is the user's choice: "stopped", exit code 130, nothing left behind; not a failed lesson.
+TEST_F(Cli, QWhileSteppingStopsTheRun) {
+  const CommandResult r = run_cli({"run", "ticket-lock", "--set", "lock=false", "--step"}, "\n\nq\n");
+  EXPECT_EQ(r.exit_code, 130) << r.err;
+  forkscope::testing::expect_one_line_error(r, 130, "stopped (q); every lesson process was stopped");
+  EXPECT_EQ(r.err.find("failed"), std::string::npos) << r.err;
+}
+
+// After c the lesson runs freely, and q still stops it (it is not left for the shell).
+TEST_F(Cli, QAfterContinueStillStopsTheRun) {
+  SleepingLesson lesson;
+  ASSERT_NO_FATAL_FAILURE(lesson.start({"run", "event-signal", "--set", "compute_seconds=30", "--step"}, "held:"));
+  ASSERT_NO_FATAL_FAILURE(lesson.type("c\n"));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (lesson.seen.find("sleeps 30.00 s") == std::string::npos) ASSERT_TRUE(lesson.read_more(deadline)) << lesson.seen;
+  ASSERT_NO_FATAL_FAILURE(lesson.type("q\n"));
+  while (lesson.read_more(deadline)) {
+  }
+  ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "q after c did not stop the run";
+  const int status = lesson.reap();
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_TRUE(forkscope::testing::leftovers_of(lesson.viewer).empty());
 }
 
 TEST_F(Cli, ExploreBadInputGetsOneLineAndExitCodeTwo) {

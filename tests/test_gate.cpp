@@ -1,5 +1,6 @@
 // The gate: step one operation, step a chosen process, pause, speed, and schedules that replay an interleaving.
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "registry.hpp"
@@ -165,6 +166,33 @@ TEST_F(Gate, AScheduleReplaysTheSameInterleaving) {
     EXPECT_EQ(forkscope::testing::fingerprint(run.model()), recorded_print);
     EXPECT_EQ(run.replay_position(), schedule.steps.size());
   }
+}
+
+// While stepping, each held process says what it will do as the lesson wrote it: a mark's label, a counter's new value,
+// a put's item, a join's child (the CLI's held line and the Processes tab show these words).
+TEST_F(Gate, AHeldProcessNamesItsNextOperation) {
+  Lesson lesson = test_lesson("next-operations", [](LessonContext&) {
+    Counter tickets_left("tickets left", 3);
+    Queue q(0, "q");
+    Process buyer([=]() mutable {
+      mark("buy: read info");
+      tickets_left.set(2);
+      tickets_left.add(-1);
+      q.put(Value("x"));
+    });
+    buyer.start();
+    buyer.join();
+  });
+  auto run = forkscope::testing::start_inline(lesson, {.start_stepping = true});
+  std::set<std::string> seen;
+  while (!run->finished()) {
+    run->poll();
+    for (const HeldProcess& h : run->held()) seen.insert(h.name + ": " + next_operation(h, run->model()));
+    run->step();
+  }
+  for (const std::string expected : {"Process-1: buy: read info", "Process-1: tickets left = 2", "Process-1: tickets left -= 1",
+                                     "Process-1: put 'x' into Queue 'q'", "MainProcess: join Process-1"})
+    EXPECT_TRUE(seen.contains(expected)) << expected << " not in " << fmt::format("{}", fmt::join(seen, " | "));
 }
 
 TEST_F(Gate, AMalformedScheduleIsABadInput) {

@@ -51,6 +51,68 @@ TEST_F(Lessons, TicketsWithoutTheLockKeepTheirWeakInvariants) {
   EXPECT_GE(run->report().result["sold"].get<int>(), 2);
 }
 
+// Stepped one buyer after another, the buyers read the last ticket before any of them writes it: the race happens
+// (which buyers see it depends on who reaches the gate first), and the report says so in the lesson's words. The
+// invariant it breaks is the expected outcome, not a failure; with the lock, no point.
+TEST_F(Lessons, TheTicketRaceSaysItHappened) {
+  const Lesson& lesson = *scenarios::find("ticket-lock");
+  RunOptions options;
+  options.lesson = &lesson;
+  options.params = Params::resolve(lesson.params, {"lock=false", "tickets=1", "buyers=3"});
+  options.speed = 100;
+  options.start_stepping = true;
+  forkscope::Run run(options);
+  while (!run.finished()) run.step();
+  const RunReport& r = run.report();
+  ASSERT_EQ(r.main_exitcode, 0);
+  const auto sold = r.result["sold"].get<std::int64_t>(), left = r.result["tickets_left"].get<std::int64_t>();
+  ASSERT_GT(sold, 1) << "stepping the buyers in turn lets more than one see the last ticket";
+  EXPECT_EQ(r.result["oversold"], sold - 1) << "sold - tickets";
+  EXPECT_EQ(r.result["lost_updates"], sold - (1 - left)) << "sales the file never recorded";
+  ASSERT_TRUE(r.point.has_value());
+  EXPECT_EQ(r.point->key, "point.oversold");
+  EXPECT_EQ(r.point->english(), fmt::format("RACE: {} sold, 1 tickets", sold));
+  const auto broken = std::find_if(r.invariants.begin(), r.invariants.end(), [](const Invariant& i) { return i.meant_to_break; });
+  ASSERT_NE(broken, r.invariants.end());
+  EXPECT_FALSE(broken->ok);
+  EXPECT_TRUE(r.invariants_ok()) << "breaking what the lesson breaks on purpose is no failure";
+
+  auto locked = run_lesson("ticket-lock", {}, 100);
+  EXPECT_FALSE(locked->report().point.has_value());
+  EXPECT_EQ(locked->report().result["lost_updates"], 0);
+}
+
+// What the lanes draw besides states: each buyer held the mutex once, from its acquire to its release, one buyer at a
+// time; the daemon's lane knows the SIGTERM its parent sent it.
+TEST_F(Lessons, TheModelKnowsWhoHeldTheLockAndWhoWasSignalled) {
+  auto run = run_lesson("ticket-lock", {}, 100);
+  const TraceModel& m = run->model();
+  const ObjectInfo* mutex = m.object_named("mutex");
+  ASSERT_NE(mutex, nullptr);
+  std::vector<HoldSpan> holds;
+  for (const ProcessInfo& p : m.processes()) {
+    if (!p.name.starts_with("Process-")) continue;
+    ASSERT_EQ(p.holds.size(), 1u) << p.name;
+    EXPECT_EQ(p.holds[0].object, mutex->id);
+    EXPECT_LT(p.holds[0].begin_ns, p.holds[0].end_ns) << "released";
+    EXPECT_NE(p.holds[0].end_ns, kOpenEnd);
+    holds.push_back(p.holds[0]);
+  }
+  ASSERT_EQ(holds.size(), 5u);
+  std::sort(holds.begin(), holds.end(), [](const HoldSpan& a, const HoldSpan& b) { return a.begin_ns < b.begin_ns; });
+  for (std::size_t i = 1; i < holds.size(); ++i) EXPECT_LE(holds[i - 1].end_ns, holds[i].begin_ns) << "one holder at a time";
+
+  auto daemon = run_lesson("daemon", {}, 10);
+  const ProcessInfo* child = nullptr;
+  for (const ProcessInfo& p : daemon->model().processes())
+    if (p.name == "Process-1") child = &p;
+  ASSERT_NE(child, nullptr);
+  ASSERT_EQ(child->signals.size(), 1u);
+  EXPECT_EQ(child->signals[0].signo, 15);
+  EXPECT_EQ(child->signals[0].from_pid, daemon->main_pid());
+  EXPECT_LE(child->signals[0].t_ns, *child->end_ns);
+}
+
 TEST_F(Lessons, ProducerConsumerConsumesEveryItemOnce) {
   for (const char* joinable : {"joinable=false", "joinable=true"}) {
     auto run = run_lesson("producer-consumer", {joinable}, 50);

@@ -100,6 +100,35 @@ TEST_F(PoolLessons, TheEchoServerServesFourClientsAtOnceAndTheOthersWait) {
   EXPECT_EQ(replies, 18u);
 }
 
+// The lanes show it too: the two clients no worker serves yet wait on a socket (in recv, for their first reply) at the
+// same time, while four are served; every worker waits in recv between its client's messages.
+TEST_F(PoolLessons, TheEchoServersWaitingClientsAreBlockedOnASocket) {
+  auto run = run_lesson("pool-echo-server", {}, 10);
+  ASSERT_EQ(run->report().main_exitcode, 0);
+  const TraceModel& m = run->model();
+  const ObjectInfo* served_now = m.object_named("clients served now");
+  ASSERT_NE(served_now, nullptr);
+  std::vector<StateSpan> waits;  // each client's longest wait on its socket
+  for (const ProcessInfo& p : m.processes()) {
+    if (!p.name.starts_with("Process-")) continue;
+    StateSpan longest{.begin_ns = 0, .end_ns = 0};
+    for (const StateSpan& s : p.spans)
+      if (s.state == ProcState::BlockedSocket && s.end_ns - s.begin_ns > longest.end_ns - longest.begin_ns) longest = s;
+    waits.push_back(longest);
+  }
+  ASSERT_EQ(waits.size(), 6u);
+  std::sort(waits.begin(), waits.end(), [](const StateSpan& a, const StateSpan& b) { return a.end_ns - a.begin_ns > b.end_ns - b.begin_ns; });
+  const std::int64_t both_from = std::max(waits[0].begin_ns, waits[1].begin_ns);
+  const std::int64_t both_to = std::min(waits[0].end_ns, waits[1].end_ns);
+  ASSERT_LT(both_from, both_to) << "the two longest waits overlap";
+  EXPECT_EQ(served_now->value_at(both_from + (both_to - both_from) / 2), 4);
+  int workers_in_recv = 0;
+  for (const ProcessInfo& p : m.processes())
+    workers_in_recv += p.name.starts_with("ForkPoolWorker") &&
+                       std::any_of(p.spans.begin(), p.spans.end(), [](const StateSpan& s) { return s.state == ProcState::BlockedSocket; });
+  EXPECT_EQ(workers_in_recv, 4);
+}
+
 TEST_F(PoolLessons, TheCrawlerWritesOneLinePerPage) {
   auto run = run_lesson("pool-crawler", {"pages=7"}, 20);
   const RunReport& report = run->report();

@@ -153,7 +153,7 @@ int bench(bool json, int repeats, const std::string& only) {
     samples["processes_100_ms"].push_back(run_hidden("bench-processes", {"n=100"}, SessionLimits{})["processes_ms"]);
     }
   }
-  if (interrupted()) return 130;
+  if (interrupted()) return kInterrupted;
 
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [name, values] : samples) out[name] = median(values);

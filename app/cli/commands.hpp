@@ -14,7 +14,7 @@ struct Lesson;
 
 namespace forkscope::cli {
 
-enum ExitCode : int { kOk = 0, kInvariantsFailed = 1, kBadInput = 2, kRuntimeFailure = 3 };
+enum ExitCode : int { kOk = 0, kInvariantsFailed = 1, kBadInput = 2, kRuntimeFailure = 3, kInterrupted = 130 };
 
 int list_lessons(bool json);
 

@@ -49,7 +49,7 @@ int explore(const ExploreArgs& args) {
     if (interrupted()) {
       explorer.stop();
       print_error(fmt::format("interrupted after {} schedules; every lesson process was stopped", explorer.tried()));
-      return 130;
+      return kInterrupted;
     }
     explorer.work_for(0.1);
     const ExploreResult& r = explorer.result();

@@ -49,13 +49,16 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--speed", run.speed, "Speed factor for lesson sleeps and timeouts (0.01 to 1000)");
   run_cmd->add_option("--seed", run.seed, "Seed for the lesson's random numbers (0 to 2^64-1, decimal)");
   run_cmd->add_flag("--step", run.step,
-                    "Step: Enter grants the next operation, a PID advances that process, b goes back one step");
+                    "Step: Enter grants the next operation, a PID advances that process, b goes back one step, c runs "
+                    "on, q stops the lesson (\"stopped\", exit code 130; q is read after c too)");
   run_cmd->add_option("--schedule", run.schedule_in, "Replay a saved schedule (fixes lesson, parameters, seed)");
   run_cmd->add_option("--save-schedule", run.schedule_out, "Save the granted steps as a schedule");
   run_cmd->add_option("--trace-out", run.trace_out, "Write a Chrome trace event JSON file (open it in Perfetto)");
   run_cmd->add_option("--save-trace", run.save_trace, "Write the native trace (.fstrace) for the GUI to open");
   run_cmd->add_option("--timeout", run.timeout, "Stop the lesson after this many seconds (0.001 to 1000000, default 3600)");
   run_cmd->add_flag("--json", run.json, "Print one JSON object at the end instead of the timeline");
+  run_cmd->footer("Exit codes: 0 ok, 1 an invariant failed, 2 bad usage or input, 3 runtime failure (a stuck run too), "
+                  "130 stopped: Ctrl-C, or q while stepping");
 
   ExploreArgs explore_args;
   auto* explore_cmd = app.add_subcommand("explore", "Search schedules for one that breaks a lesson: its invariants, a "

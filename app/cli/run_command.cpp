@@ -41,13 +41,15 @@ nlohmann::json summary(const Run& run) {
                          {"exitcode", p.exitcode ? nlohmann::json(*p.exitcode) : nlohmann::json()},
                          {"daemon", p.daemon}});
   nlohmann::json invariants = nlohmann::json::array();
-  for (const Invariant& i : r.invariants) invariants.push_back({{"name", i.name}, {"ok", i.ok}, {"detail", i.detail}});
+  for (const Invariant& i : r.invariants)
+    invariants.push_back({{"name", i.name}, {"ok", i.ok}, {"detail", i.detail}, {"meant_to_break", i.meant_to_break}});
   return {{"lesson", r.lesson},     {"params", r.params},         {"seed", r.seed},
           {"speed", r.speed},       {"wall_seconds", r.wall_seconds}, {"processes", processes},
           {"events", r.events},     {"lost_events", r.lost_events}, {"ring_full_waits", r.ring_full_waits},
           {"result", r.result},     {"invariants", invariants},     {"invariants_ok", r.invariants_ok()},
           {"steps", run.schedule().steps.size()}, {"stuck", r.stuck.empty() ? nlohmann::json() : nlohmann::json(r.stuck)},
-          {"deadlock", r.deadlock ? r.deadlock->to_json() : nlohmann::json()}};
+          {"deadlock", r.deadlock ? r.deadlock->to_json() : nlohmann::json()},
+          {"point", r.point ? r.point->to_json() : nlohmann::json()}};
 }
 
 // The keyboard side of --step: show who is held, read Enter / PID / b / c / q.
@@ -55,10 +57,10 @@ class Stepper {
  public:
   Stepper(std::unique_ptr<Run>& run, TimelinePrinter& printer, bool json) : run_(run), printer_(printer), json_(json) {}
 
-  // Returns false once the user quit.
+  // Returns false once the user quit (q).
   bool tick() {
     Run& run = *run_;
-    if (run.mode() != GateMode::Step) return true;
+    if (run.mode() != GateMode::Step) return !quit_typed();
     if (!run.stalled().empty() && !told_stalled_) {  // said once; a step asked for meanwhile never comes
       fmt::print("  {}\n  (no step can move the run; b: back one step · q: quit)\n", run.stalled());
       std::fflush(stdout);
@@ -68,8 +70,7 @@ class Stepper {
     const auto held = run.held();
     std::string shown;
     for (const HeldProcess& h : held)
-      shown += fmt::format(" [{} {}: {}{}{}{}]", h.pid, h.name, to_string(h.op), h.object ? " " : "",
-                           h.object ? run.model().object_label(h.object) : "",
+      shown += fmt::format(" [{} {}: {}{}]", h.pid, h.name, next_operation(h, run.model()),
                            h.asleep    ? ", asleep"
                            : h.timed   ? ", blocked with a timeout"
                            : h.blocked ? (h.ready ? ", may retry" : ", blocked")
@@ -127,6 +128,15 @@ class Stepper {
     }
   }
 
+  // While the lesson runs freely (after c, or at the end of input) only q is read: other lines are dropped.
+  bool quit_typed() {
+    while (const std::optional<std::string> line = next_line()) {
+      if (*line == "q") return true;
+      if (input_ended_ && input_.empty()) return false;  // the end of input reads as empty lines for ever
+    }
+    return false;
+  }
+
   // The next line typed, without blocking: read with read(2), not std::cin, whose buffer would hide lines already
   // read from poll(). At the end of input, an empty line once nothing is left.
   std::optional<std::string> next_line() {
@@ -156,6 +166,12 @@ class Stepper {
   bool input_ended_ = false;
   bool told_stalled_ = false;
 };
+
+// "ok", "FAIL", or for an invariant the lesson breaks on purpose "broke" (as it shows) and "held" (not this time).
+std::string_view invariant_mark(const Invariant& i) {
+  if (i.meant_to_break) return i.ok ? "held" : "broke";
+  return i.ok ? "ok  " : "FAIL";
+}
 
 // Lessons that time several ways of doing the same work report "phases" (name, seconds) and may report
 // "floor_seconds", the least any way could take: one row per phase, against the floor and against the first phase.
@@ -303,6 +319,7 @@ int run_lesson(const RunArgs& args) {
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(args.timeout);
   bool timed_out = false;
+  bool quit = false;  // q while stepping: the user's choice, not a failure of the lesson
   while (!live->finished()) {
     if (interrupted() || std::chrono::steady_clock::now() > deadline) {
       timed_out = !interrupted();
@@ -312,6 +329,7 @@ int run_lesson(const RunArgs& args) {
     const std::size_t n = live->poll();
     if (!args.json) printer.print_new(live->model());
     if (args.step && !stepper.tick()) {
+      quit = true;
       live->stop();
       break;
     }
@@ -326,7 +344,11 @@ int run_lesson(const RunArgs& args) {
   const Run& run = *live;
   if (interrupted()) {
     print_error("interrupted; every lesson process was stopped");
-    return 130;
+    return kInterrupted;
+  }
+  if (quit) {
+    print_error("stopped (q); every lesson process was stopped");
+    return kInterrupted;
   }
   if (timed_out) {
     print_error(fmt::format("{} did not finish within {:.0f} s; every lesson process was stopped", lesson.id, args.timeout));
@@ -340,9 +362,10 @@ int run_lesson(const RunArgs& args) {
     fmt::print("\nresult {}\n", report.result.dump());
     print_phases(report.result);
     for (const Invariant& i : report.invariants)
-      fmt::print("  {} {}{}\n", i.ok ? "ok  " : "FAIL", i.name, i.ok || i.detail.empty() ? "" : " (" + i.detail + ")");
+      fmt::print("  {} {}{}\n", invariant_mark(i), i.name, i.ok || i.detail.empty() ? "" : " (" + i.detail + ")");
     fmt::print("{} events, {} lost, {:.3f} s\n", report.events, report.lost_events, report.wall_seconds);
   }
+  if (report.point && !args.json) fmt::print("{}\n", report.point->english());
   if (const std::string& stuck = stuck_text(run); !stuck.empty()) {
     std::fflush(stdout);
     std::fprintf(stderr, "forkscope-cli: lesson %s was stuck: %s\n", lesson.id.c_str(), stuck.c_str());

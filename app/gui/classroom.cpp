@@ -12,9 +12,7 @@
 
 namespace forkscope::gui {
 
-bool RunFacts::invariants_ok() const {
-  return std::all_of(invariants.begin(), invariants.end(), [](const Invariant& i) { return i.ok; });
-}
+bool RunFacts::invariants_ok() const { return invariants_hold(invariants); }
 
 namespace {
 
@@ -49,7 +47,12 @@ RunFacts RunFacts::from_summary(const nlohmann::json& summary) {
   for (const auto& i : invariants) {
     if (!i.is_object()) throw malformed_summary("invariants", "an array of objects");
     f.invariants.push_back(Invariant{summary_field(i, "name", std::string(), "a string"), summary_field(i, "ok", false, "true or false"),
-                                     summary_field(i, "detail", std::string(), "a string")});
+                                     summary_field(i, "detail", std::string(), "a string"),
+                                     summary_field(i, "meant_to_break", false, "true or false")});
+  }
+  if (summary.contains("point") && !summary["point"].is_null()) {
+    f.point = LessonPoint::from_json(summary["point"]);
+    if (!f.point) throw malformed_summary("point", "an object with a \"key\" string and \"args\" strings");
   }
   return f;
 }
@@ -100,6 +103,7 @@ void RunRecord::collect_facts() {
   if (const auto bad = r.result.find("bad_program"); bad != r.result.end() && bad->is_string()) facts_.failure = *bad;
   if (!r.stuck.empty()) facts_.failure = r.stuck;  // the viewer ended it: say why
   facts_.deadlock = r.deadlock;
+  facts_.point = r.point;
 }
 
 std::string Program::file_name() const {

@@ -33,6 +33,7 @@ struct RunFacts {
   nlohmann::json result = nlohmann::json::object();
   std::vector<Invariant> invariants;
   std::optional<Deadlock> deadlock;  // the viewer ended it: every process waited for another, in this cycle
+  std::optional<LessonPoint> point;  // the lesson's point, when this run showed it (the status line's banner)
 
   [[nodiscard]] bool invariants_ok() const;
   [[nodiscard]] static RunFacts from_summary(const nlohmann::json& summary);  // a saved trace's meta (the CLI's --json)

@@ -55,7 +55,7 @@ ImU32 state_color(ProcState state) {
     case ProcState::BlockedPipe: return IM_COL32(0, 137, 123, 255);
     case ProcState::BlockedCondition: return IM_COL32(236, 64, 122, 255);
     case ProcState::BlockedManager: return IM_COL32(103, 58, 183, 255);
-    case ProcState::BlockedSocket: return IM_COL32(121, 85, 72, 255);    // brown: the network
+    case ProcState::BlockedSocket: return IM_COL32(158, 157, 36, 255);   // olive: the network, apart from join's brown
     case ProcState::BlockedResult: return IM_COL32(255, 160, 0, 255);    // amber: waiting for the pool
     case ProcState::BlockedOther: return IM_COL32(158, 158, 158, 255);
     case ProcState::Exited: return IM_COL32(58, 58, 64, 255);

@@ -21,6 +21,10 @@ enum class OpCategory : std::uint8_t { None, Text, Process, Queue, Sync, Failure
 [[nodiscard]] ImU32 op_color(OpCategory category);
 [[nodiscard]] ImU32 process_color(std::size_t lane_index);
 [[nodiscard]] ImU32 counter_color(ObjectKind kind);
+// A signal sent to a process (terminate, kill): the glyph on its lane.
+inline constexpr ImU32 kSignalColor = IM_COL32(255, 111, 0, 255);
+// The lesson's point, when a run showed it (a race, a deadlock): the status line's banner, a deep red.
+inline constexpr ImU32 kPointBannerColor = IM_COL32(198, 40, 40, 255);
 // A deadlock's wait-for arrows: the alarm red, apart from every state's colour.
 inline constexpr ImU32 kDeadlockColor = IM_COL32(255, 64, 96, 255);
 

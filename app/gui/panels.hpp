@@ -32,7 +32,9 @@ void draw_keys_overlay(Ui& ui);
 
 // status_panel.cpp: one line under everything: what the run is doing, and the last error.
 void draw_status(Ui& ui);
-[[nodiscard]] std::string status_text(const Ui& ui);  // the classroom's last word, in the chosen language
+[[nodiscard]] std::string status_text(const Ui& ui);
+// The lesson's point, when the run showed it ("RACE: 5 sold, 3 tickets"), in the chosen language; empty otherwise.
+[[nodiscard]] std::string point_text(const Ui& ui, const RunFacts& facts);  // the classroom's last word, in the chosen language
 // "Deadlock: Process-1 waits for 'fork 1' held by Process-2; Process-2 waits for 'fork 0' held by Process-1".
 [[nodiscard]] std::string deadlock_text(const Ui& ui, const Deadlock& deadlock);
 // The same in short: "Deadlock: Process-1 → 'fork 1' → Process-2 → 'fork 2' → Process-1".

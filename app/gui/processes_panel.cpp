@@ -54,7 +54,7 @@ void draw_processes(Ui& ui) {
       ImGui::TableNextColumn();
       auto h = std::find_if(held.begin(), held.end(), [&](const HeldProcess& x) { return x.pid == p.pid; });
       if (now && h != held.end())
-        ImGui::TextUnformatted(fmt::format("{} {}", to_string(h->op), h->object ? model.object_label(h->object) : "").c_str());
+        ImGui::TextUnformatted(next_operation(*h, model).c_str());
       ImGui::TableNextColumn();
       if (p.exitcode) {
         const std::string text = exit_text(p);

@@ -33,10 +33,15 @@ bool draw_result(Ui& ui, const LessonLibrary& library) {
     ImGui::TextUnformatted(value_text(value).c_str());
   }
   ImGui::Separator();
+  if (f.point) ImGui::TextColored({1.0f, 0.45f, 0.35f, 1.0f}, "%s", point_text(ui, f).c_str());
   for (const Invariant& i : f.invariants) {
-    if (i.ok) ImGui::TextColored({0.4f, 0.85f, 0.45f, 1.0f}, "%s", ui.tr("result.ok"));
+    // One the lesson breaks on purpose: broken is what it shows (amber), held means not this time (grey).
+    if (i.meant_to_break) ImGui::TextColored(i.ok ? ImVec4{0.6f, 0.6f, 0.65f, 1.0f} : ImVec4{1.0f, 0.7f, 0.2f, 1.0f}, "%s",
+                                             ui.tr(i.ok ? "result.held_this_time" : "result.broke_as_expected"));
+    else if (i.ok) ImGui::TextColored({0.4f, 0.85f, 0.45f, 1.0f}, "%s", ui.tr("result.ok"));
     else ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", ui.tr("result.failed"));
-    ImGui::SameLine(ui.px(70));
+    if (i.meant_to_break) ImGui::SameLine(0, ui.px(10));
+    else ImGui::SameLine(ui.px(70));
     ImGui::TextUnformatted(i.ok || i.detail.empty() ? i.name.c_str() : fmt::format("{} ({})", i.name, i.detail).c_str());
   }
   return question;

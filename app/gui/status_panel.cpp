@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "palette.hpp"
 #include "panels.hpp"
 
 namespace forkscope::gui {
@@ -30,6 +31,10 @@ std::string deadlock_cycle_text(const Ui& ui, const Deadlock& deadlock) {
   return text;
 }
 
+std::string point_text(const Ui& ui, const RunFacts& facts) {
+  return facts.point ? ui.text.say(Phrase{facts.point->key, facts.point->args}) : std::string();
+}
+
 std::string status_text(const Ui& ui) {
   const Classroom& c = ui.classroom;
   if (c.status_key().empty()) return c.status();
@@ -53,9 +58,21 @@ void draw_status(Ui& ui) {
     const auto& processes = shown->model().processes();  // a Python program's threads are not processes
     const auto count = std::count_if(processes.begin(), processes.end(), [](const ProcessInfo& p) { return !p.thread; });
     ImGui::TextDisabled("%s", ui.text.format("status.size", count, shown->model().events().size()).c_str());
-    if (!shown->live() && !shown->facts().invariants.empty()) {
+    const RunFacts& facts = shown->facts();
+    if (!shown->live() && facts.point) {
+      // The lesson's point, when it happened: a banner, where "invariants hold" would say all is well.
       ImGui::SameLine(0, ui.px(20));
-      if (shown->facts().invariants_ok()) ImGui::TextColored({0.4f, 0.85f, 0.45f, 1.0f}, "%s", ui.tr("status.invariants_ok"));
+      const std::string said = point_text(ui, facts);
+      const ImVec2 at = ImGui::GetCursorScreenPos();
+      const ImVec2 size = ImGui::CalcTextSize(said.c_str());
+      const ImVec2 pad{ui.px(6), ImGui::GetStyle().FramePadding.y};
+      ImGui::GetWindowDrawList()->AddRectFilled({at.x - pad.x, at.y}, {at.x + size.x + pad.x, at.y + size.y + 2 * pad.y},
+                                                kPointBannerColor, ui.px(3));
+      ImGui::TextColored({1, 1, 1, 1}, "%s", said.c_str());
+    }
+    if (!shown->live() && !facts.invariants.empty() && !(facts.point && facts.invariants_ok())) {
+      ImGui::SameLine(0, ui.px(20));
+      if (facts.invariants_ok()) ImGui::TextColored({0.4f, 0.85f, 0.45f, 1.0f}, "%s", ui.tr("status.invariants_ok"));
       else ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", ui.tr("status.invariants_failed"));
     }
   }

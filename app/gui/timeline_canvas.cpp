@@ -211,6 +211,33 @@ void TimelineCanvas::place(const Ui& ui, std::span<const Track> tracks, TimeView
   }
 }
 
+void TimelineCanvas::draw_holds_and_signals(const Ui& ui, ImDrawList* draw, const Track& track, const ProcessInfo& p,
+                                            const LaneRow& row) const {
+  const TrackWindow& w = track.window;
+  const float right = axis_.left + static_cast<float>(axis_.columns);
+  const auto x_at = [&](std::int64_t t) { return axis_.x_of(static_cast<double>(t - w.shift_ns)); };
+  float covered = axis_.left - 1;  // a million short holds cost one rectangle per pixel column at most
+  for (const HoldSpan& h : p.holds) {
+    const std::int64_t begin = std::max(h.begin_ns, w.from_ns), end = std::min({h.end_ns, w.to_ns, w.now_ns});
+    if (begin >= end) continue;
+    const float x0 = std::max(x_at(begin), axis_.left), x1 = std::min(std::max(x_at(end), x0 + 1), right);
+    if (x0 > right) break;  // holds come in the order they were taken
+    if (x1 <= covered || x1 < axis_.left) continue;
+    const ObjectInfo* lock = track.model->object(h.object);
+    draw->AddRectFilled({std::max(x0, covered), row.top + 1}, {x1, row.top + 1 + ui.px(2)},
+                        counter_color(lock ? lock->kind : ObjectKind::Lock));
+    covered = x1;
+  }
+  const float mid = (row.top + row.bottom) * 0.5f, r = ui.px(5);
+  for (const SignalMark& s : p.signals) {
+    if (s.t_ns < w.from_ns || s.t_ns > w.to_ns) continue;
+    const float x = std::round(x_at(s.t_ns));
+    if (x < axis_.left || x > right) continue;
+    draw->AddQuadFilled({x, mid - r}, {x + r, mid}, {x, mid + r}, {x - r, mid}, kSignalColor);
+    draw->AddQuad({x, mid - r - 1}, {x + r + 1, mid}, {x, mid + r + 1}, {x - r - 1, mid}, IM_COL32(0, 0, 0, 200));
+  }
+}
+
 void TimelineCanvas::draw_overlays(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, const TimeView& view,
                                    std::span<const Guide> guides, const Regions& r) const {
   // The live edge, across lanes and counters.
@@ -541,6 +568,14 @@ void TimelineCanvas::draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track>
                      texture_.uv(columns, r + 2.5f));
   }
   StripTexture::end_opaque(draw);
+  // Over the strips: a band in the lock's colour along the top of a lane while its process holds a lock, and a
+  // glyph where it was sent a signal.
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    if (lane_texture_row_.size() <= i || lane_texture_row_[i] < 0) continue;
+    const LaneRow& row = rows_[i];
+    const Track& track = tracks[row.track];
+    if (const ProcessInfo* p = track.model->process(row.pid)) draw_holds_and_signals(ui, draw, track, *p, row);
+  }
   const float marker = ui.px(4);
   for (const Marker& m : markers_)
     draw->AddTriangleFilled({m.x, m.bottom - marker * 2 - 1}, {m.x - marker, m.bottom - 1}, {m.x + marker, m.bottom - 1},

@@ -164,6 +164,7 @@ class TimelineCanvas {
   void draw_grid(const Ui& ui, ImDrawList* draw, float top, float bottom) const;
   void draw_ruler(Ui& ui, ImDrawList* draw, float top, float height);
   void draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, float top, float bottom) const;
+  void draw_holds_and_signals(const Ui& ui, ImDrawList* draw, const Track& track, const ProcessInfo& p, const LaneRow& row) const;
   void draw_counters(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, float top, float bottom) const;
   void draw_overlays(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, const TimeView& view,
                      std::span<const Guide> guides, const Regions& regions) const;

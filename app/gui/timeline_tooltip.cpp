@@ -38,6 +38,11 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
       ImGui::TextUnformatted(fmt::format("{} · {}", c.object->name, kind_text(ui, c.object->kind)).c_str());
       ImGui::TextUnformatted(ui.text.format("tooltip.value_at", value_text(ui, *c.object, c.object->value_at(t)),
                                             time_label(view_t)).c_str());
+      // A lock's holder then (the lanes mark it too).
+      for (const ProcessInfo& p : tracks[c.track].model->processes())
+        for (const HoldSpan& h : p.holds)
+          if (h.object == c.object->id && h.begin_ns <= t && t < h.end_ns)
+            ImGui::TextUnformatted(ui.text.format("tooltip.held_by", tracks[c.track].model->process_label(p.pid)).c_str());
       ImGui::EndTooltip();
       return;
     }
@@ -72,6 +77,15 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
       if (const ObjectInfo* o = s->object ? model.object(s->object) : nullptr)
         ImGui::TextUnformatted(ui.text.format("tooltip.object_value", o->name, value_text(ui, *o, o->value_at(t))).c_str());
     }
+    // The locks it held then, and a signal it was sent within a few pixels.
+    for (const HoldSpan& h : p->holds)
+      if (h.begin_ns <= t && t < std::min(h.end_ns, track.window.now_ns))
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(state_color(ProcState::BlockedLock)), "%s",
+                           ui.text.format("tooltip.holds", model.object_label(h.object)).c_str());
+    for (const SignalMark& s : p->signals)
+      if (std::abs(axis_.x_of(static_cast<double>(s.t_ns - shift)) - mouse.x) <= ui.px(6))
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kSignalColor), "%s",
+                           ui.text.format("tooltip.signal", signal_name(s.signo), model.process_label(s.from_pid)).c_str());
     // The line of the program it was at (a Python program's processes say when it changes).
     if (const std::int64_t line = p->line_at(t); line > 0 && t >= p->begin_ns && (!p->end_ns || t < *p->end_ns))
       ImGui::TextUnformatted(ui.text.format("tooltip.line", line, source_line(track.source, line)).c_str());
@@ -104,8 +118,7 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
       for (const HeldProcess& h : *track.held)
         if (h.pid == p->pid) {
           ImGui::Separator();
-          ImGui::TextUnformatted(ui.text.format("tooltip.held", to_string(h.op),
-                                                h.object ? model.object_label(h.object) : std::string()).c_str());
+          ImGui::TextUnformatted(ui.text.format("tooltip.held", next_operation(h, model)).c_str());
         }
     ImGui::EndTooltip();
     return;

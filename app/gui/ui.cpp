@@ -29,6 +29,12 @@ const TraceModel& Playhead::model(const RunRecord& run) {
 
 std::string label(const char* text, const char* id) { return fmt::format("{}###{}", text, id); }
 
+std::string signal_name(int signo) {
+  if (signo == 15) return "SIGTERM";
+  if (signo == 9) return "SIGKILL";
+  return fmt::format("signal {}", signo);
+}
+
 std::string format_duration(double ns) {
   const double a = std::abs(ns);
   if (a >= 1e9) return fmt::format("{:.3g} s", ns * 1e-9);

@@ -82,6 +82,7 @@ struct Ui {
 
 // "1.25 s", "340 ms", "12 µs": a duration for people.
 [[nodiscard]] std::string format_duration(double ns);
+[[nodiscard]] std::string signal_name(int signo);  // "SIGTERM", "SIGKILL", "signal 10"
 // The unit a ruler speaks in, one for all its labels: its tick step's, or seconds once it reaches a second.
 struct TimeUnit {
   double ns = 1;

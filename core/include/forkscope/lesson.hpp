@@ -80,6 +80,22 @@ struct Invariant {
   std::string name;
   bool ok = false;
   std::string detail;
+  // The lesson breaks it on purpose with these parameters (the race without the lock): broken is the expected
+  // outcome, not a failure, and holding means the race did not happen this time.
+  bool meant_to_break = false;
+};
+// Every invariant held, those meant to break aside.
+[[nodiscard]] bool invariants_hold(const std::vector<Invariant>& invariants);
+
+// What a lesson is there to show, when a run showed it ("RACE: 5 sold, 3 tickets"): a sentence of the phrase book
+// (phrases.hpp: a "point.*" key, English in the core, Chinese in assets/i18n/zh.json) and its arguments.
+struct LessonPoint {
+  std::string key;
+  std::vector<std::string> args;
+
+  [[nodiscard]] std::string english() const;
+  [[nodiscard]] nlohmann::json to_json() const;
+  [[nodiscard]] static std::optional<LessonPoint> from_json(const nlohmann::json& j);  // nullopt unless well-formed
 };
 
 // A wait-for edge: `process` waits for `object`, which `holder` has (a lock's holder; for a join, the child it waits
@@ -125,8 +141,15 @@ struct RunReport {
   std::optional<Deadlock> deadlock;
   const TraceModel* model = nullptr;
 
+  // The lesson's point, when this run showed it (Lesson::point).
+  std::optional<LessonPoint> point;
+
   void expect(std::string name, bool ok, std::string detail = {}) {
     invariants.push_back(Invariant{std::move(name), ok, std::move(detail)});
+  }
+  // An invariant these parameters are meant to break: shown as what the lesson predicts, never as a failure.
+  void expect_to_break(std::string name, bool ok, std::string detail = {}) {
+    invariants.push_back(Invariant{std::move(name), ok, std::move(detail), true});
   }
   [[nodiscard]] bool invariants_ok() const;
 };
@@ -147,6 +170,9 @@ struct Lesson {
   // A lesson built with the SDK (forkscope/lesson_file.hpp): the shared object the runner loads to run it. Its body
   // is empty in a viewer, and its check asks the runner.
   std::string file;
+  // The lesson's point, when a run showed it (a race that oversold, a deadlock): runs in the viewer after check, on
+  // every run that was not stopped by the user, and says it in a sentence the faces show (a banner, a line).
+  std::function<std::optional<LessonPoint>(const RunReport&)> point;
 };
 
 }  // namespace forkscope

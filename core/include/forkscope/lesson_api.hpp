@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "forkscope/trace_event.hpp"
 #include "forkscope/trace_writer.hpp"
 
 namespace forkscope {
@@ -28,6 +29,11 @@ void sleep(double seconds);
 
 // A lesson-level step with a label ("read info"): a marker on the timeline and a point where stepping stops.
 void mark(std::string_view label);
+
+// Waits until the socket `fd` can go on with `op` (accept or recv: something to read; connect or send: room to
+// write), shown on the timeline as the process blocked on a socket. Not an operation: a peer may be outside the run,
+// so it is no step and never "stuck". False when `timeout_seconds` (real seconds) passed first.
+[[nodiscard]] bool wait_for_socket(int fd, SocketOp op, double timeout_seconds);
 
 // random.randint(a, b) and random.random(), from this process's own stream (fixed by --seed and its name).
 [[nodiscard]] std::int64_t random_int(std::int64_t low, std::int64_t high);

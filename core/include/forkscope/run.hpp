@@ -83,6 +83,7 @@ struct HeldProcess {
   std::string name;
   EventKind op = EventKind::Mark;  // what it is about to do
   std::uint16_t object = 0;
+  std::string detail;    // more about it: a mark's label, a counter's "= 2" or "+= 1", a put's item
   bool blocked = false;  // blocked while stepping: a grant makes it try again
   bool ready = false;    // blocked, but its object changed: the retry may succeed
   bool timed = false;    // blocked with a timeout: grantable at any time; a retry that fails times out
@@ -92,6 +93,10 @@ struct HeldProcess {
   // A step may be granted to it now (request_step would take it).
   [[nodiscard]] bool grantable() const { return !blocked || ready || timed; }
 };
+
+// What a held process will do next, in English: "buy: read info" (a mark's label), "tickets left = 2",
+// "put 'x' into Queue 'q'", "acquire Lock 'mutex'".
+[[nodiscard]] std::string next_operation(const HeldProcess& held, const TraceModel& model);
 
 class Run {
  public:

@@ -64,6 +64,9 @@ struct alignas(64) ProcessSlot {
   std::atomic<std::uint32_t> wait_timed{0};  // blocked with a timeout: it will wake by itself (a grant, while stepping)
   std::atomic<std::uint32_t> thread{0};      // a Python thread's lane: it may run on between steps (a Queue's feeder)
   char name[64]{};                           // Python-style name, written before the process starts
+  // What the held operation is about beyond its kind and object (a mark's label, a counter's new value, a put's
+  // item): written before the process stops at the gate, read by the viewer while it stays there.
+  char held_detail[64]{};
   StringId name_string = kNoString;          // the same in the string table, for the ProcessBegin event
   RingHeader ring;
 };

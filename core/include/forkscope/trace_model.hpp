@@ -70,6 +70,20 @@ struct TaskSpan {
   bool failed = false;
 };
 
+// A lock held by a process, from its acquire to the release that freed it (or its recovery from a dead holder).
+struct HoldSpan {
+  std::int64_t begin_ns = 0;
+  std::int64_t end_ns = kOpenEnd;
+  std::uint16_t object = 0;
+};
+
+// A signal sent to a process (terminate, kill): when, which, and by whom.
+struct SignalMark {
+  std::int64_t t_ns = 0;
+  int signo = 0;
+  std::int32_t from_pid = 0;
+};
+
 struct Sample {
   std::int64_t t_ns = 0;
   std::int64_t value = 0;
@@ -89,6 +103,8 @@ struct ProcessInfo {
   std::vector<TaskSpan> tasks;
   std::vector<std::uint32_t> events;  // indexes into TraceModel::events() of what it did
   std::vector<Sample> source_lines;   // a Python program's: the source line of its operations, as it changed
+  std::vector<HoldSpan> holds;        // the Locks and RLocks it held, in the order it took them
+  std::vector<SignalMark> signals;    // the signals other processes sent it
 
   [[nodiscard]] ProcState state() const { return spans.empty() ? ProcState::Running : spans.back().state; }
   [[nodiscard]] const StateSpan* span_at(std::int64_t t_ns) const;
@@ -173,6 +189,7 @@ class TraceModel {
   ProcessInfo& process_for(std::int32_t pid, std::int64_t t);
   ObjectInfo* object_mut(std::uint16_t id);
   void transition(ProcessInfo& p, std::int64_t t, ProcState state, std::uint16_t object = 0, std::int32_t peer = 0);
+  void end_hold(const ObjectInfo& lock, std::int64_t t);  // its holder lets go
   void sample(std::uint16_t object, std::int64_t t, std::int64_t value);
   void add_to_series(std::uint16_t object, std::int64_t t, std::int64_t delta);
   void apply(const TraceEvent& e, std::uint32_t index, std::string_view text);

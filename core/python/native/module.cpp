@@ -21,6 +21,7 @@
 #include "forkscope/lesson_api.hpp"
 #include "native.hpp"
 #include "primitives/process_exit.hpp"
+#include "session/socket_wait.hpp"
 
 namespace forkscope::python {
 
@@ -322,35 +323,21 @@ bool wait_readable(int fd, std::optional<double> timeout) {
   }
 }
 
-// A socket operation that would wait (accept or recv with nothing there, send with a full buffer): shown as the
-// process blocked on a socket until it can go on, then left to the socket itself. Not a step (a network peer may be
-// outside the run), and marked as ending by itself, so the stuck detector never calls a server waiting for clients
-// stuck. `timeout`: the socket's own (None: blocking). Inside another operation it is that operation's wait.
+// A socket operation that would wait (accept or recv with nothing there, send with a full buffer): the process is
+// blocked on a socket until it can go on (detail::wait_on_socket), then left to the socket itself. `timeout`: the
+// socket's own (None: blocking). Inside another operation it is that operation's wait.
 void socket_wait(int fd, int op, bool for_writing, std::optional<double> timeout) {
   pollfd p{fd, static_cast<short>(for_writing ? POLLOUT : POLLIN), 0};
   if (t_op.depth > 0 || ::poll(&p, 1, 0) != 0) return;
   context();
   note_line();
-  detail::emit(EventKind::SocketWait, Phase::Want, 0, op);
-  detail::set_slot_state(SlotState::Blocked, 0, true);
   const detail::Deadline deadline = timeout ? detail::Deadline::after_ns(static_cast<std::int64_t>(*timeout * 1e9))
                                             : detail::Deadline::none();
-  const auto done = [] {
-    detail::emit(EventKind::SocketWait, Phase::Done, 0, 0);
-    detail::set_slot_state(SlotState::Running);
-  };
-  while (true) {
-    const int rc = without_gil([&] {
-      const std::int64_t slice = deadline.remaining_ns(50'000'000).value_or(50'000'000);
-      return ::poll(&p, 1, static_cast<int>((slice + 999'999) / 1'000'000));
-    });
-    if (rc != 0 || deadline.expired()) break;  // ready, or the socket's own timeout: its call says which
-    if (PyErr_CheckSignals() != 0) {
-      done();
-      throw py::error_already_set();
-    }
-  }
-  done();
+  (void)detail::wait_on_socket(fd, static_cast<SocketOp>(op), deadline, [](pollfd& ready, int ms) {
+    const int rc = without_gil([&] { return ::poll(&ready, 1, ms); });
+    if (rc == 0 && PyErr_CheckSignals() != 0) throw py::error_already_set();
+    return rc;
+  });
 }
 
 std::atomic<std::int64_t>& shared_counter(std::int64_t offset) {

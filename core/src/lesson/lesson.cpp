@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "forkscope/errors.hpp"
+#include "forkscope/phrases.hpp"
 
 namespace forkscope {
 
@@ -134,8 +135,29 @@ nlohmann::json Deadlock::to_json() const {
   return {{"cycle", edges}, {"text", text}, {"t_ns", t_ns}};
 }
 
-bool RunReport::invariants_ok() const {
-  return std::all_of(invariants.begin(), invariants.end(), [](const Invariant& i) { return i.ok; });
+bool invariants_hold(const std::vector<Invariant>& invariants) {
+  return std::all_of(invariants.begin(), invariants.end(), [](const Invariant& i) { return i.ok || i.meant_to_break; });
+}
+
+bool RunReport::invariants_ok() const { return invariants_hold(invariants); }
+
+std::string LessonPoint::english() const {
+  const PhraseFormat* format = find_phrase(key);
+  if (format == nullptr) return key;
+  return fill(format->english, Phrase{format->key, args}).value_or(std::string(format->english));
+}
+
+nlohmann::json LessonPoint::to_json() const { return {{"key", key}, {"args", args}, {"text", english()}}; }
+
+std::optional<LessonPoint> LessonPoint::from_json(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("key") || !j["key"].is_string() || !j.contains("args") || !j["args"].is_array())
+    return std::nullopt;
+  LessonPoint point{j["key"].get<std::string>(), {}};
+  for (const auto& a : j["args"]) {
+    if (!a.is_string()) return std::nullopt;
+    point.args.push_back(a.get<std::string>());
+  }
+  return point;
 }
 
 }  // namespace forkscope

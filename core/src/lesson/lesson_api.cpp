@@ -1,21 +1,23 @@
 #include "forkscope/lesson_api.hpp"
 
+#include <cerrno>
 #include <limits>
 #include <random>
 
 #include "forkscope/errors.hpp"
 #include "session/runtime.hpp"
+#include "session/socket_wait.hpp"
 
 namespace forkscope {
 
 void print_line(std::string_view text) {
-  detail::gate_pass(EventKind::Print);
+  detail::gate_pass(EventKind::Print, 0, [&] { return text; });
   detail::ProcessContext& c = detail::context();
   detail::emit(EventKind::Print, Phase::Done, 0, 0, pack_arg(c.session->store_transient_string(text)));
 }
 
 void sleep(double seconds) {
-  detail::gate_pass(EventKind::Sleep);
+  detail::gate_pass(EventKind::Sleep, 0, [&] { return fmt::format("{:g} s", seconds); });
   detail::ProcessContext& c = detail::context();
   double left_ns = std::max(seconds, 0.0) * 1e9;
   detail::emit(EventKind::Sleep, Phase::Want, 0, static_cast<std::int64_t>(left_ns));
@@ -47,9 +49,18 @@ void sleep(double seconds) {
 void exit(int code) { throw SystemExit(code); }
 
 void mark(std::string_view label) {
-  detail::gate_pass(EventKind::Mark);
+  detail::gate_pass(EventKind::Mark, 0, [&] { return label; });
   detail::ProcessContext& c = detail::context();
   detail::emit(EventKind::Mark, Phase::Done, 0, 0, pack_arg(c.session->store_transient_string(label)));
+}
+
+bool wait_for_socket(int fd, SocketOp op, double timeout_seconds) {
+  static_cast<void>(detail::context());  // outside a lesson process: RuntimeError
+  return detail::wait_on_socket(fd, op, detail::Deadline::after_ns(static_cast<std::int64_t>(timeout_seconds * 1e9)),
+                                [](pollfd& ready, int ms) {
+                                  const int rc = ::poll(&ready, 1, ms);
+                                  return rc < 0 && errno == EINTR ? 0 : rc;
+                                });
 }
 
 std::int64_t random_int(std::int64_t low, std::int64_t high) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
 #include <cctype>
 
 #include <fmt/format.h>
@@ -70,8 +71,10 @@ nlohmann::json check_saved_run(const Lesson& lesson, const std::filesystem::path
   if (lesson.check) lesson.check(report);
   nlohmann::json invariants = nlohmann::json::array();
   for (const Invariant& i : report.invariants)
-    invariants.push_back({{"name", i.name}, {"ok", i.ok}, {"detail", i.detail}});
-  return {{"invariants", invariants}};
+    invariants.push_back({{"name", i.name}, {"ok", i.ok}, {"detail", i.detail}, {"meant_to_break", i.meant_to_break}});
+  std::optional<LessonPoint> point;
+  if (lesson.point) point = lesson.point(report);
+  return {{"invariants", invariants}, {"point", point ? point->to_json() : nlohmann::json()}};
 }
 
 // ---- in a viewer ----
@@ -134,7 +137,10 @@ Lesson lesson_from_file(const std::string& file) {
   lesson.source = source.empty() || source.is_absolute() ? source.string()
                                                          : (std::filesystem::path(path).parent_path() / source).string();
   lesson.file = path;
-  lesson.check = [path](RunReport& report) {
+  // The runner answers the check and the point in one go; the point waits here until the viewer asks for it.
+  const auto point = std::make_shared<std::optional<LessonPoint>>();
+  lesson.point = [point](const RunReport&) { return *point; };
+  lesson.check = [path, point](RunReport& report) {
     // The run, saved where the runner can read it, then checked there: the lesson's own check runs in its code.
     static std::atomic<int> checks{0};
     const std::filesystem::path saved = std::filesystem::temp_directory_path() /
@@ -145,8 +151,11 @@ Lesson lesson_from_file(const std::string& file) {
     try {
       save_trace(*report.model, meta, saved);
       const nlohmann::json answer = ask_runner({"--check", path, saved.string()}, path);
-      for (const auto& i : answer.at("invariants"))
-        report.expect(i.at("name").get<std::string>(), i.at("ok").get<bool>(), i.value("detail", std::string()));
+      for (const auto& i : answer.at("invariants")) {
+        auto expect = i.value("meant_to_break", false) ? &RunReport::expect_to_break : &RunReport::expect;
+        (report.*expect)(i.at("name").get<std::string>(), i.at("ok").get<bool>(), i.value("detail", std::string()));
+      }
+      *point = LessonPoint::from_json(answer.value("point", nlohmann::json()));
     } catch (const std::exception& e) {
       report.expect("the lesson's check ran", false, one_line(e.what()));
     }

@@ -83,6 +83,14 @@ constexpr PhraseFormat kBook[] = {
     {"op.result_want", "waits in AsyncResult.get() of {}", 1},
     {"op.result_timeout", "AsyncResult.get() of {} timed out", 1},
     {"op.result_got", "got a result of {}", 1},
+    // What a lesson is there to show, when a run showed it (Lesson::point): the banner's sentence.
+    {"point.oversold", "RACE: {} sold, {} tickets", 2},
+    {"point.lost_sales", "RACE: {} sold, the file counts {}", 2},
+    {"point.lost_updates", "RACE: {} of {} decrements lost", 2},
+    {"point.deadlock", "DEADLOCK: {} processes, each waiting for the next", 1},
+    {"point.extra_release_caught", "ValueError: the extra release was caught, {} spaces stay {}", 2},
+    {"point.extra_release_counted", "BUG: the extra release went through, {} spaces now count {}", 2},
+    {"point.isolated", "ISOLATED: the child's x = {}, the parent's x = {}", 2},
     {"op.unknown", "{}", 1},
 };
 

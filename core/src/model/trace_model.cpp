@@ -121,6 +121,18 @@ ProcessInfo& TraceModel::process_for(std::int32_t pid, std::int64_t t) {
   return processes_[it->second];
 }
 
+void TraceModel::end_hold(const ObjectInfo& lock, std::int64_t t) {
+  if (lock.holder == 0) return;
+  auto it = process_index_.find(lock.holder);
+  if (it == process_index_.end()) return;
+  std::vector<HoldSpan>& holds = processes_[it->second].holds;
+  for (auto h = holds.rbegin(); h != holds.rend(); ++h)
+    if (h->object == lock.id && h->end_ns == kOpenEnd) {
+      h->end_ns = t;
+      return;
+    }
+}
+
 void TraceModel::transition(ProcessInfo& p, std::int64_t t, ProcState state, std::uint16_t object, std::int32_t peer) {
   StateSpan& last = p.spans.back();
   if (last.state == ProcState::Exited) return;  // nothing follows an exit
@@ -335,15 +347,31 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
   // Object counters and flows.
   switch (e.kind) {
     case EventKind::LockAcquire:
-      if (ObjectInfo* o = object_mut(e.object)) o->holder = e.pid;
+      if (ObjectInfo* o = object_mut(e.object)) {
+        if (o->holder != e.pid) {  // an RLock taken again by its holder is still the same hold
+          end_hold(*o, t);         // a Lock another process released without a trace of it (never, but be safe)
+          p.holds.push_back(HoldSpan{t, kOpenEnd, e.object});
+        }
+        o->holder = e.pid;
+      }
       sample(e.object, t, e.value);
       break;
     case EventKind::LockRelease:
-      if (ObjectInfo* o = object_mut(e.object); o && e.value == 0) o->holder = 0;
+      if (ObjectInfo* o = object_mut(e.object); o && e.value == 0) {
+        end_hold(*o, t);  // any process may release a Lock: the hold that ends is its holder's
+        o->holder = 0;
+      }
       sample(e.object, t, e.value);
       break;
     case EventKind::LockRecovered:
-      if (ObjectInfo* o = object_mut(e.object)) o->holder = 0;
+      if (ObjectInfo* o = object_mut(e.object)) {
+        end_hold(*o, t);
+        o->holder = 0;
+      }
+      break;
+    case EventKind::ProcessSignal:
+      if (auto it = process_index_.find(static_cast<std::int32_t>(e.arg)); it != process_index_.end())
+        processes_[it->second].signals.push_back(SignalMark{t, static_cast<int>(e.value), e.pid});
       break;
     case EventKind::SemAcquire:
     case EventKind::SemRelease:

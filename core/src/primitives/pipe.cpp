@@ -93,7 +93,7 @@ std::pair<Connection, Connection> Pipe(bool duplex, std::string_view name) {
 
 void Connection::send(const Value& obj) {
   ConnectionEnd& e = *end_;
-  detail::gate_pass(EventKind::PipeSend, e.out);
+  detail::gate_pass(EventKind::PipeSend, e.out, [&] { return obj.repr(); });
   e.check_open();
   if (!e.can_send) throw OSError("connection is read-only");
   const std::uint64_t seq = e.sent->fetch_add(1, std::memory_order_relaxed) + 1;

@@ -276,7 +276,7 @@ void Queue::join_thread() {
 
 void Queue::put(const Value& item, bool block, std::optional<double> timeout) {
   check_open();
-  detail::gate_pass(EventKind::QueuePut, id_);
+  detail::gate_pass(EventKind::QueuePut, id_, [&] { return item.repr(); });
   const detail::Item encoded = detail::encode(item);
   QueueState& q = *state_;
   auto done = q.try_put(encoded);

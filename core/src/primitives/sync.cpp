@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "forkscope/errors.hpp"
 #include "session/proc.hpp"
 #include "session/runtime.hpp"
@@ -233,7 +235,7 @@ Counter::Counter(std::string_view name, std::int64_t initial) {
 }
 
 std::int64_t Counter::set(std::int64_t value) {
-  detail::gate_pass(EventKind::CounterSet, id_);
+  detail::gate_pass(EventKind::CounterSet, id_, [&] { return fmt::format("= {}", value); });
   detail::Guard g(state_->mutex, id_);
   state_->value = value;
   const std::uint64_t t = trace_clock_ordered();
@@ -243,7 +245,9 @@ std::int64_t Counter::set(std::int64_t value) {
 }
 
 std::int64_t Counter::add(std::int64_t delta) {
-  detail::gate_pass(EventKind::CounterSet, id_);
+  detail::gate_pass(EventKind::CounterSet, id_, [&] {
+    return delta < 0 ? fmt::format("-= {}", 0 - static_cast<std::uint64_t>(delta)) : fmt::format("+= {}", delta);
+  });
   detail::Guard g(state_->mutex, id_);
   const std::int64_t value = state_->value += delta;
   const std::uint64_t t = trace_clock_ordered();

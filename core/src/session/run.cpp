@@ -415,6 +415,9 @@ void Run::collect() {
     report_.expect("no trace event lost", lost == 0, fmt::format("{} lost", lost));
     if (options_.lesson->check) options_.lesson->check(report_);
   }
+  // A run stopped half-way shows nothing, unless the viewer stopped it for its deadlock.
+  if (options_.lesson->point && ((!stopped_ && main_code == 0) || report_.deadlock))
+    report_.point = options_.lesson->point(report_);
   finished_ = true;
   pending_.clear();
   settling_.reset();

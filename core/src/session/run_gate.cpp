@@ -72,13 +72,32 @@ std::vector<HeldProcess> Run::held() const {
     if (!waits_for_grant(state)) continue;
     const std::uint32_t key = s.wait_key.load();
     const bool blocked = state == SlotState::BlockedHeld;
+    // A join names its child; other details belong to the gate's own hold (a blocked or sleeping process's slot
+    // keeps an older operation's).
+    const bool joins = key >= kJoinKeyBase && key - kJoinKeyBase < session_->slots_used();
+    std::string detail = joins ? session_->slot(key - kJoinKeyBase).name : state == SlotState::Held ? s.held_detail : "";
     out.push_back(HeldProcess{s.pid.load(), s.name, static_cast<EventKind>(s.held_kind.load()),
-                              static_cast<std::uint16_t>(key < kJoinKeyBase ? key : 0), blocked,
+                              static_cast<std::uint16_t>(key < kJoinKeyBase ? key : 0), std::move(detail), blocked,
                               blocked && retry_may_succeed(i), blocked && s.wait_timed.load() != 0,
                               state == SlotState::SleepingHeld, s.held_order.load(), i});
   }
   std::sort(out.begin(), out.end(), [](const HeldProcess& a, const HeldProcess& b) { return a.order < b.order; });
   return out;
+}
+
+std::string next_operation(const HeldProcess& held, const TraceModel& model) {
+  if (held.detail.empty()) return held.object ? fmt::format("{} {}", to_string(held.op), model.object_label(held.object))
+                                              : std::string(to_string(held.op));
+  switch (held.op) {
+    case EventKind::Mark: return held.detail;
+    case EventKind::CounterSet: {
+      const ObjectInfo* counter = model.object(held.object);
+      return fmt::format("{} {}", counter ? counter->name : model.object_label(held.object), held.detail);
+    }
+    case EventKind::QueuePut: return fmt::format("put {} into {}", held.detail, model.object_label(held.object));
+    case EventKind::PipeSend: return fmt::format("send {} on {}", held.detail, model.object_label(held.object));
+    default: return fmt::format("{} {}", to_string(held.op), held.detail);
+  }
 }
 
 void Run::request_step(std::int32_t pid) {

@@ -14,6 +14,20 @@
 
 namespace forkscope::detail {
 
+namespace {
+
+// `text` into `out` as a C string, cut at a UTF-8 character's start when it is too long.
+template <std::size_t N>
+void copy_truncated(char (&out)[N], std::string_view text) {
+  std::size_t n = std::min(text.size(), N - 1);
+  if (n < text.size())
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xc0) == 0x80) --n;
+  std::memcpy(out, text.data(), n);
+  out[n] = '\0';
+}
+
+}  // namespace
+
 ProcessContext& context() {
   if (g_context == nullptr)
     throw RuntimeError("Forkscope objects and processes live inside a lesson: run this code through a lesson");
@@ -81,8 +95,9 @@ void note_stop() {
   futex_wake(gate.stops, 1);
 }
 
-void hold_at_gate(EventKind kind, std::uint32_t key) {
+void hold_at_gate(EventKind kind, std::uint32_t key, std::string_view detail) {
   const auto object = static_cast<std::uint16_t>(key < kJoinKeyBase ? key : 0);
+  copy_truncated(g_context->slot->held_detail, detail);
   emit(EventKind::GateHeld, Phase::Done, object, static_cast<std::int64_t>(kind));
   // Let go by a grant, or by a switch to run mode: either way the process runs on from here.
   if (!hold_until_granted(SlotState::Held, kind, object, key, false))

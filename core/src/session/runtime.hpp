@@ -9,6 +9,8 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "forkscope/clock.hpp"
@@ -80,7 +82,7 @@ void bind_thread(ProcessContext& context);
 [[nodiscard]] inline bool stepping() {
   return g_context->gate->mode.load(std::memory_order_relaxed) != static_cast<std::uint32_t>(GateMode::Run);
 }
-void hold_at_gate(EventKind kind, std::uint32_t key);
+void hold_at_gate(EventKind kind, std::uint32_t key, std::string_view detail = {});
 // While stepping, lesson time is logical: a process that would wait for time to pass (a sleep, a wait's timeout)
 // waits in `state` (SleepingHeld, BlockedHeld) for the teacher's grant instead, so a stepped run and its replay never
 // depend on the wall clock. True when granted (a GateGranted event shows the step); false when the lesson runs
@@ -89,6 +91,12 @@ bool hold_until_granted(SlotState state, EventKind kind, std::uint16_t object, s
 // Every traced operation passes here first: free while the teacher lets the lesson run, held while stepping.
 inline void gate_pass(EventKind kind, std::uint32_t key = 0) {
   if (stepping()) hold_at_gate(kind, key);
+}
+// The same for an operation the viewer shows with a detail (HeldProcess::detail), made only while stepping.
+template <class MakeDetail>
+  requires std::is_invocable_v<MakeDetail>
+inline void gate_pass(EventKind kind, std::uint32_t key, MakeDetail&& make_detail) {
+  if (stepping()) hold_at_gate(kind, key, make_detail());
 }
 [[nodiscard]] double speed();
 // Tells processes blocked on `key` while stepping that a retry may now succeed.
