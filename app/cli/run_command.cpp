@@ -13,6 +13,7 @@
 #include "commands.hpp"
 #include "forkscope/errors.hpp"
 #include "forkscope/input.hpp"
+#include "forkscope/lesson_text.hpp"
 #include "forkscope/run.hpp"
 #include "forkscope/trace_file.hpp"
 #include "registry.hpp"
@@ -40,7 +41,7 @@ nlohmann::json summary(const Run& run) {
                          {"exitcode", p.exitcode ? nlohmann::json(*p.exitcode) : nlohmann::json()},
                          {"daemon", p.daemon}});
   nlohmann::json invariants = nlohmann::json::array();
-  for (const Invariant& i : r.invariants) invariants.push_back({{"name", i.name}, {"ok", i.ok}, {"detail", i.detail}});
+  for (const Invariant& i : r.invariants) invariants.push_back({{"name", i.name}, {"ok", i.ok}, {"values", i.values}});
   return {{"lesson", r.lesson},     {"params", r.params},         {"seed", r.seed},
           {"speed", r.speed},       {"wall_seconds", r.wall_seconds}, {"processes", processes},
           {"events", r.events},     {"lost_events", r.lost_events}, {"ring_full_waits", r.ring_full_waits},
@@ -337,8 +338,9 @@ int run_lesson(const RunArgs& args) {
   } else if (report.main_exitcode == 0) {
     fmt::print("\nresult {}\n", report.result.dump());
     print_phases(report.result);
+    const LessonNames names = LessonNames::load(report.lesson, "en");
     for (const Invariant& i : report.invariants)
-      fmt::print("  {} {}{}\n", i.ok ? "ok  " : "FAIL", i.name, i.ok || i.detail.empty() ? "" : " (" + i.detail + ")");
+      fmt::print("  {} {}\n", i.ok ? "ok  " : "FAIL", i.ok ? names.invariant(i.name) : names.invariant_with_detail(i.name, i.values));
     fmt::print("{} events, {} lost, {:.3f} s\n", report.events, report.lost_events, report.wall_seconds);
   }
   if (const std::string& stuck = stuck_text(run); !stuck.empty()) {

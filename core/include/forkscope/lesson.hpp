@@ -76,10 +76,12 @@ class LessonContext {
   nlohmann::json result_ = nlohmann::json::object();
 };
 
+// What a check expects of a run. Its name is a key: the sentence, and the detail sentence its values fill in, are
+// the lesson's, per language (LessonNames, assets/lessons/<lang>/<id>.json).
 struct Invariant {
   std::string name;
   bool ok = false;
-  std::string detail;
+  nlohmann::json values = nlohmann::json::object();  // named values the detail shows ({"left": 2})
 };
 
 // A wait-for edge: `process` waits for `object`, which `holder` has (a lock's holder; for a join, the child it waits
@@ -125,8 +127,8 @@ struct RunReport {
   std::optional<Deadlock> deadlock;
   const TraceModel* model = nullptr;
 
-  void expect(std::string name, bool ok, std::string detail = {}) {
-    invariants.push_back(Invariant{std::move(name), ok, std::move(detail)});
+  void expect(std::string name, bool ok, nlohmann::json values = nlohmann::json::object()) {
+    invariants.push_back(Invariant{std::move(name), ok, std::move(values)});
   }
   [[nodiscard]] bool invariants_ok() const;
 };
