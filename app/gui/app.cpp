@@ -4,6 +4,8 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <imgui.h>
+#include <imgui_internal.h>  // GImGui->LogBuffer: what the frame's widgets rendered
 
 #include "forkscope/lesson_text.hpp"
 
@@ -62,6 +64,9 @@ App::App(const Lesson& lesson, const AppOptions& options)
   strings_.set_language(options.language);
   for (std::string_view text : strings_.all_texts()) fonts_.note(text);
   for (std::string_view text : library_.all_texts()) fonts_.note(text);
+  for (const Lesson* l : library_.lessons())  // the words each lesson gives its keys, in every language
+    for (std::string_view language : kLanguages)
+      for (const std::string& text : LessonNames::load(l->id, language).all_texts()) fonts_.note(text);
   fonts_.note("+0123456789");  // the Code view's "+N" where more processes share a line than it has dots for
 }
 
@@ -117,9 +122,18 @@ void App::frame(Image* capture) {
   if (title != title_) window_.set_title(title_ = title);
 
   window_.begin_frame();
+  if (recorded_texts_) {
+    record_drawn_texts(recorded_texts_);
+    ImGui::LogToBuffer();
+  }
   handle_shortcuts(ui_);
   timeline_.update(ui_);  // the playhead's and the step axis's keys
   lay_out_panels();
+  if (recorded_texts_) {
+    recorded_texts_->emplace_back(GImGui->LogBuffer.c_str());
+    ImGui::LogFinish();
+    record_drawn_texts(nullptr);
+  }
   window_.end_frame(capture);
   if (ui_.toggle_fullscreen) {
     ui_.toggle_fullscreen = false;

@@ -49,7 +49,7 @@ RunFacts RunFacts::from_summary(const nlohmann::json& summary) {
   for (const auto& i : invariants) {
     if (!i.is_object()) throw malformed_summary("invariants", "an array of objects");
     f.invariants.push_back(Invariant{summary_field(i, "name", std::string(), "a string"), summary_field(i, "ok", false, "true or false"),
-                                     summary_field(i, "detail", std::string(), "a string")});
+                                     summary_field(i, "values", nlohmann::json::object(), "an object")});
   }
   return f;
 }

@@ -70,9 +70,9 @@ void ComparePanel::draw(Ui& ui) {
     ImGui::TextUnformatted(letter);
     ImGui::SameLine();
     ImGui::SetNextItemWidth(ui.px(300));
-    if (ImGui::BeginCombo(id, find_run(c, number)->label(ui.tr("run.replay")).c_str())) {
+    if (ImGui::BeginCombo(id, run_label(ui, *find_run(c, number)).c_str())) {
       for (const RunRecord* r : finished)
-        if (ImGui::Selectable(fmt::format("{} · {:.2f} s", r->label(ui.tr("run.replay")), r->facts().wall_seconds).c_str(), r->number() == number)) {
+        if (ImGui::Selectable(fmt::format("{} · {:.2f} s", run_label(ui, *r), r->facts().wall_seconds).c_str(), r->number() == number)) {
           number = r->number();
           chosen_ = true;
         }
@@ -105,9 +105,10 @@ void ComparePanel::draw(Ui& ui) {
   } else {
     for (const auto& [letter, run] : {std::pair{"A", &a}, std::pair{"B", &b}})
       tracks.push_back(Track{&run->model(), run->whole(),
-                             fmt::format("{} · {} · {:.2f} s", letter, run->label(ui.tr("run.replay")), run->facts().wall_seconds), nullptr,
+                             fmt::format("{} · {} · {:.2f} s", letter, run_label(ui, *run), run->facts().wall_seconds), nullptr,
                              false, false});
   }
+  for (Track& t : tracks) t.names = &ui.names(t.model == &a.model() ? a.facts().lesson : b.facts().lesson);
   tracks_drawn_ = tracks.size();
 
   const float table_height = std::round(ImGui::GetContentRegionAvail().y * 0.3f);
@@ -152,10 +153,11 @@ void ComparePanel::draw_run_table(Ui& ui, const RunRecord& a, const RunRecord& b
     for (const auto& [key, value] : result->items())
       if (key != "phases" && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
   for (const std::string& key : keys)
-    row(key, value_text(fa.result.value(key, nlohmann::json())), value_text(fb.result.value(key, nlohmann::json())));
+    row(ui.names(fa.lesson).result(key), value_text(fa.result.value(key, nlohmann::json())),
+        value_text(fb.result.value(key, nlohmann::json())));
   row(ui.tr("compare.invariants"), fa.invariants_ok() ? ui.tr("result.ok") : ui.tr("result.failed"),
       fb.invariants_ok() ? ui.tr("result.ok") : ui.tr("result.failed"));
-  row(ui.tr("compare.params"), fa.params.dump(), fb.params.dump());
+  row(ui.tr("compare.params"), params_text(ui, fa.lesson, fa.params), params_text(ui, fb.lesson, fb.params));
   row(ui.tr("compare.processes"), std::to_string(a.model().processes().size()), std::to_string(b.model().processes().size()));
   row(ui.tr("compare.lesson"), fa.lesson, fb.lesson);
   ImGui::EndTable();

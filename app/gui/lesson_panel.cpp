@@ -190,9 +190,17 @@ void draw_lesson_list(Ui& ui, const LessonLibrary& library) {
     for (const Lesson* lesson : library.lessons()) {
       if (lesson->topic != topic) continue;
       const bool chosen = lesson == &current;
-      const std::string item = fmt::format("{}###{}", library.title(lesson->id, language), lesson->id);
-      if (ImGui::Selectable(item.c_str(), chosen)) ui.classroom.select(*lesson);
+      // A long title wraps inside its row: it is never cut.
+      const std::string title = library.title(lesson->id, language);
+      const ImVec2 at = ImGui::GetCursorPos();
+      const float width = ImGui::GetContentRegionAvail().x;
+      const float height = ImGui::CalcTextSize(title.c_str(), nullptr, false, width).y;
+      if (ImGui::Selectable(fmt::format("##{}", lesson->id).c_str(), chosen, 0, {0, height})) ui.classroom.select(*lesson);
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", lesson->id.c_str());
+      ImGui::SetCursorPos(at);
+      ImGui::PushTextWrapPos(at.x + width);
+      ImGui::TextUnformatted(title.c_str());
+      ImGui::PopTextWrapPos();
     }
     ImGui::TreePop();
   }

@@ -13,13 +13,14 @@ void draw_result(Ui& ui) {
     return;
   }
   const RunFacts& f = shown->facts();
-  ImGui::TextUnformatted(shown->label(ui.tr("run.replay")).c_str());
+  ImGui::TextUnformatted(run_label(ui, *shown).c_str());
   ImGui::TextDisabled("%s", ui.text.format("result.summary", f.wall_seconds, f.seed, f.speed).c_str());
   if (!f.failure.empty()) ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", f.failure.c_str());
   ImGui::Separator();
+  const LessonNames& names = ui.names(f.lesson);
   for (const auto& [key, value] : f.result.items()) {
     if (key == "phases") continue;  // the comparison draws them
-    ImGui::TextColored({0.55f, 0.78f, 1.0f, 1.0f}, "%s", key.c_str());
+    ImGui::TextColored({0.55f, 0.78f, 1.0f, 1.0f}, "%s", names.result(key).c_str());
     ImGui::SameLine(ui.px(180));
     ImGui::TextUnformatted(value_text(value).c_str());
   }
@@ -28,7 +29,7 @@ void draw_result(Ui& ui) {
     if (i.ok) ImGui::TextColored({0.4f, 0.85f, 0.45f, 1.0f}, "%s", ui.tr("result.ok"));
     else ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", ui.tr("result.failed"));
     ImGui::SameLine(ui.px(70));
-    ImGui::TextUnformatted(i.ok || i.detail.empty() ? i.name.c_str() : fmt::format("{} ({})", i.name, i.detail).c_str());
+    ImGui::TextWrapped("%s", (i.ok ? names.invariant(i.name) : names.invariant_with_detail(i.name, i.values)).c_str());
   }
 }
 

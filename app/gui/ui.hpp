@@ -4,11 +4,17 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
+
+#include <imgui.h>
 
 #include "classroom.hpp"
+#include "forkscope/lesson_text.hpp"
 #include "fonts.hpp"
 #include "strings.hpp"
 
@@ -48,6 +54,15 @@ class Playhead {
   } cut_of_;
 };
 
+// The words each lesson gives its keys (LessonNames), read once per lesson and language.
+class LessonWords {
+ public:
+  [[nodiscard]] const LessonNames& of(std::string_view lesson_id, std::string_view language);
+
+ private:
+  std::map<std::string, LessonNames, std::less<>> loaded_;  // "<language>/<lesson id>"
+};
+
 struct Ui {
   Strings& text;
   FontBook& fonts;
@@ -67,7 +82,29 @@ struct Ui {
 
   [[nodiscard]] float px(float size) const { return std::round(size * scale); }
   [[nodiscard]] const char* tr(std::string_view key) const { return text(key); }
+
+  LessonWords words;
+  // What a lesson's parameters, counters, result facts, invariants and processes read as in the chosen language.
+  [[nodiscard]] const LessonNames& names(std::string_view lesson_id) { return words.of(lesson_id, text.language()); }
+  // An operation's name in the chosen language ("acquire", "获取"): the "Next operation" of a held process.
+  [[nodiscard]] std::string op_text(EventKind kind) const;
 };
+
+// "#2 ticket-lock tickets=3 buyers=5 lock=off": a run as its lists and the comparison name it, with the lesson's words.
+[[nodiscard]] std::string run_label(Ui& ui, const RunRecord& run);
+// An object's name as shown: a lesson's counter in the lesson's words, any other object as the code named it.
+[[nodiscard]] std::string object_name(Ui& ui, std::string_view lesson_id, const ObjectInfo& object);
+// "Lock 'mutex'", "Counter '剩余票数'"; "用户3 (4121)": an object or a process of `run` as the panels name it.
+[[nodiscard]] std::string object_text(Ui& ui, const RunRecord& run, const TraceModel& model, std::uint16_t id);
+[[nodiscard]] std::string process_text(Ui& ui, const RunRecord& run, const TraceModel& model, std::int32_t pid);
+// "tickets=3 buyers=5 lock=off" in the lesson's words.
+[[nodiscard]] std::string params_text(Ui& ui, std::string_view lesson_id, const nlohmann::json& params);
+
+// Text drawn straight onto a draw list (lane names, ticks, counters): ImGui's log does not see it, so it goes through
+// here, and a test that asks gets a copy of every such text (record_drawn_texts; nullptr stops).
+void draw_text(ImDrawList* draw, ImVec2 at, ImU32 color, const char* text);
+void draw_text(ImDrawList* draw, const ImFont* font, float size, ImVec2 at, ImU32 color, const char* begin, const char* end);
+void record_drawn_texts(std::vector<std::string>* into);
 
 // "Run###run": the text shown in this language, the id ImGui keeps across languages.
 [[nodiscard]] std::string label(const char* text, const char* id);
@@ -77,8 +114,8 @@ struct Ui {
 // The same at a given resolution (a ruler with steps of `step_ns` shows just enough digits).
 [[nodiscard]] std::string format_time(double ns, double step_ns);
 
-// A process's end as a student reads it: "exit 0", "exit 1", "SIGTERM".
-[[nodiscard]] std::string exit_text(const ProcessInfo& process);
+// A process's end as a student reads it: "exit 0", "exit 1", "SIGTERM" (a signal keeps its name).
+[[nodiscard]] std::string exit_text(const Ui& ui, const ProcessInfo& process);
 
 // A result value for people: numbers to four significant digits (1.502, not 1.501513644), the rest as JSON.
 [[nodiscard]] std::string value_text(const nlohmann::json& value);

@@ -53,11 +53,28 @@ std::optional<LessonText> load_lesson_text(std::string_view lesson_id, std::stri
 
 namespace {
 
-nlohmann::json load_names_file(std::string_view lesson_id, std::string_view language) {
-  std::ifstream in(assets_dir() / "lessons" / std::string(language) / (std::string(lesson_id) + ".json"));
+nlohmann::json read_names(const std::filesystem::path& file) {
+  std::ifstream in(file);
   if (!in) return nlohmann::json::object();
   nlohmann::json names = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   return names.is_object() ? names : nlohmann::json::object();
+}
+
+// The lesson's file, over what every lesson shares (_forkscope.json: the invariants the viewer adds to every run). A
+// Python program's id is its path: it has no file here.
+nlohmann::json load_names_file(std::string_view lesson_id, std::string_view language) {
+  const std::filesystem::path dir = assets_dir() / "lessons" / std::string(language);
+  const bool lesson = !lesson_id.empty() && lesson_id.find_first_of("/.") == std::string_view::npos;
+  nlohmann::json names = lesson ? read_names(dir / (std::string(lesson_id) + ".json")) : nlohmann::json::object();
+  const nlohmann::json common = read_names(dir / "_forkscope.json");
+  for (const auto& [section, shared] : common.items()) {
+    if (!shared.is_object()) continue;
+    nlohmann::json& own = names[section];
+    if (!own.is_object()) own = nlohmann::json::object();
+    for (const auto& [key, words] : shared.items())
+      if (!own.contains(key)) own[key] = words;
+  }
+  return names;
 }
 
 const nlohmann::json* find(const nlohmann::json& names, std::string_view section, std::string_view key) {
