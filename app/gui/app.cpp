@@ -48,10 +48,20 @@ constexpr ImGuiWindowFlags kPanelFlags = ImGuiWindowFlags_NoTitleBar | ImGuiWind
                                          ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
                                          ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoBackground;
 
+std::vector<App::ShownText>* g_logged_texts = nullptr;  // App::record_texts, while a frame records
+
+// ImGui logs what a window's widgets render until that window ends: each panel is logged on its own.
 bool begin_panel(const char* id, ImVec2 pos, ImVec2 size, ImGuiWindowFlags extra = 0) {
   ImGui::SetNextWindowPos(pos);
   ImGui::SetNextWindowSize(size);
-  return ImGui::Begin(id, nullptr, kPanelFlags | extra);
+  const bool open = ImGui::Begin(id, nullptr, kPanelFlags | extra);
+  if (g_logged_texts) ImGui::LogToBuffer();
+  return open;
+}
+
+void end_panel() {
+  if (g_logged_texts && GImGui->LogEnabled) g_logged_texts->push_back({GImGui->CurrentWindow->Name, GImGui->LogBuffer.c_str()});
+  ImGui::End();  // ends the log too
 }
 
 }  // namespace
@@ -122,18 +132,15 @@ void App::frame(Image* capture) {
   if (title != title_) window_.set_title(title_ = title);
 
   window_.begin_frame();
-  if (recorded_texts_) {
-    record_drawn_texts(recorded_texts_);
-    ImGui::LogToBuffer();
-  }
+  std::vector<std::string> drawn;
+  record_drawn_texts(recorded_texts_ ? &drawn : nullptr);
+  g_logged_texts = recorded_texts_;
   handle_shortcuts(ui_);
   timeline_.update(ui_);  // the playhead's and the step axis's keys
   lay_out_panels();
-  if (recorded_texts_) {
-    recorded_texts_->emplace_back(GImGui->LogBuffer.c_str());
-    ImGui::LogFinish();
-    record_drawn_texts(nullptr);
-  }
+  g_logged_texts = nullptr;
+  record_drawn_texts(nullptr);
+  for (std::string& text : drawn) recorded_texts_->push_back({"drawn", std::move(text)});
   window_.end_frame(capture);
   if (ui_.toggle_fullscreen) {
     ui_.toggle_fullscreen = false;
@@ -157,7 +164,7 @@ void App::lay_out_panels() {
   const float center = std::round(body * 0.62f);
 
   if (begin_panel("toolbar", {0, 0}, {display.x, bar})) draw_toolbar(ui_);
-  ImGui::End();
+  end_panel();
 
   if (begin_panel("lesson", {0, bar}, {left, body})) {
     ImGui::TextDisabled("%s", ui_.tr("panel.lessons"));
@@ -170,7 +177,7 @@ void App::lay_out_panels() {
     ImGui::TextDisabled("%s", ui_.tr("panel.lesson"));
     draw_lesson_text(ui_, library_);
   }
-  ImGui::End();
+  end_panel();
 
   auto tab = [](const char* text, const char* id, bool select) {
     return ImGui::BeginTabItem(label(text, id).c_str(), nullptr, select ? ImGuiTabItemFlags_SetSelected : 0);
@@ -193,7 +200,7 @@ void App::lay_out_panels() {
     pending_center_.reset();
     ImGui::EndTabBar();
   }
-  ImGui::End();
+  end_panel();
 
   if (begin_panel("details", {left, bar + center}, {display.x - left, body - center}) && ImGui::BeginTabBar("detail_tabs")) {
     if (tab(ui_.tr("panel.processes"), "processes", pending_detail_ == DetailTab::Processes)) {
@@ -219,10 +226,10 @@ void App::lay_out_panels() {
     pending_detail_.reset();
     ImGui::EndTabBar();
   }
-  ImGui::End();
+  end_panel();
 
   if (begin_panel("status", {0, display.y - bar}, {display.x, bar})) draw_status(ui_);
-  ImGui::End();
+  end_panel();
 
   open_dialog_.draw(ui_);  // a modal over everything
 }

@@ -153,8 +153,8 @@ void ComparePanel::draw_run_table(Ui& ui, const RunRecord& a, const RunRecord& b
     for (const auto& [key, value] : result->items())
       if (key != "phases" && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
   for (const std::string& key : keys)
-    row(ui.names(fa.lesson).result(key), value_text(fa.result.value(key, nlohmann::json())),
-        value_text(fb.result.value(key, nlohmann::json())));
+    row(ui.names(fa.lesson).result(key), value_text(ui, fa.result.value(key, nlohmann::json())),
+        value_text(ui, fb.result.value(key, nlohmann::json())));
   row(ui.tr("compare.invariants"), fa.invariants_ok() ? ui.tr("result.ok") : ui.tr("result.failed"),
       fb.invariants_ok() ? ui.tr("result.ok") : ui.tr("result.failed"));
   row(ui.tr("compare.params"), params_text(ui, fa.lesson, fa.params), params_text(ui, fb.lesson, fb.params));

@@ -22,7 +22,7 @@ void draw_result(Ui& ui) {
     if (key == "phases") continue;  // the comparison draws them
     ImGui::TextColored({0.55f, 0.78f, 1.0f, 1.0f}, "%s", names.result(key).c_str());
     ImGui::SameLine(ui.px(180));
-    ImGui::TextUnformatted(value_text(value).c_str());
+    ImGui::TextUnformatted(value_text(ui, value).c_str());
   }
   ImGui::Separator();
   for (const Invariant& i : f.invariants) {

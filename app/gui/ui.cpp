@@ -120,6 +120,10 @@ std::string value_text(const nlohmann::json& value) {
   return value.dump();
 }
 
+std::string value_text(const Ui& ui, const nlohmann::json& value) {
+  return value.is_boolean() ? ui.tr(value.get<bool>() ? "value.yes" : "value.no") : value_text(value);
+}
+
 const RunRecord* shown_or_hint(const Ui& ui) {
   const RunRecord* shown = ui.classroom.shown();
   if (shown == nullptr) ImGui::TextDisabled("%s", ui.tr("panel.nothing_yet"));

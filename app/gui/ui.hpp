@@ -119,6 +119,8 @@ void record_drawn_texts(std::vector<std::string>* into);
 
 // A result value for people: numbers to four significant digits (1.502, not 1.501513644), the rest as JSON.
 [[nodiscard]] std::string value_text(const nlohmann::json& value);
+// The same in the chosen language: a yes/no fact in its words.
+[[nodiscard]] std::string value_text(const Ui& ui, const nlohmann::json& value);
 
 // The shown run; when there is none, says that nothing has run yet and returns nullptr (detail panels start so).
 [[nodiscard]] const RunRecord* shown_or_hint(const Ui& ui);

@@ -8,6 +8,8 @@
 //     its printed lines, what its texts mark as code (`...`, “...”), and Python's multiprocessing class names.
 // The English walk fails on Chinese outside what the lesson printed, named or wrote in its code.
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cctype>
 #include <fstream>
 #include <set>
@@ -81,11 +83,16 @@ bool looks_like_code(std::string_view w) {
   return w == "True" || w == "False" || w == "None";
 }
 
-// Python's multiprocessing classes (and Forkscope's Counter), the names a lesson's objects carry on screen.
+// Python's multiprocessing API as lessons name it in their titles and texts (and Forkscope's Counter).
 const std::set<std::string, std::less<>> kPythonNames = {
-    "Process", "Lock",     "Semaphore", "Event", "Condition", "Queue",  "Pipe",  "Manager",
-    "Pool",    "Counter",  "Value",     "Array", "Namespace", "Object", "Task",
+    "Process", "Lock",    "Semaphore", "Event",     "Condition", "Queue", "Pipe",  "Manager",  "Pool",
+    "Counter", "Value",   "Array",     "Namespace", "Python",    "start", "join",  "run",      "terminate",
+    "kill",    "is_alive", "pid",      "ppid",      "daemon",    "name",  "acquire", "release", "wait",
+    "set",     "clear",   "notify",    "put",       "get",       "full",  "empty", "task_done", "send",
+    "recv",    "close",   "poll",      "apply",     "map",       "callback",
 };
+// Names in Latin letters on purpose.
+const std::set<std::string, std::less<>> kProperNames = {"Forkscope", "Linux", "C++", "Python", "CPython"};
 const std::set<std::string, std::less<>> kUnits = {"s", "ms", "us", "ns", "B", "KiB", "MiB", "GiB", "x"};
 
 // Every ASCII word of `text` (or of a lesson text's marked code) as allowed words.
@@ -144,7 +151,11 @@ Given given_by(const Lesson& lesson, const std::vector<const TraceModel*>& model
     }
   }
   if (const auto text = load_lesson_text(lesson.id, language))
-    for (const std::string* s : {&text->title, &text->teaches, &text->watch, &text->predict}) add_marked_code(g.words, *s);
+    for (const std::string* s : {&text->title, &text->teaches, &text->watch, &text->predict}) {
+      add_marked_code(g.words, *s);
+      if (language == "en")  // what the English text quotes of the program's Chinese output
+        for (const std::string& run : runs(*s, true)) g.printed_and_named += run + "\n";
+    }
   g.printed_and_named += read_file(std::filesystem::path(FORKSCOPE_SOURCE_DIR) / lesson.source);  // the Code view
   return g;
 }
@@ -155,7 +166,8 @@ std::vector<std::string> stray_english(const std::vector<std::pair<std::string, 
   std::set<std::string> reported;
   for (const auto& [where, text] : texts)
     for (const std::string& w : runs(text, false)) {
-      if (!has_letter(w) || looks_like_code(w) || kUnits.contains(w) || kPythonNames.contains(w) || given.words.contains(w))
+      if (!has_letter(w) || looks_like_code(w) || kUnits.contains(w) || kPythonNames.contains(w) || kProperNames.contains(w) ||
+          given.words.contains(w))
         continue;
       if (!reported.insert(w).second) continue;
       const std::size_t at = text.find(w);
@@ -192,7 +204,7 @@ Walk walk(App& app) {
     app.frame();  // the atlas may grow for the run's texts
   }
   for (const auto& record : c.runs()) w.models.push_back(&record->model());
-  std::vector<std::string> frame_texts;
+  std::vector<App::ShownText> frame_texts;
   const std::pair<CenterView, const char*> views[] = {
       {CenterView::Timeline, "timeline"}, {CenterView::Compare, "compare"}, {CenterView::Code, "code"}};
   const std::pair<DetailTab, const char*> tabs[] = {{DetailTab::Processes, "processes"},
@@ -207,7 +219,10 @@ Walk walk(App& app) {
       app.record_texts(&frame_texts);
       app.frame();
       app.record_texts(nullptr);
-      for (std::string& t : frame_texts) w.texts.emplace_back(fmt::format("{} + {}", view_name, tab_name), std::move(t));
+      for (App::ShownText& t : frame_texts) {
+        if (view == CenterView::Code && t.where == "center") continue;  // the lesson's source: code, in its own words
+        w.texts.emplace_back(fmt::format("{} ({} + {})", t.where, view_name, tab_name), std::move(t.text));
+      }
       frame_texts.clear();
     }
   return w;
@@ -227,11 +242,23 @@ TEST_P(GuiWords, ChineseShowsNoEnglishButCode) {
   auto app = make_app(GetParam(), "zh", 50);
   const Walk w = walk(*app);
   ASSERT_FALSE(w.texts.empty());
-  const Given given = given_by(*scenarios::find(GetParam()), w.models, "zh");
+  if (std::getenv("FORKSCOPE_SHOW_WORDS"))
+    for (const auto& [where, text] : w.texts) std::printf("--- %s\n%s\n", where.c_str(), text.c_str());
+  Given given = given_by(*scenarios::find(GetParam()), w.models, "zh");
+  given.words.insert(app->ui().tr("toolbar.other_language"));  // the button that switches to English says so
   // The lesson's own words and texts, whole (the panels show only what fits).
   std::vector<std::pair<std::string, std::string>> texts = w.texts;
-  const LessonNames names = LessonNames::load(GetParam(), "zh");
-  for (const std::string& t : names.all_texts()) texts.emplace_back("the lesson's words", t);
+  const auto words = nlohmann::json::parse(read_file(assets_dir() / "lessons" / "zh" / (GetParam() + ".json")));
+  const auto add_strings = [&](const nlohmann::json& j, auto& self) -> void {
+    if (j.is_string()) {  // without the {values} a detail fills in
+      std::string text = j.get<std::string>();
+      for (std::size_t at = text.find('{'); at != std::string::npos; at = text.find('{', at))
+        text.erase(at, text.find('}', at) == std::string::npos ? std::string::npos : text.find('}', at) - at + 1);
+      texts.emplace_back("the lesson's words", text);
+    }
+    for (const auto& v : j.is_structured() ? j : nlohmann::json::array()) self(v, self);
+  };
+  add_strings(words, add_strings);
   if (const auto text = load_lesson_text(GetParam(), "zh"))
     for (const std::string* s : {&text->title, &text->teaches, &text->watch, &text->predict}) texts.emplace_back("the lesson text", *s);
   const std::vector<std::string> stray = stray_english(texts, given);
