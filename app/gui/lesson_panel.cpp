@@ -59,6 +59,16 @@ bool closes(unsigned int c) {
   return std::u32string_view(U",.;:!?)]}\"'，。、；：！？）」』】》”’").find(static_cast<char32_t>(c)) != std::u32string_view::npos;
 }
 
+// A token of opening punctuation only ("“(, before a word or a CJK character).
+bool opens_only(const char* begin, const char* end) {
+  for (const char* p = begin; p < end;) {
+    unsigned int c = 0;
+    p += std::max(ImTextCharFromUtf8(&c, p, end), 1);
+    if (std::u32string_view(U"\"'([{“‘「『【《").find(static_cast<char32_t>(c)) == std::u32string_view::npos) return false;
+  }
+  return begin < end;
+}
+
 void text_wrapped(std::string_view text) {
   const float width = ImGui::GetContentRegionAvail().x;
   ImFont* font = ImGui::GetFont();
@@ -71,6 +81,7 @@ void text_wrapped(std::string_view text) {
     const char* start = line;
     const char* fits = line;  // end of the last token that fit
     for (const char* p = line; p < newline;) {
+      const char* token = p;
       unsigned int c = 0;
       p += std::max(ImTextCharFromUtf8(&c, p, newline), 1);
       if (c >= 0x2E80 || c == ' ') {
@@ -88,6 +99,7 @@ void text_wrapped(std::string_view text) {
           p += n;
         }
       }
+      if (p < newline && opens_only(token, p)) continue;  // an opening quote stays with what it opens
       if (measure(start, p) > width && fits > start) {
         ImGui::TextUnformatted(start, fits);
         start = fits;
