@@ -84,7 +84,9 @@ void text_wrapped(std::string_view text) {
       const char* token = p;
       unsigned int c = 0;
       p += std::max(ImTextCharFromUtf8(&c, p, newline), 1);
-      if (c >= 0x2E80 || c == ' ') {
+      if (c == ' ') {
+        // a space alone: an ASCII quote after it opens what follows
+      } else if (c >= 0x2E80) {
         while (p < newline) {  // closing punctuation sticks to the token before it
           unsigned int next = 0;
           const int n = ImTextCharFromUtf8(&next, p, newline);

@@ -83,9 +83,9 @@ struct Ui {
   [[nodiscard]] float px(float size) const { return std::round(size * scale); }
   [[nodiscard]] const char* tr(std::string_view key) const { return text(key); }
 
-  LessonWords words;
+  mutable LessonWords words;  // a cache: reading the words changes nothing a panel sees
   // What a lesson's parameters, counters, result facts, invariants and processes read as in the chosen language.
-  [[nodiscard]] const LessonNames& names(std::string_view lesson_id) { return words.of(lesson_id, text.language()); }
+  [[nodiscard]] const LessonNames& names(std::string_view lesson_id) const { return words.of(lesson_id, text.language()); }
   // An operation's name in the chosen language ("acquire", "获取"): the "Next operation" of a held process.
   [[nodiscard]] std::string op_text(EventKind kind) const;
 };

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "app.hpp"
 #include "test_support.hpp"
@@ -18,6 +19,10 @@ class GuiTest : public forkscope::testing::CleanTest {
 // An App on `lesson_id` at 1280x800, headless: the X server's pointer and focus do not change what it draws.
 std::unique_ptr<App> make_app(const std::string& lesson_id, const std::string& language = "en", double speed = 10);
 
+
+// Every lesson in the list, for tests run once per lesson; and such a test's name ("ticket_lock").
+std::vector<std::string> listed_lessons();
+std::string lesson_test_name(const ::testing::TestParamInfo<std::string>& lesson);
 
 // A key press as GLFW reports it: down for one frame, then up.
 void press_key(App& app, int glfw_key);

@@ -25,17 +25,12 @@
 using namespace forkscope;
 using namespace forkscope::gui;
 using forkscope::gui::testing::GuiTest;
+using forkscope::gui::testing::lesson_test_name;
+using forkscope::gui::testing::listed_lessons;
 using forkscope::gui::testing::make_app;
 using forkscope::gui::testing::press_key;
 
 namespace {
-
-std::vector<std::string> listed_lessons() {
-  std::vector<std::string> ids;
-  for (const Lesson& l : scenarios::all())
-    if (!l.hidden) ids.push_back(l.id);
-  return ids;
-}
 
 // The first code point of `s` at `i`, and its length in bytes.
 std::pair<char32_t, std::size_t> code_point(std::string_view s, std::size_t i) {
@@ -284,6 +279,8 @@ TEST_P(GuiWords, EnglishShowsNoChineseButWhatTheCodeGave) {
   auto app = make_app(GetParam(), "en", 50);
   const Walk w = walk(*app);
   ASSERT_FALSE(w.texts.empty());
+  if (std::getenv("FORKSCOPE_SHOW_WORDS"))
+    for (const auto& [where, text] : w.texts) std::printf("--- %s\n%s\n", where.c_str(), text.c_str());
   const Given given = given_by(*scenarios::find(GetParam()), w.models, "en");
   const std::vector<std::string> stray = stray_chinese(w.texts, given, app->ui().tr("toolbar.other_language"));
   EXPECT_TRUE(stray.empty()) << stray.size() << " Chinese texts in English:" << joined(stray);
@@ -300,9 +297,4 @@ TEST_P(GuiWords, EnglishShowsNoChineseButWhatTheCodeGave) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryLesson, GuiWords, ::testing::ValuesIn(listed_lessons()),
-                         [](const ::testing::TestParamInfo<std::string>& lesson) {
-                           std::string name = lesson.param;
-                           std::replace(name.begin(), name.end(), '-', '_');
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(EveryLesson, GuiWords, ::testing::ValuesIn(listed_lessons()), lesson_test_name);
