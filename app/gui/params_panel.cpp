@@ -8,6 +8,18 @@
 
 namespace forkscope::gui {
 
+namespace {
+// What a parameter takes, in the chosen language ("an integer from 0 to 100").
+std::string allowed_text(const Ui& ui, const ParamSpec& spec) {
+  switch (spec.type) {
+    case ParamType::Bool: return ui.tr("params.allowed_bool");
+    case ParamType::Int: return ui.text.format("params.allowed_int", spec.min, spec.max);
+    case ParamType::Float: return ui.text.format("params.allowed_float", spec.min, spec.max);
+  }
+  return spec.allowed();
+}
+}  // namespace
+
 void draw_params(Ui& ui) {
   Classroom& c = ui.classroom;
   const auto& specs = c.lesson().params;
@@ -49,7 +61,7 @@ void draw_params(Ui& ui) {
       }
     }
     if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-      ImGui::SetTooltip("%s", fmt::format("--set {}  ({})", param_assignment(spec, values[i]), spec.allowed()).c_str());
+      ImGui::SetTooltip("%s", fmt::format("--set {}  ({})", param_assignment(spec, values[i]), allowed_text(ui, spec)).c_str());
     ImGui::PopID();
   }
   if (ImGui::SmallButton(label(ui.tr("params.defaults"), "defaults").c_str())) c.reset_params();

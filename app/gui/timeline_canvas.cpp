@@ -588,7 +588,7 @@ void TimelineCanvas::draw_counters(Ui& ui, ImDrawList* draw, std::span<const Tra
   for (const CounterRow& c : counter_rows_) {
     if (!c.visible) continue;
     const ObjectInfo& o = *c.object;
-    const std::string name = tracks[c.track].names && o.kind == ObjectKind::Counter ? tracks[c.track].names->counter(o.name) : o.name;
+    const std::string name = tracks[c.track].names ? object_name(*tracks[c.track].names, o) : o.name;
     draw_text(draw, {left + ui.px(8), c.top + ui.px(3)}, counter_color(o.kind), name.c_str());
     const std::optional<std::int64_t> at = tracks[c.track].playhead_ns;
     const std::string detail = fmt::format("{} · {}", kind_text(ui, o.kind), value_text(ui, o, at ? o.value_at(*at) : o.value()));

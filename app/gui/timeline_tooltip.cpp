@@ -57,20 +57,14 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
     const auto t = static_cast<std::int64_t>(view_t) + shift;
     const LessonNames none;
     const LessonNames& names = track.names ? *track.names : none;
-    const auto object_text = [&](std::uint16_t id) {
-      const ObjectInfo* o = model.object(id);
-      if (o == nullptr) return model.object_label(id);
-      return fmt::format("{} '{}'", to_string(o->kind), o->kind == ObjectKind::Counter ? names.counter(o->name) : o->name);
-    };
     ImGui::BeginTooltip();
     ImGui::TextUnformatted(fmt::format("{} · PID {}{}", names.process(p->name), p->pid,
                                        p->daemon ? fmt::format(" · {}", ui.tr("processes.daemon")) : "").c_str());
     if (const StateSpan* s = p->span_at(t); s && t <= track.window.now_ns) {
       ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(state_text_color(s->state)));
       std::string what = ui.tr(state_key(s->state));
-      if (s->object != 0) what += " · " + object_text(s->object);
-      if (const ProcessInfo* peer = s->state == ProcState::BlockedJoin ? model.process(s->peer) : nullptr)
-        what += fmt::format(" · {} ({})", names.process(peer->name), peer->pid);
+      if (s->object != 0) what += " · " + object_text(names, model, s->object);
+      if (s->peer != 0 && s->state == ProcState::BlockedJoin) what += " · " + process_text(names, model, s->peer);
       ImGui::TextUnformatted(what.c_str());
       ImGui::PopStyleColor();
       const std::int64_t end = std::min(s->end_ns, track.window.now_ns);
@@ -78,7 +72,7 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
                                             format_duration(static_cast<double>(end - shift)),
                                             format_duration(static_cast<double>(end - s->begin_ns))).c_str());
       if (const ObjectInfo* o = s->object ? model.object(s->object) : nullptr)
-        ImGui::TextUnformatted(ui.text.format("tooltip.object_value", o->kind == ObjectKind::Counter ? names.counter(o->name) : o->name,
+        ImGui::TextUnformatted(ui.text.format("tooltip.object_value", object_name(names, *o),
                                               value_text(ui, *o, o->value_at(t))).c_str());
     }
     // The line of the program it was at (a Python program's processes say when it changes).
@@ -114,7 +108,7 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
       for (const HeldProcess& h : *track.held)
         if (h.pid == p->pid) {
           ImGui::Separator();
-          ImGui::TextUnformatted(ui.text.format("tooltip.held", ui.op_text(h.op), h.object ? object_text(h.object) : std::string()).c_str());
+          ImGui::TextUnformatted(ui.text.format("tooltip.held", ui.op_text(h.op), h.object ? object_text(names, model, h.object) : std::string()).c_str());
         }
     ImGui::EndTooltip();
     return;

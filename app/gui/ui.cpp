@@ -82,21 +82,21 @@ std::string Ui::op_text(EventKind kind) const {
   return text.has(key) ? text(key) : std::string(to_string(kind));
 }
 
-std::string object_name(Ui& ui, std::string_view lesson_id, const ObjectInfo& object) {
-  return object.kind == ObjectKind::Counter ? ui.names(lesson_id).counter(object.name) : object.name;
+std::string object_name(const LessonNames& names, const ObjectInfo& object) {
+  return object.kind == ObjectKind::Counter ? names.counter(object.name) : object.name;
 }
 
-std::string object_text(Ui& ui, const RunRecord& run, const TraceModel& model, std::uint16_t id) {
+std::string object_text(const LessonNames& names, const TraceModel& model, std::uint16_t id) {
   const ObjectInfo* o = model.object(id);
-  return o ? fmt::format("{} '{}'", to_string(o->kind), object_name(ui, run.facts().lesson, *o)) : model.object_label(id);
+  return o ? fmt::format("{} '{}'", to_string(o->kind), object_name(names, *o)) : model.object_label(id);
 }
 
-std::string process_text(Ui& ui, const RunRecord& run, const TraceModel& model, std::int32_t pid) {
+std::string process_text(const LessonNames& names, const TraceModel& model, std::int32_t pid) {
   const ProcessInfo* p = model.process(pid);
-  return p ? fmt::format("{} ({})", ui.names(run.facts().lesson).process(p->name), pid) : model.process_label(pid);
+  return p ? fmt::format("{} ({})", names.process(p->name), pid) : model.process_label(pid);
 }
 
-std::string params_text(Ui& ui, std::string_view lesson_id, const nlohmann::json& params) {
+std::string params_text(const Ui& ui, std::string_view lesson_id, const nlohmann::json& params) {
   const LessonNames& names = ui.names(lesson_id);
   std::string text;
   for (const auto& [key, value] : params.items())
@@ -105,7 +105,7 @@ std::string params_text(Ui& ui, std::string_view lesson_id, const nlohmann::json
   return text;
 }
 
-std::string run_label(Ui& ui, const RunRecord& run) {
+std::string run_label(const Ui& ui, const RunRecord& run) {
   const RunFacts& f = run.facts();
   std::string text = fmt::format("#{} {}", run.number(), f.lesson);  // the id `run` and `explore` take
   if (!f.params.empty()) text += " " + params_text(ui, f.lesson, f.params);

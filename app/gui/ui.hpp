@@ -91,14 +91,14 @@ struct Ui {
 };
 
 // "#2 ticket-lock tickets=3 buyers=5 lock=off": a run as its lists and the comparison name it, with the lesson's words.
-[[nodiscard]] std::string run_label(Ui& ui, const RunRecord& run);
-// An object's name as shown: a lesson's counter in the lesson's words, any other object as the code named it.
-[[nodiscard]] std::string object_name(Ui& ui, std::string_view lesson_id, const ObjectInfo& object);
-// "Lock 'mutex'", "Counter '剩余票数'"; "用户3 (4121)": an object or a process of `run` as the panels name it.
-[[nodiscard]] std::string object_text(Ui& ui, const RunRecord& run, const TraceModel& model, std::uint16_t id);
-[[nodiscard]] std::string process_text(Ui& ui, const RunRecord& run, const TraceModel& model, std::int32_t pid);
+[[nodiscard]] std::string run_label(const Ui& ui, const RunRecord& run);
 // "tickets=3 buyers=5 lock=off" in the lesson's words.
-[[nodiscard]] std::string params_text(Ui& ui, std::string_view lesson_id, const nlohmann::json& params);
+[[nodiscard]] std::string params_text(const Ui& ui, std::string_view lesson_id, const nlohmann::json& params);
+// An object's name as shown: a lesson's counter in the lesson's words, any other object as the code named it.
+[[nodiscard]] std::string object_name(const LessonNames& names, const ObjectInfo& object);
+// "Lock 'mutex'", "Counter '剩余票数'"; "用户3 (4121)": an object or a process as the panels name it.
+[[nodiscard]] std::string object_text(const LessonNames& names, const TraceModel& model, std::uint16_t id);
+[[nodiscard]] std::string process_text(const LessonNames& names, const TraceModel& model, std::int32_t pid);
 
 // Text drawn straight onto a draw list (lane names, ticks, counters): ImGui's log does not see it, so it goes through
 // here, and a test that asks gets a copy of every such text (record_drawn_texts; nullptr stops).
