@@ -108,7 +108,7 @@ std::string params_text(const Ui& ui, std::string_view lesson_id, const nlohmann
 std::string run_label(const Ui& ui, const RunRecord& run) {
   const RunFacts& f = run.facts();
   std::string text = fmt::format("#{} {}", run.number(), f.lesson);  // the id `run` and `explore` take
-  if (!f.params.empty()) text += " " + params_text(ui, f.lesson, f.params);
+  if (!f.params.empty()) text += fmt::format(" {}", params_text(ui, f.lesson, f.params));
   if (run.replay_of() > 0) text += fmt::format(" ({} #{})", ui.tr("run.replay"), run.replay_of());
   else if (run.replay_of() < 0) text += fmt::format(" ({})", ui.tr("run.replay"));
   return text;
