@@ -455,11 +455,11 @@ void Classroom::poll() {
   }
   held_.clear();
   live_->collect_facts();
-  if (live_->facts().main_exitcode != 0)
-    note(fmt::format("{}: {}", live_->lesson(),
-                     live_->facts().failure.empty() ? fmt::format("exit code {}", live_->facts().main_exitcode)
-                                                    : live_->facts().failure),
-         true);
+  // A deadlock needs no words here: the status line draws its cycle in the chosen language.
+  if (live_->facts().main_exitcode != 0 && !run.report().deadlock) {
+    if (live_->facts().failure.empty()) note_key("status.lesson_exit", {live_->lesson(), std::to_string(live_->facts().main_exitcode)}, true);
+    else note(fmt::format("{}: {}", live_->lesson(), live_->facts().failure), true);  // the program's own error, or who was stuck
+  }
   live_ = nullptr;
 }
 

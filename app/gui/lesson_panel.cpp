@@ -84,20 +84,17 @@ void text_wrapped(std::string_view text) {
       const char* token = p;
       unsigned int c = 0;
       p += std::max(ImTextCharFromUtf8(&c, p, newline), 1);
-      if (c == ' ') {
-        // a space alone: an ASCII quote after it opens what follows
-      } else if (c >= 0x2E80) {
-        while (p < newline) {  // closing punctuation sticks to the token before it
-          unsigned int next = 0;
-          const int n = ImTextCharFromUtf8(&next, p, newline);
-          if (n <= 0 || !closes(next)) break;
-          p += n;
-        }
-      } else {
-        while (p < newline) {  // a word: up to a space or a CJK character
+      if (c != ' ') {  // a space stays alone: an ASCII quote after it opens what follows
+        while (c < 0x2E80 && p < newline) {  // a word: up to a space or a CJK character
           unsigned int next = 0;
           const int n = ImTextCharFromUtf8(&next, p, newline);
           if (n <= 0 || next == ' ' || next >= 0x2E80) break;
+          p += n;
+        }
+        while (p < newline) {  // closing punctuation (。after a word too) sticks to the token before it
+          unsigned int next = 0;
+          const int n = ImTextCharFromUtf8(&next, p, newline);
+          if (n <= 0 || !closes(next)) break;
           p += n;
         }
       }

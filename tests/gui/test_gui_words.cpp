@@ -273,6 +273,14 @@ TEST_P(GuiWords, ChineseShowsNoEnglishButCode) {
     for (const std::string* s : {&text->title, &text->teaches, &text->watch, &text->predict}) texts.emplace_back("the lesson text", *s);
   const std::vector<std::string> stray = stray_english(texts, given);
   EXPECT_TRUE(stray.empty()) << stray.size() << " English words in 中文:" << joined(stray);
+  // The lesson text wraps without starting a line with closing punctuation (it stays with what it closes).
+  for (const auto& [where, text] : w.texts) {
+    if (!where.starts_with("lesson")) continue;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);)
+      for (const char* closing : {"，", "。", "、", "；", "：", "！", "？", "）", "”"})
+        EXPECT_FALSE(line.starts_with(closing)) << where << ": a line starts with closing punctuation: " << line;
+  }
 }
 
 TEST_P(GuiWords, EnglishShowsNoChineseButWhatTheCodeGave) {
