@@ -22,9 +22,9 @@ using forkscope::scenarios::cpu_seconds;
 
 // What the workers measure, shared so the main process can report it.
 struct Measures {
-  forkscope::Counter want_cpu{"want a CPU", 0};
-  forkscope::Counter ready_ms{"ready ms (all workers)", 0};
-  forkscope::Counter blocked_cpu_us{"CPU us used while blocked", 0};
+  forkscope::Counter want_cpu{"want_cpu", 0};
+  forkscope::Counter ready_ms{"ready_ms", 0};
+  forkscope::Counter blocked_cpu_us{"cpu_us_while_blocked", 0};
 };
 
 void worker(double cpu, double io_seconds, Measures measures) {
@@ -80,23 +80,22 @@ void check(forkscope::RunReport& run) {
                        std::find(order.begin(), order.end(), ProcState::Sleeping) != order.end() &&
                        seconds_in(run, *w, ProcState::Sleeping) >= 0.9 * io_seconds;
   }
-  run.expect("each worker ran, then was blocked on I/O for io_seconds, then exited", states_in_order);
+  run.expect("run_then_blocked_then_exited", states_in_order);
   // A blocked process sleeps in the kernel: a few microseconds of CPU to go to sleep and wake up, nothing more.
   const auto blocked_cpu_us = run.result["cpu_us_while_blocked"].get<std::int64_t>();
-  run.expect("blocked workers used (almost) no CPU: under 1 ms each",
-             blocked_cpu_us < 1000 * static_cast<std::int64_t>(workers.size()), fmt::format("{} us", blocked_cpu_us));
+  run.expect("blocked_uses_no_cpu", blocked_cpu_us < 1000 * static_cast<std::int64_t>(workers.size()), {{"us", blocked_cpu_us}});
   // The lanes' ready spans add up to what the workers measured (wall minus CPU time); the watch misses only gaps
   // under 50 us, and the time between the last tick and the end of the work.
   double ready_ms_on_lanes = 0;
   for (const forkscope::ProcessInfo* w : workers) ready_ms_on_lanes += seconds_in(run, *w, ProcState::Ready) / run.speed * 1e3;
   const auto ready_ms = static_cast<double>(run.result["ready_ms"].get<std::int64_t>());
   run.result["ready_ms_on_timeline"] = std::llround(ready_ms_on_lanes);
-  run.expect("the lanes show the ready time the workers measured (within 20%, or 20 ms)",
+  run.expect("lanes_show_ready_time",
              std::abs(ready_ms_on_lanes - ready_ms) <= std::max(0.2 * ready_ms, 20.0),
-             fmt::format("{:.0f} ms on the lanes, {:.0f} ms measured", ready_ms_on_lanes, ready_ms));
-  const forkscope::ObjectInfo* want_cpu = model.object_named("want a CPU");
+             {{"on_lanes", std::llround(ready_ms_on_lanes)}, {"measured", std::llround(ready_ms)}});
+  const forkscope::ObjectInfo* want_cpu = model.object_named("want_cpu");
   run.result["most_wanting_a_cpu"] = want_cpu->max_value();
-  run.expect("the main process spent the run blocked in join(), not running",
+  run.expect("main_blocked_in_join",
              seconds_in(run, *main, ProcState::Running) < seconds_in(run, *main, ProcState::BlockedJoin));
 }
 

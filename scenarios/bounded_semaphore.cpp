@@ -56,18 +56,17 @@ void check(forkscope::RunReport& run) {
   for (const forkscope::TraceEvent& e : model.events())
     entered += e.kind == forkscope::EventKind::SemAcquire && e.phase == forkscope::Phase::Done && e.object == spaces->id &&
                e.pid != buggy->pid;
-  run.expect("every car of the rush hour parked", entered == run.params["cars"].get<std::int64_t>(),
-             fmt::format("{} parked", entered));
+  run.expect("every_car_parked", entered == run.params["cars"].get<std::int64_t>(), {{"parked", entered}});
   if (run.params["bounded"].get<bool>()) {
-    run.expect("the buggy car's extra release raised ValueError on its own lane",
-               buggy->exitcode == 1 && buggy->error.starts_with("ValueError"), buggy->error);
-    run.expect("the semaphore stayed within its bound", run.result["value_after_bug"] == n && run.result["final_value"] == n);
-    run.expect("never more cars parked than spaces", parked->max_value() <= n, fmt::format("max {}", parked->max_value()));
+    run.expect("extra_release_raised",
+               buggy->exitcode == 1 && buggy->error.starts_with("ValueError"), {{"error", buggy->error}});
+    run.expect("stayed_within_bound", run.result["value_after_bug"] == n && run.result["final_value"] == n);
+    run.expect("never_more_cars_than_spaces", parked->max_value() <= n, {{"most", parked->max_value()}});
   } else {
-    run.expect("a plain Semaphore took the extra release silently", buggy->exitcode == 0);
-    run.expect("and now counts one space too many", run.result["value_after_bug"] == n + 1 && run.result["final_value"] == n + 1);
-    run.expect_to_break("the semaphore stayed within its bound", run.result["value_after_bug"] == n && run.result["final_value"] == n,
-                        fmt::format("value {}, {} spaces", run.result["final_value"].dump(), n));
+    run.expect("plain_semaphore_took_extra_release", buggy->exitcode == 0);
+    run.expect("one_space_too_many", run.result["value_after_bug"] == n + 1 && run.result["final_value"] == n + 1);
+    run.expect_to_break("semaphore_within_bound", run.result["value_after_bug"] == n && run.result["final_value"] == n,
+                        {{"value", run.result["final_value"]}, {"spaces", n}});
   }
 }
 

@@ -44,10 +44,10 @@ void body(forkscope::LessonContext& lesson) {
   forkscope::Counter plate("plate", 0);
   forkscope::Counter eaten("eaten", 0);
   std::vector<forkscope::Process> processes;
-  for (int i = 1; i <= eaters; ++i) processes.emplace_back([=] { eater(i, cond, plate, eaten, rounds); });
+  for (int i = 1; i <= eaters; ++i) processes.emplace_back([=] { eater(i, cond, plate, eaten, rounds); }, forkscope::ProcessOptions{.name = fmt::format("eater-{}", i)});
   processes.emplace_back([=, seconds = lesson.float_param("cook_seconds"), all = lesson.bool_param("notify_all")] {
     chef(cond, plate, eaters * rounds, seconds, all);
-  });
+  }, forkscope::ProcessOptions{.name = "chef"});
   for (auto& p : processes) p.start();
   for (auto& p : processes) p.join();
   lesson.result() = {{"cooked", eaters * rounds}, {"eaten", eaten.value()}, {"plate", plate.value()}};
@@ -57,9 +57,9 @@ void check(forkscope::RunReport& run) {
   const forkscope::TraceModel& model = *run.model;
   const forkscope::ObjectInfo* cond = model.object_named("cond");
   const forkscope::ObjectInfo* plate = model.object_named("plate");
-  run.expect("every dish was eaten, none twice: the plate never went below 0 and ends empty",
+  run.expect("every_dish_eaten_once",
              run.result["eaten"] == run.result["cooked"] && plate->min_value() >= 0 && plate->value() == 0,
-             fmt::format("eaten {}, plate min {} end {}", run.result["eaten"].dump(), plate->min_value(), plate->value()));
+             {{"eaten", run.result["eaten"]}, {"lowest", plate->min_value()}, {"end", plate->value()}});
 
   // Wake-ups: every one came from a notify. A wake-up is futile when the eater had to wait again before eating.
   std::int64_t woken_by_notifies = 0, wakeups = 0, max_woken = 0, futile = 0, timeouts = 0;
@@ -78,10 +78,10 @@ void check(forkscope::RunReport& run) {
   }
   run.result["wakeups"] = wakeups;
   run.result["futile_wakeups"] = futile;
-  run.expect("every wake-up came from a notify (no wait timed out)", wakeups == woken_by_notifies && timeouts == 0,
-             fmt::format("{} wake-ups, {} woken by notifies", wakeups, woken_by_notifies));
+  run.expect("woken_by_notify", wakeups == woken_by_notifies && timeouts == 0,
+             {{"wakeups", wakeups}, {"by_notify", woken_by_notifies}});
   if (!run.params["notify_all"].get<bool>())
-    run.expect("notify() woke at most one eater each time", max_woken <= 1, fmt::format("up to {}", max_woken));
+    run.expect("notify_wakes_one", max_woken <= 1, {{"most", max_woken}});
 }
 
 }  // namespace

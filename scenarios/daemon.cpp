@@ -33,15 +33,15 @@ void check(forkscope::RunReport& run) {
   const forkscope::ProcessInfo* child = process_named(model, "Process-1");
   const bool finished = printed_at(model, kLastLine).has_value();
   run.result["daemon_finished"] = finished;
-  run.expect("the main process printed 主进程正在结束", printed_at(model, "主进程正在结束").has_value());
+  run.expect("main_printed_its_line", printed_at(model, "主进程正在结束").has_value());
   if (run.params["daemon"].get<bool>()) {
-    run.expect("the daemon never printed its last line", !finished);
-    run.expect("the daemon was terminated when the main process ended (exit code -15)", child && child->exitcode == -15,
-               child && child->exitcode ? fmt::format("exit code {}", *child->exitcode) : "no exit code");
+    run.expect("daemon_never_finished", !finished);
+    run.expect("daemon_terminated", child && child->exitcode == -15,
+               {{"exitcode", child && child->exitcode ? nlohmann::json(*child->exitcode) : nlohmann::json()}});
   } else {
-    run.expect("without daemon, the child printed its last line", finished);
+    run.expect("child_finished", finished);
     const forkscope::ProcessInfo* main = main_process(model);
-    run.expect("without daemon, the main process waited for it: ended after it, and the child exited with 0",
+    run.expect("main_waited_for_child",
                child && child->exitcode == 0 && child->end_ns && main->end_ns && *main->end_ns >= *child->end_ns);
   }
 }

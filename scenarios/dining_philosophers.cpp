@@ -43,14 +43,15 @@ void body(forkscope::LessonContext& lesson) {
   std::vector<forkscope::Lock> forks;
   for (int f = 0; f < n; ++f) forks.emplace_back(fmt::format("fork {}", f));
   forkscope::Event served("dinner served");
-  forkscope::Counter eaten("meals eaten", 0);
+  forkscope::Counter eaten("meals_eaten", 0);
 
   std::vector<forkscope::Process> table;
   for (int i = 0; i < n; ++i) {
     const int left = i, right = (i + 1) % n;  // philosopher i sits between fork i and fork i+1
     const int first = ordered ? std::min(left, right) : left;
     const int second = ordered ? std::max(left, right) : right;
-    table.emplace_back([=] { philosopher(i + 1, forks[first], forks[second], served, eaten, meals); });
+    table.emplace_back([=] { philosopher(i + 1, forks[first], forks[second], served, eaten, meals); },
+                       forkscope::ProcessOptions{.name = fmt::format("philosopher-{}", i + 1)});
     table.back().start();
   }
   served.set();
@@ -61,17 +62,17 @@ void body(forkscope::LessonContext& lesson) {
 void check(forkscope::RunReport& run) {
   const forkscope::TraceModel& model = *run.model;
   const auto n = run.params["philosophers"].get<std::int64_t>();
-  run.expect("every philosopher ate every meal", run.result["meals"] == run.result["meals_expected"],
-             fmt::format("{} of {} meals", run.result["meals"].dump(), run.result["meals_expected"].dump()));
+  run.expect("every_meal_eaten", run.result["meals"] == run.result["meals_expected"],
+             {{"meals", run.result["meals"]}, {"expected", run.result["meals_expected"]}});
   // From the trace: a fork is in one hand at a time.
   bool exclusive = true;
   for (std::int64_t f = 0; f < n; ++f)
     exclusive &= forkscope::scenarios::held_by_one_at_a_time(model.object_named(fmt::format("fork {}", f)));
-  run.expect("each fork was held by one philosopher at a time", exclusive);
+  run.expect("fork_one_holder", exclusive);
   if (run.params["ordered"].get<bool>()) {
     // The last philosopher sits between fork n-1 and fork 0, and reaches for fork 0 first.
     const forkscope::ObjectInfo* fork0 = model.object_named("fork 0");
-    const forkscope::ProcessInfo* last = forkscope::scenarios::process_named(model, fmt::format("Process-{}", n));
+    const forkscope::ProcessInfo* last = forkscope::scenarios::process_named(model, fmt::format("philosopher-{}", n));
     bool zero_first = last != nullptr && fork0 != nullptr;
     if (zero_first)
       for (const std::uint32_t index : last->events)
@@ -80,7 +81,7 @@ void check(forkscope::RunReport& run) {
           zero_first = e.object == fork0->id;
           break;
         }
-    run.expect("ordered: the last philosopher took fork 0 first", zero_first);
+    run.expect("ordered_last_takes_fork_0_first", zero_first);
   }
 }
 

@@ -35,16 +35,17 @@ void body(forkscope::LessonContext& lesson) {
 
 void check(forkscope::RunReport& run) {
   const double seconds = run.params["compute_seconds"].get<double>();
-  run.expect("the main process read 100", run.result["value"] == 100, run.result["value"].dump());
-  run.expect("the main process waited for the whole computation",
-             run.result["waited_seconds"].get<double>() >= 0.9 * seconds, run.result["waited_seconds"].dump());
+  run.expect("main_read_100", run.result["value"] == 100, {{"value", run.result["value"]}});
+  run.expect("main_waited_whole_computation",
+             run.result["waited_seconds"].get<double>() >= 0.9 * seconds,
+             {{"seconds", run.result["waited_seconds"]}});
   // From the trace: the main's wait returned after the child's set.
   std::int64_t set_at = -1, woke_at = -1;
   for (const forkscope::TraceEvent& e : run.model->events()) {
     if (e.kind == forkscope::EventKind::EventSet) set_at = static_cast<std::int64_t>(e.time);
     if (e.kind == forkscope::EventKind::EventWait && e.phase == forkscope::Phase::Done) woke_at = static_cast<std::int64_t>(e.time);
   }
-  run.expect("wait() returned only after set()", set_at >= 0 && woke_at >= set_at);
+  run.expect("wait_returned_after_set", set_at >= 0 && woke_at >= set_at);
 }
 
 }  // namespace

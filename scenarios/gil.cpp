@@ -41,8 +41,8 @@ void body(forkscope::LessonContext& lesson) {
   const std::int64_t processes = lesson.int_param("processes") > 0 ? lesson.int_param("processes") : cores;
   const std::int64_t work = lesson.int_param("work") * 1'000'000;
   forkscope::Queue results(0, "results");
-  forkscope::Counter free_computing("computing (no GIL)", 0);
-  forkscope::Counter gil_computing("computing (GIL)", 0);
+  forkscope::Counter free_computing("computing_without_gil", 0);
+  forkscope::Counter gil_computing("computing_with_gil", 0);
   const forkscope::Lock gil("GIL");
 
   forkscope::mark("no GIL: every process computes whenever it has a core");
@@ -67,13 +67,12 @@ void body(forkscope::LessonContext& lesson) {
 void check(forkscope::RunReport& run) {
   const forkscope::TraceModel& model = *run.model;
   const forkscope::ObjectInfo* gil = model.object_named("GIL");
-  const forkscope::ObjectInfo* gil_computing = model.object_named("computing (GIL)");
-  const forkscope::ObjectInfo* free_computing = model.object_named("computing (no GIL)");
+  const forkscope::ObjectInfo* gil_computing = model.object_named("computing_with_gil");
+  const forkscope::ObjectInfo* free_computing = model.object_named("computing_without_gil");
   run.result["most_computing_without_gil"] = free_computing->max_value();
-  run.expect("both parts computed the same answer", run.result["same_answer"] == true);
-  run.expect("with the GIL, never more than one process computed at a time", gil_computing->max_value() == 1,
-             fmt::format("at most {}", gil_computing->max_value()));
-  run.expect("the GIL was held by one process at a time",
+  run.expect("same_answer", run.result["same_answer"] == true);
+  run.expect("gil_one_computes_at_a_time", gil_computing->max_value() == 1, {{"most", gil_computing->max_value()}});
+  run.expect("gil_one_holder",
              forkscope::scenarios::held_by_one_at_a_time(gil) && gil->max_value() == 1);
 }
 

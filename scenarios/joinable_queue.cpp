@@ -69,8 +69,8 @@ void check(forkscope::RunReport& run) {
   }
   const auto task_dones = static_cast<std::int64_t>(confirmations.size());
   run.result["eaten"] = task_dones;
-  run.expect("every dish was put once and eaten once", q->puts == produced && q->gets == produced && task_dones == produced,
-             fmt::format("{} puts, {} gets, {} task_done", q->puts, q->gets, task_dones));
+  run.expect("every_dish_put_and_eaten_once", q->puts == produced && q->gets == produced && task_dones == produced,
+             {{"puts", q->puts}, {"gets", q->gets}, {"task_dones", task_dones}});
 
   // Each cook's join() returned at a moment when nothing was unfinished: the last task_done before it left 0.
   bool joins_waited = joins.size() == 3;
@@ -80,18 +80,18 @@ void check(forkscope::RunReport& run) {
       if (c->time <= j->time && (!last || c->time >= last->time)) last = c;
     joins_waited &= last && last->value == 0;
   }
-  run.expect("each cook's q.join() returned only when every dish put so far was confirmed", joins_waited);
+  run.expect("join_waited_for_task_done", joins_waited);
 
   const auto main_line = printed_at(model, "主");
   std::int64_t eaten_before = 0;
   for (const forkscope::PrintedLine& l : model.lines())
     eaten_before += main_line && l.t_ns < *main_line && l.text.find(" 吃了 ") != std::string::npos;
-  run.expect("主 was printed after every dish was eaten", eaten_before == produced, fmt::format("{} eaten before", eaten_before));
+  run.expect("main_line_after_every_dish", eaten_before == produced, {{"eaten_before", eaten_before}});
 
   std::int64_t terminated = 0;
   for (const forkscope::ProcessInfo& p : model.processes()) terminated += p.daemon && p.exitcode == -15;
   run.result["eaters_terminated"] = terminated;
-  run.expect("both eaters were daemons, terminated when the main process ended", terminated == 2);
+  run.expect("eaters_terminated_as_daemons", terminated == 2);
 }
 
 }  // namespace

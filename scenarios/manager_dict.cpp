@@ -48,7 +48,7 @@ void check(forkscope::RunReport& run) {
   const auto processes = run.params["processes"].get<std::int64_t>();
   const auto count = run.result["count"].get<std::int64_t>();
   const forkscope::ProcessInfo* server = forkscope::scenarios::process_named(model, "SyncManager-1");
-  run.expect("the manager's server is a process of its own, SyncManager-1, and it ended cleanly",
+  run.expect("server_is_a_process",
              server != nullptr && server->exitcode == 0);
   if (server == nullptr) return;
 
@@ -64,10 +64,10 @@ void check(forkscope::RunReport& run) {
     if (label.starts_with(set)) log.push_back({caller, std::stoll(std::string(label.substr(set.size())))});
   }
   const auto sets = std::count_if(log.begin(), log.end(), [](const Served& s) { return s.stored.has_value(); });
-  run.expect("every worker's -= 1 reached the server as a get and a set (and the main read the result)",
+  run.expect("every_decrement_reached_server",
              sets == processes && std::ssize(log) == 2 * processes + 1,
-             fmt::format("{} sets, {} requests for d['count']", sets, log.size()));
-  run.expect("the count the main process read is the last value the server stored",
+             {{"sets", sets}, {"requests", log.size()}});
+  run.expect("main_read_last_stored",
              sets > 0 && std::find_if(log.rbegin(), log.rend(), [](const Served& s) { return s.stored.has_value(); })->stored == count);
 
   // A worker's read-modify-write was interleaved when the server served something else between its get and its set.
@@ -81,15 +81,12 @@ void check(forkscope::RunReport& run) {
   run.result["interleaved"] = interleaved;
   run.result["lost_updates"] = count;
   if (run.params["lock"].get<bool>()) {
-    run.expect("with the lock: the count ends at 0", count == 0, fmt::format("count = {}", count));
-    run.expect("with the lock: each get was followed at once by the same worker's set", interleaved == 0,
-               fmt::format("{} interleaved", interleaved));
+    run.expect("lock_count_ends_at_0", count == 0, {{"count", count}});
+    run.expect("lock_get_then_set", interleaved == 0, {{"interleaved", interleaved}});
   } else {
-    run.expect("without the lock: at least one decrement took effect", count >= 0 && count < processes,
-               fmt::format("count = {}", count));
-    run.expect("every lost update comes from an interleaved read-modify-write", count == 0 || interleaved > 0,
-               fmt::format("count = {}, {} interleaved", count, interleaved));
-    run.expect_to_break("without the lock: the count ends at 0", count == 0, fmt::format("count = {}", count));
+    run.expect("no_lock_some_decrement", count >= 0 && count < processes, {{"count", count}});
+    run.expect("lost_updates_are_interleaved", count == 0 || interleaved > 0, {{"count", count}, {"interleaved", interleaved}});
+    run.expect_to_break("no_lock_count_ends_at_zero", count == 0, {{"count", count}});
   }
 }
 

@@ -21,8 +21,8 @@ void task(int value, forkscope::Counter child_view) {
 
 void body(forkscope::LessonContext& lesson) {
   // Counters are shared across processes: each one shows the x of one process, so the timeline can show both.
-  forkscope::Counter parent_view("x in MainProcess", x);
-  forkscope::Counter child_view("x in Process-1", x);
+  forkscope::Counter parent_view("x_in_main", x);
+  forkscope::Counter child_view("x_in_child", x);
   const int value = static_cast<int>(lesson.int_param("child_value"));
   forkscope::Process p([=] { task(value, child_view); });
   p.start();
@@ -37,11 +37,11 @@ void check(forkscope::RunReport& run) {
   using namespace forkscope::scenarios;
   const forkscope::TraceModel& model = *run.model;
   const auto value = run.params["child_value"].get<std::int64_t>();
-  run.expect("the child's x became child_value", run.result["child_x"] == value, run.result.dump());
-  run.expect("the parent's x is still 100", run.result["parent_x"] == 100, run.result.dump());
+  run.expect("child_x_changed", run.result["child_x"] == value, {{"x", run.result["child_x"]}});
+  run.expect("parent_x_unchanged", run.result["parent_x"] == 100, {{"x", run.result["parent_x"]}});
   const auto child_line = printed_at(model, fmt::format("子进程 {}", value));
   const auto parent_line = printed_at(model, "主进程 100");
-  run.expect("子进程 <child_value> was printed before 主进程 100 (the parent joined first)",
+  run.expect("child_printed_first",
              child_line && parent_line && *child_line < *parent_line);
 
   // The same address in both processes, two different values: two copies of the memory, not one shared x.
@@ -51,10 +51,10 @@ void check(forkscope::RunReport& run) {
     if (l.text.starts_with("主进程里 &x = ")) parent_address = l.text.substr(l.text.find('=') + 2);
   }
   run.result["address_of_x"] = parent_address;
-  run.expect("both processes printed the same address for x", !child_address.empty() && child_address == parent_address,
-             fmt::format("child {}, parent {}", child_address, parent_address));
-  const forkscope::ObjectInfo* parent_view = model.object_named("x in MainProcess");
-  run.expect("the parent's x never left 100 on the timeline",
+  run.expect("same_address", !child_address.empty() && child_address == parent_address,
+             {{"child", child_address}, {"parent", parent_address}});
+  const forkscope::ObjectInfo* parent_view = model.object_named("x_in_main");
+  run.expect("parent_x_stays_on_timeline",
              parent_view && parent_view->min_value() == 100 && parent_view->max_value() == 100);
 }
 

@@ -76,13 +76,13 @@ void check(forkscope::RunReport& run) {
   const bool close_copy = run.params["child_closes_copy"].get<bool>();
   const forkscope::ObjectInfo* pipe = model.object_named("pipe 1→2");
   const forkscope::ProcessInfo* child = forkscope::scenarios::process_named(model, "Process-1");
-  run.expect("the child received every message, in order", run.result["received"] == messages && pipe->gets == messages,
-             fmt::format("received {}", run.result["received"].dump()));
+  run.expect("every_message_received", run.result["received"] == messages && pipe->gets == messages,
+             {{"received", run.result["received"]}});
   std::int64_t in_order = 0;
   for (const forkscope::Flow& f : model.flows())
     in_order += f.object == pipe->id && f.complete() && f.put_ns <= f.get_ns && f.get_pid == child->pid;
-  run.expect("each message's recv came after its send", in_order == messages, fmt::format("{} of {}", in_order, messages));
-  run.expect("a one-way pipe's receiving end refused to send (OSError)", run.result["one_way_refused"] == true);
+  run.expect("recv_after_send", in_order == messages, {{"in_order", in_order}, {"messages", messages}});
+  run.expect("one_way_refused", run.result["one_way_refused"] == true);
 
   // From the trace: when the child's EOFError came, and when the main closed conn1.
   std::optional<std::int64_t> eof_at, closed_at;
@@ -92,12 +92,12 @@ void check(forkscope::RunReport& run) {
     if (e.kind == forkscope::EventKind::PipeClose && e.pid != child->pid) closed_at = static_cast<std::int64_t>(e.time);
   }
   if (close_copy) {
-    run.expect("the child's recv() raised EOFError after the main closed conn1",
+    run.expect("eof_after_close",
                run.result["eof_error"] == true && eof_at && closed_at && *eof_at >= *closed_at);
-    run.expect("the child ended on its own", child->exitcode == 0);
+    run.expect("child_ended_itself", child->exitcode == 0);
   } else {
-    run.expect("with its own copy of conn1 open, the child never saw EOFError", run.result["eof_error"] == false && !eof_at);
-    run.expect("the child was still blocked in recv() and had to be terminated",
+    run.expect("no_eof_with_own_copy", run.result["eof_error"] == false && !eof_at);
+    run.expect("child_terminated_in_recv",
                child->exitcode == -15 && child->spans.size() >= 2 &&
                    child->spans[child->spans.size() - 2].state == forkscope::ProcState::BlockedPipe);
   }

@@ -54,11 +54,11 @@ void check(forkscope::RunReport& run) {
   run.result["worker_pids"] = worker_pids;
   const auto callback_pids = run.result["callback_pids"].get<std::vector<std::int32_t>>();
   const auto tasks = run.params["tasks"].get<std::size_t>();
-  run.expect("every result got its callback", callback_pids.size() == tasks && callbacks_on_main == tasks,
-             fmt::format("{} callbacks, {} on the main lane", callback_pids.size(), callbacks_on_main));
-  run.expect("every callback ran in the main process",
+  run.expect("every_result_got_callback", callback_pids.size() == tasks && callbacks_on_main == tasks,
+             {{"callbacks", callback_pids.size()}, {"on_main", callbacks_on_main}});
+  run.expect("callbacks_in_main",
              std::all_of(callback_pids.begin(), callback_pids.end(), [&](std::int32_t pid) { return pid == main_pid; }));
-  run.expect("the tasks ran in the workers, not in the main process", !worker_pids.empty() && !worker_pids.count(main_pid));
+  run.expect("tasks_in_workers", !worker_pids.empty() && !worker_pids.count(main_pid));
 }
 
 }  // namespace

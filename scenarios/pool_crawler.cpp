@@ -109,7 +109,7 @@ void body(forkscope::LessonContext& lesson) {
 
 void check(forkscope::RunReport& run) {
   const auto pages = run.params["pages"].get<std::int64_t>();
-  run.expect("db.txt has one line per page", run.result["db_lines"] == pages, run.result["db_lines"].dump());
+  run.expect("one_line_per_page", run.result["db_lines"] == pages, {{"lines", run.result["db_lines"]}});
   std::set<std::string> parsed;
   std::size_t parses_on_main = 0;
   for (const forkscope::ProcessInfo& p : run.model->processes())
@@ -118,9 +118,9 @@ void check(forkscope::RunReport& run) {
         parsed.insert(t.label);
         parses_on_main += p.name == "MainProcess";
       }
-  run.expect("every page was parsed once, by the main process",
+  run.expect("parsed_once_by_main",
              parses_on_main == static_cast<std::size_t>(pages) && parsed.size() == parses_on_main,
-             fmt::format("{} parses on the main lane", parses_on_main));
+             {{"parses", parses_on_main}});
 }
 
 }  // namespace

@@ -50,8 +50,8 @@ void body(forkscope::LessonContext& lesson) {
   const double seconds = lesson.float_param("message_seconds");
 
   const auto [server, port] = forkscope::scenarios::listen_on_loopback();  // server.bind(('127.0.0.1', 0)); listen
-  forkscope::Counter served_now("clients served now");
-  forkscope::Counter waiting("clients waiting");
+  forkscope::Counter served_now("clients_served_now");
+  forkscope::Counter waiting("clients_waiting");
   const forkscope::Task talk_task("talk", [fd = server.fd(), served_now](std::int64_t) { return talk(fd, served_now); });
 
   forkscope::Pool p(lesson.int_param("processes"));
@@ -59,7 +59,8 @@ void body(forkscope::LessonContext& lesson) {
   for (std::int64_t i = 0; i < clients; ++i) conversations.push_back(p.apply_async(talk_task, {i}));
   std::vector<forkscope::Process> client_processes;
   for (std::int64_t i = 0; i < clients; ++i)
-    client_processes.emplace_back([=] { client(i, port, messages, seconds, waiting); });
+    client_processes.emplace_back([=] { client(i, port, messages, seconds, waiting); },
+                                  forkscope::ProcessOptions{.name = fmt::format("client-{}", i)});
   for (forkscope::Process& c : client_processes) c.start();
   for (forkscope::Process& c : client_processes) c.join();
   std::int64_t served = 0;
@@ -72,12 +73,11 @@ void body(forkscope::LessonContext& lesson) {
 void check(forkscope::RunReport& run) {
   const auto processes = run.params["processes"].get<std::int64_t>();
   const auto clients = run.params["clients"].get<std::int64_t>();
-  const forkscope::ObjectInfo* served_now = run.model->object_named("clients served now");
+  const forkscope::ObjectInfo* served_now = run.model->object_named("clients_served_now");
   const std::int64_t most = served_now ? served_now->max_value() : -1;
   run.result["max_concurrent"] = most;
-  run.expect("every client was served to the end", run.result["served"] == clients, run.result["served"].dump());
-  run.expect("never more clients served at once than workers", most >= 1 && most <= processes,
-             fmt::format("{} at once, {} workers", most, processes));
+  run.expect("every_client_served", run.result["served"] == clients, {{"served", run.result["served"]}});
+  run.expect("served_at_once_within_workers", most >= 1 && most <= processes, {{"most", most}, {"workers", processes}});
 }
 
 }  // namespace

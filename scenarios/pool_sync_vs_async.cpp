@@ -84,22 +84,21 @@ void check(forkscope::RunReport& run) {
   for (const forkscope::ProcessInfo& p : run.model->processes())
     if (p.name.starts_with("ForkPoolWorker-")) spans.insert(spans.end(), p.tasks.begin(), p.tasks.end());
   std::sort(spans.begin(), spans.end(), [](const auto& a, const auto& b) { return a.begin_ns < b.begin_ns; });
-  run.expect("every task ran twice, once per phase", spans.size() == 2 * tasks, fmt::format("{} task spans", spans.size()));
+  run.expect("every_task_ran_twice", spans.size() == 2 * tasks, {{"spans", spans.size()}});
   if (spans.size() == 2 * tasks) {
     const std::vector<forkscope::TaskSpan> sync_spans(spans.begin(), spans.begin() + static_cast<std::ptrdiff_t>(tasks));
     const std::vector<forkscope::TaskSpan> async_spans(spans.begin() + static_cast<std::ptrdiff_t>(tasks), spans.end());
     run.result["sync_most_at_once"] = most_at_once(sync_spans);
     run.result["async_most_at_once"] = most_at_once(async_spans);
-    run.expect("apply ran one task at a time", most_at_once(sync_spans) == 1);
-    run.expect("apply_async ran at most `processes` tasks at once",
+    run.expect("apply_one_at_a_time", most_at_once(sync_spans) == 1);
+    run.expect("apply_async_within_processes",
                most_at_once(async_spans) <= static_cast<std::size_t>(processes),
-               fmt::format("{} at once", most_at_once(async_spans)));
+               {{"most", most_at_once(async_spans)}});
   }
-  run.expect("apply took at least tasks x task_seconds", sync >= 0.99 * static_cast<double>(tasks) * seconds,
-             fmt::format("{:.3f} s", sync));
-  run.expect("apply_async took at least the floor", async >= 0.99 * floor, fmt::format("{:.3f} s", async));
+  run.expect("apply_took_all_tasks", sync >= 0.99 * static_cast<double>(tasks) * seconds, {{"seconds", sync}});
+  run.expect("apply_async_took_floor", async >= 0.99 * floor, {{"seconds", async}});
   if (processes > 1 && tasks > 1 && seconds > 0)
-    run.expect("apply_async was faster than apply", async < sync, fmt::format("{:.3f} s vs {:.3f} s", async, sync));
+    run.expect("apply_async_faster", async < sync, {{"async", async}, {"sync", sync}});
 }
 
 }  // namespace

@@ -56,11 +56,9 @@ void check(forkscope::RunReport& run) {
       processes_ok += p.exitcode == 0;
     }
   }
-  run.expect("four workers ran every task", workers == 4 && pool_tasks == tasks,
-             fmt::format("{} workers, {} tasks", workers, pool_tasks));
-  run.expect("one process per task, each exited with 0", processes == tasks && processes_ok == tasks,
-             fmt::format("{} processes, {} exited with 0", processes, processes_ok));
-  run.expect("the pool was faster", run.result["ratio"].get<double>() > 1, run.result["ratio"].dump());
+  run.expect("four_workers_ran_every_task", workers == 4 && pool_tasks == tasks, {{"workers", workers}, {"tasks", pool_tasks}});
+  run.expect("one_process_per_task", processes == tasks && processes_ok == tasks, {{"processes", processes}, {"ok", processes_ok}});
+  run.expect("pool_faster", run.result["ratio"].get<double>() > 1, {{"ratio", run.result["ratio"]}});
 }
 
 }  // namespace

@@ -55,22 +55,22 @@ void check(forkscope::RunReport& run) {
   const forkscope::TraceModel& model = *run.model;
   const forkscope::ProcessInfo* p1 = process_named(model, "Process-1");
   const forkscope::ProcessInfo* p2 = process_named(model, "Process-2");
-  run.expect("p1 was terminated: exitcode -15", run.result["exitcode"] == -15 && p1 && p1->exitcode == -15,
-             run.result["exitcode"].dump());
+  run.expect("p1_terminated", run.result["exitcode"] == -15 && p1 && p1->exitcode == -15,
+             {{"exitcode", run.result["exitcode"]}});
   bool p1_finished = false;
   for (const forkscope::PrintedLine& l : lines_in_order(model, p1 ? p1->pid : -1)) p1_finished |= l.text.ends_with("is over");
-  run.expect("p1 never printed \"is over\": terminate() cut its sleep short", !p1_finished);
+  run.expect("p1_never_finished", !p1_finished);
 
   // p2's own lines: getpid() is the pid its parent saw, getppid() is the main process's pid.
   const auto lines = p2 ? lines_in_order(model, p2->pid) : std::vector<forkscope::PrintedLine>{};
   const bool both = lines.size() == 2;
   run.result["p2_getpid"] = both ? leading_number(lines[0].text) : 0;
   run.result["p2_getppid"] = both ? leading_number(lines[1].text) : 0;
-  run.expect("in p2, os.getpid() == p2.pid", both && run.result["p2_getpid"] == run.result["p2_pid"],
-             run.result.dump());
-  run.expect("in p2, os.getppid() == the main process's pid", both && run.result["p2_getppid"] == run.result["main_pid"],
-             run.result.dump());
-  run.expect("p2, left alone, ended normally (exit code 0)", p2 && p2->exitcode == 0);
+  run.expect("p2_getpid_is_pid", both && run.result["p2_getpid"] == run.result["p2_pid"],
+             {{"getpid", run.result.value("p2_getpid", nlohmann::json())}, {"pid", run.result["p2_pid"]}});
+  run.expect("p2_getppid_is_main", both && run.result["p2_getppid"] == run.result["main_pid"],
+             {{"getppid", run.result.value("p2_getppid", nlohmann::json())}, {"main", run.result["main_pid"]}});
+  run.expect("p2_ended_normally", p2 && p2->exitcode == 0);
 }
 
 }  // namespace

@@ -86,10 +86,10 @@ void check(forkscope::RunReport& run) {
   run.result["first_line"] = lines.empty() ? "" : lines.front().text;
   run.result["main_printed_first"] = !lines.empty() && lines.front().pid == main->pid;
 
-  run.expect("主进程 was printed before any child ended: start() does not wait", printed_before_children_ended);
-  run.expect("the lanes carry their names: Process-1, worker (ProcessOptions), tank (the subclass)",
-             names == std::set<std::string>{"Process-1", "worker", "tank"}, fmt::format("{}", fmt::join(names, ", ")));
-  run.expect("each child ran its own body (a target or run()) to the end, exit code 0", bodies_ran);
+  run.expect("start_does_not_wait", printed_before_children_ended);
+  run.expect("lanes_carry_names",
+             names == std::set<std::string>{"Process-1", "worker", "tank"}, {{"names", fmt::format("{}", fmt::join(names, ", "))}});
+  run.expect("each_child_ran_its_body", bodies_ran);
 }
 
 }  // namespace

@@ -51,8 +51,7 @@ void check(forkscope::RunReport& run) {
   const auto children = run.params["children"].get<std::int64_t>();
   const auto longest = static_cast<double>(children - 1), sum = static_cast<double>(children * (children - 1) / 2);
   const double total = run.result["total_seconds"].get<double>();
-  run.expect("join() waited for the slowest child: total_seconds >= the longest sleep", total >= longest,
-             fmt::format("total {:.3f} s, longest sleep {} s", total, longest));
+  run.expect("join_waited_for_slowest", total >= longest, {{"total", total}, {"longest", longest}});
   // From the trace: the children slept at the same time (their sleeps overlap, however slow a machine or a
   // sanitizer makes starting them); the main process joined every child, and was blocked in join() (not running)
   // while the slowest child slept.
@@ -67,8 +66,7 @@ void check(forkscope::RunReport& run) {
             last_begin = std::max(last_begin, span.begin_ns);
             first_end = std::min(first_end, span.end_ns);
           }
-    run.expect("the children slept at the same time: every child's sleep overlaps the others'", last_begin < first_end,
-               fmt::format("total {:.3f} s, sum of the sleeps {} s", total, sum));
+    run.expect("children_slept_together", last_begin < first_end, {{"total", total}, {"sum", sum}});
   }
   std::set<std::int32_t> joined;
   std::int64_t timed_out = 0;
@@ -79,7 +77,7 @@ void check(forkscope::RunReport& run) {
     timed_out += e.phase == forkscope::Phase::Fail;
   }
   const auto kids = children_of(model, main->pid);
-  run.expect("the main process joined every child",
+  run.expect("main_joined_every_child",
              std::all_of(kids.begin(), kids.end(), [&](const forkscope::ProcessInfo* c) { return joined.contains(c->pid); }));
   if (longest > 0) {
     // Python's names count from 1: child i (sleeping i seconds) is Process-(i+1).
@@ -89,16 +87,16 @@ void check(forkscope::RunReport& run) {
       for (const forkscope::StateSpan& span : slowest->spans)
         if (span.state == forkscope::ProcState::Sleeping) sleep = &span;
     const forkscope::StateSpan* waiting = sleep ? main->span_at((sleep->begin_ns + sleep->end_ns) / 2) : nullptr;
-    run.expect("while the slowest child slept, the main process was blocked in join()",
+    run.expect("main_blocked_in_join",
                waiting && waiting->state == forkscope::ProcState::BlockedJoin);
   }
 
   const double timeout = run.params["join_timeout"].get<double>();
   if (run.params["slow_seconds"].get<double>() >= timeout + 1) {
-    run.expect("join(timeout) gave up after the timeout and the child was still alive",
+    run.expect("timed_join_gave_up",
                timed_out == 1 && run.result["alive_after_timed_join"] == true &&
                    run.result["timed_join_seconds"].get<double>() >= timeout,
-               run.result.dump());
+               {{"seconds", run.result["timed_join_seconds"]}});
   }
 }
 

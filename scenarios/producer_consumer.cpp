@@ -89,11 +89,11 @@ void check(forkscope::RunReport& run) {
   run.result["consumed"] = consumed;
   run.result["max_depth"] = q->max_value();
 
-  run.expect("every item produced was consumed exactly once", once == produced + sentinels && consumed == produced,
-             fmt::format("{} puts taken once, {} consumed of {}", once, consumed, produced));
+  run.expect("consumed_exactly_once", once == produced + sentinels && consumed == produced,
+             {{"once", once}, {"consumed", consumed}, {"produced", produced}});
   const auto maxsize = run.params["maxsize"].get<std::int64_t>();
   if (maxsize > 0)
-    run.expect("the depth never exceeded maxsize", q->max_value() <= maxsize, fmt::format("max depth {}", q->max_value()));
+    run.expect("depth_within_maxsize", q->max_value() <= maxsize, {{"most", q->max_value()}});
 }
 
 }  // namespace

@@ -74,11 +74,10 @@ void check(forkscope::RunReport& run) {
 
   std::vector<std::int64_t> in_order(static_cast<std::size_t>(maxsize));
   std::iota(in_order.begin(), in_order.end(), 1);
-  run.expect("full() was True after maxsize puts", run.result["full"] == true);
-  run.expect("get() returned the items first in, first out", run.result["got"] == nlohmann::json(in_order),
-             run.result["got"].dump());
-  run.expect("empty() was True after every item was taken", run.result["empty"] == true);
-  run.expect("the depth of q never exceeded maxsize", q->max_value() <= maxsize, fmt::format("max {}", q->max_value()));
+  run.expect("full_after_maxsize_puts", run.result["full"] == true);
+  run.expect("fifo", run.result["got"] == nlohmann::json(in_order), {{"got", run.result["got"]}});
+  run.expect("empty_after_all_taken", run.result["empty"] == true);
+  run.expect("depth_within_maxsize", q->max_value() <= maxsize, {{"most", q->max_value()}});
 
   // The put on the full queue and the get on the empty one: each a Want (blocked), then a Fail after the timeout.
   std::int64_t failed_puts = 0, failed_gets = 0;
@@ -90,15 +89,13 @@ void check(forkscope::RunReport& run) {
   const double blocked_put = seconds_in(run, *main, forkscope::ProcState::BlockedQueuePut);
   const double blocked_get = seconds_in(run, *main, forkscope::ProcState::BlockedQueueGet);
   run.result["blocked_put_seconds"] = blocked_put;
-  run.expect("the put into the full queue blocked for wait_seconds, then raised queue.Full",
-             failed_puts == 1 && blocked_put >= 0.9 * wait, fmt::format("blocked {:.3f} s", blocked_put));
-  run.expect("the get from the empty queue blocked for wait_seconds, then raised queue.Empty",
-             failed_gets == 1 && blocked_get >= 0.9 * wait, fmt::format("blocked {:.3f} s", blocked_get));
+  run.expect("put_blocked_then_full", failed_puts == 1 && blocked_put >= 0.9 * wait, {{"seconds", blocked_put}});
+  run.expect("get_blocked_then_empty", failed_gets == 1 && blocked_get >= 0.9 * wait, {{"seconds", blocked_get}});
 
   const forkscope::ProcessInfo* c1 = process_named(model, "Process-2");
   const auto consumer_lines = c1 ? lines_in_order(model, c1->pid) : std::vector<forkscope::PrintedLine>{};
   run.result["consumer_saw_empty"] = !consumer_lines.empty() && consumer_lines.front().text.ends_with("True");
-  run.expect("the consumer received 你好 from the producer", consumer_lines.size() == 2 && consumer_lines[1].text == "你好");
+  run.expect("consumer_received_hello", consumer_lines.size() == 2 && consumer_lines[1].text == "你好");
 }
 
 }  // namespace

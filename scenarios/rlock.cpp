@@ -57,13 +57,13 @@ void check(forkscope::RunReport& run) {
   const forkscope::ObjectInfo* lock = model.object_named("account lock");
   const auto alice = run.result["alice"].get<std::int64_t>();
   const auto bob = run.result["bob"].get<std::int64_t>();
-  run.expect("no money was made or lost", alice + bob == 2 * kOpeningBalance, fmt::format("alice {} + bob {}", alice, bob));
+  run.expect("no_money_made_or_lost", alice + bob == 2 * kOpeningBalance, {{"alice", alice}, {"bob", bob}});
 
   // The lock's depth over time (1 held, 2 taken again, 0 free) moves one step at a time: one holder at a time.
   bool one_step_at_a_time = true;
   for (std::size_t i = 1; i < lock->samples.size(); ++i)
     one_step_at_a_time &= std::abs(lock->samples[i].value - lock->samples[i - 1].value) == 1;
-  run.expect("the lock's depth went up and down one step at a time: one holder at a time", one_step_at_a_time);
+  run.expect("depth_one_step_at_a_time", one_step_at_a_time);
 
   std::int64_t gave_up = 0;
   for (const forkscope::TraceEvent& e : model.events())
@@ -72,13 +72,11 @@ void check(forkscope::RunReport& run) {
   const auto clerks = run.params["clerks"].get<std::int64_t>();
   if (run.params["reentrant"].get<bool>()) {
     const std::int64_t expected = clerks * run.params["transfers"].get<std::int64_t>() * kAmount;
-    run.expect("with an RLock: every transfer went through", run.result["transferred"] == expected && gave_up == 0,
-               fmt::format("transferred {} of {}", run.result["transferred"].dump(), expected));
-    run.expect("with an RLock: its holder took it again (depth 2)", lock->max_value() == 2,
-               fmt::format("max depth {}", lock->max_value()));
+    run.expect("rlock_every_transfer", run.result["transferred"] == expected && gave_up == 0,
+               {{"transferred", run.result["transferred"]}, {"expected", expected}});
+    run.expect("rlock_taken_again", lock->max_value() == 2, {{"most", lock->max_value()}});
   } else {
-    run.expect("with a plain Lock: every clerk's nested acquire waited in vain", gave_up == clerks && bob == kOpeningBalance,
-               fmt::format("{} gave up, bob has {}", gave_up, bob));
+    run.expect("lock_nested_acquire_in_vain", gave_up == clerks && bob == kOpeningBalance, {{"gave_up", gave_up}, {"bob", bob}});
   }
 }
 

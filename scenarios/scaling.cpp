@@ -49,7 +49,7 @@ void check(forkscope::RunReport& run) {
   using namespace forkscope::scenarios;
   const forkscope::TraceModel& model = *run.model;
   const auto processes = run.result["processes"].get<std::int64_t>();
-  run.expect("one process and N processes computed the same answer", run.result["same_answer"] == true);
+  run.expect("same_answer", run.result["same_answer"] == true);
 
   // From the trace: 1 + N workers, each ended normally and sent one result to the main process.
   const forkscope::ProcessInfo* main = main_process(model);
@@ -57,12 +57,11 @@ void check(forkscope::RunReport& run) {
   const forkscope::ObjectInfo* results = model.object_named("results");
   std::int64_t delivered = 0;
   for (const forkscope::Flow& f : model.flows()) delivered += f.object == results->id && f.complete() && f.get_pid == main->pid;
-  run.expect("1 + N workers each ended normally",
+  run.expect("workers_ended_normally",
              static_cast<std::int64_t>(workers.size()) == 1 + processes &&
                  std::all_of(workers.begin(), workers.end(), [](const forkscope::ProcessInfo* w) { return w->exitcode == 0; }),
-             fmt::format("{} workers", workers.size()));
-  run.expect("every worker's share reached the main process through the queue", delivered == 1 + processes,
-             fmt::format("{} results", delivered));
+             {{"workers", workers.size()}});
+  run.expect("every_share_delivered", delivered == 1 + processes, {{"results", delivered}});
   run.result["most_computing_at_once"] = model.object_named("computing")->max_value();
 }
 

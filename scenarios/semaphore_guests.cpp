@@ -37,10 +37,9 @@ void check(forkscope::RunReport& run) {
   const auto seats = run.params["seats"].get<std::int64_t>();
   const auto guests = run.params["guests"].get<std::int64_t>();
   run.result["max_inside"] = inside->max_value();
-  run.expect("every guest got in", run.result["entered"] == guests, run.result["entered"].dump());
-  run.expect("never more guests inside than seats", inside->max_value() <= seats,
-             fmt::format("max inside {}", inside->max_value()));
-  run.expect("the semaphore never went below 0", s->min_value() >= 0, fmt::format("min value {}", s->min_value()));
+  run.expect("every_guest_got_in", run.result["entered"] == guests, {{"entered", run.result["entered"]}});
+  run.expect("never_more_than_seats", inside->max_value() <= seats, {{"most", inside->max_value()}});
+  run.expect("semaphore_never_below_0", s->min_value() >= 0, {{"lowest", s->min_value()}});
 }
 
 }  // namespace

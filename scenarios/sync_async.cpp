@@ -62,13 +62,11 @@ void check(forkscope::RunReport& run) {
   const double seconds = run.params["ready_seconds"].get<double>();
   const double sync_seconds = run.result["sync_seconds"].get<double>();
   const double async_seconds = run.result["async_seconds"].get<double>();
-  run.expect("sync: N tasks took at least N times one", sync_seconds >= 0.99 * static_cast<double>(friends) * seconds,
-             fmt::format("{:.3f} s", sync_seconds));
+  run.expect("sync_took_n_times", sync_seconds >= 0.99 * static_cast<double>(friends) * seconds, {{"seconds", sync_seconds}});
   // Tasks much shorter than this are lost in the cost of starting processes: the async claims need real tasks.
   const bool tasks_take_time = seconds >= 0.5;
   if (friends > 1 && tasks_take_time)
-    run.expect("async: the same tasks took less time than sync", async_seconds < sync_seconds,
-               fmt::format("async {:.3f} s, sync {:.3f} s", async_seconds, sync_seconds));
+    run.expect("async_faster", async_seconds < sync_seconds, {{"async", async_seconds}, {"sync", sync_seconds}});
 
   // Sync: never two friends alive at once. Async: every friend still getting ready when "我先走了" was printed.
   // Python's names tell the parts apart: Process-1..N were called synchronously, Process-N+1..2N asynchronously.
@@ -82,11 +80,11 @@ void check(forkscope::RunReport& run) {
   for (std::size_t i = 1; i < sync_part.size(); ++i)
     one_at_a_time &= sync_part[i - 1]->end_ns && *sync_part[i - 1]->end_ns <= sync_part[i]->begin_ns;
   for (const forkscope::ProcessInfo* c : async_part) all_still_busy &= c->end_ns && *left_first < *c->end_ns;
-  run.expect("sync: one friend at a time", one_at_a_time);
+  run.expect("sync_one_friend_at_a_time", one_at_a_time);
   // Every friend still busy when the main leaves needs tasks longer, in real time, than starting them all takes (a
   // fast speed factor on a loaded machine can make the first friend ready before the last one is called).
   if (tasks_take_time && seconds / run.speed >= 0.1)
-    run.expect("async: the main process went on while every friend was still getting ready", all_still_busy);
+    run.expect("async_main_went_on", all_still_busy);
 }
 
 }  // namespace

@@ -64,12 +64,12 @@ void body(forkscope::LessonContext& lesson) {
   write_info({{"ticket", tickets}});
   std::optional<forkscope::Lock> mutex;
   if (lesson.bool_param("lock")) mutex.emplace("mutex");
-  forkscope::Counter tickets_left("tickets left", tickets);
+  forkscope::Counter tickets_left("tickets_left", tickets);
   forkscope::Counter sold("sold", 0);
 
   std::vector<forkscope::Process> processes;
   for (int i = 0; i < buyers; ++i) {
-    processes.emplace_back([=] { run(i, mutex, tickets_left, sold); });
+    processes.emplace_back([=] { run(i, mutex, tickets_left, sold); }, forkscope::ProcessOptions{.name = fmt::format("user-{}", i)});
     processes.back().start();
   }
   for (auto& p : processes) p.join();
@@ -89,17 +89,16 @@ void check(forkscope::RunReport& run) {
   const auto buyers = run.params["buyers"].get<std::int64_t>();
   const auto sold = run.result["sold"].get<std::int64_t>();
   const auto left = run.result["tickets_left"].get<std::int64_t>();
-  run.expect("tickets left is never negative", left >= 0 && left <= tickets, fmt::format("tickets_left = {}", left));
-  run.expect("every buyer who saw a ticket could buy: sold >= min(tickets, buyers)", sold >= std::min(tickets, buyers),
-             fmt::format("sold = {}", sold));
+  run.expect("tickets_never_negative", left >= 0 && left <= tickets, {{"left", left}});
+  run.expect("everyone_who_saw_a_ticket_bought", sold >= std::min(tickets, buyers), {{"sold", sold}});
   if (run.params["lock"].get<bool>()) {
-    run.expect("with the lock: sold == min(tickets, buyers)", sold == std::min(tickets, buyers), fmt::format("sold = {}", sold));
-    run.expect("with the lock: nothing oversold", run.result["oversold"] == 0, run.result["oversold"].dump());
+    run.expect("lock_sells_exactly", sold == std::min(tickets, buyers), {{"sold", sold}});
+    run.expect("lock_nothing_oversold", run.result["oversold"] == 0, {{"oversold", run.result["oversold"]}});
     // From the trace: no two buyers ever held the mutex at the same time.
-    run.expect("the mutex was held by one buyer at a time",
+    run.expect("mutex_one_holder",
                forkscope::scenarios::held_by_one_at_a_time(run.model->object_named("mutex")));
   } else {
-    run.expect_to_break("without the lock: nothing oversold", run.result["oversold"] == 0, run.result["oversold"].dump());
+    run.expect_to_break("no_lock_nothing_oversold", run.result["oversold"] == 0, {{"oversold", run.result["oversold"]}});
   }
 }
 

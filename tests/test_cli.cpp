@@ -326,7 +326,7 @@ TEST_F(Cli, ExploreFindsTheDeadlockAndItsReplayIsEndedWithTheCycle) {
   const auto replayed = nlohmann::json::parse(again.out);
   EXPECT_EQ(replayed["deadlock"]["text"], j["deadlock"]["text"]);
   EXPECT_EQ(replayed["stuck"], j["deadlock"]["text"]);
-  EXPECT_NE(again.err.find("was stuck: deadlock: Process-1 waits to acquire Lock 'fork 1' held by Process-2"),
+  EXPECT_NE(again.err.find("was stuck: deadlock: philosopher-1 waits to acquire Lock 'fork 1' held by philosopher-2"),
             std::string::npos) << again.err;
   std::filesystem::remove(schedule);
 }

@@ -133,9 +133,9 @@ TEST_F(Deadlocks, SteppingPhilosophersToTheirLeftForksShowsTheCycleAtOnce) {
   const Deadlock& d = *run.deadlock();
   EXPECT_EQ(run.stalled(), d.text);
   ASSERT_EQ(d.cycle.size(), 3u) << d.text;
-  expect_edge(d.cycle[0], "Process-1", "fork 1", "Process-2");
-  expect_edge(d.cycle[1], "Process-2", "fork 2", "Process-3");
-  expect_edge(d.cycle[2], "Process-3", "fork 0", "Process-1");
+  expect_edge(d.cycle[0], "philosopher-1", "fork 1", "philosopher-2");
+  expect_edge(d.cycle[1], "philosopher-2", "fork 2", "philosopher-3");
+  expect_edge(d.cycle[2], "philosopher-3", "fork 0", "philosopher-1");
   // The run goes on: nothing ends it while stepping.
   for (int i = 0; i < 20; ++i) {
     run.poll();

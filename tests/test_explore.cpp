@@ -100,9 +100,9 @@ TEST_F(Explore, FindsThePhilosophersDeadlockAndItsScheduleReplaysIt) {
   ASSERT_EQ(r.deadlock->cycle.size(), 3u);
   for (std::size_t i = 0; i < 3; ++i) {
     const WaitEdge& e = r.deadlock->cycle[i];
-    EXPECT_EQ(e.process, fmt::format("Process-{}", i + 1));
+    EXPECT_EQ(e.process, fmt::format("philosopher-{}", i + 1));
     EXPECT_EQ(e.object_name, fmt::format("fork {}", (i + 1) % 3));  // its right fork
-    EXPECT_EQ(e.holder, fmt::format("Process-{}", (i + 1) % 3 + 1));
+    EXPECT_EQ(e.holder, fmt::format("philosopher-{}", (i + 1) % 3 + 1));
   }
   // Replayed, the steps lead into the deadlock; running on from there, the run is ended with the same cycle.
   auto run = replay(*r.schedule);

@@ -3,6 +3,9 @@
 #include <fstream>
 #include <regex>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "forkscope/lesson_text.hpp"
 #include "registry.hpp"
 #include "test_support.hpp"
@@ -177,6 +180,49 @@ TEST_F(Lessons, EveryLessonHasItsTextInChineseAndEnglish) {
       EXPECT_FALSE(text->predict.empty()) << lesson.id << " " << language;
     }
   }
+}
+
+// Every key a lesson uses (its parameters, counters, result facts, invariants: with its defaults and with each switch
+// flipped, since some invariants belong to one side) has its words in both languages, and every invariant that gives
+// values has a detail sentence that takes them.
+TEST_F(Lessons, EveryKeyALessonUsesHasItsWordsInBothLanguages) {
+  for (const Lesson& lesson : scenarios::all()) {
+    if (lesson.hidden) continue;
+    std::vector<std::vector<std::string>> variants = {{}};
+    for (const ParamSpec& p : lesson.params)
+      if (p.type == ParamType::Bool) variants.push_back({fmt::format("{}={}", p.key, p.default_value != 0 ? "false" : "true")});
+    for (const auto& assignments : variants) {
+      auto run = run_lesson(lesson.id, assignments, 50, 300);
+      const RunReport& r = run->report();
+      for (std::string_view language : kLanguages) {
+        const LessonNames names = LessonNames::load(lesson.id, language);
+        const std::string where = fmt::format("{} {} {}", lesson.id, language, fmt::join(assignments, " "));
+        for (const ParamSpec& p : lesson.params) EXPECT_TRUE(names.has("params", p.key)) << where << ": parameter " << p.key;
+        for (const auto& [key, value] : r.result.items())
+          EXPECT_TRUE(key == "phases" || names.has("results", key)) << where << ": result " << key;
+        for (const ObjectInfo& o : run->model().objects())
+          if (o.kind == ObjectKind::Counter) EXPECT_TRUE(names.has("counters", o.name)) << where << ": counter " << o.name;
+        for (const Invariant& i : r.invariants) {
+          EXPECT_TRUE(names.has("invariants", i.name)) << where << ": invariant " << i.name;
+          if (!i.values.empty())  // the sentence names only values the check gives (else the values show bare)
+            EXPECT_NE(names.detail(i.name, i.values), LessonNames{}.detail(i.name, i.values)) << where << ": detail of " << i.name;
+        }
+      }
+    }
+  }
+}
+
+TEST_F(Lessons, ALookupFallsBackToEnglishThenToTheKey) {
+  const LessonNames zh = LessonNames::load("ticket-lock", "zh");
+  EXPECT_EQ(zh.param("tickets"), "票数");
+  EXPECT_EQ(zh.counter("tickets_left"), "剩余票数");
+  EXPECT_EQ(zh.process("user-3"), "用户3");
+  EXPECT_EQ(zh.process("MainProcess"), "MainProcess");
+  EXPECT_EQ(zh.detail("tickets_never_negative", {{"left", 2}}), "还剩 2 张");
+  EXPECT_EQ(LessonNames::load("ticket-lock", "fr").param("tickets"), "tickets");  // no French: English
+  EXPECT_EQ(zh.param("no_such_key"), "no_such_key");
+  EXPECT_EQ(zh.detail("no_such_invariant", {{"n", 3}, {"ok", true}}), "n = 3, ok = true");
+  EXPECT_EQ(LessonNames::load("no-such-lesson", "zh").invariant("x"), "x");
 }
 
 TEST_F(Lessons, ParametersAreCheckedAgainstTheirBounds) {

@@ -75,7 +75,7 @@ TEST_F(ConceptLessons, AGilLetsOneProcessComputeAtATime) {
   expect_clean_run(*run);
   const auto& r = run->report().result;
   EXPECT_TRUE(r["same_answer"]);
-  EXPECT_EQ(run->model().object_named("computing (GIL)")->max_value(), 1);
+  EXPECT_EQ(run->model().object_named("computing_with_gil")->max_value(), 1);
   // Blocked spans on the GIL exist: the others waited while one computed.
   int blocked = 0;
   for (const ProcessInfo& p : run->model().processes())

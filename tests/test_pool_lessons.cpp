@@ -92,7 +92,7 @@ TEST_F(PoolLessons, TheEchoServerServesFourClientsAtOnceAndTheOthersWait) {
   EXPECT_EQ(report.result["clients"], 6);
   EXPECT_EQ(report.result["served"], 6);
   EXPECT_EQ(report.result["max_concurrent"], 4);  // never more than four, and the six clients did fill all four
-  EXPECT_GE(run->model().object_named("clients waiting")->max_value(), 2);
+  EXPECT_GE(run->model().object_named("clients_waiting")->max_value(), 2);
   // Every reply is the message in capitals, and every client got all three.
   std::size_t replies = 0;
   for (const PrintedLine& l : run->model().lines())

@@ -14,6 +14,7 @@
 #include "forkscope/errors.hpp"
 #include "forkscope/input.hpp"
 #include "forkscope/lesson_file.hpp"
+#include "forkscope/lesson_text.hpp"
 #include "forkscope/run.hpp"
 #include "forkscope/trace_file.hpp"
 #include "registry.hpp"
@@ -42,7 +43,7 @@ nlohmann::json summary(const Run& run) {
                          {"daemon", p.daemon}});
   nlohmann::json invariants = nlohmann::json::array();
   for (const Invariant& i : r.invariants)
-    invariants.push_back({{"name", i.name}, {"ok", i.ok}, {"detail", i.detail}, {"meant_to_break", i.meant_to_break}});
+    invariants.push_back({{"name", i.name}, {"ok", i.ok}, {"values", i.values}, {"meant_to_break", i.meant_to_break}});
   return {{"lesson", r.lesson},     {"params", r.params},         {"seed", r.seed},
           {"speed", r.speed},       {"wall_seconds", r.wall_seconds}, {"processes", processes},
           {"events", r.events},     {"lost_events", r.lost_events}, {"ring_full_waits", r.ring_full_waits},
@@ -361,8 +362,9 @@ int run_lesson(const RunArgs& args) {
   } else if (report.main_exitcode == 0) {
     fmt::print("\nresult {}\n", report.result.dump());
     print_phases(report.result);
+    const LessonNames names = LessonNames::load(report.lesson, "en");
     for (const Invariant& i : report.invariants)
-      fmt::print("  {} {}{}\n", invariant_mark(i), i.name, i.ok || i.detail.empty() ? "" : " (" + i.detail + ")");
+      fmt::print("  {} {}\n", invariant_mark(i), i.ok ? names.invariant(i.name) : names.invariant_with_detail(i.name, i.values));
     fmt::print("{} events, {} lost, {:.3f} s\n", report.events, report.lost_events, report.wall_seconds);
   }
   if (report.point && !args.json) fmt::print("{}\n", report.point->english());

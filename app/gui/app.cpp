@@ -7,7 +7,8 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <imgui_internal.h>  // the toolbar window's item extent
+#include <imgui.h>
+#include <imgui_internal.h>  // the toolbar window's item extent; GImGui->LogBuffer: what the frame's widgets rendered
 
 #include "forkscope/errors.hpp"
 #include "forkscope/input.hpp"
@@ -52,10 +53,20 @@ constexpr ImGuiWindowFlags kPanelFlags = ImGuiWindowFlags_NoTitleBar | ImGuiWind
                                          ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings |
                                          ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoBackground;
 
+std::vector<App::ShownText>* g_logged_texts = nullptr;  // App::record_texts, while a frame records
+
+// ImGui logs what a window's widgets render until that window ends: each panel is logged on its own.
 bool begin_panel(const char* id, ImVec2 pos, ImVec2 size, ImGuiWindowFlags extra = 0) {
   ImGui::SetNextWindowPos(pos);
   ImGui::SetNextWindowSize(size);
-  return ImGui::Begin(id, nullptr, kPanelFlags | extra);
+  const bool open = ImGui::Begin(id, nullptr, kPanelFlags | extra);
+  if (g_logged_texts) ImGui::LogToBuffer();
+  return open;
+}
+
+void end_panel() {
+  if (g_logged_texts && GImGui->LogEnabled) g_logged_texts->push_back({GImGui->CurrentWindow->Name, GImGui->LogBuffer.c_str()});
+  ImGui::End();  // ends the log too
 }
 
 // A splitter over the border between two panels, dragged with the mouse: the pointer's movement across it while it is
@@ -93,6 +104,9 @@ App::App(const Lesson& lesson, const AppOptions& options)
   if (!lesson.file.empty()) library_.add(lesson);  // a lesson built with the SDK joins the list
   for (std::string_view text : strings_.all_texts()) fonts_.note(text);
   for (std::string_view text : library_.all_texts()) fonts_.note(text);
+  for (const Lesson* l : library_.lessons())  // the words each lesson gives its keys, in every language
+    for (std::string_view language : kLanguages)
+      for (const std::string& text : LessonNames::load(l->id, language).all_texts()) fonts_.note(text);
   fonts_.note("+0123456789");  // the Code view's "+N" where more processes share a line than it has dots for
 }
 
@@ -148,9 +162,15 @@ void App::frame(Image* capture) {
   if (title != title_) window_.set_title(title_ = title);
 
   window_.begin_frame();
+  std::vector<std::string> drawn;
+  record_drawn_texts(recorded_texts_ ? &drawn : nullptr);
+  g_logged_texts = recorded_texts_;
   handle_shortcuts(ui_);
   timeline_.update(ui_);  // the playhead's and the step axis's keys
   lay_out_panels();
+  g_logged_texts = nullptr;
+  record_drawn_texts(nullptr);
+  for (std::string& text : drawn) recorded_texts_->push_back({"drawn", std::move(text)});
   const Export wanted = std::exchange(ui_.export_requested, Export::None);
   Image shown;
   if (wanted == Export::Window && capture == nullptr) capture = &shown;
@@ -286,7 +306,7 @@ void App::lay_out_panels() {
     toolbar_extent_ = ImGui::GetCurrentWindow()->DC.CursorMaxPos;
     toolbar_height_ = std::round(toolbar_extent_.y + ImGui::GetStyle().WindowPadding.y);
   }
-  ImGui::End();
+  end_panel();
 
   if (begin_panel("lesson", {0, bar}, {left, body})) {
     ImGui::TextDisabled("%s", ui_.tr("panel.lessons"));
@@ -299,7 +319,7 @@ void App::lay_out_panels() {
     ImGui::TextDisabled("%s", ui_.tr("panel.lesson"));
     predicting_ = draw_lesson_text(ui_, library_);
   }
-  ImGui::End();
+  end_panel();
 
   auto tab = [](const char* text, const char* id, bool select) {
     return ImGui::BeginTabItem(label(text, id).c_str(), nullptr, select ? ImGuiTabItemFlags_SetSelected : 0);
@@ -322,7 +342,7 @@ void App::lay_out_panels() {
     pending_center_.reset();
     ImGui::EndTabBar();
   }
-  ImGui::End();
+  end_panel();
 
   if (begin_panel("details", {left, bar + center}, {display.x - left, body - center}) && ImGui::BeginTabBar("detail_tabs")) {
     if (tab(ui_.tr("panel.processes"), "processes", pending_detail_ == DetailTab::Processes)) {
@@ -348,10 +368,10 @@ void App::lay_out_panels() {
     pending_detail_.reset();
     ImGui::EndTabBar();
   }
-  ImGui::End();
+  end_panel();
 
   if (begin_panel("status", {0, display.y - l.status}, {display.x, l.status})) draw_status(ui_);
-  ImGui::End();
+  end_panel();
 
   // The borders between the sidebar and the timeline, and between the timeline and the tabs below, can be dragged.
   const float grip = ui_.px(6);

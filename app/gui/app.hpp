@@ -50,6 +50,13 @@ class App {
   bool frames_until(const std::function<bool()>& done, double timeout_seconds = 30);
   // Grants `steps` operations one by one, each settled before the next; starts the lesson paused when none is live.
   bool take_steps(int steps, double timeout_seconds);
+  // While `into` is set, each frame appends every text it shows, with where: ImGui's log of what each panel's widgets
+  // rendered ("lesson", "center", ...), and the texts drawn straight onto draw lists ("drawn"). Tests read the words a
+  // user sees; nullptr stops.
+  struct ShownText {
+    std::string where, text;
+  };
+  void record_texts(std::vector<ShownText>* into) { recorded_texts_ = into; }
   void show(CenterView view) { pending_center_ = view; }
   void show(DetailTab tab) { pending_detail_ = tab; }
 
@@ -128,6 +135,7 @@ class App {
   std::uint64_t programs_noted_ = 0;  // the classroom's programs_revision() the font atlas has seen
   std::string title_;
   bool recording_ = false;
+  std::vector<ShownText>* recorded_texts_ = nullptr;
   std::vector<double> frame_ms_, frame_interval_ms_;
   std::chrono::steady_clock::time_point last_frame_{};
 };

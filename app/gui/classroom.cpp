@@ -47,7 +47,7 @@ RunFacts RunFacts::from_summary(const nlohmann::json& summary) {
   for (const auto& i : invariants) {
     if (!i.is_object()) throw malformed_summary("invariants", "an array of objects");
     f.invariants.push_back(Invariant{summary_field(i, "name", std::string(), "a string"), summary_field(i, "ok", false, "true or false"),
-                                     summary_field(i, "detail", std::string(), "a string"),
+                                     summary_field(i, "values", nlohmann::json::object(), "an object"),
                                      summary_field(i, "meant_to_break", false, "true or false")});
   }
   if (summary.contains("point") && !summary["point"].is_null()) {
@@ -459,11 +459,11 @@ void Classroom::poll() {
   }
   held_.clear();
   live_->collect_facts();
-  if (live_->facts().main_exitcode != 0)
-    note(fmt::format("{}: {}", live_->lesson(),
-                     live_->facts().failure.empty() ? fmt::format("exit code {}", live_->facts().main_exitcode)
-                                                    : live_->facts().failure),
-         true);
+  // A deadlock needs no words here: the status line draws its cycle in the chosen language.
+  if (live_->facts().main_exitcode != 0 && !run.report().deadlock) {
+    if (live_->facts().failure.empty()) note_key("status.lesson_exit", {live_->lesson(), std::to_string(live_->facts().main_exitcode)}, true);
+    else note(fmt::format("{}: {}", live_->lesson(), live_->facts().failure), true);  // the program's own error, or who was stuck
+  }
   live_ = nullptr;
 }
 

@@ -187,7 +187,7 @@ void CodePanel::draw_code(Ui& ui, const std::string& code, std::string_view comm
         CodeMark& m = marks_[here[k]];
         const float cx = start.x + ui.px(4) + radius + static_cast<float>(k) * dot_step;
         if (k + 1 == kDots && here.size() > kDots) {  // the last slot counts the rest
-          draw->AddText({cx - radius, start.y}, IM_COL32(230, 230, 230, 255), fmt::format("+{}", here.size() - k).c_str());
+          draw_text(draw, {cx - radius, start.y}, IM_COL32(230, 230, 230, 255), fmt::format("+{}", here.size() - k).c_str());
           break;
         }
         if (m.held) draw->AddCircle({cx, cy}, radius + ui.px(1.5f), state_color(ProcState::Held), 0, ui.px(1.5f));

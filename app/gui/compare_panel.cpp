@@ -48,11 +48,11 @@ std::pair<int, int> default_comparison(const Classroom& c) {
   return {runs[runs.size() >= 2 ? runs.size() - 2 : 0]->number(), last->number()};
 }
 
-std::string what_differs(const RunRecord& run, const RunRecord& other) {
-  std::string text;
+std::string what_differs(const Ui& ui, const RunRecord& run, const RunRecord& other) {
+  nlohmann::json differs = nlohmann::json::object();
   for (const auto& [key, value] : run.facts().params.items())
-    if (other.facts().params.value(key, nlohmann::json()) != value) text += fmt::format("{}{}={}", text.empty() ? "" : " ", key, value.dump());
-  return text.empty() ? fmt::format("#{}", run.number()) : text;
+    if (other.facts().params.value(key, nlohmann::json()) != value) differs[key] = value;
+  return differs.empty() ? fmt::format("#{}", run.number()) : params_text(ui, run.facts().lesson, differs);
 }
 
 std::vector<RunPhase> phases_of(const RunFacts& facts) {
@@ -106,9 +106,9 @@ void ComparePanel::draw(Ui& ui) {
     ImGui::TextUnformatted(letter);
     ImGui::SameLine();
     ImGui::SetNextItemWidth(pick_width);
-    if (ImGui::BeginCombo(id, find_run(c, number)->label(ui.tr("run.replay")).c_str())) {
+    if (ImGui::BeginCombo(id, run_label(ui, *find_run(c, number)).c_str())) {
       for (const RunRecord* r : finished)
-        if (ImGui::Selectable(fmt::format("{} · {:.2f} s", r->label(ui.tr("run.replay")), r->facts().wall_seconds).c_str(), r->number() == number)) {
+        if (ImGui::Selectable(fmt::format("{} · {:.2f} s", run_label(ui, *r), r->facts().wall_seconds).c_str(), r->number() == number)) {
           number = r->number();
           chosen_ = true;
           chosen_lesson_ = c.lesson().id;
@@ -146,9 +146,10 @@ void ComparePanel::draw(Ui& ui) {
     // Each named by what differs from the other ("lock=false" against "lock=true").
     for (const auto& [letter, run, other] : {std::tuple{"A", &a, &b}, std::tuple{"B", &b, &a}})
       tracks.push_back(Track{&run->model(), run->whole(),
-                             fmt::format("{} · #{} · {} · {:.2f} s", letter, run->number(), what_differs(*run, *other), run->facts().wall_seconds),
+                             fmt::format("{} · #{} · {} · {:.2f} s", letter, run->number(), what_differs(ui, *run, *other), run->facts().wall_seconds),
                              nullptr, false, false});
   }
+  for (Track& t : tracks) t.names = &ui.names(t.model == &a.model() ? a.facts().lesson : b.facts().lesson);
   tracks_drawn_ = tracks.size();
   titles_.clear();
   for (const Track& t : tracks) titles_.push_back(t.title);
@@ -177,8 +178,8 @@ void ComparePanel::draw_run_table(Ui& ui, const RunRecord& a, const RunRecord& b
   if (!ImGui::BeginTable("compare_facts", 3, kFlags)) return;
   ImGui::TableSetupScrollFreeze(0, 1);
   ImGui::TableSetupColumn(ui.tr("compare.fact"));
-  ImGui::TableSetupColumn(fmt::format("A · #{} · {}", a.number(), what_differs(a, b)).c_str());
-  ImGui::TableSetupColumn(fmt::format("B · #{} · {}", b.number(), what_differs(b, a)).c_str());
+  ImGui::TableSetupColumn(fmt::format("A · #{} · {}", a.number(), what_differs(ui, a, b)).c_str());
+  ImGui::TableSetupColumn(fmt::format("B · #{} · {}", b.number(), what_differs(ui, b, a)).c_str());
   ImGui::TableHeadersRow();
   auto row = [&](const std::string& name, const std::string& left, const std::string& right) {
     ImGui::TableNextRow();
@@ -195,11 +196,12 @@ void ComparePanel::draw_run_table(Ui& ui, const RunRecord& a, const RunRecord& b
   const RunFacts& fb = b.facts();
   // What differs first: the time, then the results (sold, oversold, ...), then how the runs were made.
   row(ui.tr("compare.wall"), fmt::format("{:.3f} s", fa.wall_seconds), fmt::format("{:.3f} s", fb.wall_seconds));
+  const LessonNames& names = ui.names(fa.lesson);
   for (const std::string& key : result_keys(a, b))
-    row(key, value_text(fa.result.value(key, nlohmann::json())), value_text(fb.result.value(key, nlohmann::json())));
+    row(names.result(key), value_text(ui, fa.result.value(key, nlohmann::json())), value_text(ui, fb.result.value(key, nlohmann::json())));
   row(ui.tr("compare.invariants"), fa.invariants_ok() ? ui.tr("result.ok") : ui.tr("result.failed"),
       fb.invariants_ok() ? ui.tr("result.ok") : ui.tr("result.failed"));
-  row(ui.tr("compare.params"), fa.params.dump(), fb.params.dump());
+  row(ui.tr("compare.params"), params_text(ui, fa.lesson, fa.params), params_text(ui, fb.lesson, fb.params));
   row(ui.tr("compare.processes"), std::to_string(a.model().processes().size()), std::to_string(b.model().processes().size()));
   if (fa.lesson != fb.lesson) row(ui.tr("compare.lesson"), fa.lesson, fb.lesson);  // the same lesson: the titles say it
   table_rows_ = static_cast<std::size_t>(ImGui::TableGetRowIndex()) + 1;

@@ -33,11 +33,12 @@ void ConsolePanel::draw(Ui& ui) {
   ImGui::SameLine();
   ImGui::SetNextItemWidth(ui.px(200));
   const ProcessInfo* only = only_pid_ ? model.process(only_pid_) : nullptr;
-  const std::string current = only ? fmt::format("{} {}", only->name, only->pid) : ui.tr("console.all_processes");
+  const LessonNames& names = ui.names(shown->facts().lesson);
+  const std::string current = only ? fmt::format("{} {}", names.process(only->name), only->pid) : ui.tr("console.all_processes");
   if (ImGui::BeginCombo("##only", current.c_str())) {
     if (ImGui::Selectable(ui.tr("console.all_processes"), only == nullptr)) only_pid_ = 0;
     for (const ProcessInfo& p : model.processes())
-      if (ImGui::Selectable(fmt::format("{} {}", p.name, p.pid).c_str(), p.pid == only_pid_)) only_pid_ = p.pid;
+      if (ImGui::Selectable(fmt::format("{} {}", names.process(p.name), p.pid).c_str(), p.pid == only_pid_)) only_pid_ = p.pid;
     ImGui::EndCombo();
   }
 
@@ -57,7 +58,7 @@ void ConsolePanel::draw(Ui& ui) {
       ImGui::SameLine();
       const auto lane = lane_of_.find(l.pid);
       const ImU32 color = lane == lane_of_.end() ? IM_COL32_WHITE : process_color(lane->second);
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(color), "%-14s", p ? p->name.c_str() : "?");
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(color), "%-14s", p ? names.process(p->name).c_str() : "?");
       ImGui::SameLine();
       if (l.error) {
         ImGui::TextColored(kErrorText, "%s", l.text.c_str());

@@ -35,11 +35,8 @@ void LessonLibrary::add(const Lesson& lesson) {
   std::error_code ec;
   const std::filesystem::path source = lesson.source;
   code_.insert_or_assign(lesson.id, std::filesystem::is_regular_file(source, ec) ? read_small_file(source) : std::string());
-  for (std::string_view language : kLanguages) {
-    const std::string markdown =
-        read_small_file(source.parent_path() / (lesson.id + "." + std::string(language) + ".md"));
-    if (!markdown.empty()) texts_.insert_or_assign(std::string(language) + "/" + lesson.id, parse_lesson_text(markdown));
-  }
+  for (std::string_view language : kLanguages)  // next to its source (add_lesson_folder)
+    if (auto text = load_lesson_text(lesson.id, language)) texts_.insert_or_assign(std::string(language) + "/" + lesson.id, *text);
 }
 
 std::vector<std::string> LessonLibrary::topics() const {

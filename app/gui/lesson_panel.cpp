@@ -60,6 +60,16 @@ bool closes(unsigned int c) {
   return std::u32string_view(U",.;:!?)]}\"'，。、；：！？）」』】》”’").find(static_cast<char32_t>(c)) != std::u32string_view::npos;
 }
 
+// A token of opening punctuation only ("“(, before a word or a CJK character).
+bool opens_only(const char* begin, const char* end) {
+  for (const char* p = begin; p < end;) {
+    unsigned int c = 0;
+    p += std::max(ImTextCharFromUtf8(&c, p, end), 1);
+    if (std::u32string_view(U"\"'([{“‘「『【《").find(static_cast<char32_t>(c)) == std::u32string_view::npos) return false;
+  }
+  return begin < end;
+}
+
 void text_wrapped(std::string_view text) {
   const float width = ImGui::GetContentRegionAvail().x;
   ImFont* font = ImGui::GetFont();
@@ -72,23 +82,24 @@ void text_wrapped(std::string_view text) {
     const char* start = line;
     const char* fits = line;  // end of the last token that fit
     for (const char* p = line; p < newline;) {
+      const char* token = p;
       unsigned int c = 0;
       p += std::max(ImTextCharFromUtf8(&c, p, newline), 1);
-      if (c >= 0x2E80 || c == ' ') {
-        while (p < newline) {  // closing punctuation sticks to the token before it
-          unsigned int next = 0;
-          const int n = ImTextCharFromUtf8(&next, p, newline);
-          if (n <= 0 || !closes(next)) break;
-          p += n;
-        }
-      } else {
-        while (p < newline) {  // a word: up to a space or a CJK character
+      if (c != ' ') {  // a space stays alone: an ASCII quote after it opens what follows
+        while (c < 0x2E80 && p < newline) {  // a word: up to a space or a CJK character
           unsigned int next = 0;
           const int n = ImTextCharFromUtf8(&next, p, newline);
           if (n <= 0 || next == ' ' || next >= 0x2E80) break;
           p += n;
         }
+        while (p < newline) {  // closing punctuation (。after a word too) sticks to the token before it
+          unsigned int next = 0;
+          const int n = ImTextCharFromUtf8(&next, p, newline);
+          if (n <= 0 || !closes(next)) break;
+          p += n;
+        }
       }
+      if (p < newline && opens_only(token, p)) continue;  // an opening quote stays with what it opens
       if (measure(start, p) > width && fits > start) {
         ImGui::TextUnformatted(start, fits);
         start = fits;
@@ -219,9 +230,17 @@ void draw_lesson_list(Ui& ui, const LessonLibrary& library) {
     for (const Lesson* lesson : library.lessons()) {
       if (lesson->topic != topic) continue;
       const bool chosen = lesson == &current;
-      const std::string item = fmt::format("{}###{}", library.title(lesson->id, language), lesson->id);
-      if (ImGui::Selectable(item.c_str(), chosen)) choose_lesson(ui, *lesson);
+      // A long title wraps inside its row: it is never cut.
+      const std::string title = library.title(lesson->id, language);
+      const ImVec2 at = ImGui::GetCursorPos();
+      const float width = ImGui::GetContentRegionAvail().x;
+      const float height = ImGui::CalcTextSize(title.c_str(), nullptr, false, width).y;
+      if (ImGui::Selectable(fmt::format("##{}", lesson->id).c_str(), chosen, 0, {0, height})) choose_lesson(ui, *lesson);
       if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", lesson->id.c_str());
+      ImGui::SetCursorPos(at);
+      ImGui::PushTextWrapPos(at.x + width);
+      ImGui::TextUnformatted(title.c_str());
+      ImGui::PopTextWrapPos();
     }
     ImGui::TreePop();
   }

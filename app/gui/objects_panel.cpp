@@ -9,19 +9,20 @@ namespace forkscope::gui {
 
 namespace {
 
-std::string names(const TraceModel& model, const std::vector<std::int32_t>& pids) {
+std::string names_of(const LessonNames& names, const TraceModel& model, const std::vector<std::int32_t>& pids) {
   std::string out;
-  for (std::int32_t pid : pids) out += (out.empty() ? "" : ", ") + model.process_label(pid);
+  for (std::int32_t pid : pids) out += (out.empty() ? "" : ", ") + process_text(names, model, pid);
   return out;
 }
 
 // "#3 from Process-2, #4 from Process-1": a queue's items in the order they were put (puts carry no text: their
 // sequence number names them).
-std::string items_text(const Ui& ui, const TraceModel& model, const ObjectInfo& object) {
+std::string items_text(const Ui& ui, const LessonNames& names, const TraceModel& model, const ObjectInfo& object) {
   std::string out;
   for (const Flow* f : model.items_in(object.id)) {
     const ProcessInfo* p = model.process(f->put_pid);
-    out += (out.empty() ? "" : ", ") + ui.text.format("objects.item_from", f->seq, p ? p->name : std::to_string(f->put_pid));
+    out += (out.empty() ? "" : ", ") +
+           ui.text.format("objects.item_from", f->seq, p ? names.process(p->name) : std::to_string(f->put_pid));
   }
   return out;
 }
@@ -44,13 +45,15 @@ void ObjectsPanel::draw(Ui& ui) {
                             {"objects.holder", 1.5f}, {"objects.waiters", 1.8f}, {"objects.items", 3.6f},
                             {"objects.traffic", 1.3f}};
   if (!begin_table(ui, "objects", columns)) return;
+  const LessonNames& names = ui.names(shown->facts().lesson);
   for (const ObjectInfo& o : model.objects()) {
-    Row row{o.name, value_text(ui, o, o.value()), {}, names(model, o.waiters), items_text(ui, model, o)};
+    Row row{object_name(names, o), value_text(ui, o, o.value()), {}, names_of(names, model, o.waiters),
+            items_text(ui, names, model, o)};
     if ((o.kind == ObjectKind::Lock || o.kind == ObjectKind::RLock) && o.holder != 0 && o.value() > 0)
-      row.holder = model.process_label(o.holder);
+      row.holder = process_text(names, model, o.holder);
     ImGui::TableNextRow();
     ImGui::TableNextColumn();
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(counter_color(o.kind)), "%s", o.name.c_str());
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(counter_color(o.kind)), "%s", row.name.c_str());
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(kind_text(ui, o.kind));
     ImGui::TableNextColumn();

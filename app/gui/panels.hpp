@@ -248,8 +248,8 @@ class OpenDialog {
 // (lock on against lock off), else its last two (a single run: itself, for its phases); with no run of that lesson, the
 // session's last two. Run numbers; {0, 0} when nothing has finished.
 [[nodiscard]] std::pair<int, int> default_comparison(const Classroom& classroom);
-// A run named by what differs from `other`: "lock=false" (its number, "#3", when the parameters are the same).
-[[nodiscard]] std::string what_differs(const RunRecord& run, const RunRecord& other);
+// A run named by what differs from `other`, in the lesson's words: "lock=off", "加锁=关" (its number, "#3", when the parameters are the same).
+[[nodiscard]] std::string what_differs(const Ui& ui, const RunRecord& run, const RunRecord& other);
 
 // A run's phases from its result ("phases": [{"name", "begin_s", "end_s", "seconds"}]), for comparing sync and async.
 struct RunPhase {

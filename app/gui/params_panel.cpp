@@ -8,6 +8,18 @@
 
 namespace forkscope::gui {
 
+namespace {
+// What a parameter takes, in the chosen language ("an integer from 0 to 100").
+std::string allowed_text(const Ui& ui, const ParamSpec& spec) {
+  switch (spec.type) {
+    case ParamType::Bool: return ui.tr("params.allowed_bool");
+    case ParamType::Int: return ui.text.format("params.allowed_int", spec.min, spec.max);
+    case ParamType::Float: return ui.text.format("params.allowed_float", spec.min, spec.max);
+  }
+  return spec.allowed();
+}
+}  // namespace
+
 void draw_params(Ui& ui) {
   Classroom& c = ui.classroom;
   const auto& specs = c.lesson().params;
@@ -20,33 +32,36 @@ void draw_params(Ui& ui) {
   ImGui::BeginDisabled(c.live());
   std::vector<double>& values = c.param_values();
   const float width = ImGui::GetContentRegionAvail().x * 0.55f;
+  const LessonNames& names = ui.names(c.lesson().id);
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const ParamSpec& spec = specs[i];
+    // The lesson's word for it; the key, which --set takes, is in the tooltip.
+    const std::string name = label(names.param(spec.key).c_str(), spec.key.c_str());
     ImGui::PushID(static_cast<int>(i));
     ImGui::SetNextItemWidth(width);
     switch (spec.type) {
       case ParamType::Bool: {
         bool on = values[i] != 0;
-        if (ImGui::Checkbox(spec.key.c_str(), &on)) values[i] = on ? 1 : 0;
+        if (ImGui::Checkbox(name.c_str(), &on)) values[i] = on ? 1 : 0;
         break;
       }
       case ParamType::Int: {
         int v = static_cast<int>(std::lround(values[i]));
-        if (ImGui::SliderInt(spec.key.c_str(), &v, static_cast<int>(spec.min), static_cast<int>(spec.max), "%d",
+        if (ImGui::SliderInt(name.c_str(), &v, static_cast<int>(spec.min), static_cast<int>(spec.max), "%d",
                              ImGuiSliderFlags_AlwaysClamp))
           values[i] = v;
         break;
       }
       case ParamType::Float: {
         auto v = static_cast<float>(values[i]);
-        if (ImGui::SliderFloat(spec.key.c_str(), &v, static_cast<float>(spec.min), static_cast<float>(spec.max), "%.2f",
+        if (ImGui::SliderFloat(name.c_str(), &v, static_cast<float>(spec.min), static_cast<float>(spec.max), "%.2f",
                                ImGuiSliderFlags_AlwaysClamp))
           values[i] = v;
         break;
       }
     }
     if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-      ImGui::SetTooltip("%s", fmt::format("--set {}  ({})", param_assignment(spec, values[i]), spec.allowed()).c_str());
+      ImGui::SetTooltip("%s", fmt::format("--set {}  ({})", param_assignment(spec, values[i]), allowed_text(ui, spec)).c_str());
     ImGui::PopID();
   }
   if (ImGui::SmallButton(label(ui.tr("params.defaults"), "defaults").c_str())) c.reset_params();

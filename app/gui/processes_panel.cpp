@@ -22,6 +22,7 @@ void draw_processes(Ui& ui) {
                             {"processes.state", 1.6f}, {"processes.blocked_on", 1.6f}, {"processes.next", 1.6f},
                             {"processes.exit", 0.8f},  {"processes.daemon", 0.7f}};
   if (!begin_table(ui, "processes", columns)) return;
+  const LessonNames& names = ui.names(shown->facts().lesson);
   const std::vector<Lane> lanes = lanes_in_tree_order(whole);
   ImGuiListClipper clipper;
   clipper.Begin(static_cast<int>(lanes.size()));
@@ -38,7 +39,7 @@ void draw_processes(Ui& ui) {
       ImGui::Text("%d", p.ppid);
       ImGui::TableNextColumn();
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(process_color(static_cast<std::size_t>(row))), "%s",
-                         std::string(static_cast<std::size_t>(lanes[static_cast<std::size_t>(row)].depth) * 2, ' ').append(lane_name(whole, p)).c_str());
+                         std::string(static_cast<std::size_t>(lanes[static_cast<std::size_t>(row)].depth) * 2, ' ').append(names.process(lane_name(whole, p))).c_str());
       ImGui::TableNextColumn();
       if (then == nullptr) {
         ImGui::TextDisabled("%s", ui.tr("processes.not_started"));
@@ -48,16 +49,16 @@ void draw_processes(Ui& ui) {
       ImGui::TableNextColumn();
       if (is_blocked(state)) {
         const StateSpan& s = p.spans.back();
-        if (s.object) ImGui::TextUnformatted(model.object_label(s.object).c_str());
-        else if (s.peer) ImGui::TextUnformatted(model.process_label(s.peer).c_str());
+        if (s.object) ImGui::TextUnformatted(object_text(names, model, s.object).c_str());
+        else if (s.peer) ImGui::TextUnformatted(process_text(names, model, s.peer).c_str());
       }
       ImGui::TableNextColumn();
       auto h = std::find_if(held.begin(), held.end(), [&](const HeldProcess& x) { return x.pid == p.pid; });
       if (now && h != held.end())
-        ImGui::TextUnformatted(next_operation(*h, model).c_str());
+        ImGui::TextUnformatted(next_operation_text(ui, names, *h, model).c_str());
       ImGui::TableNextColumn();
       if (p.exitcode) {
-        const std::string text = exit_text(p);
+        const std::string text = exit_text(ui, p);
         if (*p.exitcode != 0) ImGui::TextColored({1.0f, 0.45f, 0.45f, 1.0f}, "%s", text.c_str());
         else ImGui::TextUnformatted(text.c_str());
         if (!p.error.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", p.error.c_str());

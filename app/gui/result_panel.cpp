@@ -22,15 +22,16 @@ bool draw_result(Ui& ui, const LessonLibrary& library) {
     draw_markdown(text->predict);
     ImGui::Separator();
   }
-  ImGui::TextUnformatted(shown->label(ui.tr("run.replay")).c_str());
+  ImGui::TextUnformatted(run_label(ui, *shown).c_str());
   ImGui::TextDisabled("%s", ui.text.format("result.summary", f.wall_seconds, f.seed, f.speed).c_str());
   if (!f.failure.empty()) ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", f.failure.c_str());
   ImGui::Separator();
+  const LessonNames& names = ui.names(f.lesson);
   for (const auto& [key, value] : f.result.items()) {
     if (key == "phases") continue;  // the comparison draws them
-    ImGui::TextColored({0.55f, 0.78f, 1.0f, 1.0f}, "%s", key.c_str());
+    ImGui::TextColored({0.55f, 0.78f, 1.0f, 1.0f}, "%s", names.result(key).c_str());
     ImGui::SameLine(ui.px(180));
-    ImGui::TextUnformatted(value_text(value).c_str());
+    ImGui::TextUnformatted(value_text(ui, value).c_str());
   }
   ImGui::Separator();
   if (f.point) ImGui::TextColored({1.0f, 0.45f, 0.35f, 1.0f}, "%s", point_text(ui, f).c_str());
@@ -42,7 +43,7 @@ bool draw_result(Ui& ui, const LessonLibrary& library) {
     else ImGui::TextColored({1.0f, 0.35f, 0.35f, 1.0f}, "%s", ui.tr("result.failed"));
     if (i.meant_to_break) ImGui::SameLine(0, ui.px(10));
     else ImGui::SameLine(ui.px(70));
-    ImGui::TextUnformatted(i.ok || i.detail.empty() ? i.name.c_str() : fmt::format("{} ({})", i.name, i.detail).c_str());
+    ImGui::TextWrapped("%s", (i.ok ? names.invariant(i.name) : names.invariant_with_detail(i.name, i.values)).c_str());
   }
   return question;
 }

@@ -8,26 +8,37 @@
 
 namespace forkscope::gui {
 
+namespace {
+// The shown lesson's words for its processes (a philosopher is "哲学家1" in 中文).
+const LessonNames& shown_names(const Ui& ui) {
+  const RunRecord* shown = ui.classroom.shown();
+  return ui.names(shown ? std::string_view(shown->facts().lesson) : std::string_view(ui.classroom.lesson().id));
+}
+}  // namespace
+
 std::string deadlock_text(const Ui& ui, const Deadlock& deadlock) {
+  const LessonNames& names = shown_names(ui);
   std::string text = ui.tr("deadlock.title");
   for (std::size_t i = 0; i < deadlock.cycle.size(); ++i) {
     const WaitEdge& e = deadlock.cycle[i];
     text += i == 0 ? " " : ui.tr("deadlock.separator");
-    text += e.object_name.empty() ? ui.text.format("deadlock.waits_for_process", e.process, e.holder)
-                                  : ui.text.format("deadlock.waits_for_object", e.process, e.object_name, e.holder);
+    text += e.object_name.empty()
+                ? ui.text.format("deadlock.waits_for_process", names.process(e.process), names.process(e.holder))
+                : ui.text.format("deadlock.waits_for_object", names.process(e.process), e.object_name, names.process(e.holder));
   }
   return text;
 }
 
 std::string deadlock_cycle_text(const Ui& ui, const Deadlock& deadlock) {
+  const LessonNames& names = shown_names(ui);
   std::string text = ui.tr("deadlock.title");
   const char* arrow = ui.tr("deadlock.arrow");
   for (const WaitEdge& e : deadlock.cycle) {
-    text += fmt::format(" {}", e.process);
+    text += fmt::format(" {}", names.process(e.process));
     if (!e.object_name.empty()) text += fmt::format(" {} '{}'", arrow, e.object_name);
     text += fmt::format(" {}", arrow);
   }
-  if (!deadlock.cycle.empty()) text += fmt::format(" {}", deadlock.cycle.front().process);
+  if (!deadlock.cycle.empty()) text += fmt::format(" {}", names.process(deadlock.cycle.front().process));
   return text;
 }
 

@@ -255,21 +255,21 @@ void TimelineCanvas::draw_overlays(Ui& ui, ImDrawList* draw, std::span<const Tra
       draw->AddLine({x, r.origin.y}, {x, r.end.y}, kPlayhead, ui.px(2));
       const float h = ui.px(6);
       draw->AddTriangleFilled({x - h, r.origin.y}, {x + h, r.origin.y}, {x, r.origin.y + h}, kPlayhead);
-      draw->AddText({x + ui.px(5), r.lanes_top + ui.px(2)}, kPlayhead, point_label(ui, view_t).c_str());
+      draw_text(draw, {x + ui.px(5), r.lanes_top + ui.px(2)}, kPlayhead, point_label(ui, view_t).c_str());
     }
   for (const Guide& g : guides) {
     const float x = std::round(axis_.x_of(g.t_ns));
     if (x < axis_.left || x > r.end.x) continue;
     for (float y = r.lanes_top; y < r.end.y; y += ui.px(10))  // dashed: it is a reference, not an event
       draw->AddLine({x, y}, {x, std::min(y + ui.px(6), r.end.y)}, g.color, ui.px(2));
-    draw->AddText({x + ui.px(4), r.lanes_top + ui.px(2)}, g.color, g.label.c_str());
+    draw_text(draw, {x + ui.px(4), r.lanes_top + ui.px(2)}, g.color, g.label.c_str());
   }
   const ImVec2 mouse = ImGui::GetIO().MousePos;
   if (readout_) {
     draw->AddLine({mouse.x, r.origin.y}, {mouse.x, r.end.y}, kHoverLine);
     draw->AddRectFilled({readout_->rect.Min.x - ui.px(2), readout_->rect.Min.y}, {readout_->rect.Max.x + ui.px(2), readout_->rect.Max.y},
                         kRulerBackground);
-    draw->AddText(readout_->rect.Min, IM_COL32(255, 255, 255, 255), readout_->text.c_str());
+    draw_text(draw, readout_->rect.Min, IM_COL32(255, 255, 255, 255), readout_->text.c_str());
     if (!ImGui::IsItemActive()) draw_tooltip(ui, tracks, mouse, r.lanes_bottom);
   }
   // A scrollbar thumb when the lanes do not fit.
@@ -537,11 +537,11 @@ void TimelineCanvas::draw_ruler(Ui& ui, ImDrawList* draw, float top, float heigh
     if (readout_ && rect.Overlaps(ImRect(readout_->rect.Min.x - ui.px(4), readout_->rect.Min.y, readout_->rect.Max.x + ui.px(4),
                                          readout_->rect.Max.y)))
       continue;
-    draw->AddText(at, kDimText, text.c_str());
+    draw_text(draw, at, kDimText, text.c_str());
     tick_labels_.push_back({rect, std::move(text)});
   }
   draw->PushClipRect({axis_.left - label_width_, top}, {axis_.left - 1, top + height}, true);
-  draw->AddText({axis_.left - label_width_ + ui.px(6), top + ui.px(2)}, kDimText,
+  draw_text(draw, {axis_.left - label_width_ + ui.px(6), top + ui.px(2)}, kDimText,
                 ui.tr(steps_ ? "timeline.steps_caption" : ruler_caption_));
   draw->PopClipRect();
 }
@@ -612,22 +612,22 @@ void TimelineCanvas::draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track>
       else draw->AddTriangleFilled({x + size * 0.15f, cy - size * 0.5f}, {x + size * 0.15f, cy + size * 0.5f}, {x + size, cy}, kDimText);
       x += ui.px(14);
     }
-    const std::string_view name = lane_name(*track.model, *p);
+    const std::string name = track.names ? track.names->process(lane_name(*track.model, *p)) : std::string(lane_name(*track.model, *p));
     const ImU32 name_color = row.thread ? blend(kDimText, process_color(row.index), 0.6f) : process_color(row.index);
-    draw->AddText(ImGui::GetFont(), ImGui::GetFontSize(), {x, text_y}, name_color, name.data(), name.data() + name.size());
+    draw_text(draw, ImGui::GetFont(), ImGui::GetFontSize(), {x, text_y}, name_color, name.data(), name.data() + name.size());
     x += ImGui::CalcTextSize(name.data(), name.data() + name.size()).x + ui.px(6);
     const std::string pid = std::to_string(p->pid);
-    draw->AddText({x, text_y}, kDimText, pid.c_str());
+    draw_text(draw, {x, text_y}, kDimText, pid.c_str());
     if (row.threads > 0 && !shown) {
       x += ImGui::CalcTextSize(pid.c_str()).x + ui.px(6);
-      draw->AddText({x, text_y}, kDimText, ui.text.format("timeline.threads", row.threads).c_str());
+      draw_text(draw, {x, text_y}, kDimText, ui.text.format("timeline.threads", row.threads).c_str());
     }
   }
   draw->PopClipRect();
   for (const auto& [t, y] : headers_) {
     if (y + header_height_ <= top || y >= bottom) continue;
     draw->AddRectFilled({left, y}, {right, y + header_height_}, kHeaderBackground);
-    draw->AddText({left + ui.px(6), y + (header_height_ - ImGui::GetTextLineHeight()) * 0.5f}, IM_COL32(255, 255, 255, 255),
+    draw_text(draw, {left + ui.px(6), y + (header_height_ - ImGui::GetTextLineHeight()) * 0.5f}, IM_COL32(255, 255, 255, 255),
                   tracks[t].title.c_str());
   }
   draw->PopClipRect();
@@ -652,15 +652,16 @@ void TimelineCanvas::draw_counters(Ui& ui, ImDrawList* draw, std::span<const Tra
     if (!c.visible) continue;
     const ObjectInfo& o = *c.object;
     draw->PushClipRect({left, std::max(top + ui.px(4), c.top)}, {axis_.left - 1, bottom}, true);
-    draw->AddText({left + ui.px(8), c.top + ui.px(3)}, counter_color(o.kind), o.name.c_str());
+    const std::string name = tracks[c.track].names ? object_name(*tracks[c.track].names, o) : o.name;
+    draw_text(draw, {left + ui.px(8), c.top + ui.px(3)}, counter_color(o.kind), name.c_str());
     const std::optional<std::int64_t> at = tracks[c.track].playhead_ns;
     const std::string detail = fmt::format("{} · {}", kind_text(ui, o.kind), value_text(ui, o, at ? o.value_at(*at) : o.value()));
-    draw->AddText({left + ui.px(8), c.top + ui.px(3) + ImGui::GetTextLineHeight()}, kDimText, detail.c_str());
+    draw_text(draw, {left + ui.px(8), c.top + ui.px(3) + ImGui::GetTextLineHeight()}, kDimText, detail.c_str());
     draw->PopClipRect();
     const auto it = ranges_.find({tracks[c.track].model, o.id});
     if (it != ranges_.end()) {
       const std::string high = std::to_string(it->second.high);
-      draw->AddText({axis_.left + ui.px(3), c.top + ui.px(2)}, kDimText, high.c_str());
+      draw_text(draw, {axis_.left + ui.px(3), c.top + ui.px(2)}, kDimText, high.c_str());
     }
   }
   draw->PopClipRect();

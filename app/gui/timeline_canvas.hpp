@@ -15,6 +15,7 @@
 
 #include <imgui_internal.h>  // ImRect
 
+#include "forkscope/lesson_text.hpp"
 #include "forkscope/run.hpp"
 #include "strip_texture.hpp"
 #include "timeline_layout.hpp"
@@ -41,6 +42,7 @@ struct Track {
   bool live = false;                               // draw the "now" line
   std::string_view source;                         // a Python program's code: tooltips quote the line a process is at
   std::optional<std::int64_t> playhead_ns;         // the instant the panels show (trace time): a line, counters' values
+  const LessonNames* names = nullptr;              // the lesson's words for its processes and counters; none: as given
 };
 
 // A vertical line across the canvas at a view time, with a label: a theoretical floor, the end of a phase.

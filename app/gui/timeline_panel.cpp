@@ -72,7 +72,7 @@ std::vector<TimelineCanvas::Arrow> draw_deadlock(Ui& ui, const TimelineCanvas& c
       const ImVec2 size = ImGui::CalcTextSize(e.object_name.c_str());
       const ImVec2 at{x + ui.px(4), (*from + *to) * 0.5f - size.y * 0.5f};
       draw->AddRectFilled({at.x - ui.px(2), at.y}, {at.x + size.x + ui.px(2), at.y + size.y}, IM_COL32(20, 20, 24, 230), ui.px(3));
-      draw->AddText(at, kDeadlockColor, e.object_name.c_str());
+      draw_text(draw, at, kDeadlockColor, e.object_name.c_str());
     }
   }
   // The arrows over every label: a neighbour's label never hides one.
@@ -214,6 +214,7 @@ void TimelinePanel::draw(Ui& ui, const LessonLibrary& library) {
   for (const auto& program : c.programs())
     if (program->file() == shown->lesson()) track.source = program->source;
   track.playhead_ns = ui.playhead.at(shown);
+  track.names = &ui.names(shown->facts().lesson);
   // A step axis: one column per granted step, and per operation where the run ran freely (all of it, or after its
   // last step once it is no longer stepped); warped again as the trace grows.
   if (step_axis(ui)) {

@@ -60,13 +60,16 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
     if (p == nullptr) return;
     const auto shift = track.window.shift_ns;
     const auto t = static_cast<std::int64_t>(view_t) + shift;
+    const LessonNames none;
+    const LessonNames& names = track.names ? *track.names : none;
     ImGui::BeginTooltip();
-    ImGui::TextUnformatted(fmt::format("{} · PID {}{}", p->name, p->pid, p->daemon ? " · daemon" : "").c_str());
+    ImGui::TextUnformatted(fmt::format("{} · PID {}{}", names.process(p->name), p->pid,
+                                       p->daemon ? fmt::format(" · {}", ui.tr("processes.daemon")) : "").c_str());
     if (const StateSpan* s = p->span_at(t); s && t <= track.window.now_ns) {
       ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(state_text_color(s->state)));
       std::string what = ui.tr(state_key(s->state));
-      if (s->object != 0) what += " · " + model.object_label(s->object);
-      if (s->peer != 0 && s->state == ProcState::BlockedJoin) what += " · " + model.process_label(s->peer);
+      if (s->object != 0) what += " · " + object_text(names, model, s->object);
+      if (s->peer != 0 && s->state == ProcState::BlockedJoin) what += " · " + process_text(names, model, s->peer);
       ImGui::TextUnformatted(what.c_str());
       ImGui::PopStyleColor();
       const std::int64_t end = std::min(s->end_ns, track.window.now_ns);
@@ -75,7 +78,8 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
                                             time_label(static_cast<double>(end - shift)),
                                             format_duration(static_cast<double>(end - s->begin_ns))).c_str());
       if (const ObjectInfo* o = s->object ? model.object(s->object) : nullptr)
-        ImGui::TextUnformatted(ui.text.format("tooltip.object_value", o->name, value_text(ui, *o, o->value_at(t))).c_str());
+        ImGui::TextUnformatted(ui.text.format("tooltip.object_value", object_name(names, *o),
+                                              value_text(ui, *o, o->value_at(t))).c_str());
     }
     // The locks it held then, and a signal it was sent within a few pixels.
     for (const HoldSpan& h : p->holds)
@@ -118,7 +122,7 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
       for (const HeldProcess& h : *track.held)
         if (h.pid == p->pid) {
           ImGui::Separator();
-          ImGui::TextUnformatted(ui.text.format("tooltip.held", next_operation(h, model)).c_str());
+          ImGui::TextUnformatted(ui.text.format("tooltip.held", next_operation_text(ui, names, h, model)).c_str());
         }
     ImGui::EndTooltip();
     return;

@@ -142,10 +142,11 @@ void draw_toolbar(Ui& ui) {
   ImGui::SetNextItemWidth(ui.px(150));
   const RunRecord* shown = c.shown();
   const ProcessInfo* selected = shown && ui.selected_pid ? shown->model().process(ui.selected_pid) : nullptr;
-  const std::string current = selected ? fmt::format("{} {}", selected->name, selected->pid) : ui.tr("toolbar.choose_pid");
+  const LessonNames& names = ui.names(shown ? shown->facts().lesson : c.lesson().id);
+  const std::string current = selected ? fmt::format("{} {}", names.process(selected->name), selected->pid) : ui.tr("toolbar.choose_pid");
   if (ImGui::BeginCombo("##pid", current.c_str())) {
     for (const HeldProcess& h : c.held()) {
-      const std::string item = fmt::format("{} {} · {}", h.name, h.pid, to_string(h.op));
+      const std::string item = fmt::format("{} {} · {}", names.process(h.name), h.pid, ui.op_text(h.op));
       if (ImGui::Selectable(item.c_str(), h.pid == ui.selected_pid)) ui.selected_pid = h.pid;
     }
     if (c.held().empty()) ImGui::TextDisabled("%s", ui.tr("toolbar.nobody_held"));

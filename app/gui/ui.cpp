@@ -27,6 +27,22 @@ const TraceModel& Playhead::model(const RunRecord& run) {
   return cut_;
 }
 
+namespace {
+std::vector<std::string>* g_drawn_texts = nullptr;  // a test's copy of the texts drawn onto draw lists
+}  // namespace
+
+void record_drawn_texts(std::vector<std::string>* into) { g_drawn_texts = into; }
+
+void draw_text(ImDrawList* draw, ImVec2 at, ImU32 color, const char* text) {
+  if (g_drawn_texts) g_drawn_texts->emplace_back(text);
+  draw->AddText(at, color, text);
+}
+
+void draw_text(ImDrawList* draw, const ImFont* font, float size, ImVec2 at, ImU32 color, const char* begin, const char* end) {
+  if (g_drawn_texts) g_drawn_texts->emplace_back(begin, end);
+  draw->AddText(font, size, at, color, begin, end);
+}
+
 std::string label(const char* text, const char* id) { return fmt::format("{}###{}", text, id); }
 
 std::string signal_name(int signo) {
@@ -55,17 +71,77 @@ std::string format_time(double ns, double resolution_ns, TimeUnit unit) {
   return fmt::format("{:.{}f} {}", ns / unit.ns, digits, unit.name);
 }
 
-std::string exit_text(const ProcessInfo& process) {
+std::string exit_text(const Ui& ui, const ProcessInfo& process) {
   if (!process.exitcode) return {};
-  if (*process.exitcode >= 0) return fmt::format("exit {}", *process.exitcode);
+  if (*process.exitcode >= 0) return ui.text.format("exit.code", *process.exitcode);
   const char* name = sigabbrev_np(-*process.exitcode);
-  return name ? fmt::format("SIG{}", name) : fmt::format("signal {}", -*process.exitcode);
+  return name ? fmt::format("SIG{}", name) : ui.text.format("exit.signal", -*process.exitcode);
+}
+
+const LessonNames& LessonWords::of(std::string_view lesson_id, std::string_view language) {
+  const std::string key = fmt::format("{}/{}", language, lesson_id);
+  auto it = loaded_.find(key);
+  if (it == loaded_.end()) it = loaded_.emplace(key, LessonNames::load(lesson_id, language)).first;
+  return it->second;
+}
+
+std::string Ui::op_text(EventKind kind) const {
+  const std::string key = fmt::format("opname.{}", to_string(kind));
+  return text.has(key) ? text(key) : std::string(to_string(kind));
+}
+
+std::string next_operation_text(const Ui& ui, const LessonNames& names, const HeldProcess& held, const TraceModel& model) {
+  const std::string object = held.object ? object_text(names, model, held.object) : std::string();
+  if (held.detail.empty()) return object.empty() ? ui.op_text(held.op) : fmt::format("{} {}", ui.op_text(held.op), object);
+  switch (held.op) {
+    case EventKind::Mark: return held.detail;  // the lesson's own label
+    case EventKind::CounterSet: return fmt::format("{} {}", object, held.detail);
+    case EventKind::QueuePut: return ui.text.format("next.put", held.detail, object);
+    case EventKind::PipeSend: return ui.text.format("next.send", held.detail, object);
+    default: return fmt::format("{} {}", ui.op_text(held.op), held.detail);
+  }
+}
+
+std::string object_name(const LessonNames& names, const ObjectInfo& object) {
+  return object.kind == ObjectKind::Counter ? names.counter(object.name) : object.name;
+}
+
+std::string object_text(const LessonNames& names, const TraceModel& model, std::uint16_t id) {
+  const ObjectInfo* o = model.object(id);
+  return o ? fmt::format("{} '{}'", to_string(o->kind), object_name(names, *o)) : model.object_label(id);
+}
+
+std::string process_text(const LessonNames& names, const TraceModel& model, std::int32_t pid) {
+  const ProcessInfo* p = model.process(pid);
+  return p ? fmt::format("{} ({})", names.process(p->name), pid) : model.process_label(pid);
+}
+
+std::string params_text(const Ui& ui, std::string_view lesson_id, const nlohmann::json& params) {
+  const LessonNames& names = ui.names(lesson_id);
+  std::string text;
+  for (const auto& [key, value] : params.items())
+    text += fmt::format("{}{}={}", text.empty() ? "" : " ", names.param(key),
+                        value.is_boolean() ? ui.tr(value.get<bool>() ? "param.on" : "param.off") : value_text(value));
+  return text;
+}
+
+std::string run_label(const Ui& ui, const RunRecord& run) {
+  const RunFacts& f = run.facts();
+  std::string text = fmt::format("#{} {}", run.number(), f.lesson);  // the id `run` and `explore` take
+  if (!f.params.empty()) text += fmt::format(" {}", params_text(ui, f.lesson, f.params));
+  if (run.replay_of() > 0) text += fmt::format(" ({} #{})", ui.tr("run.replay"), run.replay_of());
+  else if (run.replay_of() < 0) text += fmt::format(" ({})", ui.tr("run.replay"));
+  return text;
 }
 
 std::string value_text(const nlohmann::json& value) {
   if (value.is_null()) return "-";
   if (value.is_number_float()) return fmt::format("{:.4g}", value.get<double>());
   return value.dump();
+}
+
+std::string value_text(const Ui& ui, const nlohmann::json& value) {
+  return value.is_boolean() ? ui.tr(value.get<bool>() ? "value.yes" : "value.no") : value_text(value);
 }
 
 const RunRecord* shown_or_hint(const Ui& ui) {

@@ -4,12 +4,18 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <span>
 #include <string>
+#include <vector>
+
+#include <imgui.h>
 
 #include "classroom.hpp"
+#include "forkscope/lesson_text.hpp"
 #include "fonts.hpp"
 #include "strings.hpp"
 
@@ -51,6 +57,14 @@ class Playhead {
 
 // Ctrl+S: the window as a PNG; Ctrl+Shift+S: the timeline alone, at twice the scale (for slides).
 enum class Export { None, Window, Timeline };
+// The words each lesson gives its keys (LessonNames), read once per lesson and language.
+class LessonWords {
+ public:
+  [[nodiscard]] const LessonNames& of(std::string_view lesson_id, std::string_view language);
+
+ private:
+  std::map<std::string, LessonNames, std::less<>> loaded_;  // "<language>/<lesson id>"
+};
 
 struct Ui {
   Strings& text;
@@ -75,7 +89,33 @@ struct Ui {
 
   [[nodiscard]] float px(float size) const { return std::round(size * scale); }
   [[nodiscard]] const char* tr(std::string_view key) const { return text(key); }
+
+  mutable LessonWords words;  // a cache: reading the words changes nothing a panel sees
+  // What a lesson's parameters, counters, result facts, invariants and processes read as in the chosen language.
+  [[nodiscard]] const LessonNames& names(std::string_view lesson_id) const { return words.of(lesson_id, text.language()); }
+  // An operation's name in the chosen language ("acquire", "获取"): the "Next operation" of a held process.
+  [[nodiscard]] std::string op_text(EventKind kind) const;
 };
+
+// "#2 ticket-lock tickets=3 buyers=5 lock=off": a run as its lists and the comparison name it, with the lesson's words.
+[[nodiscard]] std::string run_label(const Ui& ui, const RunRecord& run);
+// "tickets=3 buyers=5 lock=off" in the lesson's words.
+[[nodiscard]] std::string params_text(const Ui& ui, std::string_view lesson_id, const nlohmann::json& params);
+// An object's name as shown: a lesson's counter in the lesson's words, any other object as the code named it.
+[[nodiscard]] std::string object_name(const LessonNames& names, const ObjectInfo& object);
+// "Lock 'mutex'", "Counter '剩余票数'"; "用户3 (4121)": an object or a process as the panels name it.
+[[nodiscard]] std::string object_text(const LessonNames& names, const TraceModel& model, std::uint16_t id);
+[[nodiscard]] std::string process_text(const LessonNames& names, const TraceModel& model, std::int32_t pid);
+// What a process held at the gate will do next, in the language: forkscope::next_operation's words ("buy: read info",
+// "剩余票数 = 2", "把 'x' 放入 Queue 'q'").
+[[nodiscard]] std::string next_operation_text(const Ui& ui, const LessonNames& names, const HeldProcess& held,
+                                              const TraceModel& model);
+
+// Text drawn straight onto a draw list (lane names, ticks, counters): ImGui's log does not see it, so it goes through
+// here, and a test that asks gets a copy of every such text (record_drawn_texts; nullptr stops).
+void draw_text(ImDrawList* draw, ImVec2 at, ImU32 color, const char* text);
+void draw_text(ImDrawList* draw, const ImFont* font, float size, ImVec2 at, ImU32 color, const char* begin, const char* end);
+void record_drawn_texts(std::vector<std::string>* into);
 
 // "Run###run": the text shown in this language, the id ImGui keeps across languages.
 [[nodiscard]] std::string label(const char* text, const char* id);
@@ -92,11 +132,13 @@ struct TimeUnit {
 // A time in that unit, with just enough digits for `resolution_ns` (a tick step, or a column's width).
 [[nodiscard]] std::string format_time(double ns, double resolution_ns, TimeUnit unit);
 
-// A process's end as a student reads it: "exit 0", "exit 1", "SIGTERM".
-[[nodiscard]] std::string exit_text(const ProcessInfo& process);
+// A process's end as a student reads it: "exit 0", "exit 1", "SIGTERM" (a signal keeps its name).
+[[nodiscard]] std::string exit_text(const Ui& ui, const ProcessInfo& process);
 
 // A result value for people: numbers to four significant digits (1.502, not 1.501513644), the rest as JSON.
 [[nodiscard]] std::string value_text(const nlohmann::json& value);
+// The same in the chosen language: a yes/no fact in its words.
+[[nodiscard]] std::string value_text(const Ui& ui, const nlohmann::json& value);
 
 // The shown run; when there is none, says that nothing has run yet and returns nullptr (detail panels start so).
 [[nodiscard]] const RunRecord* shown_or_hint(const Ui& ui);

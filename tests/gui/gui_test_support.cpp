@@ -25,6 +25,19 @@ std::unique_ptr<App> make_app(const std::string& lesson_id, const std::string& l
   return app;
 }
 
+std::vector<std::string> listed_lessons() {
+  std::vector<std::string> ids;
+  for (const Lesson& l : scenarios::all())
+    if (!l.hidden) ids.push_back(l.id);
+  return ids;
+}
+
+std::string lesson_test_name(const ::testing::TestParamInfo<std::string>& lesson) {
+  std::string name = lesson.param;
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
+
 void press_key(App& app, int glfw_key) {
   ImGui::GetIO().KeysDown[glfw_key] = true;
   app.frame();

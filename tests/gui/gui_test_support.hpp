@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "app.hpp"
 #include "test_support.hpp"
@@ -26,6 +27,10 @@ void point(App& app, ImVec2 at, bool down);
 // A key pressed with Ctrl held (and Shift, when asked).
 void press_ctrl_key(App& app, int glfw_key, bool shift = false);
 
+
+// Every lesson in the list, for tests run once per lesson; and such a test's name ("ticket_lock").
+std::vector<std::string> listed_lessons();
+std::string lesson_test_name(const ::testing::TestParamInfo<std::string>& lesson);
 
 // A key press as GLFW reports it: down for one frame, then up.
 void press_key(App& app, int glfw_key);

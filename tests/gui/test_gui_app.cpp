@@ -15,18 +15,13 @@ using namespace forkscope;
 using namespace forkscope::gui;
 using forkscope::gui::testing::GuiTest;
 using forkscope::gui::testing::count;
+using forkscope::gui::testing::lesson_test_name;
+using forkscope::gui::testing::listed_lessons;
 using forkscope::gui::testing::make_app;
 using forkscope::gui::testing::picture;
 using forkscope::gui::testing::press_key;
 
 namespace {
-
-std::vector<std::string> listed_lessons() {
-  std::vector<std::string> ids;
-  for (const Lesson& l : scenarios::all())
-    if (!l.hidden) ids.push_back(l.id);
-  return ids;
-}
 
 // Every character of `text` has a glyph in the font: nothing shows as '?'.
 void expect_glyphs(ImFont* font, std::string_view text, const std::string& where) {
@@ -128,12 +123,7 @@ TEST_P(GuiLessons, RendersAfterARunInBothLanguages) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryLesson, GuiLessons, ::testing::ValuesIn(listed_lessons()),
-                         [](const ::testing::TestParamInfo<std::string>& lesson) {
-                           std::string name = lesson.param;
-                           std::replace(name.begin(), name.end(), '-', '_');
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(EveryLesson, GuiLessons, ::testing::ValuesIn(listed_lessons()), lesson_test_name);
 
 class GuiStepping : public GuiTest {};
 

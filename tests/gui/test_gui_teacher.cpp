@@ -47,8 +47,8 @@ TEST_F(GuiTeacher, CompareFollowsTheLessonAndNamesTheRunsByWhatDiffers) {
   // The last run against the last one that differs in a parameter, not simply the two latest (both lock on).
   EXPECT_EQ(app->compare().runs(), std::pair(off, on_again));
   ASSERT_EQ(app->compare().titles().size(), 2u);
-  EXPECT_NE(app->compare().titles()[0].find("lock=false"), std::string::npos) << app->compare().titles()[0];
-  EXPECT_NE(app->compare().titles()[1].find("lock=true"), std::string::npos) << app->compare().titles()[1];
+  EXPECT_NE(app->compare().titles()[0].find("lock=off"), std::string::npos) << app->compare().titles()[0];
+  EXPECT_NE(app->compare().titles()[1].find("lock=on"), std::string::npos) << app->compare().titles()[1];
   // Every result row is shown, none cut off: a header, the wall time, each result key, the invariants, the
   // parameters and the processes (the lesson is in the titles).
   const RunRecord& last = *c.runs().back();

@@ -76,10 +76,12 @@ class LessonContext {
   nlohmann::json result_ = nlohmann::json::object();
 };
 
+// What a check expects of a run. Its name is a key: the sentence, and the detail sentence its values fill in, are
+// the lesson's, per language (LessonNames, assets/lessons/<lang>/<id>.json).
 struct Invariant {
   std::string name;
   bool ok = false;
-  std::string detail;
+  nlohmann::json values = nlohmann::json::object();  // named values the detail shows ({"left": 2})
   // The lesson breaks it on purpose with these parameters (the race without the lock): broken is the expected
   // outcome, not a failure, and holding means the race did not happen this time.
   bool meant_to_break = false;
@@ -144,12 +146,12 @@ struct RunReport {
   // The lesson's point, when this run showed it (Lesson::point).
   std::optional<LessonPoint> point;
 
-  void expect(std::string name, bool ok, std::string detail = {}) {
-    invariants.push_back(Invariant{std::move(name), ok, std::move(detail)});
+  void expect(std::string name, bool ok, nlohmann::json values = nlohmann::json::object()) {
+    invariants.push_back(Invariant{std::move(name), ok, std::move(values)});
   }
   // An invariant these parameters are meant to break: shown as what the lesson predicts, never as a failure.
-  void expect_to_break(std::string name, bool ok, std::string detail = {}) {
-    invariants.push_back(Invariant{std::move(name), ok, std::move(detail), true});
+  void expect_to_break(std::string name, bool ok, nlohmann::json values = nlohmann::json::object()) {
+    invariants.push_back(Invariant{std::move(name), ok, std::move(values), true});
   }
   [[nodiscard]] bool invariants_ok() const;
 };

@@ -30,7 +30,7 @@ namespace forkscope {
 [[nodiscard]] const Lesson& load_lesson_file(const std::filesystem::path& file);
 // What a viewer needs to know of a lesson: {"id", "topic", "source", "params", "outcome", "deadlocks_by_default"}.
 [[nodiscard]] nlohmann::json describe_lesson(const Lesson& lesson);
-// Runs the lesson's check and point on a run a viewer saved: {"invariants": [{"name", "ok", "detail",
+// Runs the lesson's check and point on a run a viewer saved: {"invariants": [{"name", "ok", "values",
 // "meant_to_break"}, ...], "point": {...} or null}.
 [[nodiscard]] nlohmann::json check_saved_run(const Lesson& lesson, const std::filesystem::path& saved_run);
 

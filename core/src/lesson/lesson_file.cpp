@@ -11,6 +11,7 @@
 
 #include "forkscope/errors.hpp"
 #include "forkscope/input.hpp"
+#include "forkscope/lesson_text.hpp"
 #include "forkscope/paths.hpp"
 #include "forkscope/subprocess.hpp"
 #include "forkscope/trace_file.hpp"
@@ -71,7 +72,7 @@ nlohmann::json check_saved_run(const Lesson& lesson, const std::filesystem::path
   if (lesson.check) lesson.check(report);
   nlohmann::json invariants = nlohmann::json::array();
   for (const Invariant& i : report.invariants)
-    invariants.push_back({{"name", i.name}, {"ok", i.ok}, {"detail", i.detail}, {"meant_to_break", i.meant_to_break}});
+    invariants.push_back({{"name", i.name}, {"ok", i.ok}, {"values", i.values}, {"meant_to_break", i.meant_to_break}});
   std::optional<LessonPoint> point;
   if (lesson.point) point = lesson.point(report);
   return {{"invariants", invariants}, {"point", point ? point->to_json() : nlohmann::json()}};
@@ -137,6 +138,7 @@ Lesson lesson_from_file(const std::string& file) {
   lesson.source = source.empty() || source.is_absolute() ? source.string()
                                                          : (std::filesystem::path(path).parent_path() / source).string();
   lesson.file = path;
+  if (!lesson.source.empty()) add_lesson_folder(lesson.id, std::filesystem::path(lesson.source).parent_path());
   // The runner answers the check and the point in one go; the point waits here until the viewer asks for it.
   const auto point = std::make_shared<std::optional<LessonPoint>>();
   lesson.point = [point](const RunReport&) { return *point; };
@@ -153,11 +155,11 @@ Lesson lesson_from_file(const std::string& file) {
       const nlohmann::json answer = ask_runner({"--check", path, saved.string()}, path);
       for (const auto& i : answer.at("invariants")) {
         auto expect = i.value("meant_to_break", false) ? &RunReport::expect_to_break : &RunReport::expect;
-        (report.*expect)(i.at("name").get<std::string>(), i.at("ok").get<bool>(), i.value("detail", std::string()));
+        (report.*expect)(i.at("name").get<std::string>(), i.at("ok").get<bool>(), i.value("values", nlohmann::json::object()));
       }
       *point = LessonPoint::from_json(answer.value("point", nlohmann::json()));
     } catch (const std::exception& e) {
-      report.expect("the lesson's check ran", false, one_line(e.what()));
+      report.expect("lesson_check_ran", false, {{"error", one_line(e.what())}});
     }
     std::error_code ignored;
     std::filesystem::remove(saved, ignored);

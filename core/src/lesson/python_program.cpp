@@ -25,8 +25,7 @@ Lesson python_program_lesson(const std::string& file) {
   lesson.topic = "python";
   lesson.source = file;
   lesson.check = [](RunReport& report) {
-    report.expect("the program ended with exit code 0", report.main_exitcode == 0,
-                  fmt::format("exit code {}", report.main_exitcode));
+    report.expect("program_exit_code_0", report.main_exitcode == 0, {{"exitcode", report.main_exitcode}});
   };
   return lesson;
 }

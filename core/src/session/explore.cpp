@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "forkscope/errors.hpp"
+#include "forkscope/lesson_text.hpp"
 #include "session/futex.hpp"
 
 namespace forkscope {
@@ -161,7 +162,8 @@ std::optional<std::string> Explorer::finding(const Run& run, bool stalled) const
   // same time"): it finds nothing. One the lesson breaks on purpose is a result: the outcome facts below say it.
   for (const Invariant& i : report.invariants)
     if (!i.ok && !i.meant_to_break && reference_ && !reference_failed_.contains(i.name))
-      return fmt::format("invariant '{}' failed{}", i.name, i.detail.empty() ? "" : " (" + i.detail + ")");
+      return fmt::format("invariant '{}' failed",
+                         LessonNames::load(options_.lesson->id, "en").invariant_with_detail(i.name, i.values));
   if (reference_)
     for (const std::string& fact : options_.lesson->outcome) {
       const nlohmann::json got = report.result.value(fact, nlohmann::json());

@@ -412,7 +412,7 @@ void Run::collect() {
   report_.payload_store_bytes = session_->header().blobs_used.load();
   report_.deadlock = deadlock_;
   if (!stopped_ && main_code == 0) {
-    report_.expect("no trace event lost", lost == 0, fmt::format("{} lost", lost));
+    report_.expect("no_event_lost", lost == 0, {{"lost", lost}});
     if (options_.lesson->check) options_.lesson->check(report_);
   }
   // A run stopped half-way shows nothing, unless the viewer stopped it for its deadlock.
