@@ -94,7 +94,7 @@ TEST_F(Lessons, TheModelKnowsWhoHeldTheLockAndWhoWasSignalled) {
   ASSERT_NE(mutex, nullptr);
   std::vector<HoldSpan> holds;
   for (const ProcessInfo& p : m.processes()) {
-    if (!p.name.starts_with("Process-")) continue;
+    if (!p.name.starts_with("user-")) continue;
     ASSERT_EQ(p.holds.size(), 1u) << p.name;
     EXPECT_EQ(p.holds[0].object, mutex->id);
     EXPECT_LT(p.holds[0].begin_ns, p.holds[0].end_ns) << "released";

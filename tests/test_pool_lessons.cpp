@@ -106,11 +106,11 @@ TEST_F(PoolLessons, TheEchoServersWaitingClientsAreBlockedOnASocket) {
   auto run = run_lesson("pool-echo-server", {}, 10);
   ASSERT_EQ(run->report().main_exitcode, 0);
   const TraceModel& m = run->model();
-  const ObjectInfo* served_now = m.object_named("clients served now");
+  const ObjectInfo* served_now = m.object_named("clients_served_now");
   ASSERT_NE(served_now, nullptr);
   std::vector<StateSpan> waits;  // each client's longest wait on its socket
   for (const ProcessInfo& p : m.processes()) {
-    if (!p.name.starts_with("Process-")) continue;
+    if (!p.name.starts_with("client-")) continue;
     StateSpan longest{.begin_ns = 0, .end_ns = 0};
     for (const StateSpan& s : p.spans)
       if (s.state == ProcState::BlockedSocket && s.end_ns - s.begin_ns > longest.end_ns - longest.begin_ns) longest = s;

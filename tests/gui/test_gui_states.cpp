@@ -59,7 +59,7 @@ TEST_F(GuiStates, AClientWaitingOnASocketIsDrawnInTheSocketsColour) {
   const TimeAxis& axis = f.axis();
   int checked = 0;
   for (const ProcessInfo& p : model.processes()) {
-    if (!p.name.starts_with("Process-")) continue;
+    if (!p.name.starts_with("client-")) continue;
     const TimelineCanvas::LaneRow* row = row_of(app, p.pid);
     ASSERT_NE(row, nullptr) << p.name;
     for (const StateSpan& s : p.spans) {
