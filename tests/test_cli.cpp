@@ -438,3 +438,34 @@ if __name__ == '__main__':
   ASSERT_EQ(run_cli({"run", "event-signal", "--speed", "50", "--json"}).exit_code, 0);  // sweeps the dead viewer's files
   EXPECT_TRUE(forkscope::testing::leftovers_of(program.viewer).empty());
 }
+
+// Every --json output names its schema and follows it: docs/schema/<name>.schema.json, checked with the jsonschema
+// library (python3-jsonschema), a lesson run, a race, a Python program, the list, explore and bench.
+TEST_F(Cli, JsonOutputsFollowTheirDocumentedSchemas) {
+  const forkscope::testing::TempDir work;
+  const std::string program = work.write("child.py", "import multiprocessing as mp\n"
+                                                     "if __name__ == '__main__':\n"
+                                                     "    p = mp.Process(target=print, args=('hi',)); p.start(); p.join()\n");
+  const std::vector<std::pair<std::string, std::vector<std::string>>> outputs{
+      {"list", {"list", "--json"}},
+      {"run", {"run", "ticket-lock", "--speed", "50", "--json"}},
+      {"run", {"run", "ticket-lock", "--set", "lock=false", "--speed", "50", "--json"}},
+      {"run", {"run", "dining-philosophers", "--speed", "50", "--json"}},
+      {"explore", {"explore", "ticket-lock", "--set", "lock=false", "--budget", "10", "--json"}},
+      {"bench", {"bench", "--only", "trace", "--repeats", "1", "--json"}}};
+  std::vector<std::pair<std::string, std::string>> checks;  // schema file, output file
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const CommandResult r = run_cli(outputs[i].second);
+    EXPECT_NE(r.out.find(fmt::format("\"schema\": \"forkscope.{}/1\"", outputs[i].first)), std::string::npos) << r.out;
+    checks.emplace_back(outputs[i].first, work.write(fmt::format("{}.json", i), r.out));
+  }
+#if FORKSCOPE_HAS_PYTHON
+  checks.emplace_back("run", work.write("program.json", run_cli({"run", program, "--json"}).out));
+#endif
+  std::string script = "import json, jsonschema\n";
+  for (const auto& [schema, file] : checks)
+    script += fmt::format("jsonschema.validate(json.load(open('{}')), json.load(open('{}/docs/schema/{}.schema.json')))\n",
+                          file, FORKSCOPE_SOURCE_DIR, schema);
+  const CommandResult v = forkscope::testing::run_command({"/usr/bin/python3.11", "-c", script});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+}

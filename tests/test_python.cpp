@@ -96,11 +96,18 @@ if __name__ == '__main__':
   std::map<std::string, std::int32_t> pid_of;
   for (const ProcessInfo& p : m.processes()) pid_of[p.name] = p.pid;
   for (const ProcessInfo& p : m.processes()) {
-    if (p.name == "Process-1:1") EXPECT_EQ(p.ppid, pid_of["Process-1"]);
-    if (p.name == "Process-1" || p.name == "ForkPoolWorker-4") EXPECT_EQ(p.ppid, main->pid) << p.name;
-    if (!p.thread && !p.name.starts_with("ForkPoolWorker")) EXPECT_EQ(p.exitcode.value_or(-100), 0) << p.name;
-    if (p.name.starts_with("ForkPoolWorker"))  // the with block terminates the pool: SIGTERM, unless a worker ended first
+    if (p.name == "Process-1:1") {
+      EXPECT_EQ(p.ppid, pid_of["Process-1"]);
+    }
+    if (p.name == "Process-1" || p.name == "ForkPoolWorker-4") {
+      EXPECT_EQ(p.ppid, main->pid) << p.name;
+    }
+    if (!p.thread && !p.name.starts_with("ForkPoolWorker")) {
+      EXPECT_EQ(p.exitcode.value_or(-100), 0) << p.name;
+    }
+    if (p.name.starts_with("ForkPoolWorker")) {  // the with block terminates the pool: SIGTERM, unless a worker ended first
       EXPECT_TRUE(p.exitcode == 0 || p.exitcode == -15) << p.exitcode.value_or(-100);
+    }
   }
   EXPECT_EQ(texts(m), (std::vector<std::string>{"Worker-2", "[0, 1, 4, 9]", "1"}));
 }

@@ -29,8 +29,8 @@ TEST_P(TutorialProgram, PrintsUnderForkscopeWhatItPrintsUnderPlainCPython) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Tutorials, TutorialProgram, ::testing::ValuesIn(tutorial_files()),
-                         [](const auto& info) {
-                           std::string name = info.param.substr(0, info.param.find('.'));
+                         [](const auto& test) {
+                           std::string name = test.param.substr(0, test.param.find('.'));
                            for (char& c : name)
                              if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                            return name;

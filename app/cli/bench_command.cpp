@@ -189,6 +189,7 @@ int bench(bool json, int repeats, const std::string& only) {
        "a Python program's Pool(4).map over 100 tasks under Forkscope <= 1.3x plain CPython's time"},
   };
   bool all_ok = true;
+  out["schema"] = kBenchSchema;
   out["repeats"] = repeats;
   out["python_reference"] = kPythonReference;
   out["targets"] = nlohmann::json::array();

@@ -16,6 +16,13 @@ namespace forkscope::cli {
 
 enum ExitCode : int { kOk = 0, kInvariantsFailed = 1, kBadInput = 2, kRuntimeFailure = 3, kInterrupted = 130 };
 
+// The "schema" field of each --json output: its name and version, documented in docs/schema/<name>.schema.json. A
+// change that removes or retypes a field is a new version.
+inline constexpr const char* kListSchema = "forkscope.list/1";
+inline constexpr const char* kRunSchema = "forkscope.run/1";
+inline constexpr const char* kExploreSchema = "forkscope.explore/1";
+inline constexpr const char* kBenchSchema = "forkscope.bench/1";
+
 int list_lessons(bool json);
 
 struct RunArgs {

@@ -68,7 +68,8 @@ int explore(const ExploreArgs& args) {
   const ExploreResult& r = explorer.result();
   if (r.found && args.schedule_out) r.schedule->save(*args.schedule_out);
   if (args.json) {
-    nlohmann::json out{{"lesson", lesson.id},
+    nlohmann::json out{{"schema", kExploreSchema},
+                       {"lesson", lesson.id},
                        {"params", o.params.to_json()},
                        {"seed", o.seed},
                        {"tried", r.tried},

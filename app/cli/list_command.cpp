@@ -34,7 +34,7 @@ int list_lessons(bool json) {
                          {"params", params},
                          {"tutorial_code", tutorial}});
     }
-    fmt::print("{}\n", nlohmann::json{{"lessons", lessons}}.dump(2));
+    fmt::print("{}\n", nlohmann::json{{"schema", kListSchema}, {"lessons", lessons}}.dump(2));
     return kOk;
   }
   for (const Lesson& l : scenarios::all()) {

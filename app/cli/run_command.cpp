@@ -44,7 +44,8 @@ nlohmann::json summary(const Run& run) {
   nlohmann::json invariants = nlohmann::json::array();
   for (const Invariant& i : r.invariants)
     invariants.push_back({{"name", i.name}, {"ok", i.ok}, {"values", i.values}, {"meant_to_break", i.meant_to_break}});
-  return {{"lesson", r.lesson},     {"params", r.params},         {"seed", r.seed},
+  return {{"schema", kRunSchema},
+          {"lesson", r.lesson},     {"params", r.params},         {"seed", r.seed},
           {"speed", r.speed},       {"wall_seconds", r.wall_seconds}, {"processes", processes},
           {"events", r.events},     {"lost_events", r.lost_events}, {"ring_full_waits", r.ring_full_waits},
           {"result", r.result},     {"invariants", invariants},     {"invariants_ok", r.invariants_ok()},
