@@ -138,7 +138,7 @@ void ComparePanel::draw(Ui& ui) {
       const auto begin = static_cast<std::int64_t>(p.begin_s * to_ns);
       const auto end = static_cast<std::int64_t>(p.end_s * to_ns);
       tracks.push_back(Track{&a.model(), TrackWindow{begin, begin, end, a.model().end_ns()},
-                             fmt::format("{} · {:.3f} s", p.name, p.seconds), nullptr, false, false});
+                             fmt::format("{} · {:.3f} s", ui.names(a.facts().lesson).mark(p.name), p.seconds), nullptr, false, false});
     }
     if (const auto floor = a.facts().result.find("floor_seconds"); floor != a.facts().result.end() && floor->is_number())
       guides.push_back(Guide{floor->get<double>() * to_ns, ui.text.format("compare.floor", floor->get<double>()), kFloor});
@@ -210,7 +210,8 @@ void ComparePanel::draw_run_table(Ui& ui, const RunRecord& a, const RunRecord& b
 }
 
 void ComparePanel::draw_phase_table(Ui& ui, const RunRecord& run) const {
-  const std::vector<RunPhase> phases = phases_of(run.facts());
+  std::vector<RunPhase> phases = phases_of(run.facts());
+  for (RunPhase& p : phases) p.name = ui.names(run.facts().lesson).mark(p.name);  // a phase is named by its mark
   const double floor = run.facts().result.value("floor_seconds", 0.0);
   double longest = floor;
   for (const RunPhase& p : phases) longest = std::max(longest, p.seconds);

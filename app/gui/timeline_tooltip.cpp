@@ -12,6 +12,13 @@ namespace forkscope::gui {
 
 namespace {
 
+// An event's phrase with the lesson's words for what its code named: a mark's label.
+Phrase phrase_in_words(const LessonNames& names, const TraceModel& model, const TraceEvent& event) {
+  Phrase phrase = model.phrase(event);
+  if (event.kind == EventKind::Mark && !phrase.args.empty()) phrase.args.front() = names.mark(phrase.args.front());
+  return phrase;
+}
+
 // Line `line` (1-based) of `source`, without its indentation; empty when there is no such line.
 std::string_view source_line(std::string_view source, std::int64_t line) {
   std::size_t at = 0;
@@ -116,7 +123,7 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
     if (best) {
       ImGui::Separator();
       ImGui::TextUnformatted(ui.text.format("tooltip.operation", time_label(static_cast<double>(best->time) - static_cast<double>(shift)),
-                                            ui.text.say(model.phrase(*best))).c_str());
+                                            ui.text.say(phrase_in_words(names, model, *best))).c_str());
     }
     if (track.held)
       for (const HeldProcess& h : *track.held)

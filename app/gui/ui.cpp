@@ -94,8 +94,9 @@ std::string next_operation_text(const Ui& ui, const LessonNames& names, const He
   const std::string object = held.object ? object_text(names, model, held.object) : std::string();
   if (held.detail.empty()) return object.empty() ? ui.op_text(held.op) : fmt::format("{} {}", ui.op_text(held.op), object);
   switch (held.op) {
-    case EventKind::Mark: return held.detail;  // the lesson's own label
+    case EventKind::Mark: return names.mark(held.detail);  // the lesson's own label, in its words
     case EventKind::CounterSet: return fmt::format("{} {}", object, held.detail);
+    case EventKind::ProcessJoin: return fmt::format("{} {}", ui.op_text(held.op), names.process(held.detail));  // the child
     case EventKind::QueuePut: return ui.text.format("next.put", held.detail, object);
     case EventKind::PipeSend: return ui.text.format("next.send", held.detail, object);
     default: return fmt::format("{} {}", ui.op_text(held.op), held.detail);

@@ -48,6 +48,8 @@ class LessonNames {
   [[nodiscard]] std::string param(std::string_view key) const { return word("params", key); }
   [[nodiscard]] std::string counter(std::string_view key) const { return word("counters", key); }
   [[nodiscard]] std::string result(std::string_view key) const { return word("results", key); }
+  // A mark's label (forkscope::mark: a step of the lesson, a phase's name) in this language.
+  [[nodiscard]] std::string mark(std::string_view label) const { return word("marks", label); }
   [[nodiscard]] std::string invariant(std::string_view key) const;
   // The detail sentence with the values filled in; without one, "name = value, ..." ("" when there are no values).
   [[nodiscard]] std::string detail(std::string_view key, const nlohmann::json& values) const;
