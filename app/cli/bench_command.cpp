@@ -21,12 +21,6 @@ namespace forkscope::cli {
 
 namespace {
 
-// Python 3.11 multiprocessing on this machine kind (../shared/DESIGN.md); `tools/python_baseline.py` re-measures.
-const std::map<std::string, double> kPythonReference = {
-    {"queue_msgs_per_s", 231'000}, {"queue_cap5_msgs_per_s", 65'000}, {"lock_uncontended_ns", 53},
-    {"lock_contended_2x100k_ms", 186}, {"process_start_join_us", 1'700}, {"pool_map_100_ms", 13},
-    {"processes_100_ms", 107}};
-
 // Rings large enough for a whole measurement, drained lazily: what is measured is the traced primitive in its
 // processes, not the viewer competing with them for two CPUs (its own pace shows as `ring_full_waits`).
 // Every event still goes through the rings into the model. Lessons run with the default rings, drained live.
@@ -54,6 +48,19 @@ nlohmann::json run_hidden(const char* id, const std::vector<std::string>& sets, 
 
 // The same Python program (forkscope/bench_program.py) by plain CPython and under Forkscope, in one round: the cost
 // of tracing CPython's multiprocessing, as ratios measured side by side.
+// Python's multiprocessing doing the same measurements (the package's baseline_program.py, plain CPython), once per
+// round next to ours, so that every ratio is against Python measured in the same run.
+nlohmann::json run_cpython_baseline(const std::vector<std::string>& groups) {
+  std::vector<std::string> argv{python_interpreter().string(),
+                                (python_package_dir() / "forkscope" / "baseline_program.py").string()};
+  argv.insert(argv.end(), groups.begin(), groups.end());
+  const ProgramOutput plain = run_program(argv, 600);
+  const auto result = nlohmann::json::parse(plain.out, nullptr, false);
+  if (plain.exit_code != 0 || !result.is_object())
+    throw SystemFailure("Python's side of the benchmark failed: " + one_line(plain.err));
+  return result;
+}
+
 nlohmann::json run_python_bench(bool under_forkscope) {
   const std::string program = (python_package_dir() / "forkscope" / "bench_program.py").string();
   std::string last_line;
@@ -148,6 +155,13 @@ int bench(bool json, int repeats, const std::string& only) {
       }
     }
     if (wanted("back")) samples["back_after_40_steps_ms"].push_back(back_ms());
+    std::vector<std::string> compared;  // the groups whose targets are ratios to Python's multiprocessing
+    for (const char* group : {"queue", "lock", "process", "pool"})
+      if (wanted(group)) compared.emplace_back(group);
+    if (!compared.empty()) {
+      const nlohmann::json cpython = run_cpython_baseline(compared);
+      for (const auto& [name, value] : cpython.items()) samples["cpython_" + name].push_back(value.get<double>());
+    }
     if (wanted("pool")) {
     samples["pool_map_100_ms"].push_back(run_hidden("bench-pool-map", {"n=100"}, SessionLimits{})["pool_map_ms"]);
     samples["processes_100_ms"].push_back(run_hidden("bench-processes", {"n=100"}, SessionLimits{})["processes_ms"]);
@@ -158,7 +172,7 @@ int bench(bool json, int repeats, const std::string& only) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [name, values] : samples) out[name] = median(values);
   const auto m = [&](const char* name) { return out.contains(name) ? out[name].get<double>() : std::nan(""); };
-  const auto py = [&](const char* name) { return kPythonReference.at(name); };
+  const auto py = [&](const char* name) { return m(("cpython_" + std::string(name)).c_str()); };
   struct Target {
     const char* name;
     double ratio;
@@ -191,7 +205,6 @@ int bench(bool json, int repeats, const std::string& only) {
   bool all_ok = true;
   out["schema"] = kBenchSchema;
   out["repeats"] = repeats;
-  out["python_reference"] = kPythonReference;
   out["targets"] = nlohmann::json::array();
   for (const Target& t : targets) {
     if (std::isnan(t.ratio)) continue;
@@ -205,7 +218,7 @@ int bench(bool json, int repeats, const std::string& only) {
     return kOk;
   }
   fmt::print("medians of {} runs\n", repeats);
-  for (const auto& [name, values] : samples) fmt::print("  {:<26} {:>14.2f}\n", name, median(values));
+  for (const auto& [name, values] : samples) fmt::print("  {:<34} {:>14.2f}\n", name, median(values));
   fmt::print("targets\n");
   for (const auto& t : out["targets"])
     fmt::print("  {} {:<28} {:>9.2f} (limit {}) {}\n", t["ok"].get<bool>() ? "ok  " : "MISS", t["name"].get<std::string>(),
