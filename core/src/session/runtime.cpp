@@ -22,7 +22,7 @@ void copy_truncated(char (&out)[N], std::string_view text) {
   std::size_t n = std::min(text.size(), N - 1);
   if (n < text.size())
     while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xc0) == 0x80) --n;
-  std::memcpy(out, text.data(), n);
+  if (n > 0) std::memcpy(out, text.data(), n);  // an empty view's data() may be null: memcpy must not see it
   out[n] = '\0';
 }
 
