@@ -429,7 +429,8 @@ void Classroom::explore_a_slice() {
     return;
   }
   const ExploreResult& r = explorer_->result();
-  if (r.found) note_key("status.explore_found", {std::to_string(r.tried), r.why, std::to_string(r.steps)});
+  // What it found is said under the button, in the language (explore_finding_text).
+  if (r.found) note_key("status.explore_found", {std::to_string(r.tried), std::to_string(r.steps)});
   else note_key("status.explore_none", {std::to_string(r.tried)});
 }
 

@@ -11,6 +11,7 @@
 
 #include <imgui.h>
 
+#include "forkscope/explore.hpp"
 #include "lesson_library.hpp"
 #include "timeline_canvas.hpp"
 #include "ui.hpp"
@@ -37,6 +38,8 @@ void draw_status(Ui& ui);
 [[nodiscard]] std::string point_text(const Ui& ui, const RunFacts& facts);  // the classroom's last word, in the chosen language
 // "Deadlock: Process-1 waits for 'fork 1' held by Process-2; Process-2 waits for 'fork 0' held by Process-1".
 [[nodiscard]] std::string deadlock_text(const Ui& ui, const Deadlock& deadlock);
+// What the race finder found, in the language and the lesson's words ("超卖张数 = 1（一次只让一个进程走时：0）").
+[[nodiscard]] std::string explore_finding_text(const Ui& ui, const std::string& lesson_id, const ExploreResult& found);
 // The same in short: "Deadlock: Process-1 → 'fork 1' → Process-2 → 'fork 2' → Process-1".
 [[nodiscard]] std::string deadlock_cycle_text(const Ui& ui, const Deadlock& deadlock);
 

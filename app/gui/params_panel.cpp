@@ -8,6 +8,20 @@
 
 namespace forkscope::gui {
 
+std::string explore_finding_text(const Ui& ui, const std::string& lesson_id, const ExploreResult& found) {
+  const nlohmann::json& f = found.finding;
+  const std::string kind = f.value("kind", std::string());
+  const LessonNames& names = ui.names(lesson_id);
+  if (kind == "outcome")
+    return ui.text.format("explore.why_outcome", names.result(f.value("key", std::string())), value_text(ui, f["got"]),
+                          value_text(ui, f["want"]));
+  if (kind == "invariant")
+    return ui.text.format("explore.why_invariant", names.invariant_with_detail(f.value("key", std::string()), f["values"]));
+  if (kind == "exit") return ui.text.format("explore.why_exit", f.value("code", 0));
+  if (kind == "stuck" && found.deadlock) return deadlock_text(ui, *found.deadlock);
+  return found.why;
+}
+
 namespace {
 // What a parameter takes, in the chosen language ("an integer from 0 to 100").
 std::string allowed_text(const Ui& ui, const ParamSpec& spec) {
@@ -92,7 +106,7 @@ void draw_explore(Ui& ui) {
     return;
   }
   ImGui::PushStyleColor(ImGuiCol_Text, ImVec4{1.0f, 0.55f, 0.3f, 1.0f});
-  ImGui::TextWrapped("%s", ui.text.format("explore.found", r.tried, r.steps, r.why).c_str());
+  ImGui::TextWrapped("%s", ui.text.format("explore.found", r.tried, r.steps, explore_finding_text(ui, c.lesson().id, r)).c_str());
   ImGui::PopStyleColor();
   if (ImGui::SmallButton(label(ui.tr("explore.replay"), "explore_replay").c_str())) c.replay(*r.schedule, true);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", ui.tr("explore.replay_tip"));

@@ -140,6 +140,15 @@ TEST_F(GuiTravel, FindARaceHandsBackAScheduleThatOversells) {
   ASSERT_TRUE(found.found) << "tried " << found.tried;
   EXPECT_LE(found.tried, Classroom::kExploreBudget);
   EXPECT_EQ(c.status_key(), "status.explore_found");
+  // What it found, in the lesson's words and the language: "oversold (...) = 1 (one process at a time: 0)".
+  EXPECT_EQ(found.finding["kind"], "outcome");
+  const std::string english = explore_finding_text(app->ui(), "ticket-lock", found);
+  EXPECT_NE(english.find("(one process at a time: 0)"), std::string::npos) << english;
+  app->ui().text.set_language("zh");
+  const std::string chinese = explore_finding_text(app->ui(), "ticket-lock", found);
+  EXPECT_NE(chinese.find("一次只让一个进程走时"), std::string::npos) << chinese;
+  EXPECT_EQ(chinese.find("one process"), std::string::npos) << chinese;
+  app->ui().text.set_language("en");
   ASSERT_TRUE(c.replay(*found.schedule, true));
   press_key(*app, GLFW_KEY_SPACE);
   ASSERT_TRUE(app->finish_run(60));

@@ -44,6 +44,9 @@ struct ExploreResult {
   std::size_t steps = 0;
   nlohmann::json result;  // its result (empty after a deadlock: the lesson never finished)
   std::string why;        // "oversold = 2 (one process at a time: 0)", "deadlock: ...", "invariant '...' failed (...)"
+  // The same as facts, for a face that says it in its language: {"kind": "outcome", "key", "got", "want"},
+  // {"kind": "invariant", "key", "values"}, {"kind": "exit", "code"} or {"kind": "stuck"} (then `deadlock` or why).
+  nlohmann::json finding;
   std::optional<Deadlock> deadlock;
   nlohmann::json reference;  // the result of the run that took one process at a time
 };
@@ -70,7 +73,11 @@ class Explorer {
   void drive();  // one look at the run under way: grant a step, or finish the attempt
   void finish(bool stalled);
   [[nodiscard]] const HeldProcess* choose(const std::vector<HeldProcess>& movable);  // nullptr: off the prefix
-  [[nodiscard]] std::optional<std::string> finding(const Run& run, bool stalled) const;
+  struct Finding {
+    std::string why;
+    nlohmann::json facts;
+  };
+  [[nodiscard]] std::optional<Finding> finding(const Run& run, bool stalled) const;
 
   ExploreOptions options_;
   std::mt19937_64 rng_;

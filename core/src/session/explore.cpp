@@ -153,22 +153,27 @@ const HeldProcess* Explorer::choose(const std::vector<HeldProcess>& movable) {
   return &movable.front();
 }
 
-std::optional<std::string> Explorer::finding(const Run& run, bool stalled) const {
+std::optional<Explorer::Finding> Explorer::finding(const Run& run, bool stalled) const {
   const RunReport& report = run.report();
-  if (stalled) return run.stalled();
-  if (!report.stuck.empty()) return report.stuck;
-  if (report.main_exitcode != 0) return fmt::format("the lesson failed (exit code {})", report.main_exitcode);
+  if (stalled) return Finding{run.stalled(), {{"kind", "stuck"}}};
+  if (!report.stuck.empty()) return Finding{report.stuck, {{"kind", "stuck"}}};
+  if (report.main_exitcode != 0)
+    return Finding{fmt::format("the lesson failed (exit code {})", report.main_exitcode),
+                   {{"kind", "exit"}, {"code", report.main_exitcode}}};
   // An invariant that fails one process at a time too is about time, not interleaving ("the children slept at the
   // same time"): it finds nothing. One the lesson breaks on purpose is a result: the outcome facts below say it.
   for (const Invariant& i : report.invariants)
     if (!i.ok && !i.meant_to_break && reference_ && !reference_failed_.contains(i.name))
-      return fmt::format("invariant '{}' failed",
-                         LessonNames::load(options_.lesson->id, "en").invariant_with_detail(i.name, i.values));
+      return Finding{fmt::format("invariant '{}' failed",
+                                 LessonNames::load(options_.lesson->id, "en").invariant_with_detail(i.name, i.values)),
+                     {{"kind", "invariant"}, {"key", i.name}, {"values", i.values}}};
   if (reference_)
     for (const std::string& fact : options_.lesson->outcome) {
       const nlohmann::json got = report.result.value(fact, nlohmann::json());
       const nlohmann::json want = reference_->value(fact, nlohmann::json());
-      if (got != want) return fmt::format("{} = {} (one process at a time: {})", fact, got.dump(), want.dump());
+      if (got != want)
+        return Finding{fmt::format("{} = {} (one process at a time: {})", fact, got.dump(), want.dump()),
+                       {{"kind", "outcome"}, {"key", fact}, {"got", got}, {"want", want}}};
     }
   return std::nullopt;
 }
@@ -178,7 +183,7 @@ void Explorer::finish(bool stalled) {
   ++result_.tried;
   const RunReport& report = a->run->report();
   const Schedule& schedule = a->run->schedule();
-  const std::optional<std::string> why = a->abandoned ? std::nullopt : finding(*a->run, stalled);
+  const std::optional<Finding> why = a->abandoned ? std::nullopt : finding(*a->run, stalled);
   if (a->order == Order::OneAtATime && !reference_ && !why && !a->abandoned) {
     reference_ = report.result;
     result_.reference = report.result;
@@ -191,7 +196,8 @@ void Explorer::finish(bool stalled) {
     result_.schedule = schedule;
     result_.steps = schedule.steps.size();
     result_.result = report.result;
-    result_.why = *why;
+    result_.why = why->why;
+    result_.finding = why->facts;
     result_.deadlock = stalled ? a->run->deadlock() : report.deadlock;
   }
   if (shrinking_) {
