@@ -45,10 +45,11 @@ bool near_an_arrow(const TimelineCanvas& canvas, float x, float y) {
 
 struct Checked {
   std::size_t spans = 0, blocked = 0;
+  std::size_t long_waits_in_view = 0;  // blocked spans longer than 2 % of the run in a lane on screen
 };
 
-// At each state span wide enough to see, the picture shows the state's colour in that process's lane (three points
-// along the span; an arrow may cross one of them).
+// At each state span wide enough to see, the picture shows the state's colour in that process's lane (up to three
+// points along the span that no arrow crosses).
 Checked expect_lanes_show_states(App& app, const Image& image, const TraceModel& model) {
   Checked checked;
   const TimelineCanvas& canvas = app.timeline().canvas();
@@ -64,8 +65,10 @@ Checked expect_lanes_show_states(App& app, const Image& image, const TraceModel&
       const int y = static_cast<int>(row.top) + (p.tasks.empty() ? 3 : 8);
       const auto [lanes_top, lanes_bottom] = canvas.lanes_span();
       if (static_cast<float>(y) < lanes_top || static_cast<float>(y) >= lanes_bottom) continue;  // partly scrolled out
+      checked.long_waits_in_view += is_blocked(s.state) && s.end_ns - s.begin_ns > model.end_ns() / 50;
       int looked = 0, matches = 0;
-      for (float f : {0.3f, 0.5f, 0.7f}) {
+      for (float f : {0.3f, 0.5f, 0.7f, 0.1f, 0.9f, 0.2f, 0.4f, 0.6f, 0.8f}) {
+        if (looked == 3) break;
         const float x = x0 + (x1 - x0) * f;
         if (near_an_arrow(canvas, x, static_cast<float>(y))) continue;
         ++looked;
@@ -108,11 +111,8 @@ TEST_P(GuiLessons, RendersAfterARunInBothLanguages) {
     EXPECT_EQ(pids.size(), model.processes().size());
     const Checked checked = expect_lanes_show_states(*app, image, model);
     EXPECT_GT(checked.spans, 0u);
-    // Processes that waited were drawn waiting.
-    bool any_blocked = false;
-    for (const ProcessInfo& p : model.processes())
-      for (const StateSpan& s : p.spans) any_blocked |= is_blocked(s.state) && s.end_ns - s.begin_ns > model.end_ns() / 50;
-    if (any_blocked) {
+    // Processes that waited were drawn waiting (those whose lanes are on screen: a pool-vs-process run has a hundred).
+    if (checked.long_waits_in_view > 0) {
       EXPECT_GT(checked.blocked, 0u);
     }
     // Chinese (and everything else shown) has its glyphs.
