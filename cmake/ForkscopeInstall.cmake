@@ -11,6 +11,10 @@ if(TARGET forkscope)
   install(FILES assets/desktop/forkscope.svg DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps)
 endif()
 install(TARGETS forkscope-lesson RUNTIME DESTINATION lib/forkscope)
+if(FORKSCOPE_BUILD_MPI)  # the scale-out lesson's MPI program and the wrapper preloaded into its ranks, next to the runner
+  install(TARGETS forkscope-scale-out-rank RUNTIME DESTINATION lib/forkscope)
+  install(TARGETS forkscope_mpi LIBRARY DESTINATION lib/forkscope)
+endif()
 
 install(DIRECTORY assets/i18n assets/lessons DESTINATION ${FORKSCOPE_DATA_DESTINATION})
 # The lessons' sources, shown in the Code view, and the tutorials' own Python code.
@@ -92,7 +96,7 @@ set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # What runs besides the shared libraries shlibdeps finds: the interpreter for Python programs, the Chinese font.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "python3, python3.11, fonts-wqy-microhei")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "python3, python3.11, fonts-wqy-microhei, openmpi-bin, iproute2")
 # What a lesson author needs besides the headers and the CMake package the .deb holds.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "g++, cmake, libfmt-dev, nlohmann-json3-dev")
 set(CPACK_STRIP_FILES ON)

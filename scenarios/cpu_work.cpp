@@ -5,20 +5,13 @@
 
 #include <vector>
 
+#include "crunch.hpp"
 #include "forkscope/lesson_api.hpp"
 #include "forkscope/process.hpp"
 
 namespace forkscope::scenarios {
 
 namespace {
-
-// splitmix64: a few multiplications and shifts the compiler cannot fold away.
-std::uint64_t mix(std::uint64_t z) {
-  z += 0x9e3779b97f4a7c15ull;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 double seconds_of(clockid_t clock) {
   timespec ts{};
@@ -32,9 +25,7 @@ std::uint64_t crunch_watched(std::int64_t begin, std::int64_t end, ReadyWatch& w
   std::uint64_t sum = 0;
   for (std::int64_t i = begin; i < end; ++i) {
     if ((i & 63) == 0) watch.tick();
-    auto z = static_cast<std::uint64_t>(i);
-    for (int round = 0; round < 16; ++round) z = mix(z);
-    sum += z;
+    sum += crunch_unit(i);
   }
   return sum;
 }
@@ -72,6 +63,15 @@ SharedJob run_in_processes(std::int64_t work, std::int64_t processes, Queue resu
   for (std::int64_t i = 0; i < processes; ++i) answer += static_cast<std::uint64_t>(results.get().as_int());
   for (Process& w : workers) w.join();
   return {static_cast<std::int64_t>(answer), wall_seconds() - start};
+}
+
+SharedJob CountedJob::run(std::int64_t processes) {
+  return run_in_processes(work_, processes, results_, [computing = computing_](std::int64_t begin, std::int64_t end) mutable {
+    computing.add(1);
+    const std::uint64_t sum = crunch(begin, end);
+    computing.add(-1);
+    return sum;
+  });
 }
 
 int available_cores() {

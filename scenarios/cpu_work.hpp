@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "forkscope/queue.hpp"
+#include "forkscope/sync.hpp"
 
 namespace forkscope::scenarios {
 
@@ -31,6 +32,19 @@ struct SharedJob {
 };
 SharedJob run_in_processes(std::int64_t work, std::int64_t processes, Queue results,
                            const std::function<std::uint64_t(std::int64_t begin, std::int64_t end)>& share);
+
+// The scaling lessons' job: `work` units shared out among processes (run_in_processes), each share counting itself on
+// the "computing" counter while it runs, so the timeline shows how many compute at once.
+class CountedJob {
+ public:
+  explicit CountedJob(std::int64_t work) : work_(work), computing_("computing", 0), results_(0, "results") {}
+  SharedJob run(std::int64_t processes);
+
+ private:
+  std::int64_t work_;
+  Counter computing_;
+  Queue results_;
+};
 
 // The CPUs this process may run on (Python: len(os.sched_getaffinity(0))).
 [[nodiscard]] int available_cores();

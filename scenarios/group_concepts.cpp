@@ -1,4 +1,4 @@
-// Lessons on the ideas around processes: sync/async, blocking states, scaling, the GIL.
+// Lessons on the ideas around processes: sync/async, blocking states, scaling on one host and across hosts (MPI), the GIL.
 #include "registry.hpp"
 
 namespace forkscope::scenarios {
@@ -6,8 +6,9 @@ namespace forkscope::scenarios {
 Lesson sync_async();
 Lesson blocking_states();
 Lesson scaling();
+Lesson scale_out();
 Lesson gil();
 
-std::vector<Lesson> concept_lessons() { return {sync_async(), blocking_states(), scaling(), gil()}; }
+std::vector<Lesson> concept_lessons() { return {sync_async(), blocking_states(), scaling(), scale_out(), gil()}; }
 
 }  // namespace forkscope::scenarios

@@ -19,20 +19,11 @@ void body(forkscope::LessonContext& lesson) {
   const int cores = forkscope::scenarios::available_cores();
   const std::int64_t processes = lesson.int_param("processes") > 0 ? lesson.int_param("processes") : cores;
   const std::int64_t work = lesson.int_param("work") * 1'000'000;
-  forkscope::Counter computing("computing", 0);
-  forkscope::Queue results(0, "results");
-
-  // Each share counts itself as "computing" while it runs, so the timeline shows how many compute at once.
-  const auto share = [=](std::int64_t begin, std::int64_t end) mutable {
-    computing.add(1);
-    const std::uint64_t sum = forkscope::scenarios::crunch(begin, end);
-    computing.add(-1);
-    return sum;
-  };
+  forkscope::scenarios::CountedJob job(work);
   forkscope::mark("集中式 (centralized): one process does the whole job");
-  const auto alone = forkscope::scenarios::run_in_processes(work, 1, results, share);
+  const auto alone = job.run(1);
   forkscope::mark(fmt::format("分布式 (distributed): {} processes share it", processes));
-  const auto shared = forkscope::scenarios::run_in_processes(work, processes, results, share);
+  const auto shared = job.run(processes);
 
   const double speedup = alone.seconds / shared.seconds;
   forkscope::print("1 个进程: {:.3f} 秒", alone.seconds);

@@ -33,7 +33,10 @@ OpCategory op_category(EventKind kind, Phase phase) {
     case EventKind::PipeClose:
     case EventKind::PipePoll:
     case EventKind::SocketWait:
-    case EventKind::ResultGet: return OpCategory::Queue;
+    case EventKind::ResultGet:
+    case EventKind::MpiCall:
+    case EventKind::MpiSend:
+    case EventKind::MpiRecv: return OpCategory::Queue;
     default: return OpCategory::Sync;
   }
 }
@@ -57,6 +60,7 @@ ImU32 state_color(ProcState state) {
     case ProcState::BlockedManager: return IM_COL32(103, 58, 183, 255);
     case ProcState::BlockedSocket: return IM_COL32(158, 157, 36, 255);   // olive: the network, apart from join's brown
     case ProcState::BlockedResult: return IM_COL32(255, 160, 0, 255);    // amber: waiting for the pool
+    case ProcState::BlockedMpi: return IM_COL32(121, 85, 72, 255);       // dark brown: other ranks, on other hosts
     case ProcState::BlockedOther: return IM_COL32(158, 158, 158, 255);
     case ProcState::Exited: return IM_COL32(58, 58, 64, 255);
     case ProcState::Count_: break;
@@ -93,7 +97,8 @@ ImU32 counter_color(ObjectKind kind) {
   switch (kind) {
     case ObjectKind::Queue:
     case ObjectKind::JoinableQueue:
-    case ObjectKind::Pipe: return state_color(ProcState::BlockedQueueGet);
+    case ObjectKind::Pipe:
+    case ObjectKind::MpiLink: return state_color(ProcState::BlockedQueueGet);
     case ObjectKind::Semaphore:
     case ObjectKind::BoundedSemaphore: return state_color(ProcState::BlockedSemaphore);
     case ObjectKind::Event: return state_color(ProcState::BlockedEvent);
@@ -122,6 +127,7 @@ const char* state_key(ProcState state) {
     case ProcState::BlockedManager: return "state.blocked_manager";
     case ProcState::BlockedSocket: return "state.blocked_socket";
     case ProcState::BlockedResult: return "state.blocked_result";
+    case ProcState::BlockedMpi: return "state.blocked_mpi";
     case ProcState::BlockedOther: return "state.blocked_other";
     case ProcState::Exited: return "state.exited";
     case ProcState::Count_: break;

@@ -175,6 +175,8 @@ const char* kind_text(const Ui& ui, ObjectKind kind) {
     case ObjectKind::Pipe: return ui.tr("kind.pipe");
     case ObjectKind::Manager: return ui.tr("kind.manager");
     case ObjectKind::Pool: return ui.tr("kind.pool");
+    case ObjectKind::MpiLink: return ui.tr("kind.mpi_link");
+    case ObjectKind::Communicator: return ui.tr("kind.communicator");
     case ObjectKind::Unknown:
     case ObjectKind::Count_: break;
   }

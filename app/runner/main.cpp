@@ -1,7 +1,7 @@
 // forkscope-lesson: the lesson's main process. A viewer starts it with the name of the session it made; it runs
 // the lesson body there and exits. It is never started by hand. A viewer also asks it about a lesson built with the
 // SDK (a shared object only the runner loads): `--describe FILE.so` prints what the lesson is, `--check FILE.so RUN`
-// checks a finished run saved to RUN.
+// checks a finished run saved to RUN. In an MPI job it is mpirun's launch agent (--enter-host, forkscope/mpi_job.hpp).
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -13,6 +13,7 @@
 #include "forkscope/input.hpp"
 #include "forkscope/lesson_file.hpp"
 #include "forkscope/lesson_main.hpp"
+#include "forkscope/mpi_job.hpp"
 #include "forkscope/paths.hpp"
 #include "registry.hpp"
 
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
     }
     if (argc == 3 && is(1, "--describe")) return answer(forkscope::describe_lesson(forkscope::load_lesson_file(argv[2])));
     if (argc == 4 && is(1, "--check")) return answer(forkscope::check_saved_run(forkscope::load_lesson_file(argv[2]), argv[3]));
+    if (argc == 5 && is(1, "--enter-host")) return forkscope::enter_host(argv[2], argv[3], argv[4]);  // mpirun's agent
   } catch (const std::exception& e) {
     std::fprintf(stderr, "forkscope-lesson: %s\n", forkscope::one_line(e.what()).c_str());
     return 2;

@@ -70,6 +70,13 @@ enum class EventKind : std::uint8_t {
   SocketWait,
   // AsyncResult.get()/wait() of a pool (object = the pool): Want while the result is not ready; Done; Fail: timeout.
   ResultGet,
+  // MPI ranks (the PMPI wrapper, core/src/mpi): a call that may wait (Want on entry, Done on return; value = MpiOp,
+  // arg = the peer rank + 1, 0 for every rank, object = the link to or from the peer, or the communicator), and the
+  // messages it moves, drawn like a pipe's: object = the link (one per ordered pair of ranks), arg = the link's
+  // message number, value = bytes. A collective's data counts as one message from or to its root.
+  MpiCall,
+  MpiSend,
+  MpiRecv,
   Count_          // keep last
 };
 
@@ -79,8 +86,13 @@ enum class Phase : std::uint8_t { Done = 0, Want = 1, Fail = 2 };
 
 enum class SocketOp : std::uint8_t { Accept, Recv, Connect, Send };
 
+enum class MpiOp : std::uint8_t { Send, Recv, Wait, Barrier, Bcast, Scatter, Gather, Reduce, Allreduce, Count_ };
+[[nodiscard]] std::string_view to_string(MpiOp op);  // the call's MPI name, MPI_Send
+
 enum class ObjectKind : std::uint8_t {
   Unknown, Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Queue, JoinableQueue, Counter, Pipe, Manager, Pool,
+  MpiLink,  // the messages from one MPI rank to another
+  Communicator,
   Count_
 };
 

@@ -37,6 +37,7 @@ enum class ProcState : std::uint8_t {
   BlockedManager,    // a proxy call waiting for the manager's reply
   BlockedSocket,     // accept, recv, connect or send on a socket that must wait
   BlockedResult,     // AsyncResult.get() of a pool: the result is not there yet
+  BlockedMpi,        // an MPI rank inside a call that waits for other ranks (MpiCall)
   BlockedOther,
   Exited,
   Count_

@@ -650,7 +650,7 @@ PYBIND11_MODULE(_native, m) {
       "QueuePut", "QueueGet", "QueueTaskDone", "QueueJoin", "CounterSet", "Sleep", "GateHeld", "GateGranted", "Print",
       "Error", "Mark", "LessonResult", "TaskBegin", "TaskEnd", "PipeSend", "PipeRecv", "PipeClose", "ManagerCall",
       "ManagerServe", "ConditionWait", "ConditionNotify", "Preempted", "PipePoll", "SourceLine", "SocketWait",
-      "ResultGet"};
+      "ResultGet", "MpiCall", "MpiSend", "MpiRecv"};
   static_assert(std::size(kKindNames) == static_cast<std::size_t>(EventKind::Count_));
   static_assert(static_cast<int>(EventKind::PipePoll) == 37 && static_cast<int>(EventKind::TaskBegin) == 27);
   py::dict kinds;

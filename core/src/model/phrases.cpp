@@ -83,6 +83,12 @@ constexpr PhraseFormat kBook[] = {
     {"op.result_want", "waits in AsyncResult.get() of {}", 1},
     {"op.result_timeout", "AsyncResult.get() of {} timed out", 1},
     {"op.result_got", "got a result of {}", 1},
+    {"op.mpi_to_want", "in {} to rank {}", 2},
+    {"op.mpi_from_want", "in {}, waiting for rank {}", 2},
+    {"op.mpi_all_want", "in {} with every rank", 1},
+    {"op.mpi_returned", "{} returned", 1},
+    {"op.mpi_sent", "sent message {} on {} ({} bytes)", 3},
+    {"op.mpi_received", "received message {} on {} ({} bytes)", 3},
     // What a lesson is there to show, when a run showed it (Lesson::point): the banner's sentence.
     {"point.oversold", "RACE: {} sold, {} tickets", 2},
     {"point.lost_sales", "RACE: {} sold, the file counts {}", 2},

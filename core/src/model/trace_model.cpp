@@ -24,6 +24,7 @@ std::string_view to_string(ProcState state) {
     case ProcState::BlockedManager: return "waiting for the manager";
     case ProcState::BlockedSocket: return "blocked on a socket";
     case ProcState::BlockedResult: return "waiting for a pool's result";
+    case ProcState::BlockedMpi: return "blocked in an MPI call";
     case ProcState::BlockedOther: return "blocked";
     case ProcState::Exited: return "exited";
     case ProcState::Count_: break;
@@ -46,6 +47,7 @@ ProcState blocked_state_for(EventKind kind) {
     case EventKind::ManagerCall: return ProcState::BlockedManager;
     case EventKind::SocketWait: return ProcState::BlockedSocket;
     case EventKind::ResultGet: return ProcState::BlockedResult;
+    case EventKind::MpiCall: return ProcState::BlockedMpi;
     case EventKind::Sleep: return ProcState::Sleeping;
     default: return ProcState::BlockedOther;
   }
@@ -329,6 +331,7 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
     case EventKind::ManagerCall:
     case EventKind::SocketWait:
     case EventKind::ResultGet:
+    case EventKind::MpiCall:
     case EventKind::ManagerServe: {  // Want: the manager's server waits for a request
       ObjectInfo* o = object_mut(e.object);
       if (want) {
@@ -381,9 +384,11 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
     case EventKind::QueuePut:
     case EventKind::QueueGet:
     case EventKind::PipeSend:
-    case EventKind::PipeRecv: {
-      // A pipe is drawn like a queue: messages in flight, and an arrow from each send to its recv.
-      const bool put = e.kind == EventKind::QueuePut || e.kind == EventKind::PipeSend;
+    case EventKind::PipeRecv:
+    case EventKind::MpiSend:
+    case EventKind::MpiRecv: {
+      // A pipe (and an MPI link) is drawn like a queue: messages in flight, and an arrow from each send to its recv.
+      const bool put = e.kind == EventKind::QueuePut || e.kind == EventKind::PipeSend || e.kind == EventKind::MpiSend;
       add_to_series(e.object, t, put ? 1 : -1);
       ObjectInfo* o = object_mut(e.object);
       if (o == nullptr || e.arg == 0 || e.arg > events_.size() + kMaxItemLead) break;
@@ -489,6 +494,15 @@ Phrase TraceModel::phrase(const TraceEvent& e) const {
       return want ? say(kWant[op]) : say("op.socket_ready");
     }
     case EventKind::ResultGet: return say(by_phase("op.result_want", "op.result_timeout", "op.result_got"), obj);
+    case EventKind::MpiCall: {
+      const auto op = static_cast<MpiOp>(std::clamp<std::int64_t>(e.value, 0, static_cast<int>(MpiOp::Count_)));
+      const std::string call(to_string(op));
+      if (!want) return say("op.mpi_returned", call);
+      if (e.arg == 0) return say("op.mpi_all_want", call);
+      return say(op == MpiOp::Send ? "op.mpi_to_want" : "op.mpi_from_want", call, e.arg - 1);
+    }
+    case EventKind::MpiSend: return say("op.mpi_sent", e.arg, obj, e.value);
+    case EventKind::MpiRecv: return say("op.mpi_received", e.arg, obj, e.value);
     case EventKind::Count_: break;
   }
   return say("op.unknown", to_string(e.kind));

@@ -91,13 +91,15 @@ bool is_identity(std::string_view name) {
   }
 }
 
-// A name a lesson gives (ProcessOptions::name, set_name): "worker", "http-server"; letters (UTF-8 too), digits, "_.-".
+// A name a lesson gives (ProcessOptions::name, set_name): "worker", "http-server"; letters (UTF-8 too), digits, "_.-",
+// and '@' (an MPI rank: "rank-0@host-1").
 bool is_given_name(std::string_view name) {
   if (name.empty() || name.size() >= sizeof(ProcessSlot::name)) return false;
   const auto letter = [](unsigned char c) { return std::isalpha(c) || c >= 0x80; };
   if (!letter(static_cast<unsigned char>(name.front()))) return false;
   for (const char c : name)
-    if (!letter(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-')
+    if (!letter(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)) && c != '_' && c != '.' &&
+        c != '-' && c != '@')
       return false;
   return true;
 }
@@ -131,7 +133,7 @@ Schedule Schedule::from_json(const nlohmann::json& j) {
   for (const nlohmann::json& step : steps) {
     if (!step.is_string() || !is_process_name(step.get_ref<const std::string&>()))
       throw bad(fmt::format("step {} is {}, not a process name (MainProcess, Process-N[:M...], ForkPoolWorker-N, "
-                            "SyncManager-N, or a name a lesson gives: letters, digits, '_', '.', '-')",
+                            "SyncManager-N, or a name a lesson gives: letters, digits, '_', '.', '-', '@')",
                             s.steps.size() + 1, step.dump()));
     s.steps.push_back(step.get<std::string>());
   }

@@ -45,6 +45,9 @@ std::string_view to_string(EventKind kind) {
     case EventKind::SourceLine: return "line";
     case EventKind::SocketWait: return "socket";
     case EventKind::ResultGet: return "get result";
+    case EventKind::MpiCall: return "MPI call";
+    case EventKind::MpiSend: return "MPI send";
+    case EventKind::MpiRecv: return "MPI recv";
     case EventKind::Count_: break;
   }
   return "?";
@@ -65,9 +68,27 @@ std::string_view to_string(ObjectKind kind) {
     case ObjectKind::Pipe: return "Pipe";
     case ObjectKind::Manager: return "Manager";
     case ObjectKind::Pool: return "Pool";
+    case ObjectKind::MpiLink: return "MPI link";
+    case ObjectKind::Communicator: return "Communicator";
     case ObjectKind::Count_: break;
   }
   return "?";
+}
+
+std::string_view to_string(MpiOp op) {
+  switch (op) {
+    case MpiOp::Send: return "MPI_Send";
+    case MpiOp::Recv: return "MPI_Recv";
+    case MpiOp::Wait: return "MPI_Wait";
+    case MpiOp::Barrier: return "MPI_Barrier";
+    case MpiOp::Bcast: return "MPI_Bcast";
+    case MpiOp::Scatter: return "MPI_Scatter";
+    case MpiOp::Gather: return "MPI_Gather";
+    case MpiOp::Reduce: return "MPI_Reduce";
+    case MpiOp::Allreduce: return "MPI_Allreduce";
+    case MpiOp::Count_: break;
+  }
+  return "MPI";
 }
 
 }  // namespace forkscope

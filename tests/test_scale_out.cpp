@@ -1,0 +1,206 @@
+// The scale-out lesson for real: MPI ranks under Open MPI's mpirun on two hosts (network namespaces the lesson
+// makes), talking over TCP, each rank a lane under its host with its MPI calls and messages on the timeline; the
+// one-host fallback without the right to make namespaces; and nothing left behind (processes, namespaces, segments)
+// after a normal end, a killed rank and a killed viewer.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "forkscope/mpi_job.hpp"
+#include "forkscope/run.hpp"
+#include "registry.hpp"
+#include "test_support.hpp"
+
+namespace forkscope::testing {
+namespace {
+
+using ScaleOut = CleanTest;
+
+// A /proc file's bytes; empty when its process is gone (even in the middle of reading).
+std::string read_file(const std::string& path) {
+  std::string bytes;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return bytes;
+  char buffer[4096];
+  for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;) bytes.append(buffer, static_cast<std::size_t>(n));
+  close(fd);
+  return bytes;
+}
+
+// Every process on the machine whose command line or environment names `needle` (a run's session): the MPI job's
+// processes (mpirun has it on its command line, the ranks in their environment).
+std::vector<pid_t> processes_naming(const std::string& needle) {
+  std::vector<pid_t> out;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = read_file(e.path() / "stat");
+    if (stat.find(") Z ") != std::string::npos) continue;  // a zombie: its parent's business, checked separately
+    if (read_file(e.path() / "cmdline").find(needle) != std::string::npos ||
+        read_file(e.path() / "environ").find(needle) != std::string::npos)
+      out.push_back(static_cast<pid_t>(std::stoi(name)));
+  }
+  return out;
+}
+
+// The living processes of process group `group` (the lesson's: every process of an MPI job joins it).
+std::vector<pid_t> group_members(pid_t group) {
+  std::vector<pid_t> out;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (read_file(e.path() / "stat").find(") Z ") != std::string::npos) continue;
+    if (getpgid(std::stoi(name)) == group) out.push_back(static_cast<pid_t>(std::stoi(name)));
+  }
+  return out;
+}
+
+template <class Done>
+bool wait_until(Done&& done, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+const ProcessInfo* named(const TraceModel& model, const std::string& name) {
+  for (const ProcessInfo& p : model.processes())
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+std::unique_ptr<Run> start(std::vector<std::string> sets) {
+  RunOptions o;
+  o.lesson = scenarios::find("scale-out");
+  o.params = Params::resolve(o.lesson->params, sets);
+  o.seed = 1;
+  return std::make_unique<Run>(std::move(o));
+}
+
+TEST_F(ScaleOut, RanksOnTwoNamespaceHostsTalkOverTcpAndEachIsALaneUnderItsHost) {
+  auto run = start({"ranks=4", "hosts=2", "work=2", "message_kb=64"});
+  const std::string session = run->session_name();  // the session is gone once the run has ended
+  const RunReport& report = run->wait(120);
+  ASSERT_EQ(report.main_exitcode, 0) << report.result.dump();
+  EXPECT_TRUE(report.invariants_ok());
+  EXPECT_EQ(report.result["hosts"], 2);
+  EXPECT_EQ(report.result["same_answer"], true);
+  const TraceModel& model = run->model();
+
+  // rank-R@host-H under the lane of host-H: ranks 0 and 1 on host-1, 2 and 3 on host-2 (two slots per host).
+  for (int rank = 0; rank < 4; ++rank) {
+    const std::string host = rank < 2 ? "host-1" : "host-2";
+    const ProcessInfo* lane = named(model, fmt::format("rank-{}@{}", rank, host));
+    ASSERT_NE(lane, nullptr) << "no lane for rank " << rank << " on " << host;
+    const ProcessInfo* parent = model.process(lane->ppid);
+    ASSERT_NE(parent, nullptr);
+    EXPECT_EQ(parent->name, host);
+    EXPECT_EQ(lane->exitcode, 0);
+    // Each rank waited in an MPI call at least once (the barrier every rank meets first).
+    EXPECT_TRUE(std::any_of(lane->spans.begin(), lane->spans.end(),
+                            [](const StateSpan& s) { return s.state == ProcState::BlockedMpi; }))
+        << lane->name << " never blocked in an MPI call";
+  }
+  // The scatter's shares and the reduce's answers: arrows on the links, between the two hosts too.
+  const auto host_of = [&](std::int32_t pid) { return model.process(model.process(pid)->ppid)->name; };
+  std::size_t between_hosts = 0, messages = 0;
+  for (const Flow& f : model.flows())
+    if (const ObjectInfo* link = model.object(f.object); link && link->kind == ObjectKind::MpiLink) {
+      ASSERT_TRUE(f.complete()) << link->name << " message " << f.seq;
+      ++messages;
+      between_hosts += host_of(f.put_pid) != host_of(f.get_pid);
+    }
+  EXPECT_EQ(messages, 3u * 3u);  // scatter: 0 -> 1, 2, 3; two reduces: 1, 2, 3 -> 0
+  EXPECT_EQ(between_hosts, 2u * 3u);  // rank 0 -> 2, 3; 2, 3 -> 0 twice
+  EXPECT_EQ(report.result["messages_between_hosts"], 6);
+  EXPECT_EQ(report.result["bytes_between_hosts"], 2 * 64 * 1024 + 4 * 8);
+  EXPECT_TRUE(processes_naming(session).empty()) << "a process of the MPI job outlived the run";
+}
+
+TEST_F(ScaleOut, WithoutTheRightToMakeNamespacesTheRanksRunOnOneHostOverLoopback) {
+  // Root without capabilities (an empty bounding set) may not make namespaces: the lesson says so and goes on.
+  const CommandResult r = run_command({"/usr/bin/setpriv", "--bounding-set=-all", "--inh-caps=-all", FORKSCOPE_CLI, "run",
+                                       "scale-out", "--set", "ranks=2", "--set", "work=1", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["result"]["hosts"], 1);
+  EXPECT_EQ(j["result"]["same_answer"], true);
+  EXPECT_EQ(j["invariants_ok"], true);
+  EXPECT_NE(j["result"]["why_one_host"].get<std::string>().find("network namespaces cannot be made here"), std::string::npos);
+}
+
+// Starts the lesson with a long horizontal part and waits until every rank is in it; returns the lesson's group.
+pid_t wait_for_ranks(Run& run) {
+  pid_t group = 0;
+  const bool ranks = wait_until([&] {
+    run.poll();
+    std::size_t n = 0;
+    for (const ProcessInfo& p : run.model().processes()) n += p.name.starts_with("rank-");
+    group = run.main_pid();
+    return n == 2;
+  }, 120);
+  EXPECT_TRUE(ranks) << "the ranks never began";
+  return group;
+}
+
+TEST_F(ScaleOut, AKilledRankEndsTheJobAndTheRunWithNothingLeft) {
+  auto run = start({"ranks=2", "hosts=2", "work=40"});
+  const std::string session = run->session_name();
+  const pid_t group = wait_for_ranks(*run);
+  if (HasFailure()) return;
+  pid_t rank = 0;
+  for (const ProcessInfo& p : run->model().processes())
+    if (p.name == "rank-1@host-2") rank = p.pid;
+  ASSERT_GT(rank, 0);
+  ASSERT_EQ(kill(rank, SIGKILL), 0);
+  const RunReport& report = run->wait(60);
+  EXPECT_NE(report.main_exitcode, 0);  // mpirun reports the dead rank; the lesson raises
+  EXPECT_TRUE(group_members(group).empty());
+  EXPECT_TRUE(processes_naming(session).empty());
+}
+
+TEST_F(ScaleOut, AKilledViewerTakesTheWholeJobWithIt) {
+  // The viewer is a forkscope-cli of our own; when it dies, so do the lesson, the hosts, mpirun, its daemons and ranks.
+  const pid_t viewer = fork();
+  ASSERT_GE(viewer, 0);
+  if (viewer == 0) {
+    const int quiet = open("/dev/null", O_WRONLY);
+    dup2(quiet, 1);
+    execl(FORKSCOPE_CLI, FORKSCOPE_CLI, "run", "scale-out", "--set", "ranks=2", "--set", "work=40", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Its MPI job has begun when two ranks name a session of this viewer; the lesson's group is its main's pid.
+  const std::string session = fmt::format("{}{}.", Session::kPrefix, viewer);
+  pid_t group = 0;
+  const bool begun = wait_until([&] {
+    std::size_t ranks = 0;
+    for (const pid_t p : processes_naming(session)) {
+      const std::string comm = read_file(fmt::format("/proc/{}/comm", p));
+      ranks += comm.starts_with("forkscope-scale");
+      if (comm.starts_with("forkscope-lesso") && getpgid(p) == p) group = p;
+    }
+    return ranks == 2 && group != 0;
+  }, 120);
+  EXPECT_TRUE(begun) << "the MPI job never began";
+  kill(viewer, SIGKILL);
+  EXPECT_NE(wait_child(viewer, 30), -1);
+  EXPECT_TRUE(wait_until([&] { return processes_naming(session).empty() && group_members(group).empty(); }, 30))
+      << "the job outlived its viewer";
+  // A run made this test process a child subreaper: the job's orphans came to it, and it reaps them, as init would.
+  EXPECT_TRUE(wait_until([] { return waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD; }, 30));
+  // The dead viewer's segment and run directory go with the next run's sweep: make one.
+  Session::sweep_dead_viewers();
+  EXPECT_TRUE(leftovers_of(viewer).empty());
+}
+
+}  // namespace
+}  // namespace forkscope::testing
