@@ -193,6 +193,8 @@ forkscope::Lesson hidden(std::string id, std::vector<ParamSpec> params, std::fun
 
 namespace forkscope::scenarios {
 
+Lesson bench_mpi();  // scale_out.cpp: what tracing costs an MPI rank
+
 std::vector<Lesson> bench_lessons() {
   return {
       hidden("bench-trace", {ParamSpec::integer("n", 2'000'000, 1, 100'000'000)}, trace_cost),
@@ -205,6 +207,7 @@ std::vector<Lesson> bench_lessons() {
              pool_map_cost),
       hidden("bench-processes", {ParamSpec::integer("n", 100, 1, 100), ParamSpec::integer("rounds", 3, 1, 5)},
              processes_cost),
+      bench_mpi(),
   };
 }
 

@@ -102,9 +102,38 @@ void check(forkscope::RunReport& run) {
   run.result["messages_between_hosts"] = sent ? sent->max_value() : 0;
 }
 
+// bench-mpi (hidden; forkscope-cli bench --only mpi): what tracing costs an MPI rank, measured side by side: the same
+// ping-pong between two ranks on two hosts, untraced and traced, in one run.
+void bench_body(forkscope::LessonContext& lesson) {
+  const std::filesystem::path program = forkscope::mpi_program_path("forkscope-scale-out-rank");
+  if (program.empty()) throw forkscope::RuntimeError("this build has no MPI programs (a sanitizer build)");
+  const auto round_trip_us = [&](bool traced) {
+    const forkscope::MpiJobResult job = forkscope::run_mpi_job(
+        {.program = program, .args = {"pingpong", std::to_string(lesson.int_param("rounds")), "8"}, .ranks = 2, .hosts = 2,
+         .traced = traced});
+    const nlohmann::json out = nlohmann::json::parse(job.out.substr(std::min(job.out.rfind('{'), job.out.size())), nullptr, false);
+    if (job.exit_code != 0 || !out.is_object() || !out.contains("round_trip_us"))
+      throw forkscope::RuntimeError(fmt::format("the MPI ping-pong failed (exit code {}): {}", job.exit_code, forkscope::one_line(job.err)));
+    return out["round_trip_us"].get<double>();
+  };
+  const double plain = round_trip_us(false);
+  lesson.result() = {{"plain_round_trip_us", plain}, {"traced_round_trip_us", round_trip_us(true)}};
+}
+
 }  // namespace
 
 namespace forkscope::scenarios {
+
+Lesson bench_mpi() {
+  return {.id = "bench-mpi",
+          .topic = "bench",
+          .source = "scenarios/scale_out.cpp",
+          .params = {ParamSpec::integer("rounds", 5000, 1, 10'000'000)},
+          .body = bench_body,
+          .check = {},
+          .hidden = true};
+}
+
 
 Lesson scale_out() {
   return {.id = "scale-out",

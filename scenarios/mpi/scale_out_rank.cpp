@@ -3,20 +3,48 @@
 // ranks' answers up at rank 0, which prints one JSON line. Each rank computes units [begin, end) of the same job the
 // lesson's processes compute (crunch.hpp). It knows nothing of Forkscope: the wrapper preloaded into it does the tracing.
 // Usage: forkscope-scale-out-rank WORK_UNITS MESSAGE_BYTES
+//        forkscope-scale-out-rank pingpong ROUNDS MESSAGE_BYTES   (what tracing costs a message: ranks 0 and 1)
 #include <mpi.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "crunch.hpp"
+
+namespace {
+
+// Ranks 0 and 1 send a message back and forth `rounds` times; rank 0 prints the mean round trip.
+void ping_pong(int rank, long rounds, int message_bytes) {
+  std::vector<char> message(static_cast<std::size_t>(message_bytes));
+  MPI_Barrier(MPI_COMM_WORLD);
+  const double start = MPI_Wtime();
+  for (long i = 0; i < rounds && rank < 2; ++i) {
+    if (rank == 0) {
+      MPI_Send(message.data(), message_bytes, MPI_BYTE, 1, 0, MPI_COMM_WORLD);
+      MPI_Recv(message.data(), message_bytes, MPI_BYTE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    } else {
+      MPI_Recv(message.data(), message_bytes, MPI_BYTE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      MPI_Send(message.data(), message_bytes, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
+    }
+  }
+  if (rank == 0) std::printf("{\"round_trip_us\": %.3f}\n", (MPI_Wtime() - start) * 1e6 / static_cast<double>(rounds));
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (argc == 4 && std::strcmp(argv[1], "pingpong") == 0 && size >= 2) {
+    ping_pong(rank, std::atol(argv[2]), std::atoi(argv[3]));
+    MPI_Finalize();
+    return 0;
+  }
   if (argc != 3) {
     if (rank == 0) std::fprintf(stderr, "usage: forkscope-scale-out-rank WORK_UNITS MESSAGE_BYTES\n");
     MPI_Abort(MPI_COMM_WORLD, 2);

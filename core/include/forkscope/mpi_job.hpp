@@ -19,6 +19,7 @@ struct MpiJob {
   int ranks = 2;
   int hosts = 2;
   double timeout_seconds = 600;  // past it the job is killed and SystemFailure says so
+  bool traced = true;  // false: the same job without the wrapper, off the timeline (what tracing costs, measured)
 };
 
 struct MpiJobResult {

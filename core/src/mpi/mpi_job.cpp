@@ -189,8 +189,10 @@ MpiJobResult run_mpi_job(const MpiJob& job) {
     argv.insert(argv.end(), {on_path("nsenter").string(), "-t", std::to_string(hosts.front()->pid()), "-n", "-u", "--"});
   argv.insert(argv.end(), {mpirun.string(), "--allow-run-as-root", "--oversubscribe", "-np", std::to_string(job.ranks),
                            "--hostfile", (dir / "mpi-hosts").string(), "--mca", "plm_rsh_agent", (dir / "mpi-agent").string(),
-                           "--mca", "btl", "tcp,self", "-x", "LD_PRELOAD=" + wrapper.string(),
-                           "-x", "FORKSCOPE_MPI_SESSION=" + session.name(), "-x", "FORKSCOPE_MPI_HOSTS=" + host_pids});
+                           "--mca", "btl", "tcp,self"});
+  if (job.traced)
+    argv.insert(argv.end(), {"-x", "LD_PRELOAD=" + wrapper.string(), "-x", "FORKSCOPE_MPI_SESSION=" + session.name(),
+                             "-x", "FORKSCOPE_MPI_HOSTS=" + host_pids});
   if (!result.why_one_host.empty()) argv.insert(argv.end(), {"--mca", "btl_tcp_if_include", "lo"});
   argv.push_back(job.program.string());
   argv.insert(argv.end(), job.args.begin(), job.args.end());
