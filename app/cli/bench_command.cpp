@@ -19,13 +19,10 @@
 
 namespace forkscope::cli {
 
-namespace {
-
 // Rings large enough for a whole measurement, drained lazily: what is measured is the traced primitive in its
 // processes, not the viewer competing with them for two CPUs (its own pace shows as `ring_full_waits`).
 // Every event still goes through the rings into the model. Lessons run with the default rings, drained live.
-nlohmann::json run_hidden(const char* id, const std::vector<std::string>& sets, SessionLimits limits = {8, 1u << 21},
-                          bool lazy_drain = true) {
+nlohmann::json run_hidden(const char* id, const std::vector<std::string>& sets, SessionLimits limits, bool lazy_drain) {
   const Lesson* lesson = scenarios::find(id);
   RunOptions options;
   options.lesson = lesson;
@@ -43,8 +40,17 @@ nlohmann::json run_hidden(const char* id, const std::vector<std::string>& sets, 
   }
   nlohmann::json result = report.result;
   result["ring_full_waits"] = report.ring_full_waits;
+  result["wall_seconds"] = report.wall_seconds;
   return result;
 }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+namespace {
 
 // The same Python program (forkscope/bench_program.py) by plain CPython and under Forkscope, in one round: the cost
 // of tracing CPython's multiprocessing, as ratios measured side by side.
@@ -112,15 +118,11 @@ double back_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 }  // namespace
 
 int bench(bool json, int repeats, const std::string& only) {
+  if (std::find(std::begin(kScaleGroups), std::end(kScaleGroups), only) != std::end(kScaleGroups))
+    throw UsageError(fmt::format("--only {} is a group of --scale", only));
   std::map<std::string, std::vector<double>> samples;
   const auto wanted = [&](const char* group) { return only.empty() || only == group; };
   for (int round = 0; round < repeats && !interrupted(); ++round) {
