@@ -166,51 +166,67 @@ void save_chrome_trace(const TraceModel& model, const std::filesystem::path& fil
 
 TraceModel load_trace(const std::filesystem::path& file, nlohmann::json* meta) {
   const auto bad = [&](std::string_view why) { return UsageError(fmt::format("{} is not a Forkscope trace: {}", file.string(), why)); };
-  std::vector<TraceEvent> events;
-  nlohmann::json header;
-  {
-    // Every size and count below is checked against the bytes really there before anything is sized by it.
-    const std::string bytes = read_input_file(file, "trace file", kMaxTraceFileBytes);
-    if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
-      throw bad("it does not start with FSTRACE1");
-    if (bytes.size() < kFixedBytes) throw bad(fmt::format("it is truncated ({} bytes)", bytes.size()));
-    const std::uint64_t head_size = u64_at(bytes, sizeof kMagic);
-    if (head_size > bytes.size() - kFixedBytes)
-      throw bad(fmt::format("its header of {} bytes does not fit in its {} bytes", head_size, bytes.size()));
-    header = parse_json_text(std::string_view(bytes).substr(2 * sizeof(std::uint64_t), head_size),
-                             fmt::format("the header of {}", file.string()));
-    const std::size_t events_at = 2 * sizeof(std::uint64_t) + head_size + sizeof(std::uint64_t);
-    const std::uint64_t count = u64_at(bytes, events_at - sizeof(std::uint64_t));
-    const std::uint64_t event_bytes = bytes.size() - events_at;
-    if (count > event_bytes / sizeof(TraceEvent) || count * sizeof(TraceEvent) != event_bytes)
-      throw bad(fmt::format("it says {} events but holds {} bytes of events ({} each)", count, event_bytes, sizeof(TraceEvent)));
-    events.resize(count);
-    if (count > 0) std::memcpy(events.data(), bytes.data() + events_at, event_bytes);  // data() may be null when empty
-  }
+  // One read of the whole file; the events are read where they lie in it (copied one at a time: they need not be
+  // aligned there). Every size and count below is checked against the bytes really there before anything is sized by it.
+  const std::string bytes = read_input_file(file, "trace file", kMaxTraceFileBytes);
+  if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    throw bad("it does not start with FSTRACE1");
+  if (bytes.size() < kFixedBytes) throw bad(fmt::format("it is truncated ({} bytes)", bytes.size()));
+  const std::uint64_t head_size = u64_at(bytes, sizeof kMagic);
+  if (head_size > bytes.size() - kFixedBytes)
+    throw bad(fmt::format("its header of {} bytes does not fit in its {} bytes", head_size, bytes.size()));
+  const nlohmann::json header = parse_json_text(std::string_view(bytes).substr(2 * sizeof(std::uint64_t), head_size),
+                                                fmt::format("the header of {}", file.string()));
+  const std::size_t events_at = 2 * sizeof(std::uint64_t) + head_size + sizeof(std::uint64_t);
+  const std::uint64_t count = u64_at(bytes, events_at - sizeof(std::uint64_t));
+  const std::uint64_t event_bytes = bytes.size() - events_at;
+  if (count > event_bytes / sizeof(TraceEvent) || count * sizeof(TraceEvent) != event_bytes)
+    throw bad(fmt::format("it says {} events but holds {} bytes of events ({} each)", count, event_bytes, sizeof(TraceEvent)));
+  const auto event = [&](std::uint64_t i) {
+    TraceEvent e;
+    std::memcpy(&e, bytes.data() + events_at + i * sizeof(TraceEvent), sizeof e);
+    return e;
+  };
+
   const auto texts = texts_of(header, bad);
   // The model copies an event's text (a printed line, a name) and keeps a lane per process: bound both, so that a
   // small file cannot ask for gigabytes by naming one long text a million times, or a million processes.
   std::uint64_t copied_text = 0;
   std::unordered_set<std::int32_t> pids;
-  for (const TraceEvent& e : events) {
-    if (const auto why = malformed(e, events.size())) throw bad(*why);
+  std::int32_t last_pid = 0;
+  bool in_time_order = true;
+  std::uint64_t last_time = 0;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const TraceEvent e = event(i);
+    if (const auto why = malformed(e, count)) throw bad(*why);
+    in_time_order &= e.time >= last_time;
+    last_time = e.time;
     if (carries_string(e.kind))
       if (const auto text = texts.find(arg_string(e.arg)); text != texts.end()) copied_text += text->second.size();
     if (copied_text > kMaxCopiedTextBytes)
       throw bad(fmt::format("its events repeat more than {} MiB of text", kMaxCopiedTextBytes >> 20));
-    pids.insert(e.pid);
+    if (e.pid != last_pid || i == 0) pids.insert(e.pid);  // most events come in runs from one process
+    last_pid = e.pid;
     if (e.kind == EventKind::ProcessStart) pids.insert(static_cast<std::int32_t>(arg_extra(e.arg)));  // lanes it names
     if (e.kind == EventKind::ProcessReaped) pids.insert(static_cast<std::int32_t>(e.arg));
     if (pids.size() > kMaxTraceProcesses) throw bad(fmt::format("it has more than {} processes", kMaxTraceProcesses));
   }
 
-  // Once, in time order: the model then appends instead of inserting into the middle of every series (quadratic).
-  // Stable, so events with equal times keep the order they were saved in.
-  std::stable_sort(events.begin(), events.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.time < b.time; });
   TraceModel model;
-  for (const TraceEvent& e : events) {
+  model.reserve(count);
+  const auto ingest = [&](const TraceEvent& e) {
     const auto text = carries_string(e.kind) ? texts.find(arg_string(e.arg)) : texts.end();
     model.ingest_ns(e, text == texts.end() ? std::string_view{} : std::string_view(text->second));
+  };
+  if (in_time_order) {  // as every file Forkscope saves
+    for (std::uint64_t i = 0; i < count; ++i) ingest(event(i));
+  } else {
+    // Once, in time order: the model then appends instead of inserting into the middle of every series (quadratic).
+    // Stable, so events with equal times keep the order they were saved in.
+    std::vector<TraceEvent> events(count);
+    if (count > 0) std::memcpy(events.data(), bytes.data() + events_at, event_bytes);  // data() may be null when empty
+    std::stable_sort(events.begin(), events.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.time < b.time; });
+    for (const TraceEvent& e : events) ingest(e);
   }
   if (meta) *meta = header.value("meta", nlohmann::json::object());
   return model;
