@@ -197,7 +197,12 @@ void lossless_at_scale(forkscope::LessonContext& lesson) {
       go.wait();
       for (std::int64_t i = 1; i <= events; ++i) forkscope::trace_event(forkscope::EventKind::Mark, 0, i);
     });
-  for (auto& w : writers) w.start();
+  try {
+    for (auto& w : writers) w.start();
+  } catch (const forkscope::LessonError&) {  // past the session's process limit: those started still end
+    go.set();
+    throw;
+  }
   go.set();
   for (auto& w : writers) w.join();
 }

@@ -33,6 +33,17 @@ TEST_F(Scale, AThousandProcessesOfTenThousandEventsArriveCompleteAndInOrder) {
   EXPECT_EQ(writers, 1000);
 }
 
+// A run that needs more processes than its session has is one error that names the limit (a viewer that expects them
+// raises SessionLimits::max_processes, as the bench does), and nothing is left behind.
+TEST_F(Scale, MoreProcessesThanTheSessionsLimitIsOneErrorNamingIt) {
+  const auto run = forkscope::testing::run_lesson("bench-lossless", {"processes=1030", "events=1"}, 1.0, 120);
+  EXPECT_NE(run->report().main_exitcode, 0);
+  std::string errors;
+  for (const PrintedLine& l : run->model().lines())
+    if (l.error) errors += l.text + "\n";
+  EXPECT_NE(errors.find("at most 1024 processes (SessionLimits::max_processes"), std::string::npos) << errors;
+}
+
 namespace {
 
 // Counts a Chrome trace's events by phase and process while parsing it (SAX: no document of a million events in
