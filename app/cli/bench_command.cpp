@@ -50,6 +50,37 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+int print_bench(nlohmann::json measured, std::span<const BenchTarget> targets, const char* value_key, const char* schema,
+                int repeats, bool json) {
+  nlohmann::json out = measured;
+  bool all_ok = true;
+  out["schema"] = schema;
+  out["repeats"] = repeats;
+  out["targets"] = nlohmann::json::array();
+  for (const BenchTarget& t : targets) {
+    if (std::isnan(t.value)) continue;
+    const bool ok = t.at_least ? t.value >= t.limit : t.value <= t.limit;
+    all_ok &= ok;
+    out["targets"].push_back({{"name", t.name}, {value_key, t.value}, {"limit", t.limit}, {"ok", ok}, {"meaning", t.meaning}});
+  }
+  out["targets_ok"] = all_ok;
+  if (json) {
+    fmt::print("{}\n", out.dump(2));
+    return kOk;
+  }
+  fmt::print("medians of {} runs\n", repeats);
+  for (const auto& [name, value] : measured.items())
+    if (value.is_boolean())
+      fmt::print("  {:<34} {:>16}\n", name, value.get<bool>());
+    else
+      fmt::print("  {:<34} {:>16.2f}\n", name, value.get<double>());
+  fmt::print("targets\n");
+  for (const auto& t : out["targets"])
+    fmt::print("  {} {:<34} {:>14.2f} (limit {}) {}\n", t["ok"].get<bool>() ? "met " : "MISS", t["name"].get<std::string>(),
+               t[value_key].get<double>(), t["limit"].get<double>(), t["meaning"].get<std::string>());
+  return kOk;
+}
+
 namespace {
 
 // The same Python program (forkscope/bench_program.py) by plain CPython and under Forkscope, in one round: the cost
@@ -175,14 +206,7 @@ int bench(bool json, int repeats, const std::string& only) {
   for (const auto& [name, values] : samples) out[name] = median(values);
   const auto m = [&](const char* name) { return out.contains(name) ? out[name].get<double>() : std::nan(""); };
   const auto py = [&](const char* name) { return m(("cpython_" + std::string(name)).c_str()); };
-  struct Target {
-    const char* name;
-    double ratio;
-    double limit;
-    bool at_least;
-    const char* meaning;
-  };
-  const Target targets[] = {
+  const BenchTarget targets[] = {
       {"trace_event_vs_clock_read", m("trace_event_ns") / m("clock_read_ns"), 1.2, false, "a trace event costs <= 1.2x a clock read"},
       {"queue_vs_python", m("queue_msgs_per_s") / py("queue_msgs_per_s"), 50, true, "traced queue 1->1 >= 50x Python's"},
       {"queue_cap5_vs_python", m("queue_cap5_msgs_per_s") / py("queue_cap5_msgs_per_s"), 10, true,
@@ -204,28 +228,7 @@ int bench(bool json, int repeats, const std::string& only) {
       {"python_pool_map_traced_vs_plain", m("python_traced_pool_map_ms") / m("python_plain_pool_map_ms"), 1.3, false,
        "a Python program's Pool(4).map over 100 tasks under Forkscope <= 1.3x plain CPython's time"},
   };
-  bool all_ok = true;
-  out["schema"] = kBenchSchema;
-  out["repeats"] = repeats;
-  out["targets"] = nlohmann::json::array();
-  for (const Target& t : targets) {
-    if (std::isnan(t.ratio)) continue;
-    const bool ok = t.at_least ? t.ratio >= t.limit : t.ratio <= t.limit;
-    all_ok &= ok;
-    out["targets"].push_back({{"name", t.name}, {"ratio", t.ratio}, {"limit", t.limit}, {"ok", ok}, {"meaning", t.meaning}});
-  }
-  out["targets_ok"] = all_ok;
-  if (json) {
-    fmt::print("{}\n", out.dump(2));
-    return kOk;
-  }
-  fmt::print("medians of {} runs\n", repeats);
-  for (const auto& [name, values] : samples) fmt::print("  {:<34} {:>14.2f}\n", name, median(values));
-  fmt::print("targets\n");
-  for (const auto& t : out["targets"])
-    fmt::print("  {} {:<28} {:>9.2f} (limit {}) {}\n", t["ok"].get<bool>() ? "ok  " : "MISS", t["name"].get<std::string>(),
-               t["ratio"].get<double>(), t["limit"].get<double>(), t["meaning"].get<std::string>());
-  return kOk;
+  return print_bench(std::move(out), targets, "ratio", kBenchSchema, repeats, json);
 }
 
 }  // namespace forkscope::cli

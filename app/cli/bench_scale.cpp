@@ -192,16 +192,9 @@ int bench_scale(bool json, int repeats, const std::string& only) {
   }
   if (out.contains("model_bytes_per_event_10m")) out["model_bytes_per_event"] = out["model_bytes_per_event_10m"];
   const auto m = [&](const char* name) { return out.contains(name) ? out[name].get<double>() : std::nan(""); };
-  struct Row {
-    const char* name;
-    double value;
-    double limit;
-    bool at_least;
-    const char* meaning;
-  };
   const double lossless = std::isnan(m("lost_events")) ? std::nan("")
                           : (m("lost_events") == 0 && order_kept && m("lossless_processes") == kLosslessProcesses ? 1 : 0);
-  const Row rows[] = {
+  const BenchTarget rows[] = {
       {"ingest_events_per_s", m("ingest_events_per_s"), 20e6, true,
        "viewer ingest (drain + order + model) of 1 M events from filled rings, events per second on one core >= 20 M"},
       {"lossless", lossless, 1, true, "1,000 real processes x 10,000 events each: 0 lost, order kept per process"},
@@ -213,29 +206,7 @@ int bench_scale(bool json, int repeats, const std::string& only) {
       {"chrome_export_peak_rss_growth_mb", m("chrome_export_peak_rss_growth_mb"), 64, false,
        "Chrome trace export of 10 M events streams: peak resident growth <= 64 MB"},
   };
-  bool all_ok = true;
-  out["schema"] = kBenchScaleSchema;
-  out["repeats"] = repeats;
-  out["targets"] = nlohmann::json::array();
-  for (const Row& r : rows) {
-    if (std::isnan(r.value)) continue;
-    const bool ok = r.at_least ? r.value >= r.limit : r.value <= r.limit;
-    all_ok &= ok;
-    out["targets"].push_back({{"name", r.name}, {"value", r.value}, {"limit", r.limit}, {"ok", ok}, {"meaning", r.meaning}});
-  }
-  out["targets_ok"] = all_ok;
-  if (json) {
-    fmt::print("{}\n", out.dump(2));
-    return kOk;
-  }
-  fmt::print("medians of {} runs\n", repeats);
-  for (const auto& [name, values] : samples) fmt::print("  {:<34} {:>16.2f}\n", name, out[name].get<double>());
-  if (out.contains("order_kept")) fmt::print("  {:<34} {:>16}\n", "order_kept", order_kept ? "true" : "false");
-  fmt::print("targets\n");
-  for (const auto& t : out["targets"])
-    fmt::print("  {} {:<34} {:>14.2f} (limit {}) {}\n", t["ok"].get<bool>() ? "met " : "MISS", t["name"].get<std::string>(),
-               t["value"].get<double>(), t["limit"].get<double>(), t["meaning"].get<std::string>());
-  return kOk;
+  return print_bench(std::move(out), rows, "value", kBenchScaleSchema, repeats, json);
 }
 
 }  // namespace forkscope::cli

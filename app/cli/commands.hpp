@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,18 @@ int bench_scale(bool json, int repeats, const std::string& only);
 nlohmann::json run_hidden(const char* id, const std::vector<std::string>& sets, SessionLimits limits = {8, 1u << 21},
                           bool lazy_drain = true);
 double median(std::vector<double> v);
+// A row of a bench's table: a measured value (NaN when not measured this time) against its limit.
+struct BenchTarget {
+  const char* name;
+  double value;  // a ratio for `bench`, the measure itself for `bench --scale`
+  double limit;
+  bool at_least;
+  const char* meaning;
+};
+// Prints the measured medians and every measured target ("met" or "MISS"), or all of it as one JSON object of
+// `schema` (each target's value under `value_key`). Returns kOk.
+int print_bench(nlohmann::json measured, std::span<const BenchTarget> targets, const char* value_key, const char* schema,
+                int repeats, bool json);
 
 struct ExploreArgs {
   std::string lesson;
