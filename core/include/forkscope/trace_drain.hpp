@@ -20,7 +20,11 @@ class TraceDrain {
   [[nodiscard]] bool holds_events() const { return !held_back_.empty(); }
 
  private:
+  void order();  // held_back_ by time, stably
+
   std::vector<TraceEvent> held_back_;  // drained, not yet in the model (newer than the watermark)
+  std::vector<std::size_t> runs_;      // where each run in time order starts in held_back_, then its end
+  std::vector<TraceEvent> merged_;     // order()'s other buffer
 };
 
 }  // namespace forkscope
