@@ -74,18 +74,18 @@ class JsonStream {
 
   void open(char bracket) {
     separate();
-    buffer_ += bracket;
+    buffer_.push_back(bracket);
     first_.push_back(true);
   }
   void close(char bracket) {
-    buffer_ += bracket;
+    buffer_.push_back(bracket);
     first_.pop_back();
     if (buffer_.size() >= kFlushAt) flush();
   }
   void key(std::string_view name) {
     separate();
     string(name);
-    buffer_ += ':';
+    buffer_.push_back(':');
     after_key_ = true;
   }
   void value(std::string_view text) {
@@ -97,16 +97,16 @@ class JsonStream {
     requires std::is_arithmetic_v<Number>
   void value(Number n) {
     separate();
-    fmt::format_to(std::back_inserter(buffer_), "{}", n);
+    fmt::format_to(fmt::appender(buffer_), "{}", n);
   }
   template <class Value>
   void member(std::string_view name, const Value& v) {
     key(name);
     value(v);
   }
-  void raw(std::string_view bytes) { buffer_ += bytes; }
+  void raw(std::string_view bytes) { append(bytes); }
   void flush() {
-    write_(buffer_);
+    write_(std::string_view(buffer_.data(), buffer_.size()));
     buffer_.clear();
   }
 
@@ -119,7 +119,7 @@ class JsonStream {
       return;
     }
     if (first_.empty()) return;
-    if (!first_.back()) buffer_ += ',';
+    if (!first_.back()) buffer_.push_back(',');
     first_.back() = false;
   }
   void string(std::string_view text) {
@@ -128,16 +128,18 @@ class JsonStream {
       return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
     });
     if (plain) {
-      buffer_ += '"';
-      buffer_ += text;
-      buffer_ += '"';
+      buffer_.push_back('"');
+      append(text);
+      buffer_.push_back('"');
       return;
     }
-    buffer_ += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    append(nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
 
+  void append(std::string_view bytes) { buffer_.append(bytes.data(), bytes.data() + bytes.size()); }
+
   const WriteBytes& write_;
-  std::string buffer_;
+  fmt::memory_buffer buffer_;
   std::vector<bool> first_;  // per open object or array: nothing written in it yet
   bool after_key_ = false;
 };
