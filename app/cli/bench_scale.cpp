@@ -169,7 +169,11 @@ int bench_scale(bool json, int repeats, const std::string& only) {
     }
     large.reset();
     if (wanted("lossless")) {
-      // A run that needs more processes than the defaults' 1,024 gets them.
+      // A run that needs more processes than the defaults' 1,024 gets them. The viewer's memory: the model of ten
+      // million events and the ring pages it read, nothing that grows with how far the writers ran ahead (a full ring
+      // waits, never grows).
+      const std::uint64_t before = resident_bytes();
+      reset_peak_resident();
       const auto result = run_hidden("bench-lossless",
                                      {fmt::format("processes={}", kLosslessProcesses), fmt::format("events={}", kLosslessEvents)},
                                      SessionLimits{static_cast<std::uint32_t>(kLosslessProcesses) + 1, 16384}, false);
@@ -177,6 +181,7 @@ int bench_scale(bool json, int repeats, const std::string& only) {
       samples["lossless_events_per_process"].push_back(result["events_per_process"]);
       samples["lost_events"].push_back(result["lost_events"]);
       samples["lossless_run_s"].push_back(result["wall_seconds"]);
+      samples["lossless_viewer_peak_rss_growth_mb"].push_back(static_cast<double>(status_bytes("VmHWM") - before) / 1e6);
       order_kept &= result["order_kept"].get<bool>();
     }
   }
