@@ -55,6 +55,11 @@ std::uint64_t resident_bytes() {
 void reset_peak_resident() {
   std::ofstream("/proc/self/clear_refs") << "5";
 }
+// How far the peak resident size rose above `before` since reset_peak_resident(), in MB (0 if it did not).
+double peak_growth_mb(std::uint64_t before) {
+  const std::uint64_t peak = status_bytes("VmHWM");
+  return peak > before ? static_cast<double>(peak - before) / 1e6 : 0;
+}
 
 // A directory for the trace files, removed with everything in it however the bench ends.
 class ScratchDir {
@@ -113,7 +118,7 @@ double model_bytes_per_event(std::size_t events, std::optional<TraceModel>* keep
   const std::uint64_t before = resident_bytes();
   TraceModel model = trace.model();
   const std::uint64_t after = resident_bytes();
-  const double per_event = static_cast<double>(after - before) / static_cast<double>(model.events().size());
+  const double per_event = (static_cast<double>(after) - static_cast<double>(before)) / static_cast<double>(model.events().size());
   if (keep) keep->emplace(std::move(model));
   return per_event;
 }
@@ -169,8 +174,7 @@ int bench_scale(bool json, int repeats, const std::string& only) {
       const auto start = std::chrono::steady_clock::now();
       save_chrome_trace(*large, file);
       samples["chrome_export_10m_s"].push_back(seconds_since(start));
-      const std::uint64_t peak = status_bytes("VmHWM");
-      samples["chrome_export_peak_rss_growth_mb"].push_back(static_cast<double>(peak > before ? peak - before : 0) / 1e6);
+      samples["chrome_export_peak_rss_growth_mb"].push_back(peak_growth_mb(before));
       samples["chrome_export_mb"].push_back(static_cast<double>(std::filesystem::file_size(file)) / 1e6);
       std::filesystem::remove(file);
     }
@@ -188,7 +192,7 @@ int bench_scale(bool json, int repeats, const std::string& only) {
       samples["lossless_events_per_process"].push_back(result["events_per_process"]);
       samples["lost_events"].push_back(result["lost_events"]);
       samples["lossless_run_s"].push_back(result["wall_seconds"]);
-      samples["lossless_viewer_peak_rss_growth_mb"].push_back(static_cast<double>(status_bytes("VmHWM") - before) / 1e6);
+      samples["lossless_viewer_peak_rss_growth_mb"].push_back(peak_growth_mb(before));
       order_kept &= result["order_kept"].get<bool>();
     }
   }
