@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <unordered_map>
 
 #include "forkscope/clock.hpp"
 #include "forkscope/forkscope.hpp"
@@ -184,9 +185,62 @@ void processes_cost(forkscope::LessonContext& lesson) {
   lesson.result() = {{"processes_ms", median_of(ms)}};
 }
 
-forkscope::Lesson hidden(std::string id, std::vector<ParamSpec> params, std::function<void(forkscope::LessonContext&)> body) {
+// Lossless at scale: `processes` processes, released together, each write `events` marks numbered 1, 2, ... as fast
+// as they can, into their own rings, drained live by the viewer. The check (in the viewer) counts what arrived.
+void lossless_at_scale(forkscope::LessonContext& lesson) {
+  const auto events = lesson.int_param("events");
+  forkscope::Event go("go");
+  std::vector<forkscope::Process> writers;
+  writers.reserve(static_cast<std::size_t>(lesson.int_param("processes")));
+  for (std::int64_t w = 0; w < lesson.int_param("processes"); ++w)
+    writers.emplace_back([=]() mutable {
+      go.wait();
+      for (std::int64_t i = 1; i <= events; ++i) forkscope::trace_event(forkscope::EventKind::Mark, 0, i);
+    });
+  try {
+    for (auto& w : writers) w.start();
+  } catch (const forkscope::LessonError&) {  // past the session's process limit: those started still end
+    go.set();
+    throw;
+  }
+  go.set();
+  for (auto& w : writers) w.join();
+}
+
+// Every writer's marks, in the order the model has them: complete (1..events, none lost) and in the order written.
+void check_lossless(forkscope::RunReport& report) {
+  const std::int64_t events = report.params["events"];
+  struct Writer {
+    std::int64_t last = 0;  // the last mark seen
+    bool in_order = true;
+  };
+  std::unordered_map<std::int32_t, Writer> writers;
+  std::int64_t arrived = 0;
+  for (const forkscope::TraceEvent& e : report.model->events()) {
+    if (e.kind != forkscope::EventKind::Mark || e.arg != forkscope::kNoString) continue;
+    Writer& w = writers[e.pid];
+    w.in_order &= e.value == w.last + 1;
+    w.last = e.value;
+    ++arrived;
+  }
+  bool order_kept = true;
+  std::int64_t complete = 0;  // every mark, in order
+  for (const auto& [pid, w] : writers) {
+    order_kept &= w.in_order;
+    complete += w.in_order && w.last == events;
+  }
+  const std::int64_t expected = report.params["processes"].get<std::int64_t>() * events;
+  report.result["lossless_processes"] = complete;
+  report.result["events_per_process"] = events;
+  report.result["arrived_events"] = arrived;
+  report.result["lost_events"] = expected - arrived;
+  report.result["order_kept"] = order_kept;
+}
+
+forkscope::Lesson hidden(std::string id, std::vector<ParamSpec> params, std::function<void(forkscope::LessonContext&)> body,
+                         std::function<void(forkscope::RunReport&)> check = {}) {
   return {.id = std::move(id), .topic = "bench", .source = "scenarios/bench_lessons.cpp", .params = std::move(params),
-          .body = std::move(body), .check = {}, .hidden = true};
+          .body = std::move(body), .check = std::move(check), .hidden = true};
 }
 
 }  // namespace
@@ -205,6 +259,8 @@ std::vector<Lesson> bench_lessons() {
       hidden("bench-process", {ParamSpec::integer("n", 200, 1, 500)}, process_cost),
       hidden("bench-pool-map", {ParamSpec::integer("n", 100, 1, 100'000), ParamSpec::integer("rounds", 5, 1, 50)},
              pool_map_cost),
+      hidden("bench-lossless", {ParamSpec::integer("processes", 1000, 1, 100'000), ParamSpec::integer("events", 10'000, 1, 10'000'000)},
+             lossless_at_scale, check_lossless),
       hidden("bench-processes", {ParamSpec::integer("n", 100, 1, 100), ParamSpec::integer("rounds", 3, 1, 5)},
              processes_cost),
       bench_mpi(),

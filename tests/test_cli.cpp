@@ -452,7 +452,8 @@ TEST_F(Cli, JsonOutputsFollowTheirDocumentedSchemas) {
       {"run", {"run", "ticket-lock", "--set", "lock=false", "--speed", "50", "--json"}},
       {"run", {"run", "dining-philosophers", "--speed", "50", "--json"}},
       {"explore", {"explore", "ticket-lock", "--set", "lock=false", "--budget", "10", "--json"}},
-      {"bench", {"bench", "--only", "trace", "--repeats", "1", "--json"}}};
+      {"bench", {"bench", "--only", "trace", "--repeats", "1", "--json"}},
+      {"bench-scale", {"bench", "--scale", "--only", "ingest", "--repeats", "1", "--json"}}};
   std::vector<std::pair<std::string, std::string>> checks;  // schema file, output file
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const CommandResult r = run_cli(outputs[i].second);

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "forkscope/trace_drain.hpp"
 #include "forkscope/trace_file.hpp"
 #include "test_support.hpp"
 
@@ -142,4 +143,32 @@ TEST_F(Trace, ASentenceFitsItsArgumentsOrIsRefused) {
   for (const char* wrong : {"{}", "{} {} {}", "{0} {0}", "{1} {2}", "{} {1}", "{:>5} {}", "{ {}"})
     EXPECT_EQ(fill(wrong, served), std::nullopt) << wrong;
   EXPECT_EQ(english({"op.no_such_sentence", {}}), "op.no_such_sentence");
+}
+
+// The viewer's drain (TraceDrain, what Run does every poll) hands the model each pass's events in time order up to
+// the watermark; equal times keep ring order (what was held back first), and a ring whose clock went back is sorted.
+TEST_F(Trace, TheDrainOrdersRingsByTimeUpToTheWatermark) {
+  Session session = Session::create(ClockCalibration{}, SessionLimits{2, 64});
+  RingWriter a = session.ring_writer(session.allocate_slot()), b = session.ring_writer(session.allocate_slot());
+  const auto mark = [](RingWriter& ring, std::int32_t pid, std::uint64_t t, std::int64_t value) {
+    ring.push(TraceEvent{t, pid, EventKind::Mark, Phase::Done, 0, value, kNoString});
+  };
+  TraceModel model;
+  TraceDrain drain;
+  const auto seen = [&] {
+    std::vector<std::int64_t> values;
+    for (const TraceEvent& e : model.events()) values.push_back(e.pid * 100 + e.value);
+    return values;
+  };
+  mark(a, 1, 10, 1), mark(a, 1, 20, 2), mark(a, 1, 30, 3), mark(a, 1, 30, 4);
+  mark(b, 2, 5, 1), mark(b, 2, 20, 2), mark(b, 2, 25, 3);
+  EXPECT_EQ(drain.drain(session, model), 5u);  // up to 25, the earliest ring's latest; 30 waits
+  EXPECT_EQ(seen(), (std::vector<std::int64_t>{201, 101, 102, 202, 203}));
+  mark(b, 2, 30, 4), mark(b, 2, 40, 5);
+  EXPECT_EQ(drain.drain(session, model), 4u);
+  EXPECT_EQ(seen(), (std::vector<std::int64_t>{201, 101, 102, 202, 203, 103, 104, 204, 205}));
+  mark(a, 1, 50, 5), mark(a, 1, 45, 6);
+  EXPECT_EQ(drain.drain(session, model, true), 2u);
+  EXPECT_EQ(seen(), (std::vector<std::int64_t>{201, 101, 102, 202, 203, 103, 104, 204, 205, 106, 105}));
+  EXPECT_FALSE(drain.holds_events());
 }

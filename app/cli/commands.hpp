@@ -4,9 +4,14 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "forkscope/session.hpp"
 
 namespace forkscope {
 struct Lesson;
@@ -22,6 +27,7 @@ inline constexpr const char* kListSchema = "forkscope.list/1";
 inline constexpr const char* kRunSchema = "forkscope.run/1";
 inline constexpr const char* kExploreSchema = "forkscope.explore/1";
 inline constexpr const char* kBenchSchema = "forkscope.bench/1";
+inline constexpr const char* kBenchScaleSchema = "forkscope.bench-scale/1";
 
 int list_lessons(bool json);
 
@@ -41,6 +47,26 @@ struct RunArgs {
 int run_lesson(const RunArgs& args);
 
 int bench(bool json, int repeats, const std::string& only);
+// --scale: the viewer at scale (bench_scale.cpp); `only` is one of kScaleGroups or empty.
+inline constexpr const char* kScaleGroups[] = {"ingest", "model", "fstrace", "chrome", "lossless"};
+int bench_scale(bool json, int repeats, const std::string& only);
+// What both benches share (bench_command.cpp): a hidden lesson's result (plus ring_full_waits and wall_seconds),
+// run with `limits` and a viewer that drains lazily or live; the median of samples.
+nlohmann::json run_hidden(const char* id, const std::vector<std::string>& sets, SessionLimits limits = {8, 1u << 21},
+                          bool lazy_drain = true);
+double median(std::vector<double> v);
+// A row of a bench's table: a measured value (NaN when not measured this time) against its limit.
+struct BenchTarget {
+  const char* name;
+  double value;  // a ratio for `bench`, the measure itself for `bench --scale`
+  double limit;
+  bool at_least;
+  const char* meaning;
+};
+// Prints the measured medians and every measured target ("met" or "MISS"), or all of it as one JSON object of
+// `schema` (each target's value under `value_key`). Returns kOk.
+int print_bench(nlohmann::json measured, std::span<const BenchTarget> targets, const char* value_key, const char* schema,
+                int repeats, bool json);
 
 struct ExploreArgs {
   std::string lesson;

@@ -76,9 +76,14 @@ int main(int argc, char** argv) {
   auto* bench_cmd = app.add_subcommand("bench", "Measure the traced primitives; medians of several runs");
   bench_cmd->add_flag("--json", bench_json, "One JSON object");
   bench_cmd->add_option("--repeats", repeats, "Runs per measurement (median reported)")->check(CLI::Range(1, 101));
+  bool bench_scale_flag = false;
+  bench_cmd->add_flag("--scale", bench_scale_flag,
+                      "Measure the viewer at scale instead: ingest rate, memory per event, .fstrace and Chrome trace files of "
+                      "10 M events, 1,000 processes x 10,000 events lossless");
   std::string only;
-  bench_cmd->add_option("--only", only, "Measure one group: trace, queue, lock, process, back (step Back), pool or python (a Python program plain and under Forkscope)")
-      ->check(CLI::IsMember({"trace", "queue", "lock", "process", "back", "pool", "python"}));
+  bench_cmd->add_option("--only", only, "Measure one group: trace, queue, lock, process, back (step Back), pool or python (a Python program plain and under Forkscope); "
+                                        "with --scale: ingest, model, fstrace, chrome or lossless")
+      ->check(CLI::IsMember({"trace", "queue", "lock", "process", "back", "pool", "python", "ingest", "model", "fstrace", "chrome", "lossless"}));
 
   // `help [COMMAND]`: the same text as `COMMAND --help`.
   std::string help_topic;
@@ -104,7 +109,7 @@ int main(int argc, char** argv) {
     if (*list) code = list_lessons(list_json);
     if (*run_cmd) code = run_lesson(run);
     if (*explore_cmd) code = explore(explore_args);
-    if (*bench_cmd) code = bench(bench_json, repeats, only);
+    if (*bench_cmd) code = bench_scale_flag ? bench_scale(bench_json, repeats, only) : bench(bench_json, repeats, only);
   } catch (const forkscope::UsageError& e) {
     print_error(e.what());
     return kBadInput;

@@ -5,13 +5,10 @@
 #include <cstddef>
 
 #include "app.hpp"
+#include "forkscope/synthetic_trace.hpp"  // synthetic_trace, shared with the CLI's bench --scale
 #include "forkscope/trace_model.hpp"
 
 namespace forkscope::gui {
-
-// A made-up run of `processes` processes doing sleeps, locked updates, queue puts and gets, semaphore rounds and
-// prints: at least `min_events` events, ingested in time order.
-[[nodiscard]] TraceModel synthetic_trace(std::size_t min_events, int processes = 200);
 
 struct FrameBenchResult {
   std::size_t events = 0;

@@ -23,7 +23,7 @@ _forkscope_cli() {
       compopt -o nospace 2>/dev/null
       COMPREPLY=($(compgen -W "$keys" -- "$cur"))
       return ;;
-    --only) COMPREPLY=($(compgen -W "trace queue lock process back pool python" -- "$cur")); return ;;
+    --only) COMPREPLY=($(compgen -W "trace queue lock process back pool python ingest model fstrace chrome lossless" -- "$cur")); return ;;
     --schedule|--save-schedule|--trace-out|--save-trace) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --speed|--seed|--timeout|--budget|--depth|--repeats) return ;;
   esac
@@ -32,7 +32,7 @@ _forkscope_cli() {
     list) options="--json --help" ;;
     run) options="--python --set --speed --seed --step --schedule --save-schedule --trace-out --save-trace --timeout --json --help" ;;
     explore) options="--set --seed --budget --depth --json --save-schedule --help" ;;
-    bench) options="--json --repeats --only --help" ;;
+    bench) options="--json --repeats --only --scale --help" ;;
   esac
   if [[ $cur == -* || -n $lesson || $command == list || $command == bench ]]; then
     COMPREPLY=($(compgen -W "$options" -- "$cur"))

@@ -19,6 +19,7 @@
 #include "forkscope/lesson.hpp"
 #include "forkscope/paths.hpp"
 #include "forkscope/session.hpp"
+#include "forkscope/trace_drain.hpp"
 #include "forkscope/trace_model.hpp"
 
 namespace forkscope {
@@ -190,7 +191,7 @@ class Run {
   bool finished_ = false;
   bool stopped_ = false;
   std::int64_t started_ns_ = 0;
-  std::vector<TraceEvent> held_back_;  // drained, not yet in the model (newer than the watermark)
+  TraceDrain drain_;
   TraceModel model_;
   RunReport report_;
   Schedule schedule_;

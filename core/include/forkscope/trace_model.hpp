@@ -157,6 +157,8 @@ class TraceModel {
   void ingest(const TraceEvent& event, std::string_view text = {});
   // Same, for an event whose time is already in nanoseconds since the origin (a saved trace).
   void ingest_ns(const TraceEvent& event, std::string_view text = {});
+  // Room for this many events in all, before ingesting a trace whose size is known (a file).
+  void reserve(std::size_t events) { events_.reserve(events); }
   // The viewer reaped the lesson main itself: there is no parent process to write ProcessReaped.
   void note_exit(std::int32_t pid, int exitcode, std::int64_t t_ns);
 

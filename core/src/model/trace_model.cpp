@@ -151,7 +151,11 @@ void TraceModel::transition(ProcessInfo& p, std::int64_t t, ProcState state, std
 void TraceModel::sample(std::uint16_t object, std::int64_t t, std::int64_t value) {
   ObjectInfo* o = object_mut(object);
   if (o == nullptr) return;
-  // Events of different processes arrive out of time order; keep the series sorted.
+  // Events of different processes arrive out of time order; keep the series sorted. Most arrive in order: append.
+  if (o->samples.empty() || o->samples.back().t_ns <= t) {
+    o->samples.push_back(Sample{t, value});
+    return;
+  }
   auto at = std::upper_bound(o->samples.begin(), o->samples.end(), t,
                              [](std::int64_t x, const Sample& s) { return x < s.t_ns; });
   o->samples.insert(at, Sample{t, value});
@@ -162,6 +166,10 @@ void TraceModel::sample(std::uint16_t object, std::int64_t t, std::int64_t value
 void TraceModel::add_to_series(std::uint16_t object, std::int64_t t, std::int64_t delta) {
   ObjectInfo* o = object_mut(object);
   if (o == nullptr) return;
+  if (o->samples.empty() || o->samples.back().t_ns <= t) {  // in order, as most are: nothing after it to shift
+    o->samples.push_back(Sample{t, (o->samples.empty() ? 0 : o->samples.back().value) + delta});
+    return;
+  }
   auto at = std::upper_bound(o->samples.begin(), o->samples.end(), t,
                              [](std::int64_t x, const Sample& s) { return x < s.t_ns; });
   const std::int64_t before = at == o->samples.begin() ? 0 : std::prev(at)->value;

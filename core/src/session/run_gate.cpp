@@ -288,7 +288,7 @@ bool Run::finish_replay(double timeout_seconds) {
     const bool replayed = !options_.replay || (options_.replay_step_by_step && replay_at_ >= options_.replay_free_steps);
     if (replayed && !settling_ && everyone_stopped()) {
       // Nobody writes now: two passes hand the model every event (the second, with nothing new, has no watermark).
-      while (drain() > 0 || !held_back_.empty()) {
+      while (drain() > 0 || drain_.holds_events()) {
       }
       return true;
     }

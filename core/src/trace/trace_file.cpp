@@ -4,8 +4,10 @@
 #include <charconv>
 #include <cstring>
 #include <functional>
-#include <optional>
+#include <iterator>
 #include <limits>
+#include <optional>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -62,6 +64,86 @@ std::optional<std::string> malformed(const TraceEvent& e, std::uint64_t count) {
   return std::nullopt;
 }
 
+// JSON written as it is produced, into a buffer handed to `write` a megabyte at a time: a Chrome trace of ten million
+// events never exists whole in memory. Commas are placed by nesting level; numbers are the shortest text that reads
+// back as the same value; strings are escaped as JSON requires (by nlohmann's serializer when they need it, which
+// also replaces bytes that are not UTF-8).
+class JsonStream {
+ public:
+  explicit JsonStream(const WriteBytes& write) : write_(write) { buffer_.reserve(kFlushAt + 4096); }
+
+  void open(char bracket) {
+    separate();
+    buffer_.push_back(bracket);
+    first_.push_back(true);
+  }
+  void close(char bracket) {
+    buffer_.push_back(bracket);
+    first_.pop_back();
+    if (buffer_.size() >= kFlushAt) flush();
+  }
+  void key(std::string_view name) {
+    separate();
+    string(name);
+    buffer_.push_back(':');
+    after_key_ = true;
+  }
+  void value(std::string_view text) {
+    separate();
+    string(text);
+  }
+  void value(const char* text) { value(std::string_view(text)); }
+  template <class Number>
+    requires std::is_arithmetic_v<Number>
+  void value(Number n) {
+    separate();
+    fmt::format_to(fmt::appender(buffer_), "{}", n);
+  }
+  template <class Value>
+  void member(std::string_view name, const Value& v) {
+    key(name);
+    value(v);
+  }
+  void raw(std::string_view bytes) { append(bytes); }
+  void flush() {
+    write_(std::string_view(buffer_.data(), buffer_.size()));
+    buffer_.clear();
+  }
+
+ private:
+  static constexpr std::size_t kFlushAt = 1u << 20;
+
+  void separate() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (first_.empty()) return;
+    if (!first_.back()) buffer_.push_back(',');
+    first_.back() = false;
+  }
+  void string(std::string_view text) {
+    const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+      const auto u = static_cast<unsigned char>(c);
+      return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+    });
+    if (plain) {
+      buffer_.push_back('"');
+      append(text);
+      buffer_.push_back('"');
+      return;
+    }
+    append(nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+
+  void append(std::string_view bytes) { buffer_.append(bytes.data(), bytes.data() + bytes.size()); }
+
+  const WriteBytes& write_;
+  fmt::memory_buffer buffer_;
+  std::vector<bool> first_;  // per open object or array: nothing written in it yet
+  bool after_key_ = false;
+};
+
 }  // namespace
 
 void save_trace(const TraceModel& model, const nlohmann::json& meta, const std::filesystem::path& file) {
@@ -81,105 +163,179 @@ void save_trace(const TraceModel& model, const nlohmann::json& meta, const std::
 }
 
 void save_chrome_trace(const TraceModel& model, const std::filesystem::path& file) {
-  const std::string text = chrome_trace(model).dump() + "\n";
-  write_file_atomically(file, "Chrome trace", [&](const WriteBytes& write) { write(text); });
+  write_file_atomically(file, "Chrome trace", [&](const WriteBytes& write) { write_chrome_trace(model, write); });
 }
 
 TraceModel load_trace(const std::filesystem::path& file, nlohmann::json* meta) {
   const auto bad = [&](std::string_view why) { return UsageError(fmt::format("{} is not a Forkscope trace: {}", file.string(), why)); };
-  std::vector<TraceEvent> events;
-  nlohmann::json header;
-  {
-    // Every size and count below is checked against the bytes really there before anything is sized by it.
-    const std::string bytes = read_input_file(file, "trace file", kMaxTraceFileBytes);
-    if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
-      throw bad("it does not start with FSTRACE1");
-    if (bytes.size() < kFixedBytes) throw bad(fmt::format("it is truncated ({} bytes)", bytes.size()));
-    const std::uint64_t head_size = u64_at(bytes, sizeof kMagic);
-    if (head_size > bytes.size() - kFixedBytes)
-      throw bad(fmt::format("its header of {} bytes does not fit in its {} bytes", head_size, bytes.size()));
-    header = parse_json_text(std::string_view(bytes).substr(2 * sizeof(std::uint64_t), head_size),
-                             fmt::format("the header of {}", file.string()));
-    const std::size_t events_at = 2 * sizeof(std::uint64_t) + head_size + sizeof(std::uint64_t);
-    const std::uint64_t count = u64_at(bytes, events_at - sizeof(std::uint64_t));
-    const std::uint64_t event_bytes = bytes.size() - events_at;
-    if (count > event_bytes / sizeof(TraceEvent) || count * sizeof(TraceEvent) != event_bytes)
-      throw bad(fmt::format("it says {} events but holds {} bytes of events ({} each)", count, event_bytes, sizeof(TraceEvent)));
-    events.resize(count);
-    if (count > 0) std::memcpy(events.data(), bytes.data() + events_at, event_bytes);  // data() may be null when empty
-  }
+  // One read of the whole file; the events are read where they lie in it (copied one at a time: they need not be
+  // aligned there). Every size and count below is checked against the bytes really there before anything is sized by it.
+  const std::string bytes = read_input_file(file, "trace file", kMaxTraceFileBytes);
+  if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    throw bad("it does not start with FSTRACE1");
+  if (bytes.size() < kFixedBytes) throw bad(fmt::format("it is truncated ({} bytes)", bytes.size()));
+  const std::uint64_t head_size = u64_at(bytes, sizeof kMagic);
+  if (head_size > bytes.size() - kFixedBytes)
+    throw bad(fmt::format("its header of {} bytes does not fit in its {} bytes", head_size, bytes.size()));
+  const nlohmann::json header = parse_json_text(std::string_view(bytes).substr(2 * sizeof(std::uint64_t), head_size),
+                                                fmt::format("the header of {}", file.string()));
+  const std::size_t events_at = 2 * sizeof(std::uint64_t) + head_size + sizeof(std::uint64_t);
+  const std::uint64_t count = u64_at(bytes, events_at - sizeof(std::uint64_t));
+  const std::uint64_t event_bytes = bytes.size() - events_at;
+  if (count > event_bytes / sizeof(TraceEvent) || count * sizeof(TraceEvent) != event_bytes)
+    throw bad(fmt::format("it says {} events but holds {} bytes of events ({} each)", count, event_bytes, sizeof(TraceEvent)));
+  const auto event = [&](std::uint64_t i) {
+    TraceEvent e;
+    std::memcpy(&e, bytes.data() + events_at + i * sizeof(TraceEvent), sizeof e);
+    return e;
+  };
+
   const auto texts = texts_of(header, bad);
   // The model copies an event's text (a printed line, a name) and keeps a lane per process: bound both, so that a
   // small file cannot ask for gigabytes by naming one long text a million times, or a million processes.
   std::uint64_t copied_text = 0;
   std::unordered_set<std::int32_t> pids;
-  for (const TraceEvent& e : events) {
-    if (const auto why = malformed(e, events.size())) throw bad(*why);
+  std::int32_t last_pid = 0;
+  bool in_time_order = true;
+  std::uint64_t last_time = 0;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const TraceEvent e = event(i);
+    if (const auto why = malformed(e, count)) throw bad(*why);
+    in_time_order &= e.time >= last_time;
+    last_time = e.time;
     if (carries_string(e.kind))
       if (const auto text = texts.find(arg_string(e.arg)); text != texts.end()) copied_text += text->second.size();
     if (copied_text > kMaxCopiedTextBytes)
       throw bad(fmt::format("its events repeat more than {} MiB of text", kMaxCopiedTextBytes >> 20));
-    pids.insert(e.pid);
+    if (e.pid != last_pid || i == 0) pids.insert(e.pid);  // most events come in runs from one process
+    last_pid = e.pid;
     if (e.kind == EventKind::ProcessStart) pids.insert(static_cast<std::int32_t>(arg_extra(e.arg)));  // lanes it names
     if (e.kind == EventKind::ProcessReaped) pids.insert(static_cast<std::int32_t>(e.arg));
     if (pids.size() > kMaxTraceProcesses) throw bad(fmt::format("it has more than {} processes", kMaxTraceProcesses));
   }
 
-  // Once, in time order: the model then appends instead of inserting into the middle of every series (quadratic).
-  // Stable, so events with equal times keep the order they were saved in.
-  std::stable_sort(events.begin(), events.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.time < b.time; });
   TraceModel model;
-  for (const TraceEvent& e : events) {
+  model.reserve(count);
+  const auto ingest = [&](const TraceEvent& e) {
     const auto text = carries_string(e.kind) ? texts.find(arg_string(e.arg)) : texts.end();
     model.ingest_ns(e, text == texts.end() ? std::string_view{} : std::string_view(text->second));
+  };
+  if (in_time_order) {  // as every file Forkscope saves
+    for (std::uint64_t i = 0; i < count; ++i) ingest(event(i));
+  } else {
+    // Once, in time order: the model then appends instead of inserting into the middle of every series (quadratic).
+    // Stable, so events with equal times keep the order they were saved in.
+    std::vector<TraceEvent> events(count);
+    if (count > 0) std::memcpy(events.data(), bytes.data() + events_at, event_bytes);  // data() may be null when empty
+    std::stable_sort(events.begin(), events.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.time < b.time; });
+    for (const TraceEvent& e : events) ingest(e);
   }
   if (meta) *meta = header.value("meta", nlohmann::json::object());
   return model;
 }
 
-nlohmann::json chrome_trace(const TraceModel& model) {
-  nlohmann::json events = nlohmann::json::array();
+void write_chrome_trace(const TraceModel& model, const WriteBytes& write) {
+  JsonStream out(write);
   const auto us = [](std::int64_t ns) { return static_cast<double>(ns) / 1000.0; };
   const std::int64_t end = model.end_ns();
+  out.open('{');
+  out.key("traceEvents");
+  out.open('[');
   for (const ProcessInfo& p : model.processes()) {
     const std::string label = fmt::format("{} ({})", p.name, p.pid);
-    events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", p.pid}, {"args", {{"name", label}}}});
-    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", p.pid}, {"tid", p.pid}, {"args", {{"name", label}}}});
+    for (const bool thread : {false, true}) {
+      out.open('{');
+      out.member("name", thread ? "thread_name" : "process_name");
+      out.member("ph", "M");
+      out.member("pid", p.pid);
+      if (thread) out.member("tid", p.pid);
+      out.key("args");
+      out.open('{');
+      out.member("name", label);
+      out.close('}');
+      out.close('}');
+    }
     for (const StateSpan& s : p.spans) {
       const std::int64_t stop = s.end_ns == kOpenEnd ? std::max(end, s.begin_ns) : s.end_ns;
       if (s.state == ProcState::Exited) continue;
-      nlohmann::json args = nlohmann::json::object();
-      if (s.object) args["object"] = model.object_label(s.object);
-      if (s.peer) args["joins"] = model.process_label(s.peer);
-      events.push_back({{"name", to_string(s.state)}, {"cat", "state"}, {"ph", "X"}, {"ts", us(s.begin_ns)},
-                        {"dur", us(stop - s.begin_ns)}, {"pid", p.pid}, {"tid", p.pid}, {"args", args}});
+      out.open('{');
+      out.member("name", to_string(s.state));
+      out.member("cat", "state");
+      out.member("ph", "X");
+      out.member("ts", us(s.begin_ns));
+      out.member("dur", us(stop - s.begin_ns));
+      out.member("pid", p.pid);
+      out.member("tid", p.pid);
+      out.key("args");
+      out.open('{');
+      if (s.object) out.member("object", model.object_label(s.object));
+      if (s.peer) out.member("joins", model.process_label(s.peer));
+      out.close('}');
+      out.close('}');
     }
   }
   for (const TraceEvent& e : model.events()) {
     // Grants and ready spans are already the state slices above.
     if (e.pid == kViewerPid || e.kind == EventKind::GateGranted || e.kind == EventKind::Preempted) continue;
     const bool line = e.kind == EventKind::Print || e.kind == EventKind::Error;
-    events.push_back({{"name", line ? std::string(model.text(arg_string(e.arg))) : model.describe(e)},
-                      {"cat", line ? "print" : "op"}, {"ph", "i"}, {"s", "t"}, {"ts", us(static_cast<std::int64_t>(e.time))},
-                      {"pid", e.pid}, {"tid", e.pid}});
+    out.open('{');
+    if (line)
+      out.member("name", model.text(arg_string(e.arg)));
+    else
+      out.member("name", model.describe(e));
+    out.member("cat", line ? "print" : "op");
+    out.member("ph", "i");
+    out.member("s", "t");
+    out.member("ts", us(static_cast<std::int64_t>(e.time)));
+    out.member("pid", e.pid);
+    out.member("tid", e.pid);
+    out.close('}');
   }
   for (const ObjectInfo& o : model.objects()) {
     if (o.kind == ObjectKind::Lock || o.kind == ObjectKind::RLock) continue;  // a lock's story is its holder's slices
     const std::string name = fmt::format("{} {}", to_string(o.kind), o.name);
-    for (const Sample& s : o.samples)
-      events.push_back({{"name", name}, {"ph", "C"}, {"ts", us(s.t_ns)}, {"pid", o.creator}, {"args", {{"value", s.value}}}});
+    for (const Sample& s : o.samples) {
+      out.open('{');
+      out.member("name", name);
+      out.member("ph", "C");
+      out.member("ts", us(s.t_ns));
+      out.member("pid", o.creator);
+      out.key("args");
+      out.open('{');
+      out.member("value", s.value);
+      out.close('}');
+      out.close('}');
+    }
   }
   std::uint64_t flow_id = 0;
   for (const Flow& f : model.flows()) {
     if (!f.complete()) continue;
     ++flow_id;
     const std::string name = fmt::format("{} item #{}", model.object_label(f.object), f.seq);
-    events.push_back({{"name", name}, {"cat", "flow"}, {"ph", "s"}, {"id", flow_id}, {"ts", us(f.put_ns)},
-                      {"pid", f.put_pid}, {"tid", f.put_pid}});
-    events.push_back({{"name", name}, {"cat", "flow"}, {"ph", "f"}, {"bp", "e"}, {"id", flow_id}, {"ts", us(f.get_ns)},
-                      {"pid", f.get_pid}, {"tid", f.get_pid}});
+    for (const bool start : {true, false}) {
+      out.open('{');
+      out.member("name", name);
+      out.member("cat", "flow");
+      out.member("ph", start ? "s" : "f");
+      if (!start) out.member("bp", "e");
+      out.member("id", flow_id);
+      out.member("ts", us(start ? f.put_ns : f.get_ns));
+      out.member("pid", start ? f.put_pid : f.get_pid);
+      out.member("tid", start ? f.put_pid : f.get_pid);
+      out.close('}');
+    }
   }
-  return {{"traceEvents", events}, {"displayTimeUnit", "ms"}};
+  out.close(']');
+  out.member("displayTimeUnit", "ms");
+  out.close('}');
+  out.raw("\n");
+  out.flush();
+}
+
+nlohmann::json chrome_trace(const TraceModel& model) {
+  std::string text;
+  write_chrome_trace(model, [&](std::string_view bytes) { text += bytes; });
+  return nlohmann::json::parse(text);
 }
 
 }  // namespace forkscope
