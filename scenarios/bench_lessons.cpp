@@ -263,7 +263,9 @@ std::vector<Lesson> bench_lessons() {
              lossless_at_scale, check_lossless),
       hidden("bench-processes", {ParamSpec::integer("n", 100, 1, 100), ParamSpec::integer("rounds", 3, 1, 5)},
              processes_cost),
+#if FORKSCOPE_HAS_MPI
       bench_mpi(),
+#endif
   };
 }
 

@@ -9,6 +9,12 @@ Lesson scaling();
 Lesson scale_out();
 Lesson gil();
 
-std::vector<Lesson> concept_lessons() { return {sync_async(), blocking_states(), scaling(), scale_out(), gil()}; }
+std::vector<Lesson> concept_lessons() {
+#if FORKSCOPE_HAS_MPI
+  return {sync_async(), blocking_states(), scaling(), scale_out(), gil()};
+#else
+  return {sync_async(), blocking_states(), scaling(), gil()};
+#endif
+}
 
 }  // namespace forkscope::scenarios

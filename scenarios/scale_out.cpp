@@ -128,7 +128,7 @@ Lesson bench_mpi() {
   return {.id = "bench-mpi",
           .topic = "bench",
           .source = "scenarios/scale_out.cpp",
-          .params = {ParamSpec::integer("rounds", 5000, 1, 10'000'000)},
+          .params = {ParamSpec::integer("rounds", 300, 1, 10'000'000)},
           .body = bench_body,
           .check = {},
           .hidden = true};

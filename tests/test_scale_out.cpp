@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -124,6 +125,35 @@ TEST_F(ScaleOut, RanksOnTwoNamespaceHostsTalkOverTcpAndEachIsALaneUnderItsHost) 
   EXPECT_EQ(report.result["messages_between_hosts"], 6);
   EXPECT_EQ(report.result["bytes_between_hosts"], 2 * 64 * 1024 + 4 * 8);
   EXPECT_TRUE(processes_naming(session).empty()) << "a process of the MPI job outlived the run";
+}
+
+TEST_F(ScaleOut, ATeacherStepsRanksLikeAnyProcessEachMpiCallWaitsAtTheGate) {
+  RunOptions o;
+  o.lesson = scenarios::find("scale-out");
+  o.params = Params::resolve(o.lesson->params, {"ranks=2", "hosts=2", "work=1", "message_kb=1"});
+  o.seed = 1;
+  o.start_stepping = true;
+  forkscope::Run run(std::move(o));
+  std::string moved;
+  for (int step = 0; step < 1000 && !run.finished() && !moved.starts_with("rank-"); ++step) moved = run.step(0, 60);
+  ASSERT_TRUE(moved.starts_with("rank-")) << "no rank was ever held at the gate";
+  EXPECT_EQ(run.schedule().steps.back(), moved);
+  const std::string rank_name = moved;
+  run.set_mode(GateMode::Run);
+  const RunReport& report = run.wait(120);
+  EXPECT_EQ(report.main_exitcode, 0);
+  // The rank's first MPI call (the barrier) came after the teacher's grant.
+  const ProcessInfo* rank = named(run.model(), rank_name);
+  ASSERT_NE(rank, nullptr);
+  std::int64_t granted = -1, first_call = -1;
+  for (const TraceEvent& e : run.model().events()) {
+    if (e.pid != rank->pid) continue;
+    if (e.kind == EventKind::GateGranted && granted < 0) granted = static_cast<std::int64_t>(e.time);
+    if (e.kind == EventKind::MpiCall && first_call < 0) first_call = static_cast<std::int64_t>(e.time);
+  }
+  EXPECT_GE(granted, 0);
+  EXPECT_GE(first_call, granted);
+  EXPECT_TRUE(report.invariants_ok());
 }
 
 TEST_F(ScaleOut, WithoutTheRightToMakeNamespacesTheRanksRunOnOneHostOverLoopback) {

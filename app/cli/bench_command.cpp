@@ -13,6 +13,7 @@
 #include "forkscope/errors.hpp"
 #include "forkscope/input.hpp"
 #include "forkscope/lesson_text.hpp"
+#include "forkscope/mpi_job.hpp"
 #include "forkscope/run.hpp"
 #include "forkscope/subprocess.hpp"
 #include "registry.hpp"
@@ -199,6 +200,15 @@ int bench(bool json, int repeats, const std::string& only) {
     samples["pool_map_100_ms"].push_back(run_hidden("bench-pool-map", {"n=100"}, SessionLimits{})["pool_map_ms"]);
     samples["processes_100_ms"].push_back(run_hidden("bench-processes", {"n=100"}, SessionLimits{})["processes_ms"]);
     }
+    if (wanted("mpi") && (only == "mpi" || !mpi_wrapper_path().empty())) {  // a sanitizer build has no MPI wrapper
+      const auto pingpong = run_hidden("bench-mpi", {"rounds=300"}, SessionLimits{16, 1u << 21});
+      samples["mpi_plain_round_trip_us"].push_back(pingpong["plain_round_trip_us"]);
+      samples["mpi_traced_round_trip_us"].push_back(pingpong["traced_round_trip_us"]);
+      // The scale-out lesson at its defaults: the horizontal phase next to the vertical one, on this machine's cores.
+      const auto scale_out = run_hidden("scale-out", {}, SessionLimits{}, false);
+      for (const char* key : {"cores", "vertical_speedup", "horizontal_speedup", "communication_share"})
+        samples[fmt::format("scale_out_{}", key)].push_back(scale_out[key]);
+    }
   }
   if (interrupted()) return kInterrupted;
 
@@ -227,6 +237,8 @@ int bench(bool json, int repeats, const std::string& only) {
        "a Python program's Queue 1->1 under Forkscope >= 0.8x plain CPython's messages per second"},
       {"python_pool_map_traced_vs_plain", m("python_traced_pool_map_ms") / m("python_plain_pool_map_ms"), 1.3, false,
        "a Python program's Pool(4).map over 100 tasks under Forkscope <= 1.3x plain CPython's time"},
+      {"mpi_traced_vs_plain", m("mpi_traced_round_trip_us") / m("mpi_plain_round_trip_us"), 1.1, false,
+       "an MPI round trip between two hosts, traced <= 1.1x untraced"},
   };
   return print_bench(std::move(out), targets, "ratio", kBenchSchema, repeats, json);
 }

@@ -81,9 +81,10 @@ int main(int argc, char** argv) {
                       "Measure the viewer at scale instead: ingest rate, memory per event, .fstrace and Chrome trace files of "
                       "10 M events, 1,000 processes x 10,000 events lossless");
   std::string only;
-  bench_cmd->add_option("--only", only, "Measure one group: trace, queue, lock, process, back (step Back), pool or python (a Python program plain and under Forkscope); "
+  bench_cmd->add_option("--only", only, "Measure one group: trace, queue, lock, process, back (step Back), pool, python (a Python program plain and under Forkscope) "
+                                        "or mpi (an MPI round trip traced and untraced; the scale-out lesson's speed-ups); "
                                         "with --scale: ingest, model, fstrace, chrome or lossless")
-      ->check(CLI::IsMember({"trace", "queue", "lock", "process", "back", "pool", "python", "ingest", "model", "fstrace", "chrome", "lossless"}));
+      ->check(CLI::IsMember({"trace", "queue", "lock", "process", "back", "pool", "python", "mpi", "ingest", "model", "fstrace", "chrome", "lossless"}));
 
   // `help [COMMAND]`: the same text as `COMMAND --help`.
   std::string help_topic;

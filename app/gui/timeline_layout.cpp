@@ -2,10 +2,23 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <unordered_map>
 
 namespace forkscope::gui {
+
+namespace {
+
+// R of an MPI rank's lane ("rank-R@host"), else -1.
+int mpi_rank(std::string_view name) {
+  if (!name.starts_with("rank-") || name.find('@') == std::string_view::npos) return -1;
+  int rank = 0;
+  const auto [end, error] = std::from_chars(name.data() + 5, name.data() + name.size(), rank);
+  return error == std::errc() && *end == '@' ? rank : -1;
+}
+
+}  // namespace
 
 std::vector<Lane> lanes_in_tree_order(const TraceModel& model) {
   const auto& processes = model.processes();
@@ -17,9 +30,12 @@ std::vector<Lane> lanes_in_tree_order(const TraceModel& model) {
     else roots.push_back(i);
   }
   auto by_begin = [&](std::size_t a, std::size_t b) { return processes[a].begin_ns < processes[b].begin_ns; };
-  // Threads are parts of their process, not its children: they go first, right under it.
+  // Threads are parts of their process, not its children: they go first, right under it. MPI ranks of one host go
+  // in rank order ("rank-2@host-2"), whichever attached first.
   auto threads_then_by_begin = [&](std::size_t a, std::size_t b) {
     if (processes[a].thread != processes[b].thread) return processes[a].thread;
+    const int rank_a = mpi_rank(processes[a].name), rank_b = mpi_rank(processes[b].name);
+    if (rank_a >= 0 && rank_b >= 0) return rank_a < rank_b;
     return by_begin(a, b);
   };
   std::stable_sort(roots.begin(), roots.end(), by_begin);

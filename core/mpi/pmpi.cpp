@@ -355,6 +355,13 @@ int MPI_Reduce(const void* sendbuf, void* recvbuf, int count, MPI_Datatype type,
   return rooted(MpiOp::Reduce, root, bytes_of(count, type), false, forward);
 }
 
+// MPI_Finalize waits for the other ranks: shown like any call that waits (a step settles there while stepping).
+int MPI_Finalize() {
+  if (g_rank == nullptr) return PMPI_Finalize();
+  Call call(MpiOp::Finalize, -1, g_rank->shared.communicator);
+  return PMPI_Finalize();
+}
+
 int MPI_Allreduce(const void* sendbuf, void* recvbuf, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm) {
   if (!traced(comm)) return PMPI_Allreduce(sendbuf, recvbuf, count, type, op, comm);
   Call call(MpiOp::Allreduce, -1, g_rank->shared.communicator);

@@ -23,7 +23,7 @@ _forkscope_cli() {
       compopt -o nospace 2>/dev/null
       COMPREPLY=($(compgen -W "$keys" -- "$cur"))
       return ;;
-    --only) COMPREPLY=($(compgen -W "trace queue lock process back pool python ingest model fstrace chrome lossless" -- "$cur")); return ;;
+    --only) COMPREPLY=($(compgen -W "trace queue lock process back pool python mpi ingest model fstrace chrome lossless" -- "$cur")); return ;;
     --schedule|--save-schedule|--trace-out|--save-trace) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --speed|--seed|--timeout|--budget|--depth|--repeats) return ;;
   esac

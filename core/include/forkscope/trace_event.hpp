@@ -86,7 +86,7 @@ enum class Phase : std::uint8_t { Done = 0, Want = 1, Fail = 2 };
 
 enum class SocketOp : std::uint8_t { Accept, Recv, Connect, Send };
 
-enum class MpiOp : std::uint8_t { Send, Recv, Wait, Barrier, Bcast, Scatter, Gather, Reduce, Allreduce, Count_ };
+enum class MpiOp : std::uint8_t { Send, Recv, Wait, Barrier, Bcast, Scatter, Gather, Reduce, Allreduce, Finalize, Count_ };
 [[nodiscard]] std::string_view to_string(MpiOp op);  // the call's MPI name, MPI_Send
 
 enum class ObjectKind : std::uint8_t {

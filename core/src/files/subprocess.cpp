@@ -37,7 +37,8 @@ struct Pipe {
 
 }  // namespace
 
-ProgramOutput run_program(const std::vector<std::string>& argv, double timeout_seconds, std::size_t max_output) {
+ProgramOutput run_program(const std::vector<std::string>& argv, double timeout_seconds, std::size_t max_output,
+                          const std::function<void(pid_t)>& started) {
   Pipe out, err;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -54,6 +55,7 @@ ProgramOutput run_program(const std::vector<std::string>& argv, double timeout_s
   if (rc != 0) throw ForkError(describe_errno(fmt::format("starting {}", args.front()), rc));
   close(std::exchange(out.write, -1));
   close(std::exchange(err.write, -1));
+  if (started) started(pid);
 
   ProgramOutput result;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_seconds);

@@ -196,10 +196,19 @@ MpiJobResult run_mpi_job(const MpiJob& job) {
   if (!result.why_one_host.empty()) argv.insert(argv.end(), {"--mca", "btl_tcp_if_include", "lo"});
   argv.push_back(job.program.string());
   argv.insert(argv.end(), job.args.begin(), job.args.end());
+  // The lesson main waits for mpirun as for a child it joins, shown blocked (a step settles there while stepping: the
+  // ranks are the ones at the gate); a wait that ends by itself, like a socket's.
+  pid_t launcher = 0;
   const ProgramOutput out = [&] {
     TakeTheJobDownWithTheViewer guard;
-    return run_program(argv, job.timeout_seconds);
+    return run_program(argv, job.timeout_seconds, 16u << 20, [&](pid_t pid) {
+      launcher = pid;
+      detail::emit(EventKind::ProcessJoin, Phase::Want, 0, 0, static_cast<std::uint64_t>(pid));
+      detail::set_slot_state(SlotState::Blocked, 0, true);
+    });
   }();
+  detail::emit(EventKind::ProcessJoin, Phase::Done, 0, out.exit_code, static_cast<std::uint64_t>(launcher));
+  detail::set_slot_state(SlotState::Running);
   result.exit_code = out.exit_code;
   result.out = out.out;
   result.err = out.err;

@@ -360,11 +360,12 @@ void Run::kill_and_reap_all() {
 
 void Run::collect() {
   drain(true);
-  // The viewer tells how the main ended, and how any process ended that nobody joined (its parent died first).
+  // The viewer tells how the main ended, and how any process ended that nobody joined (its parent died first). A pid
+  // the trace never named was no lesson process but a program one ran (mpirun's daemon, a shell): no lane of its own.
   const std::int64_t now_ns = model_.clock().to_ns(trace_clock());
   for (const auto& [pid, status] : reaped_) {
     const ProcessInfo* p = model_.process(pid);
-    if (pid == main_pid_ || p == nullptr || !p->exitcode)
+    if (pid == main_pid_ || (p != nullptr && !p->exitcode))
       model_.note_exit(pid, stopped_ && pid == main_pid_ ? -SIGKILL : detail::exit_code_of(status), now_ns);
   }
   const int main_code = stopped_ ? -SIGKILL : detail::exit_code_of(main_status_);

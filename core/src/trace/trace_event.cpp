@@ -86,6 +86,7 @@ std::string_view to_string(MpiOp op) {
     case MpiOp::Gather: return "MPI_Gather";
     case MpiOp::Reduce: return "MPI_Reduce";
     case MpiOp::Allreduce: return "MPI_Allreduce";
+    case MpiOp::Finalize: return "MPI_Finalize";
     case MpiOp::Count_: break;
   }
   return "MPI";
