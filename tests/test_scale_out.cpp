@@ -123,6 +123,7 @@ TEST_F(ScaleOut, RanksOnTwoNamespaceHostsTalkOverTcpAndEachIsALaneUnderItsHost) 
   EXPECT_EQ(messages, 3u * 3u);  // scatter: 0 -> 1, 2, 3; two reduces: 1, 2, 3 -> 0
   EXPECT_EQ(between_hosts, 2u * 3u);  // rank 0 -> 2, 3; 2, 3 -> 0 twice
   EXPECT_EQ(report.result["messages_between_hosts"], 6);
+  EXPECT_EQ(model.object_named("messages_between_hosts")->samples.back().value, 6);  // counted in order: it never goes back
   EXPECT_EQ(report.result["bytes_between_hosts"], 2 * 64 * 1024 + 4 * 8);
   EXPECT_TRUE(processes_naming(session).empty()) << "a process of the MPI job outlived the run";
 }

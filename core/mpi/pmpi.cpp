@@ -10,7 +10,6 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -23,6 +22,7 @@
 
 #include "forkscope/clock.hpp"
 #include "forkscope/session.hpp"
+#include "primitives/shared_sync.hpp"
 #include "session/runtime.hpp"
 
 namespace {
@@ -35,9 +35,16 @@ namespace detail = forkscope::detail;
 // Links are objects: one per ordered pair of ranks, up to this many ranks (beyond, messages are not drawn).
 constexpr int kMaxLinkedRanks = 32;
 
+// What crossed between hosts, counted by every rank: under a lock, so the counters' events come in the order of
+// their values (two ranks adding at once would otherwise show the total going back).
+struct HostTraffic {
+  detail::SharedMutex mutex;
+  std::int64_t bytes = 0, messages = 0;
+};
+
 struct Shared {  // made by rank 0, sent to every rank at MPI_Init
   std::uint16_t communicator = 0, bytes_counter = 0, messages_counter = 0;
-  std::uint64_t bytes_offset = 0, messages_offset = 0;  // from the session's header
+  std::uint64_t traffic_offset = 0;  // from the session's header
   std::uint16_t links[kMaxLinkedRanks * kMaxLinkedRanks]{};
 };
 
@@ -48,8 +55,7 @@ struct Rank {
   std::vector<std::uint64_t> host_of;          // a hash of each rank's host name
   std::vector<std::uint64_t> sent, received;   // messages per peer, numbering each link's flow
   std::unordered_map<MPI_Request, int> receives;  // Irecv requests not completed yet: their source (or ANY)
-  std::atomic<std::int64_t>* bytes_between_hosts = nullptr;
-  std::atomic<std::int64_t>* messages_between_hosts = nullptr;
+  HostTraffic* traffic = nullptr;
 };
 Rank* g_rank = nullptr;  // null: not traced
 
@@ -66,9 +72,6 @@ std::int64_t bytes_of(int count, MPI_Datatype type) {
   return static_cast<std::int64_t>(count) * size;
 }
 
-std::atomic<std::int64_t>* shared_word(std::uint64_t offset) {
-  return reinterpret_cast<std::atomic<std::int64_t>*>(reinterpret_cast<std::byte*>(&g_rank->session->header()) + offset);
-}
 
 // One message leaves this rank for `to` (sent now, or the share a collective gives it).
 void message_sent(int to, std::int64_t bytes) {
@@ -76,8 +79,13 @@ void message_sent(int to, std::int64_t bytes) {
   detail::emit(EventKind::MpiSend, Phase::Done, link(g_rank->rank, to), bytes, ++g_rank->sent[static_cast<std::size_t>(to)]);
   if (g_rank->host_of[static_cast<std::size_t>(to)] == g_rank->host_of[static_cast<std::size_t>(g_rank->rank)]) return;
   const Shared& s = g_rank->shared;
-  detail::emit(EventKind::CounterSet, Phase::Done, s.bytes_counter, g_rank->bytes_between_hosts->fetch_add(bytes) + bytes);
-  detail::emit(EventKind::CounterSet, Phase::Done, s.messages_counter, g_rank->messages_between_hosts->fetch_add(1) + 1);
+  HostTraffic& traffic = *g_rank->traffic;
+  (void)traffic.mutex.lock();  // a rank killed holding it leaves counts that are only as good as what it wrote
+  traffic.bytes += bytes;
+  traffic.messages += 1;
+  detail::emit(EventKind::CounterSet, Phase::Done, s.bytes_counter, traffic.bytes);
+  detail::emit(EventKind::CounterSet, Phase::Done, s.messages_counter, traffic.messages);
+  traffic.mutex.unlock();
 }
 void message_received(int from, std::int64_t bytes) {
   if (from == g_rank->rank || from < 0) return;
@@ -182,13 +190,11 @@ void attach() {
   if (r->rank == 0) {
     Shared& s = r->shared;
     s.communicator = detail::announce_object(forkscope::ObjectKind::Communicator, "MPI_COMM_WORLD", r->size);
-    const auto word = [&](std::uint64_t& offset, std::uint16_t& counter, std::string_view counter_name) {
-      offset = static_cast<std::uint64_t>(static_cast<std::byte*>(session.allocate(sizeof(std::int64_t))) -
-                                          reinterpret_cast<std::byte*>(&session.header()));
-      counter = detail::announce_object(forkscope::ObjectKind::Counter, counter_name, 0);
-    };
-    word(s.bytes_offset, s.bytes_counter, "bytes_between_hosts");
-    word(s.messages_offset, s.messages_counter, "messages_between_hosts");
+    auto* traffic = new (session.allocate(sizeof(HostTraffic))) HostTraffic();
+    traffic->mutex.init();
+    s.traffic_offset = static_cast<std::uint64_t>(reinterpret_cast<std::byte*>(traffic) - reinterpret_cast<std::byte*>(&session.header()));
+    s.bytes_counter = detail::announce_object(forkscope::ObjectKind::Counter, "bytes_between_hosts", 0);
+    s.messages_counter = detail::announce_object(forkscope::ObjectKind::Counter, "messages_between_hosts", 0);
     if (r->size <= kMaxLinkedRanks)
       for (int from = 0; from < r->size; ++from)
         for (int to = 0; to < r->size; ++to)
@@ -197,8 +203,7 @@ void attach() {
                 detail::announce_object(forkscope::ObjectKind::MpiLink, fmt::format("rank {} -> rank {}", from, to), 0);
   }
   PMPI_Bcast(&r->shared, sizeof(Shared), MPI_BYTE, 0, MPI_COMM_WORLD);
-  r->bytes_between_hosts = shared_word(r->shared.bytes_offset);
-  r->messages_between_hosts = shared_word(r->shared.messages_offset);
+  r->traffic = reinterpret_cast<HostTraffic*>(reinterpret_cast<std::byte*>(&session.header()) + r->shared.traffic_offset);
 
   // The rank's end, with its exit status (on_exit, not atexit: the status is what the lane shows).
   on_exit([](int status, void*) {

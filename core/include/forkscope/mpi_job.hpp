@@ -27,6 +27,7 @@ struct MpiJobResult {
   std::string out, err;  // mpirun's (the ranks' output comes through it)
   int hosts = 0;         // the hosts it ran on: 1 when namespaces could not be made
   std::string why_one_host;  // then, why (one line)
+  std::string failure;       // when it failed: the first line of what mpirun said
 };
 
 // Runs the job from a lesson process; its host processes are its children for the job's length. RuntimeError when

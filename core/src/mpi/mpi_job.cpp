@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -193,7 +194,7 @@ MpiJobResult run_mpi_job(const MpiJob& job) {
   if (job.traced)
     argv.insert(argv.end(), {"-x", "LD_PRELOAD=" + wrapper.string(), "-x", "FORKSCOPE_MPI_SESSION=" + session.name(),
                              "-x", "FORKSCOPE_MPI_HOSTS=" + host_pids});
-  if (!result.why_one_host.empty()) argv.insert(argv.end(), {"--mca", "btl_tcp_if_include", "lo"});
+  if (result.hosts == 1) argv.insert(argv.end(), {"--mca", "btl_tcp_if_include", "lo"});  // TCP leaves lo out by default
   argv.push_back(job.program.string());
   argv.insert(argv.end(), job.args.begin(), job.args.end());
   // The lesson main waits for mpirun as for a child it joins, shown blocked (a step settles there while stepping: the
@@ -212,6 +213,10 @@ MpiJobResult run_mpi_job(const MpiJob& job) {
   result.exit_code = out.exit_code;
   result.out = out.out;
   result.err = out.err;
+  // What went wrong, in one line: Open MPI's first line of text (its messages come framed in lines of dashes).
+  std::istringstream lines(out.err);
+  for (std::string line; result.failure.empty() && std::getline(lines, line);)
+    if (line.find_first_not_of("- \t") != std::string::npos) result.failure = line.substr(0, 200);
   return result;
 }
 
