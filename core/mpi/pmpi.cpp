@@ -59,7 +59,9 @@ struct Rank {
 };
 Rank* g_rank = nullptr;  // null: not traced
 
-bool traced(MPI_Comm comm) { return g_rank != nullptr && comm == MPI_COMM_WORLD; }
+// Only the thread that attached (the rank's main thread) has a lane to write to; other threads' calls only forward.
+bool tracing() { return g_rank != nullptr && detail::g_context != nullptr; }
+bool traced(MPI_Comm comm) { return tracing() && comm == MPI_COMM_WORLD; }
 
 std::uint16_t link(int from, int to) {
   if (from < 0 || to < 0 || from >= g_rank->size || to >= g_rank->size || g_rank->size > kMaxLinkedRanks) return 0;
@@ -299,7 +301,7 @@ int MPI_Irecv(void* buf, int count, MPI_Datatype type, int source, int tag, MPI_
 }
 
 int MPI_Wait(MPI_Request* request, MPI_Status* status) {
-  if (g_rank == nullptr) return PMPI_Wait(request, status);
+  if (!tracing()) return PMPI_Wait(request, status);
   MPI_Status local;
   if (status == MPI_STATUS_IGNORE) status = &local;
   const MPI_Request was = *request;
@@ -315,7 +317,7 @@ int MPI_Wait(MPI_Request* request, MPI_Status* status) {
 }
 
 int MPI_Waitall(int count, MPI_Request requests[], MPI_Status statuses[]) {
-  if (g_rank == nullptr) return PMPI_Waitall(count, requests, statuses);
+  if (!tracing()) return PMPI_Waitall(count, requests, statuses);
   std::vector<MPI_Request> was(requests, requests + count);
   std::vector<MPI_Status> local(static_cast<std::size_t>(count));
   if (statuses == MPI_STATUSES_IGNORE) statuses = local.data();
@@ -362,7 +364,7 @@ int MPI_Reduce(const void* sendbuf, void* recvbuf, int count, MPI_Datatype type,
 
 // MPI_Finalize waits for the other ranks: shown like any call that waits (a step settles there while stepping).
 int MPI_Finalize() {
-  if (g_rank == nullptr) return PMPI_Finalize();
+  if (!tracing()) return PMPI_Finalize();
   Call call(MpiOp::Finalize, -1, g_rank->shared.communicator);
   return PMPI_Finalize();
 }
