@@ -200,12 +200,14 @@ TEST_F(Lessons, EveryKeyALessonUsesHasItsWordsInBothLanguages) {
         for (const ParamSpec& p : lesson.params) EXPECT_TRUE(names.has("params", p.key)) << where << ": parameter " << p.key;
         for (const auto& [key, value] : r.result.items())
           EXPECT_TRUE(key == "phases" || names.has("results", key)) << where << ": result " << key;
-        for (const ObjectInfo& o : run->model().objects())
+        for (const ObjectInfo& o : run->model().objects()) {
           if (o.kind == ObjectKind::Counter) EXPECT_TRUE(names.has("counters", o.name)) << where << ": counter " << o.name;
+        }
         for (const Invariant& i : r.invariants) {
           EXPECT_TRUE(names.has("invariants", i.name)) << where << ": invariant " << i.name;
-          if (!i.values.empty())  // the sentence names only values the check gives (else the values show bare)
+          if (!i.values.empty()) {  // the sentence names only values the check gives (else the values show bare)
             EXPECT_NE(names.detail(i.name, i.values), LessonNames{}.detail(i.name, i.values)) << where << ": detail of " << i.name;
+          }
         }
       }
     }
