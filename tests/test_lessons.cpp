@@ -201,7 +201,9 @@ TEST_F(Lessons, EveryKeyALessonUsesHasItsWordsInBothLanguages) {
         for (const auto& [key, value] : r.result.items())
           EXPECT_TRUE(key == "phases" || names.has("results", key)) << where << ": result " << key;
         for (const ObjectInfo& o : run->model().objects()) {
-          if (o.kind == ObjectKind::Counter) EXPECT_TRUE(names.has("counters", o.name)) << where << ": counter " << o.name;
+          if (o.kind == ObjectKind::Counter) {
+            EXPECT_TRUE(names.has("counters", o.name)) << where << ": counter " << o.name;
+          }
         }
         for (const Invariant& i : r.invariants) {
           EXPECT_TRUE(names.has("invariants", i.name)) << where << ": invariant " << i.name;

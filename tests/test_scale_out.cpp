@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <algorithm>
 #include <set>
 #include <thread>
@@ -167,6 +168,46 @@ TEST_F(ScaleOut, WithoutTheRightToMakeNamespacesTheRanksRunOnOneHostOverLoopback
   EXPECT_EQ(j["result"]["same_answer"], true);
   EXPECT_EQ(j["invariants_ok"], true);
   EXPECT_NE(j["result"]["why_one_host"].get<std::string>().find("network namespaces cannot be made here"), std::string::npos);
+}
+
+// A cluster's hostfile runs the ranks where it says, by Open MPI's own launch: here a hostfile naming this machine
+// (the only one a test has). No namespace is made; the ranks are lanes under this machine's lane.
+TEST_F(ScaleOut, AHostfileRunsTheRanksOnTheHostsItNames) {
+  TempDir dir;
+  const std::filesystem::path hostfile = dir.path() / "cluster";
+  std::ofstream(hostfile) << "# the class's cluster\nlocalhost slots=3  # this machine\n";
+  auto run = start({"ranks=3", "work=1", "message_kb=1", "hostfile=" + hostfile.string()});
+  const RunReport& report = run->wait(120);
+  ASSERT_EQ(report.main_exitcode, 0) << report.result.dump();
+  EXPECT_TRUE(report.invariants_ok());
+  EXPECT_EQ(report.result["hostfile"], hostfile.string());
+  EXPECT_EQ(report.result["hosts"], 1);
+  EXPECT_EQ(report.result["ranks_on_the_timeline"], true);
+  const std::string machine = this_host_name();
+  for (int rank = 0; rank < 3; ++rank) {
+    const ProcessInfo* lane = named(run->model(), fmt::format("rank-{}@{}", rank, machine));
+    ASSERT_NE(lane, nullptr) << "no lane for rank " << rank;
+    ASSERT_NE(run->model().process(lane->ppid), nullptr);
+    EXPECT_EQ(run->model().process(lane->ppid)->name, machine);
+  }
+  for (const ProcessInfo& p : run->model().processes()) EXPECT_FALSE(p.name.starts_with("host-") || p.name == "switch") << p.name;
+}
+
+// A hostfile that is missing or names no host is refused before anything runs: one line, exit code 2.
+TEST_F(ScaleOut, ABadHostfileIsRefusedInOneLine) {
+  TempDir dir;
+  const std::filesystem::path empty = dir.path() / "empty";
+  std::ofstream(empty) << "# no host yet\n\n";
+  for (const auto& [value, says] : std::vector<std::pair<std::string, std::string>>{
+           {(dir.path() / "missing").string(), "hostfile must be a readable file's path"},
+           {dir.path().string(), "hostfile must be a readable file's path"},
+           {empty.string(), "names no host"}}) {
+    const CommandResult r = run_cli({"run", "scale-out", "--set", "hostfile=" + value});
+    EXPECT_EQ(r.exit_code, 2) << value;
+    EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
 }
 
 // Starts the lesson with a long horizontal part and waits until every rank is in it; returns the lesson's group.

@@ -111,15 +111,6 @@ std::string Program::file_name() const {
   return name.empty() ? file() : name;
 }
 
-std::string param_assignment(const ParamSpec& spec, double value) {
-  switch (spec.type) {
-    case ParamType::Bool: return fmt::format("{}={}", spec.key, value != 0 ? "true" : "false");
-    case ParamType::Int: return fmt::format("{}={}", spec.key, static_cast<std::int64_t>(std::llround(value)));
-    case ParamType::Float: return fmt::format("{}={}", spec.key, value);
-  }
-  return spec.key;
-}
-
 Classroom::Classroom(const Lesson& lesson, double speed) : lesson_(&lesson), speed_(speed) { reset_params(); }
 
 Classroom::~Classroom() = default;  // a live Run kills and reaps its processes as it goes
@@ -208,24 +199,18 @@ const Program* Classroom::program_of(const Lesson& lesson) const {
 
 void Classroom::reset_params() {
   param_values_.clear();
-  for (const ParamSpec& spec : lesson_->params) param_values_.push_back(spec.default_value);
+  for (const ParamSpec& spec : lesson_->params) param_values_.push_back(default_value_of(spec));
 }
 
 void Classroom::set_params(const Params& params) {
   param_values_.clear();
-  for (const ParamSpec& spec : lesson_->params) {
-    switch (spec.type) {
-      case ParamType::Bool: param_values_.push_back(params.get_bool(spec.key) ? 1 : 0); break;
-      case ParamType::Int: param_values_.push_back(static_cast<double>(params.get_int(spec.key))); break;
-      case ParamType::Float: param_values_.push_back(params.get_float(spec.key)); break;
-    }
-  }
+  for (const ParamSpec& spec : lesson_->params) param_values_.push_back(params.at(spec.key));
 }
 
 Params Classroom::params() const {
   std::vector<std::string> assignments;
   for (std::size_t i = 0; i < lesson_->params.size(); ++i)
-    assignments.push_back(param_assignment(lesson_->params[i], param_values_[i]));
+    assignments.push_back(assignment_of(lesson_->params[i], param_values_[i]));
   return Params::resolve(lesson_->params, assignments);
 }
 

@@ -125,7 +125,7 @@ class Classroom {
   // atlas notes the new text).
   [[nodiscard]] std::uint64_t programs_revision() const { return programs_revision_; }
   // The parameter form's values, in the order of lesson().params (bools as 0/1).
-  [[nodiscard]] std::vector<double>& param_values() { return param_values_; }
+  [[nodiscard]] std::vector<ParamValue>& param_values() { return param_values_; }
   void set_params(const Params& params);
   void reset_params();
   [[nodiscard]] Params params() const;  // the form's values, checked against the lesson's bounds
@@ -205,7 +205,7 @@ class Classroom {
   std::vector<std::unique_ptr<Program>> programs_;
   std::map<std::string, std::vector<TutorialProgram>> tutorials_;  // by lesson id
   std::uint64_t programs_revision_ = 0;
-  std::vector<double> param_values_;
+  std::vector<ParamValue> param_values_;  // the form's, one per parameter
   double speed_;
   std::optional<std::uint64_t> seed_;
   std::vector<std::unique_ptr<RunRecord>> runs_;
@@ -219,8 +219,5 @@ class Classroom {
   std::vector<std::string> status_args_;
   bool status_is_error_ = false;
 };
-
-// "tickets=3", "lock=false": a form value as --set takes it.
-[[nodiscard]] std::string param_assignment(const ParamSpec& spec, double value);
 
 }  // namespace forkscope::gui

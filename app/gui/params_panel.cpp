@@ -1,5 +1,6 @@
 // The parameter form, built from the lesson's typed parameters: a checkbox for a bool, a slider within the bounds
 // for a number. Values cannot change under a live run (it was started with them).
+#include <array>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -29,6 +30,7 @@ std::string allowed_text(const Ui& ui, const ParamSpec& spec) {
     case ParamType::Bool: return ui.tr("params.allowed_bool");
     case ParamType::Int: return ui.text.format("params.allowed_int", spec.min, spec.max);
     case ParamType::Float: return ui.text.format("params.allowed_float", spec.min, spec.max);
+    case ParamType::File: return ui.tr("params.allowed_file");
   }
   return spec.allowed();
 }
@@ -44,7 +46,7 @@ void draw_params(Ui& ui) {
     return;
   }
   ImGui::BeginDisabled(c.live());
-  std::vector<double>& values = c.param_values();
+  std::vector<ParamValue>& values = c.param_values();
   const float width = ImGui::GetContentRegionAvail().x * 0.55f;
   const LessonNames& names = ui.names(c.lesson().id);
   for (std::size_t i = 0; i < specs.size(); ++i) {
@@ -55,27 +57,34 @@ void draw_params(Ui& ui) {
     ImGui::SetNextItemWidth(width);
     switch (spec.type) {
       case ParamType::Bool: {
-        bool on = values[i] != 0;
-        if (ImGui::Checkbox(name.c_str(), &on)) values[i] = on ? 1 : 0;
+        bool on = std::get<bool>(values[i]);
+        if (ImGui::Checkbox(name.c_str(), &on)) values[i] = on;
         break;
       }
       case ParamType::Int: {
-        int v = static_cast<int>(std::lround(values[i]));
+        int v = static_cast<int>(std::get<std::int64_t>(values[i]));
         if (ImGui::SliderInt(name.c_str(), &v, static_cast<int>(spec.min), static_cast<int>(spec.max), "%d",
                              ImGuiSliderFlags_AlwaysClamp))
-          values[i] = v;
+          values[i] = std::int64_t{v};
         break;
       }
       case ParamType::Float: {
-        auto v = static_cast<float>(values[i]);
+        auto v = static_cast<float>(std::get<double>(values[i]));
         if (ImGui::SliderFloat(name.c_str(), &v, static_cast<float>(spec.min), static_cast<float>(spec.max), "%.2f",
                                ImGuiSliderFlags_AlwaysClamp))
-          values[i] = v;
+          values[i] = double{v};
+        break;
+      }
+      case ParamType::File: {  // a path, typed; checked (readable) when the run starts, as --set checks it
+        std::string& path = std::get<std::string>(values[i]);
+        std::array<char, 1024> buffer{};
+        path.copy(buffer.data(), buffer.size() - 1);
+        if (ImGui::InputTextWithHint(name.c_str(), ui.tr("params.file_hint"), buffer.data(), buffer.size())) path = buffer.data();
         break;
       }
     }
     if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
-      ImGui::SetTooltip("%s", fmt::format("--set {}  ({})", param_assignment(spec, values[i]), allowed_text(ui, spec)).c_str());
+      ImGui::SetTooltip("%s", fmt::format("--set {}  ({})", assignment_of(spec, values[i]), allowed_text(ui, spec)).c_str());
     ImGui::PopID();
   }
   if (ImGui::SmallButton(label(ui.tr("params.defaults"), "defaults").c_str())) c.reset_params();

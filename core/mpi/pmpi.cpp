@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "forkscope/clock.hpp"
+#include "forkscope/mpi_job.hpp"
 #include "forkscope/session.hpp"
 #include "primitives/shared_sync.hpp"
 #include "session/runtime.hpp"
@@ -119,16 +120,6 @@ class Call {
   std::uint16_t object_;
 };
 
-std::string host_name() {
-  char name[256]{};
-  gethostname(name, sizeof name - 1);
-  std::string host(name, strnlen(name, sizeof name));
-  host = host.substr(0, host.find('.'));
-  for (char& c : host)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '-';
-  return host.empty() ? "host" : host;
-}
-
 // The process holding this rank's host (FORKSCOPE_MPI_HOSTS: "host-1=PID,host-2=PID"), else the lesson main.
 pid_t host_process(const std::string& host, const forkscope::Session& session) {
   if (const char* hosts = std::getenv("FORKSCOPE_MPI_HOSTS")) {
@@ -166,7 +157,7 @@ void attach() {
   }
   const forkscope::Session& session = *r->session;
   forkscope::adopt_trace_clock(session.header().clock);  // the run's clock, as every lesson process reads it
-  const std::string host = host_name();
+  const std::string host = forkscope::this_host_name();
   // The rank dies with whoever started it (mpirun, or its host's daemon), and joins the lesson's process group, which
   // the viewer ends and reaps as a whole whatever happens.
   prctl(PR_SET_PDEATHSIG, SIGKILL);

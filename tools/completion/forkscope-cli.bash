@@ -16,6 +16,10 @@ _forkscope_cli() {
   fi
   case $prev in
     --set)
+      if [[ $cur == *=* ]]; then  # a value: a file parameter's takes a path
+        COMPREPLY=($(compgen -f -P "${cur%%=*}=" -- "${cur#*=}"))
+        return
+      fi
       # The keys of the lesson named on the line, from the line under its id in `list` ("  tickets=3 (...)").
       local keys
       keys=$($list 2>/dev/null | awk -v id="$lesson" '$1 == id && !/^ / {found = 1; next}

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -17,12 +18,15 @@
 
 namespace forkscope {
 
-enum class ParamType { Bool, Int, Float };
+// File: a readable file's path, or empty (made absolute when given: a lesson runs in its run directory).
+enum class ParamType { Bool, Int, Float, File };
 
 struct ParamSpec {
   std::string key;
   ParamType type = ParamType::Int;
   double default_value = 0, min = 0, max = 0;
+  // A file's: what its contents must be, checked when it is given (throws UsageError saying what is wrong).
+  std::function<void(const std::filesystem::path&)> check_file;
 
   static ParamSpec boolean(std::string key, bool default_value) {
     return {std::move(key), ParamType::Bool, default_value ? 1.0 : 0.0, 0, 1};
@@ -34,12 +38,18 @@ struct ParamSpec {
   static ParamSpec real(std::string key, double default_value, double min, double max) {
     return {std::move(key), ParamType::Float, default_value, min, max};
   }
+  static ParamSpec file(std::string key, std::function<void(const std::filesystem::path&)> check = {}) {  // empty by default
+    return {std::move(key), ParamType::File, 0, 0, 0, std::move(check)};
+  }
   // "an integer from 1 to 100", "true or false": what the user may give.
   [[nodiscard]] std::string allowed() const;
   [[nodiscard]] nlohmann::json to_json() const;
 };
 
-using ParamValue = std::variant<bool, std::int64_t, double>;
+using ParamValue = std::variant<bool, std::int64_t, double, std::string>;
+[[nodiscard]] ParamValue default_value_of(const ParamSpec& spec);
+// "KEY=VALUE" as --set takes it.
+[[nodiscard]] std::string assignment_of(const ParamSpec& spec, const ParamValue& value);
 
 class Params {
  public:
@@ -52,10 +62,11 @@ class Params {
   [[nodiscard]] bool get_bool(std::string_view key) const;
   [[nodiscard]] std::int64_t get_int(std::string_view key) const;
   [[nodiscard]] double get_float(std::string_view key) const;
+  [[nodiscard]] const std::string& get_text(std::string_view key) const;
+  [[nodiscard]] const ParamValue& at(std::string_view key) const;
   [[nodiscard]] nlohmann::json to_json() const;
 
  private:
-  [[nodiscard]] const ParamValue& at(std::string_view key) const;
   std::vector<std::pair<std::string, ParamValue>> values_;  // in the order of the specs
 };
 
@@ -67,6 +78,7 @@ class LessonContext {
   [[nodiscard]] bool bool_param(std::string_view key) const { return params_.get_bool(key); }
   [[nodiscard]] std::int64_t int_param(std::string_view key) const { return params_.get_int(key); }
   [[nodiscard]] double float_param(std::string_view key) const { return params_.get_float(key); }
+  [[nodiscard]] const std::string& text_param(std::string_view key) const { return params_.get_text(key); }
   [[nodiscard]] std::uint64_t seed() const { return seed_; }
   nlohmann::json& result() { return result_; }
 

@@ -18,6 +18,10 @@ struct MpiJob {
   std::vector<std::string> args;
   int ranks = 2;
   int hosts = 2;
+  // A real cluster instead (Open MPI's hostfile: "node1 slots=4" lines): mpirun reaches its hosts as it does anywhere
+  // (ssh), `hosts` is not used, and no namespace is made. Ranks on this machine are lanes under a lane named after
+  // it; when a rank runs elsewhere the run's memory is not there, and the whole job runs untraced.
+  std::filesystem::path hostfile;
   double timeout_seconds = 600;  // past it the job is killed and SystemFailure says so
   bool traced = true;  // false: the same job without the wrapper, off the timeline (what tracing costs, measured)
 };
@@ -25,7 +29,7 @@ struct MpiJob {
 struct MpiJobResult {
   int exit_code = -1;
   std::string out, err;  // mpirun's (the ranks' output comes through it)
-  int hosts = 0;         // the hosts it ran on: 1 when namespaces could not be made
+  int hosts = 0;         // the hosts it ran on: 1 when namespaces could not be made; a hostfile's, as it names them
   std::string why_one_host;  // then, why (one line)
   std::string failure;       // when it failed: the first line of what mpirun said
 };
@@ -39,6 +43,12 @@ struct MpiJobResult {
 [[nodiscard]] std::filesystem::path mpi_wrapper_path();
 [[nodiscard]] std::filesystem::path mpi_program_path(std::string_view name);
 [[nodiscard]] std::filesystem::path mpirun_path();
+// The hosts an Open MPI hostfile names ("node1 slots=4", comments after '#'), each once, in order. UsageError when
+// it names none or cannot be read.
+[[nodiscard]] std::vector<std::string> hostfile_hosts(const std::filesystem::path& hostfile);
+// This machine's name as a host lane's name: up to its first dot, other characters than letters, digits, '-' and '_'
+// as '-' ("host" when it has none). The job and the wrapper in each rank name one host alike.
+[[nodiscard]] std::string this_host_name();
 
 // The launch agent's work, in the lesson runner (`forkscope-lesson --enter-host PID GROUP COMMAND`): joins process
 // group GROUP (the lesson's, which the viewer ends and reaps as a whole), enters the network and UTS namespaces of

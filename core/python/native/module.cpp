@@ -4,7 +4,6 @@
 // (semlock.cpp). The forkscope package (core/python/forkscope/) wires it into multiprocessing.
 #include <poll.h>
 #include <pthread.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -50,8 +49,6 @@ thread_local ThreadSlotHolder t_thread;
 thread_local const ThreadSlot* t_slot = nullptr;
 thread_local std::optional<std::uint32_t> t_pending_child;  // the slot prepare_child made for the coming fork
 
-
-const int kViewerGone = SIGRTMAX - 1;
 
 pid_t current_tid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
 
@@ -120,18 +117,6 @@ void after_fork_child() {
   begin_process(slot, parent, slot.daemon.load(std::memory_order_relaxed) ? kBeginDaemon : 0);
 }
 
-// A program's processes outlive their parents, as in CPython (no parent-death signal below the main), so when the
-// viewer dies the main takes the whole program with it: its parent-death signal runs a handler that kills the
-// process group, which every process of the program stays in. kill() is async-signal-safe. A realtime signal that
-// programs do not use, so that the program's own handlers never stand in the way.
-void take_the_program_down_with_the_viewer() {
-  struct sigaction action {};
-  action.sa_handler = [](int) { kill(0, SIGKILL); };
-  sigemptyset(&action.sa_mask);
-  sigaction(kViewerGone, &action, nullptr);
-  prctl(PR_SET_PDEATHSIG, kViewerGone);
-}
-
 void attach(const std::string& session_name) {
   if (attached()) throw std::runtime_error("forkscope: this process is attached already");
   g_attachment.session.emplace(Session::open(session_name));
@@ -145,7 +130,7 @@ void attach(const std::string& session_name) {
   prepare_semlock_registry();
   detail::g_interrupted = &signal_raised_while_waiting;  // KeyboardInterrupt during time.sleep, as in CPython
   detail::g_writer.ring.prefault();  // before the program runs: its main's events do not fault on fresh pages
-  take_the_program_down_with_the_viewer();
+  g_attachment.dies_with_the_viewer.emplace();
   if (getppid() != session.header().viewer_pid) throw std::runtime_error("forkscope: the viewer is gone");
   ProcessSlot& main = session.slot(0);
   main.name_string = session.store_string(main.name);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "forkscope/session.hpp"
+#include "forkscope/subprocess.hpp"
 #include "forkscope/trace_event.hpp"
 #include "session/runtime.hpp"
 
@@ -23,6 +24,9 @@ struct Attachment {
   std::uint64_t seed = 0;
   pid_t pid = 0;
   std::string name;  // the process's name (threads are named "<process>.<thread>")
+  // The main's: a program's processes outlive their parents, as in CPython (no parent-death signal below the main),
+  // so when the viewer dies the main takes the whole program (its process group) with it.
+  std::optional<GroupDiesWithParent> dies_with_the_viewer;
 };
 extern Attachment g_attachment;
 [[nodiscard]] inline bool attached() { return g_attachment.session.has_value(); }

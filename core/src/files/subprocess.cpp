@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -91,6 +92,24 @@ ProgramOutput run_program(const std::vector<std::string>& argv, double timeout_s
   if (!failure.empty()) throw SystemFailure(failure);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   return result;
+}
+
+namespace {
+const int kParentGone = SIGRTMAX - 1;
+}  // namespace
+
+GroupDiesWithParent::GroupDiesWithParent() {
+  struct sigaction action {};
+  action.sa_handler = [](int) { kill(0, SIGKILL); };
+  sigemptyset(&action.sa_mask);
+  sigaction(kParentGone, &action, &previous_);
+  prctl(PR_SET_PDEATHSIG, kParentGone);
+}
+
+GroupDiesWithParent::~GroupDiesWithParent() {
+  if (getpid() != armed_by_) return;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  sigaction(kParentGone, &previous_, nullptr);
 }
 
 }  // namespace forkscope

@@ -1,8 +1,11 @@
 #include "forkscope/lesson.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -35,31 +38,45 @@ ParamValue parse(const ParamSpec& spec, std::string_view text) {
       if (v < spec.min || v > spec.max) throw bad();
       return v;
     }
+    case ParamType::File: {
+      if (text.empty()) return std::string();
+      std::error_code error;
+      const std::filesystem::path path = std::filesystem::absolute(text, error).lexically_normal();
+      if (error || !std::filesystem::is_regular_file(path, error) || access(path.c_str(), R_OK) != 0) throw bad();
+      if (spec.check_file) spec.check_file(path);
+      return path.string();
+    }
   }
   throw bad();
 }
+}  // namespace
 
-ParamValue default_of(const ParamSpec& spec) {
+ParamValue default_value_of(const ParamSpec& spec) {
   switch (spec.type) {
     case ParamType::Bool: return spec.default_value != 0;
     case ParamType::Int: return static_cast<std::int64_t>(spec.default_value);
     case ParamType::Float: return spec.default_value;
+    case ParamType::File: return std::string();
   }
   return false;
 }
-}  // namespace
+
+std::string assignment_of(const ParamSpec& spec, const ParamValue& value) {
+  return std::visit([&](const auto& v) { return fmt::format("{}={}", spec.key, v); }, value);
+}
 
 std::string ParamSpec::allowed() const {
   switch (type) {
     case ParamType::Bool: return "true or false";
     case ParamType::Int: return fmt::format("an integer from {} to {}", number(min), number(max));
     case ParamType::Float: return fmt::format("a number from {} to {}", number(min), number(max));
+    case ParamType::File: return "a readable file's path (or nothing)";
   }
   return "?";
 }
 
 nlohmann::json ParamSpec::to_json() const {
-  static constexpr const char* kTypes[] = {"bool", "int", "float"};
+  static constexpr const char* kTypes[] = {"bool", "int", "float", "file"};
   nlohmann::json j{{"key", key}, {"type", kTypes[static_cast<int>(type)]}};
   switch (type) {
     case ParamType::Bool: j["default"] = default_value != 0; break;
@@ -73,13 +90,14 @@ nlohmann::json ParamSpec::to_json() const {
       j["min"] = min;
       j["max"] = max;
       break;
+    case ParamType::File: j["default"] = ""; break;
   }
   return j;
 }
 
 Params Params::resolve(const std::vector<ParamSpec>& specs, const std::vector<std::string>& assignments) {
   Params p;
-  for (const ParamSpec& s : specs) p.values_.emplace_back(s.key, default_of(s));
+  for (const ParamSpec& s : specs) p.values_.emplace_back(s.key, default_value_of(s));
   for (const std::string& a : assignments) {
     const auto eq = a.find('=');
     if (eq == std::string::npos) throw UsageError(fmt::format("--set expects KEY=VALUE, got '{}'", a));
@@ -116,6 +134,7 @@ const ParamValue& Params::at(std::string_view key) const {
 
 bool Params::get_bool(std::string_view key) const { return std::get<bool>(at(key)); }
 std::int64_t Params::get_int(std::string_view key) const { return std::get<std::int64_t>(at(key)); }
+const std::string& Params::get_text(std::string_view key) const { return std::get<std::string>(at(key)); }
 double Params::get_float(std::string_view key) const {
   const ParamValue& v = at(key);
   return std::holds_alternative<double>(v) ? std::get<double>(v) : static_cast<double>(std::get<std::int64_t>(v));
@@ -123,7 +142,7 @@ double Params::get_float(std::string_view key) const {
 
 nlohmann::json Params::to_json() const {
   nlohmann::json j = nlohmann::json::object();
-  for (const auto& [k, v] : values_) std::visit([&](auto x) { j[k] = x; }, v);
+  for (const auto& [k, v] : values_) std::visit([&](const auto& x) { j[k] = x; }, v);
   return j;
 }
 

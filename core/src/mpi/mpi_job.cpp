@@ -6,6 +6,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "forkscope/errors.hpp"
+#include "forkscope/input.hpp"
 #include "forkscope/lesson_api.hpp"
 #include "forkscope/paths.hpp"
 #include "forkscope/process.hpp"
@@ -39,14 +42,19 @@ std::filesystem::path on_path(const char* program) {
 }
 
 // A lesson process that holds one namespace (a host, or the switch between them) for the job's length: it enters a
-// new network and UTS namespace, names itself as the host, reports (0 or errno) and waits for the job to end.
+// new network and UTS namespace, names itself as the host, reports (0 or errno) and waits for the job to end. Without
+// namespaces of its own it stands for this machine (the ranks a hostfile puts here are its lane's children).
 class NamespaceHolder {
  public:
-  NamespaceHolder(const std::string& name, Queue& reports, Event& job_done)
-      : process_([name, reports, job_done]() mutable {
+  NamespaceHolder(const std::string& name, Queue& reports, Event& job_done, bool own_namespaces = true)
+      : process_([name, reports, job_done, own_namespaces]() mutable {
           int error = 0;
-          if (unshare(CLONE_NEWNET | CLONE_NEWUTS) != 0) error = errno;
-          else if (sethostname(name.c_str(), name.size()) != 0) error = errno;
+          if (!own_namespaces) {
+          } else if (unshare(CLONE_NEWNET | CLONE_NEWUTS) != 0) {
+            error = errno;
+          } else if (sethostname(name.c_str(), name.size()) != 0) {
+            error = errno;
+          }
           reports.put(Value::list({Value(name), Value(static_cast<std::int64_t>(error))}));
           job_done.wait();
         }, ProcessOptions{name, false}) {
@@ -59,31 +67,24 @@ class NamespaceHolder {
   Process process_;
 };
 
-// Open MPI's daemons are not our children and ignore our parent-death signal: while the job runs, the viewer's death
-// takes the lesson's whole process group down (every process of the job is in it: the agent puts the daemons there,
-// the wrapper the ranks), as a Python program's main does. kill() is async-signal-safe.
-class TakeTheJobDownWithTheViewer {
- public:
-  TakeTheJobDownWithTheViewer() {
-    struct sigaction action {};
-    action.sa_handler = [](int) { kill(0, SIGKILL); };
-    sigemptyset(&action.sa_mask);
-    sigaction(kViewerGone, &action, &previous_);
-    prctl(PR_SET_PDEATHSIG, kViewerGone);
-    if (getppid() != parent_) kill(0, SIGKILL);  // it died before the signal was armed
-  }
-  ~TakeTheJobDownWithTheViewer() {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    sigaction(kViewerGone, &previous_, nullptr);
-  }
-  TakeTheJobDownWithTheViewer(const TakeTheJobDownWithTheViewer&) = delete;
-  TakeTheJobDownWithTheViewer& operator=(const TakeTheJobDownWithTheViewer&) = delete;
+}  // namespace
 
- private:
-  static inline const int kViewerGone = SIGRTMAX - 1;
-  pid_t parent_ = getppid();
-  struct sigaction previous_ {};
-};
+std::vector<std::string> hostfile_hosts(const std::filesystem::path& hostfile) {
+  std::istringstream lines(read_input_file(hostfile.string(), "hostfile", 1u << 20));
+  std::vector<std::string> hosts;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line.substr(0, line.find('#')));
+    if (std::string host; words >> host && std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(host);
+  }
+  if (hosts.empty()) throw UsageError(fmt::format("the hostfile {} names no host", hostfile.string()));
+  return hosts;
+}
+
+namespace {
+
+bool is_this_machine(const std::string& host) {
+  return host == "localhost" || host.starts_with("127.") || host.substr(0, host.find('.')) == this_host_name();
+}
 
 void run_in(pid_t holder, const std::vector<std::string>& command) {
   std::vector<std::string> argv{on_path("nsenter").string(), "-t", std::to_string(holder), "-n", "--"};
@@ -104,18 +105,31 @@ std::filesystem::path mpi_wrapper_path() { return mpi_program_path("libforkscope
 
 std::filesystem::path mpirun_path() { return on_path("mpirun"); }
 
+std::string this_host_name() {
+  char name[256]{};
+  gethostname(name, sizeof name - 1);
+  std::string host(name, strnlen(name, sizeof name));
+  host = host.substr(0, host.find('.'));
+  for (char& c : host)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '-';
+  return host.empty() ? "host" : host;
+}
+
 MpiJobResult run_mpi_job(const MpiJob& job) {
   const std::filesystem::path wrapper = mpi_wrapper_path(), mpirun = mpirun_path();
   if (wrapper.empty()) throw RuntimeError("this build has no MPI wrapper (libforkscope_mpi.so); the job cannot be traced");
   if (mpirun.empty()) throw RuntimeError("mpirun is missing: install openmpi-bin (tools/setup does)");
   MpiJobResult result;
 
-  // The hosts, and the switch between them when there are several.
+  // The hosts, and the switch between them when there are several; on a cluster, this machine's lane.
+  const bool cluster = !job.hostfile.empty();
+  const std::vector<std::string> cluster_hosts = cluster ? hostfile_hosts(job.hostfile) : std::vector<std::string>{};
   Queue reports(0, "host reports");
   Event job_done("job done");
-  const int wanted = std::max(job.hosts, 1);
+  const int wanted = cluster ? 1 : std::max(job.hosts, 1);
   std::vector<std::unique_ptr<NamespaceHolder>> hosts;
-  for (int i = 1; i <= wanted; ++i) hosts.push_back(std::make_unique<NamespaceHolder>(fmt::format("host-{}", i), reports, job_done));
+  for (int i = 1; i <= wanted; ++i)
+    hosts.push_back(std::make_unique<NamespaceHolder>(cluster ? this_host_name() : fmt::format("host-{}", i), reports, job_done, !cluster));
   std::unique_ptr<NamespaceHolder> network_switch;
   if (wanted > 1) network_switch = std::make_unique<NamespaceHolder>("switch", reports, job_done);
   const std::size_t holders = hosts.size() + (network_switch ? 1 : 0);
@@ -134,18 +148,20 @@ MpiJobResult run_mpi_job(const MpiJob& job) {
   } end_holders{job_done, hosts, network_switch};
 
   std::string hostfile, host_pids;
-  if (refused != 0 || on_path("ip").empty() || on_path("nsenter").empty()) {
+  bool only_loopback = false;  // every rank on this machine, over lo (which Open MPI's TCP leaves out by default)
+  if (cluster) {
+    host_pids = fmt::format("{}={}", this_host_name(), hosts.front()->pid());
+    result.hosts = static_cast<int>(cluster_hosts.size());
+    only_loopback = std::all_of(cluster_hosts.begin(), cluster_hosts.end(), is_this_machine);
+  } else if (refused != 0 || on_path("ip").empty() || on_path("nsenter").empty()) {
     // One host, the machine itself, over loopback TCP: host-1's process stands for it.
     result.why_one_host = refused != 0 ? fmt::format("network namespaces cannot be made here ({}): the ranks run on one host, over loopback TCP",
                                                      std::strerror(refused))
                                        : std::string("ip or nsenter is missing: the ranks run on one host, over loopback TCP");
-    char name[256]{};
-    gethostname(name, sizeof name - 1);
-    std::string machine = name;
-    machine = machine.substr(0, machine.find('.'));
     hostfile = fmt::format("localhost slots={}\n", job.ranks);
-    host_pids = fmt::format("{}={}", machine, hosts.front()->pid());
+    host_pids = fmt::format("{}={}", this_host_name(), hosts.front()->pid());
     result.hosts = 1;
+    only_loopback = true;
   } else {
     if (network_switch) {
       run_in(network_switch->pid(), {"ip", "link", "add", "br0", "type", "bridge"});
@@ -166,13 +182,14 @@ MpiJobResult run_mpi_job(const MpiJob& job) {
       host_pids += fmt::format("{}host-{}={}", i > 1 ? "," : "", i, host);
     }
     result.hosts = wanted;
+    only_loopback = wanted == 1;
   }
 
   // The launch agent mpirun uses instead of ssh: `agent HOST COMMAND...` runs the command in HOST's namespaces and in
   // the lesson's process group (forkscope-lesson --enter-host). In the run directory (the lesson's working
   // directory), removed with the run.
   const std::filesystem::path dir = std::filesystem::current_path();
-  {
+  if (!cluster) {
     std::ofstream agent(dir / "mpi-agent");
     agent << "#!/bin/sh\n# mpirun's launch agent: the host's namespaces instead of ssh\nhost=$1; shift\ncase \"$host\" in\n";
     for (int i = 1; i <= result.hosts && result.why_one_host.empty(); ++i)
@@ -180,28 +197,30 @@ MpiJobResult run_mpi_job(const MpiJob& job) {
     agent << "  *) echo \"forkscope: no host $host in this job\" >&2; exit 1 ;;\nesac\n"
           << fmt::format("exec '{}' --enter-host \"$pid\" {} \"$*\"\n", default_runner_path().string(), getpgrp());
     if (!agent) throw SystemFailure("cannot write the MPI launch agent into the run directory");
+    std::filesystem::permissions(dir / "mpi-agent", std::filesystem::perms::owner_all);
+    if (!(std::ofstream(dir / "mpi-hosts") << hostfile)) throw SystemFailure("cannot write the MPI hostfile into the run directory");
   }
-  std::filesystem::permissions(dir / "mpi-agent", std::filesystem::perms::owner_all);
-  std::ofstream(dir / "mpi-hosts") << hostfile;
 
   const Session& session = *detail::context().session;
   std::vector<std::string> argv{on_path("setpriv").string(), "--pdeathsig", "KILL"};
-  if (result.why_one_host.empty())  // mpirun runs on host-1, the ranks it starts there too
+  if (!cluster && result.why_one_host.empty())  // mpirun runs on host-1, the ranks it starts there too
     argv.insert(argv.end(), {on_path("nsenter").string(), "-t", std::to_string(hosts.front()->pid()), "-n", "-u", "--"});
   argv.insert(argv.end(), {mpirun.string(), "--allow-run-as-root", "--oversubscribe", "-np", std::to_string(job.ranks),
-                           "--hostfile", (dir / "mpi-hosts").string(), "--mca", "plm_rsh_agent", (dir / "mpi-agent").string(),
-                           "--mca", "btl", "tcp,self"});
+                           "--hostfile", cluster ? job.hostfile.string() : (dir / "mpi-hosts").string(), "--mca", "btl", "tcp,self"});
+  if (!cluster) argv.insert(argv.end(), {"--mca", "plm_rsh_agent", (dir / "mpi-agent").string()});
   if (job.traced)
     argv.insert(argv.end(), {"-x", "LD_PRELOAD=" + wrapper.string(), "-x", "FORKSCOPE_MPI_SESSION=" + session.name(),
                              "-x", "FORKSCOPE_MPI_HOSTS=" + host_pids});
-  if (result.hosts == 1) argv.insert(argv.end(), {"--mca", "btl_tcp_if_include", "lo"});  // TCP leaves lo out by default
+  if (only_loopback) argv.insert(argv.end(), {"--mca", "btl_tcp_if_include", "lo"});
   argv.push_back(job.program.string());
   argv.insert(argv.end(), job.args.begin(), job.args.end());
   // The lesson main waits for mpirun as for a child it joins, shown blocked (a step settles there while stepping: the
   // ranks are the ones at the gate); a wait that ends by itself, like a socket's.
   pid_t launcher = 0;
   const ProgramOutput out = [&] {
-    TakeTheJobDownWithTheViewer guard;
+    // Open MPI's daemons are not our children and ignore our parent-death signal; every process of the job is in
+    // the lesson's group (the agent puts the daemons there, the wrapper the ranks).
+    const GroupDiesWithParent job_dies_with_the_viewer;
     return run_program(argv, job.timeout_seconds, 16u << 20, [&](pid_t pid) {
       launcher = pid;
       detail::emit(EventKind::ProcessJoin, Phase::Want, 0, 0, static_cast<std::uint64_t>(pid));
