@@ -46,6 +46,8 @@ struct Arguments {
   std::vector<double> hover;
   std::optional<double> playhead;         // seconds of trace time
   std::optional<std::string> step_axis;  // on, off
+  std::string filter;                    // the timeline's lane filter
+  bool collapse = false;                 // every group of lanes collapsed into its summary lane
   std::string view = "timeline";
   std::string tab = "console";
   std::optional<std::string> open;
@@ -111,6 +113,7 @@ int bench(const Arguments& args) {
   options.vsync = false;
   App app(scenarios::default_lesson(), options);
   app.window().set_headless(true);
+  app.ui().lane_filter = args.filter;
   const FrameBenchResult r = bench_frames(app, args.frames.value_or(300), args.step_axis == "on");
   if (args.screenshot) {
     Image picture;
@@ -239,6 +242,8 @@ int run_app(const Arguments& args) {
   for (int i = 0; i < args.back; ++i)
     if (!classroom.back()) throw SystemFailure(fmt::format("{}: Back failed: {}", run_name, status_text(app.ui())));
   if (args.step_axis) app.ui().step_axis = *args.step_axis == "on";
+  app.ui().lane_filter = args.filter;
+  if (args.collapse && classroom.shown()) app.timeline().canvas().collapse_all_groups(classroom.shown()->model(), true);
   if (args.playhead) {
     const RunRecord* shown = classroom.shown();
     if (shown == nullptr || (shown->live() && !classroom.paused()))
@@ -302,6 +307,10 @@ int main(int argc, char** argv) {
   cli.add_option("--step-axis", args.step_axis,
                  "The timeline's x axis counts steps (on) or seconds (off); default: steps for a stepped run (with --bench-frames too)")
       ->check(CLI::IsMember({"on", "off"}));
+  cli.add_option("--filter", args.filter,
+                 "The timeline shows only the lanes whose name, PID or a touched object contains TEXT, or state:WORD "
+                 "(state:blocked), with their parents (also with --bench-frames)");
+  cli.add_flag("--collapse-groups", args.collapse, "Headless: every process's child processes collapsed into one summary lane");
   cli.add_flag("--stats", args.stats, "Headless: print frame times and frames per second of the live run as JSON");
   cli.add_option("--compare-with", args.compare_with, "With --run: run again with KEY=VALUE changed and show the comparison");
   cli.add_option("--view", args.view, "Center view: timeline, compare or code")
