@@ -470,7 +470,7 @@ void TimelineCanvas::lay_out_lanes(std::span<const Track> tracks, std::int32_t s
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     if (lane_texture_row_[i] < 0) continue;
     const Track& track = tracks[rows_[i].track];
-    const ImU32 background = rows_[i].pid == selected_pid ? kLaneSelected : i % 2 ? kLaneOdd : kLaneEven;
+    const ImU32 background = rows_[i].pid != 0 && rows_[i].pid == selected_pid ? kLaneSelected : i % 2 ? kLaneOdd : kLaneEven;
     ImU32* states = pixels_.data() + static_cast<std::size_t>(lane_texture_row_[i]) * width;
     ImU32* ticks = states + width;
     ImU32* task_band = ticks + width;
