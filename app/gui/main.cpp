@@ -53,6 +53,7 @@ struct Arguments {
   std::optional<std::string> open;
   double timeout = 600;
   bool bench = false;
+  int bench_lanes = 200;
   bool json = false;
 };
 
@@ -114,7 +115,7 @@ int bench(const Arguments& args) {
   App app(scenarios::default_lesson(), options);
   app.window().set_headless(true);
   app.ui().lane_filter = args.filter;
-  const FrameBenchResult r = bench_frames(app, args.frames.value_or(300), args.step_axis == "on");
+  const FrameBenchResult r = bench_frames(app, args.frames.value_or(300), args.step_axis == "on", args.bench_lanes);
   if (args.screenshot) {
     Image picture;
     app.frame(&picture);
@@ -320,6 +321,8 @@ int main(int argc, char** argv) {
   cli.add_option("--open", args.open, "Open a saved trace (forkscope-cli run --save-trace)");
   cli.add_option("--timeout", args.timeout, "Headless: stop a run after this many seconds (up to 1000000)");
   cli.add_flag("--bench-frames", args.bench, "Measure frame times on a synthetic trace of 1,000,000 events");
+  cli.add_option("--bench-lanes", args.bench_lanes, "With --bench-frames: the synthetic trace's processes (default 200)")
+      ->check(CLI::Range(2, 4000));
   cli.add_flag("--json", args.json, "With --bench-frames: one JSON object");
   const auto fail = [](int code, std::string_view message) {
     std::fprintf(stderr, "forkscope: %s\n", one_line(message).c_str());
