@@ -12,10 +12,10 @@
 
 using namespace forkscope;
 using namespace forkscope::gui;
+using forkscope::gui::testing::click;
 using forkscope::gui::testing::GuiTest;
 using forkscope::gui::testing::make_app;
 using forkscope::gui::testing::picture;
-using forkscope::gui::testing::point;
 using forkscope::gui::testing::press_ctrl_key;
 using forkscope::gui::testing::press_key;
 
@@ -118,12 +118,6 @@ bool arrow_over(const TimelineCanvas& canvas, const TimelineCanvas::LaneRow& row
     const float dx = std::abs(a.to.x - a.from.x), dy = std::abs(a.to.y - a.from.y);
     return dy > dx * 0.5f && x > std::min(a.from.x, a.to.x) - 3 && x < std::max(a.from.x, a.to.x) + 3;
   });
-}
-
-void click(App& app, ImVec2 at) {
-  point(app, at, true);
-  point(app, at, false);
-  point(app, {-1000, -1000}, false);
 }
 
 void click_arrow(App& app, const TimelineCanvas::LaneRow& row) { click(app, {row.fold_x + 4, (row.top + row.bottom) * 0.5f}); }
