@@ -155,8 +155,7 @@ class TimelinePanel {
   void move_playhead(Ui& ui, const RunRecord& run, int key);
   void draw_filter(Ui& ui, const RunRecord& shown);
 
-  bool focus_filter_ = false;
-  bool groups_collapsed_ = false;  // the header's "collapse all groups" was pressed last  // Ctrl+F: the filter field takes the keys next frame
+  bool focus_filter_ = false;  // Ctrl+F: the filter field takes the keys next frame
   std::array<char, 256> filter_text_{};
 
   TimelineCanvas canvas_;

@@ -231,8 +231,9 @@ std::vector<TimelineCanvas::ShownLane> TimelineCanvas::shown_lanes(const Ui& ui,
     });
     const ProcessInfo* first = model->process(g.members.front());
     const std::string name = first == nullptr ? "" : track.names ? track.names->process(first->name) : first->name;
-    g.label = pool ? ui.text.format("timeline.pool_workers", g.members.size())
-                   : ui.text.format("timeline.group", name, g.members.size() - 1);
+    g.label = pool                    ? ui.text.format("timeline.pool_workers", g.members.size())
+              : g.members.size() == 1 ? name
+                                      : ui.text.format("timeline.group", name, g.members.size() - 1);
   }
   return shown;
 }
@@ -384,6 +385,8 @@ void TimelineCanvas::toggle_group(const TraceModel* model, std::int32_t pid) {
 }
 
 void TimelineCanvas::collapse_all_groups(const TraceModel& model, bool collapse) {
+  if (collapse) all_collapsed_.insert(&model);
+  else all_collapsed_.erase(&model);
   for (const Lane& lane : lanes_in_tree_order(model))
     if (lane.children > 0) {
       if (collapse) collapsed_.insert({&model, lane.pid});

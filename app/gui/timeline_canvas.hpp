@@ -107,6 +107,7 @@ class TimelineCanvas {
   // trace's groups at once.
   void toggle_group(const TraceModel* model, std::int32_t pid);
   void collapse_all_groups(const TraceModel& model, bool collapse);
+  [[nodiscard]] bool all_groups_collapsed(const TraceModel& model) const { return all_collapsed_.contains(&model); }  // last asked
   [[nodiscard]] bool collapsed(const TraceModel* model, std::int32_t pid) const { return collapsed_.contains({model, pid}); }
   [[nodiscard]] const std::vector<Group>& groups() const { return groups_; }  // of the last frame's summary lanes
   // The lanes shown are those the filter matches, with their parents (set by the timeline; the comparison has none).
@@ -232,6 +233,7 @@ class TimelineCanvas {
   OperationIndex operations_;
   std::set<std::pair<const TraceModel*, std::int32_t>> unfolded_;  // processes whose threads are shown
   std::set<std::pair<const TraceModel*, std::int32_t>> collapsed_;  // processes whose descendants are one summary lane
+  std::set<const TraceModel*> all_collapsed_;  // collapse_all_groups was last asked to collapse
   std::vector<Group> groups_;
   LaneFilter filter_;
 };

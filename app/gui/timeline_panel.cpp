@@ -139,10 +139,9 @@ void TimelinePanel::draw_filter(Ui& ui, const RunRecord& shown) {
     ImGui::TextUnformatted(ui.text.format("timeline.lanes_matched", grouped(matched), grouped(model.processes().size())).c_str());
   }
   ImGui::SameLine();
-  if (ImGui::SmallButton(label(ui.tr(groups_collapsed_ ? "timeline.expand_groups" : "timeline.collapse_groups"), "groups").c_str())) {
-    groups_collapsed_ = !groups_collapsed_;
-    canvas_.collapse_all_groups(model, groups_collapsed_);
-  }
+  const bool collapsed = canvas_.all_groups_collapsed(model);
+  if (ImGui::SmallButton(label(ui.tr(collapsed ? "timeline.expand_groups" : "timeline.collapse_groups"), "groups").c_str()))
+    canvas_.collapse_all_groups(model, !collapsed);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", ui.tr("timeline.group_tip"));
 }
 

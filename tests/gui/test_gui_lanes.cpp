@@ -192,10 +192,24 @@ TEST_F(GuiLanes, AGroupCollapsesIntoTheStateMostOfItsMembersAreIn) {
   EXPECT_EQ(strip_at(image, canvas, summary, 70 * kMs), state_color(ProcState::Running));
 
   // A filter narrows the group too; its arrow expands it again.
-  EXPECT_EQ(filtered(*app, "state:sleeping"), (Names{"MainProcess", "Process-2 + 0"}));
+  EXPECT_EQ(filtered(*app, "state:sleeping"), (Names{"MainProcess", "Process-2"}));
+  EXPECT_GE(app->timeline().canvas().lane_rows()[1].group, 0) << "a summary of one";
   EXPECT_EQ(filtered(*app, ""), (Names{"MainProcess", "Process-1 + 3"}));
   click_arrow(*app, row_named(*app, "Process-1 + 3"));
   EXPECT_EQ(lanes(*app), (Names{"MainProcess", "Process-1", "Process-1:1", "Process-2", "Process-3"}));
+
+  // The header's "Collapse groups": every process with children at once (the outermost shows), and back.
+  TimelineCanvas& timeline = app->timeline().canvas();
+  const TraceModel& model = app->classroom().shown()->model();
+  timeline.collapse_all_groups(model, true);
+  app->frame();
+  EXPECT_EQ(lanes(*app), (Names{"MainProcess", "Process-1 + 3"}));
+  click_arrow(*app, row_named(*app, "Process-1 + 3"));
+  EXPECT_EQ(lanes(*app), (Names{"MainProcess", "Process-1", "Process-1:1", "Process-2", "Process-3"}));
+  EXPECT_GE(app->timeline().canvas().lane_rows()[2].group, 0) << "Process-1's own group stays collapsed";
+  timeline.collapse_all_groups(model, false);
+  app->frame();
+  EXPECT_EQ(lanes(*app).size(), 5u);
 }
 
 TEST_F(GuiLanes, APoolsWorkersCollapseIntoOneLaneAndExpandAgain) {
