@@ -415,9 +415,13 @@ void TimelineCanvas::lay_out(std::span<const Track> tracks, int counter_pixels, 
   key.axis = axis_;
   for (const Track& t : tracks) key.tracks.emplace_back(t.model, t.window, t.model->events().size());
   for (const LaneRow& row : rows_)
-    if (row.visible) {  // a summary lane by its group's parent
+    if (row.visible) {  // a summary lane by its group's parent and members
       key.lanes.emplace_back(row.track, row.group >= 0 ? -groups_[static_cast<std::size_t>(row.group)].parent : row.pid);
       key.tops.push_back(row.top);
+      if (row.group >= 0) {
+        const std::vector<std::int32_t>& members = groups_[static_cast<std::size_t>(row.group)].members;
+        key.members.insert(key.members.end(), members.begin(), members.end());
+      }
     }
   for (const CounterRow& c : counter_rows_)
     if (c.visible) {

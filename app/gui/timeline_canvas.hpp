@@ -150,6 +150,7 @@ class TimelineCanvas {
     std::vector<std::pair<std::size_t, std::int32_t>> lanes;
     std::vector<std::pair<std::size_t, const ObjectInfo*>> counters;
     std::vector<float> tops;  // of visible lanes and counters
+    std::vector<std::int32_t> members;  // of visible summary lanes, which the filter may change
     int counter_pixels = 0;
     std::int32_t selected_pid = 0;
     bool operator==(const LayoutKey&) const = default;

@@ -194,6 +194,7 @@ TEST_F(GuiLanes, AGroupCollapsesIntoTheStateMostOfItsMembersAreIn) {
   // A filter narrows the group too; its arrow expands it again.
   EXPECT_EQ(filtered(*app, "state:sleeping"), (Names{"MainProcess", "Process-2"}));
   EXPECT_GE(app->timeline().canvas().lane_rows()[1].group, 0) << "a summary of one";
+  EXPECT_EQ(strip_at(picture(*app), canvas, row_named(*app, "Process-2"), 30 * kMs), state_color(ProcState::Sleeping));
   EXPECT_EQ(filtered(*app, ""), (Names{"MainProcess", "Process-1 + 3"}));
   click_arrow(*app, row_named(*app, "Process-1 + 3"));
   EXPECT_EQ(lanes(*app), (Names{"MainProcess", "Process-1", "Process-1:1", "Process-2", "Process-3"}));
