@@ -17,8 +17,8 @@ double percentile(std::vector<double> values, double fraction) {
   return values[std::min(at, values.size() - 1)];
 }
 
-FrameBenchResult bench_frames(App& app, int frames, bool step_axis) {
-  TraceModel model = synthetic_trace(1'000'000);
+FrameBenchResult bench_frames(App& app, int frames, bool step_axis, int processes) {
+  TraceModel model = synthetic_trace(1'000'000, processes);
   FrameBenchResult result;
   result.events = model.events().size();
   RunFacts facts;

@@ -15,7 +15,8 @@ struct FrameBenchResult {
   double median_ms = 0, p95_ms = 0;
   double cut_ms = 0;  // the playhead's model cut (TraceModel::cut) at the trace's middle: the median of five
 };
-[[nodiscard]] FrameBenchResult bench_frames(App& app, int frames, bool step_axis = false);  // x in steps: an operation each
+// x in steps: an operation each; `processes`: the synthetic trace's lanes.
+[[nodiscard]] FrameBenchResult bench_frames(App& app, int frames, bool step_axis = false, int processes = 200);
 
 // The median and the 95th percentile of a set of durations.
 [[nodiscard]] double percentile(std::vector<double> values, double fraction);

@@ -11,7 +11,7 @@ namespace forkscope::gui {
 std::span<const char* const> keys_overlay_rows() {
   static constexpr const char* kRows[] = {"space",  "n",        "b",          "r",        "speed",         "open",
                                           "save_schedule", "export_window", "export_timeline", "scale", "t",
-                                          "left_right", "home_end", "esc",  "f11",      "f1",            "wheel",
+                                          "left_right", "home_end", "esc",  "ctrl_f",  "f11",      "f1",            "wheel",
                                           "drag",   "click_lane", "ruler",    "splitters"};
   return kRows;
 }

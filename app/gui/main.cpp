@@ -46,11 +46,14 @@ struct Arguments {
   std::vector<double> hover;
   std::optional<double> playhead;         // seconds of trace time
   std::optional<std::string> step_axis;  // on, off
+  std::string filter;                    // the timeline's lane filter
+  bool collapse = false;                 // every group of lanes collapsed into its summary lane
   std::string view = "timeline";
   std::string tab = "console";
   std::optional<std::string> open;
   double timeout = 600;
   bool bench = false;
+  int bench_lanes = 200;
   bool json = false;
 };
 
@@ -111,7 +114,8 @@ int bench(const Arguments& args) {
   options.vsync = false;
   App app(scenarios::default_lesson(), options);
   app.window().set_headless(true);
-  const FrameBenchResult r = bench_frames(app, args.frames.value_or(300), args.step_axis == "on");
+  app.ui().lane_filter = args.filter;
+  const FrameBenchResult r = bench_frames(app, args.frames.value_or(300), args.step_axis == "on", args.bench_lanes);
   if (args.screenshot) {
     Image picture;
     app.frame(&picture);
@@ -239,6 +243,8 @@ int run_app(const Arguments& args) {
   for (int i = 0; i < args.back; ++i)
     if (!classroom.back()) throw SystemFailure(fmt::format("{}: Back failed: {}", run_name, status_text(app.ui())));
   if (args.step_axis) app.ui().step_axis = *args.step_axis == "on";
+  app.ui().lane_filter = args.filter;
+  if (args.collapse && classroom.shown()) app.timeline().canvas().collapse_all_groups(classroom.shown()->model(), true);
   if (args.playhead) {
     const RunRecord* shown = classroom.shown();
     if (shown == nullptr || (shown->live() && !classroom.paused()))
@@ -302,6 +308,10 @@ int main(int argc, char** argv) {
   cli.add_option("--step-axis", args.step_axis,
                  "The timeline's x axis counts steps (on) or seconds (off); default: steps for a stepped run (with --bench-frames too)")
       ->check(CLI::IsMember({"on", "off"}));
+  cli.add_option("--filter", args.filter,
+                 "The timeline shows only the lanes whose name, PID or a touched object contains TEXT, or state:WORD "
+                 "(state:blocked), with their parents (also with --bench-frames)");
+  cli.add_flag("--collapse-groups", args.collapse, "Headless: every process's child processes collapsed into one summary lane");
   cli.add_flag("--stats", args.stats, "Headless: print frame times and frames per second of the live run as JSON");
   cli.add_option("--compare-with", args.compare_with, "With --run: run again with KEY=VALUE changed and show the comparison");
   cli.add_option("--view", args.view, "Center view: timeline, compare or code")
@@ -311,6 +321,8 @@ int main(int argc, char** argv) {
   cli.add_option("--open", args.open, "Open a saved trace (forkscope-cli run --save-trace)");
   cli.add_option("--timeout", args.timeout, "Headless: stop a run after this many seconds (up to 1000000)");
   cli.add_flag("--bench-frames", args.bench, "Measure frame times on a synthetic trace of 1,000,000 events");
+  cli.add_option("--bench-lanes", args.bench_lanes, "With --bench-frames: the synthetic trace's processes (default 200)")
+      ->check(CLI::Range(2, 4000));
   cli.add_flag("--json", args.json, "With --bench-frames: one JSON object");
   const auto fail = [](int code, std::string_view message) {
     std::fprintf(stderr, "forkscope: %s\n", one_line(message).c_str());

@@ -2,6 +2,7 @@
 // the ones with state of their own are classes, the others functions.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <span>
@@ -152,6 +153,10 @@ class TimelinePanel {
   const std::vector<double>& grants_of(const RunRecord& run);
   const std::vector<double>& operations_of(const RunRecord& run);
   void move_playhead(Ui& ui, const RunRecord& run, int key);
+  void draw_filter(Ui& ui, const RunRecord& shown);
+
+  bool focus_filter_ = false;  // Ctrl+F: the filter field takes the keys next frame
+  std::array<char, 256> filter_text_{};
 
   TimelineCanvas canvas_;
   TimeView view_;

@@ -90,8 +90,8 @@ CanvasInput TimelineCanvas::draw(Ui& ui, std::span<const Track> tracks, TimeView
   if (hovered && mouse.x >= axis_.left && mouse.x < axis_.left + static_cast<float>(axis_.columns))
     input.hovered_ns = std::max(0.0, axis_.t_of(mouse.x));
   if (const LaneRow* fold = clicked_ || double_clicked_ ? fold_arrow_at(ui, mouse, r.lanes_bottom) : nullptr) {
-    // A click on a fold arrow shows or hides the threads (next frame); it picks no process.
-    if (clicked_) toggle_threads(tracks[fold->track].model, fold->pid);
+    // A click on a fold arrow shows or hides threads, or collapses or expands a group (next frame); it picks no process.
+    if (clicked_) toggle_fold(tracks[fold->track], *fold);
   } else {
     if (clicked_) input.clicked_pid = lane_at(tracks, mouse, r.lanes_bottom);
     if (double_clicked_) input.double_clicked_pid = lane_at(tracks, mouse, r.lanes_bottom);
@@ -133,19 +133,12 @@ TimelineCanvas::Regions TimelineCanvas::arrange(const Ui& ui, std::span<const Tr
 
   // Counters take what they need, from a quarter to 42% of the height as the lanes leave room; lanes share the rest,
   // taller when there are few of them.
-  std::vector<std::vector<Lane>> lanes(tracks.size());
+  std::vector<std::vector<ShownLane>> lanes(tracks.size());
   std::size_t lane_count = 0;
   counter_rows_.clear();
-  std::vector<std::vector<std::size_t>> colour_index(tracks.size());  // a lane's colour stays when threads fold
+  groups_.clear();
   for (std::size_t t = 0; t < tracks.size(); ++t) {
-    const TraceModel* model = tracks[t].model;
-    std::vector<Lane> all = lanes_in_tree_order(*model);
-    for (std::size_t l = 0; l < all.size(); ++l) {
-      const ProcessInfo* p = all[l].thread ? model->process(all[l].pid) : nullptr;
-      if (p && !unfolded_.contains({model, p->ppid})) continue;  // folded under its process
-      lanes[t].push_back(all[l]);
-      colour_index[t].push_back(l);
-    }
+    lanes[t] = shown_lanes(ui, tracks[t], t);
     lane_count += lanes[t].size();
     if (tracks[t].counters)
       for (const ObjectInfo* o : plotted_objects(*tracks[t].model)) {
@@ -173,11 +166,14 @@ TimelineCanvas::Regions TimelineCanvas::arrange(const Ui& ui, std::span<const Tr
       headers_.emplace_back(t, r.content_height);
       r.content_height += header_height_;
     }
-    for (std::size_t l = 0; l < lanes[t].size(); ++l) {
-      const Lane& lane = lanes[t][l];
-      row_of_[t][lane.pid] = rows_.size();
-      rows_.push_back(LaneRow{t, lane.pid, lane.depth, colour_index[t][l], r.content_height, r.content_height + lane_height_,
-                              false, lane.thread, lane.threads});
+    for (const ShownLane& shown : lanes[t]) {
+      const Lane& lane = shown.lane;
+      if (shown.group >= 0)  // a put or get of a member starts or ends on its summary lane
+        for (std::int32_t member : groups_[static_cast<std::size_t>(shown.group)].members) row_of_[t][member] = rows_.size();
+      else
+        row_of_[t][lane.pid] = rows_.size();
+      rows_.push_back(LaneRow{t, lane.pid, lane.depth, shown.colour, r.content_height, r.content_height + lane_height_, false,
+                              lane.thread, lane.threads, lane.children, shown.group});
       r.content_height += lane_height_;
     }
     // A folded thread's arrows start or end on its process's lane.
@@ -186,6 +182,60 @@ TimelineCanvas::Regions TimelineCanvas::arrange(const Ui& ui, std::span<const Tr
         if (auto parent = row_of_[t].find(p.ppid); parent != row_of_[t].end()) row_of_[t][p.pid] = parent->second;
   }
   return r;
+}
+
+std::vector<TimelineCanvas::ShownLane> TimelineCanvas::shown_lanes(const Ui& ui, const Track& track, std::size_t t) {
+  const TraceModel* model = track.model;
+  const std::vector<Lane> all = lanes_in_tree_order(*model);
+  // Filtered: the lanes that match, and their parents, so the tree stays readable.
+  const std::unordered_set<std::int32_t>* matched =
+      filter_.active() ? &filter_.matches(*model, ui.text, track.names, track.playhead_ns) : nullptr;
+  std::unordered_set<std::int32_t> kept;
+  if (matched)
+    for (std::int32_t pid : *matched)
+      for (const ProcessInfo* p = model->process(pid); p && kept.insert(p->pid).second && p->ppid != p->pid;)
+        p = model->process(p->ppid);
+
+  std::vector<ShownLane> shown;
+  int collapsed_depth = -1;  // inside a collapsed process's subtree: its depth and pid
+  std::int32_t collapsed_pid = 0;
+  for (std::size_t l = 0; l < all.size(); ++l) {
+    const Lane& lane = all[l];
+    if (collapsed_depth >= 0 && lane.depth <= collapsed_depth) collapsed_depth = -1;
+    if (matched && !kept.contains(lane.pid)) continue;
+    const bool own_thread = lane.thread && lane.depth == collapsed_depth + 1;  // of the collapsed process itself
+    if (collapsed_depth >= 0 && !own_thread) {
+      if (lane.thread) continue;  // a member's thread goes with it
+      if (shown.back().group < 0) {  // the group's summary lane, where its first member would be
+        shown.push_back(ShownLane{Lane{0, collapsed_depth + 1}, l, static_cast<int>(groups_.size())});
+        groups_.push_back(Group{t, collapsed_pid, {}, {}});
+      }
+      groups_.back().members.push_back(lane.pid);
+      continue;
+    }
+    // A thread shows under an unfolded process, or when the filter names it.
+    const ProcessInfo* p = lane.thread ? model->process(lane.pid) : nullptr;
+    if (p && !(matched ? matched->contains(lane.pid) : unfolded_.contains({model, p->ppid}))) continue;
+    shown.push_back(ShownLane{lane, l});
+    if (lane.children > 0 && collapsed_.contains({model, lane.pid})) {
+      collapsed_depth = lane.depth;
+      collapsed_pid = lane.pid;
+    }
+  }
+  // The summary lanes' names: the pool's workers, or the first member and how many more.
+  for (Group& g : groups_) {
+    if (g.track != t || !g.label.empty()) continue;
+    const bool pool = std::all_of(g.members.begin(), g.members.end(), [&](std::int32_t pid) {
+      const ProcessInfo* p = model->process(pid);
+      return p && p->name.find("PoolWorker-") != std::string::npos;
+    });
+    const ProcessInfo* first = model->process(g.members.front());
+    const std::string name = first == nullptr ? "" : track.names ? track.names->process(first->name) : first->name;
+    g.label = pool                    ? ui.text.format("timeline.pool_workers", g.members.size())
+              : g.members.size() == 1 ? name
+                                      : ui.text.format("timeline.group", name, g.members.size() - 1);
+  }
+  return shown;
 }
 
 void TimelineCanvas::place(const Ui& ui, std::span<const Track> tracks, TimeView& view, const Regions& r) {
@@ -330,10 +380,31 @@ void TimelineCanvas::toggle_threads(const TraceModel* model, std::int32_t pid) {
   if (!unfolded_.erase({model, pid})) unfolded_.insert({model, pid});
 }
 
+void TimelineCanvas::toggle_group(const TraceModel* model, std::int32_t pid) {
+  if (!collapsed_.erase({model, pid})) collapsed_.insert({model, pid});
+}
+
+void TimelineCanvas::collapse_all_groups(const TraceModel& model, bool collapse) {
+  if (collapse) all_collapsed_.insert(&model);
+  else all_collapsed_.erase(&model);
+  for (const Lane& lane : lanes_in_tree_order(model))
+    if (lane.children > 0) {
+      if (collapse) collapsed_.insert({&model, lane.pid});
+      else collapsed_.erase({&model, lane.pid});
+    }
+}
+
+// A process's arrow folds its threads when it has some, else its child processes; a summary lane's expands its group.
+void TimelineCanvas::toggle_fold(const Track& track, const LaneRow& row) {
+  if (row.group >= 0) toggle_group(track.model, groups_[static_cast<std::size_t>(row.group)].parent);
+  else if (row.threads > 0) toggle_threads(track.model, row.pid);
+  else toggle_group(track.model, row.pid);
+}
+
 const TimelineCanvas::LaneRow* TimelineCanvas::fold_arrow_at(const Ui& ui, ImVec2 at, float lanes_bottom) const {
   if (at.y >= lanes_bottom) return nullptr;
   for (const LaneRow& row : rows_)
-    if (row.visible && row.threads > 0 && at.y >= row.top && at.y < row.bottom && at.x >= row.fold_x - ui.px(4) &&
+    if (row.visible && (row.threads > 0 || row.children > 0 || row.group >= 0) && at.y >= row.top && at.y < row.bottom && at.x >= row.fold_x - ui.px(4) &&
         at.x < row.fold_x + ui.px(14))
       return &row;
   return nullptr;
@@ -344,9 +415,13 @@ void TimelineCanvas::lay_out(std::span<const Track> tracks, int counter_pixels, 
   key.axis = axis_;
   for (const Track& t : tracks) key.tracks.emplace_back(t.model, t.window, t.model->events().size());
   for (const LaneRow& row : rows_)
-    if (row.visible) {
-      key.lanes.emplace_back(row.track, row.pid);
+    if (row.visible) {  // a summary lane by its group's parent and members
+      key.lanes.emplace_back(row.track, row.group >= 0 ? -groups_[static_cast<std::size_t>(row.group)].parent : row.pid);
       key.tops.push_back(row.top);
+      if (row.group >= 0) {
+        const std::vector<std::int32_t>& members = groups_[static_cast<std::size_t>(row.group)].members;
+        key.members.insert(key.members.end(), members.begin(), members.end());
+      }
     }
   for (const CounterRow& c : counter_rows_)
     if (c.visible) {
@@ -402,15 +477,27 @@ void TimelineCanvas::lay_out_lanes(std::span<const Track> tracks, std::int32_t s
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     if (lane_texture_row_[i] < 0) continue;
     const Track& track = tracks[rows_[i].track];
-    const ProcessInfo* p = track.model->process(rows_[i].pid);
-    if (p == nullptr) continue;
-    const ImU32 background = rows_[i].pid == selected_pid ? kLaneSelected : i % 2 ? kLaneOdd : kLaneEven;
+    const ImU32 background = rows_[i].pid != 0 && rows_[i].pid == selected_pid ? kLaneSelected : i % 2 ? kLaneOdd : kLaneEven;
     ImU32* states = pixels_.data() + static_cast<std::size_t>(lane_texture_row_[i]) * width;
     ImU32* ticks = states + width;
     ImU32* task_band = ticks + width;
+    auto paint_states = [&] {
+      for (std::size_t c = 0; c < width; ++c)
+        states[c] = cells[c] == kNoState ? background : state_color(static_cast<ProcState>(cells[c]));
+    };
+    if (rows_[i].group >= 0) {  // a summary lane: its members' majority state, no ticks
+      std::vector<const ProcessInfo*> members;
+      for (std::int32_t pid : groups_[static_cast<std::size_t>(rows_[i].group)].members)
+        if (const ProcessInfo* m = track.model->process(pid)) members.push_back(m);
+      rasterize_majority(members, axis_, track.window, cells);
+      paint_states();
+      std::fill(ticks, ticks + width, background);
+      continue;
+    }
+    const ProcessInfo* p = track.model->process(rows_[i].pid);
+    if (p == nullptr) continue;
     rasterize_states(*p, axis_, track.window, cells);
-    for (std::size_t c = 0; c < width; ++c)
-      states[c] = cells[c] == kNoState ? background : state_color(static_cast<ProcState>(cells[c]));
+    paint_states();
     if (!p->tasks.empty()) {
       // Tasks ride on the state strip: a band where a task ran, alternating shades, red where one raised.
       rasterize_tasks(*p, axis_, track.window, cells);
@@ -478,7 +565,7 @@ void TimelineCanvas::lay_out_arrows(std::span<const Track> tracks) {
       if (from == row_of_[t].end() || to == row_of_[t].end()) continue;
       const LaneRow& a = rows_[from->second];
       const LaneRow& b = rows_[to->second];
-      if (!a.visible || !b.visible) continue;
+      if (!a.visible || !b.visible || (&a == &b && a.group >= 0)) continue;  // within a collapsed group: nothing to show
       if (arrows_.size() == kMaxArrows) {
         arrows_.clear();
         arrows_hidden_ = true;
@@ -598,15 +685,22 @@ void TimelineCanvas::draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track>
     const LaneRow& row = rows_[i];
     if (!row.visible) continue;
     const Track& track = tracks[row.track];
+    const float text_y = row.top + (lane_height_ - ImGui::GetTextLineHeight()) * 0.5f;
+    if (row.group >= 0) {  // a summary lane: an arrow that expands it, and what it stands for
+      const float size = ui.px(9), cy = row.top + lane_height_ * 0.5f, x = row.fold_x;
+      draw->AddTriangleFilled({x + size * 0.15f, cy - size * 0.5f}, {x + size * 0.15f, cy + size * 0.5f}, {x + size, cy}, kDimText);
+      draw_text(draw, {x + ui.px(14), text_y}, blend(kDimText, process_color(row.index), 0.6f),
+                groups_[static_cast<std::size_t>(row.group)].label.c_str());
+      continue;
+    }
     const ProcessInfo* p = track.model->process(row.pid);
     if (p == nullptr) continue;
     if (row.pid == ui.selected_pid) draw->AddRectFilled({left, row.top + 1}, {axis_.left - 1, row.bottom - 1}, kLaneSelected);
-    const float text_y = row.top + (lane_height_ - ImGui::GetTextLineHeight()) * 0.5f;
     float x = row.fold_x;
     if (is_held(track, row.pid))
       draw->AddCircleFilled({left + ui.px(7), row.top + lane_height_ * 0.5f}, ui.px(4), state_color(ProcState::Held));
-    const bool shown = row.threads > 0 && threads_shown(track.model, row.pid);
-    if (row.threads > 0) {
+    const bool shown = row.threads > 0 ? threads_shown(track.model, row.pid) : !collapsed(track.model, row.pid);
+    if (row.threads > 0 || row.children > 0) {
       const float size = ui.px(9), cy = row.top + lane_height_ * 0.5f;
       if (shown) draw->AddTriangleFilled({x, cy - size * 0.35f}, {x + size, cy - size * 0.35f}, {x + size * 0.5f, cy + size * 0.5f}, kDimText);
       else draw->AddTriangleFilled({x + size * 0.15f, cy - size * 0.5f}, {x + size * 0.15f, cy + size * 0.5f}, {x + size, cy}, kDimText);

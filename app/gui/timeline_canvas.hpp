@@ -17,6 +17,7 @@
 
 #include "forkscope/lesson_text.hpp"
 #include "forkscope/run.hpp"
+#include "lane_filter.hpp"
 #include "strip_texture.hpp"
 #include "timeline_layout.hpp"
 #include "ui.hpp"
@@ -72,7 +73,16 @@ class TimelineCanvas {
     bool visible = false;
     bool thread = false;  // a thread's sub-lane, under its process
     int threads = 0;      // the process's thread sub-lanes, shown or folded
-    float fold_x = 0;     // where its fold arrow is drawn (when it has threads)
+    int children = 0;     // its child processes: a group its arrow collapses into one summary lane (when it has no threads)
+    int group = -1;       // a summary lane: index into groups() (pid is then 0)
+    float fold_x = 0;     // where its fold arrow is drawn (when it has threads, children or is a summary)
+  };
+  // A process's descendants collapsed into one summary lane right under it.
+  struct Group {
+    std::size_t track = 0;
+    std::int32_t parent = 0;
+    std::vector<std::int32_t> members;  // in tree order
+    std::string label;                  // "Pool workers (8)", "Process-1 + 7"
   };
 
   // Fills the rest of the current window.
@@ -93,6 +103,15 @@ class TimelineCanvas {
   // A process's threads are sub-lanes under it, folded until its fold arrow is clicked (or this is called).
   void toggle_threads(const TraceModel* model, std::int32_t pid);
   [[nodiscard]] bool threads_shown(const TraceModel* model, std::int32_t pid) const { return unfolded_.contains({model, pid}); }
+  // A process's child processes (and theirs) collapsed into one summary lane under it, or expanded again; all of a
+  // trace's groups at once.
+  void toggle_group(const TraceModel* model, std::int32_t pid);
+  void collapse_all_groups(const TraceModel& model, bool collapse);
+  [[nodiscard]] bool all_groups_collapsed(const TraceModel& model) const { return all_collapsed_.contains(&model); }  // last asked
+  [[nodiscard]] bool collapsed(const TraceModel* model, std::int32_t pid) const { return collapsed_.contains({model, pid}); }
+  [[nodiscard]] const std::vector<Group>& groups() const { return groups_; }  // of the last frame's summary lanes
+  // The lanes shown are those the filter matches, with their parents (set by the timeline; the comparison has none).
+  [[nodiscard]] LaneFilter& filter() { return filter_; }
 
   [[nodiscard]] const std::vector<LaneRow>& lane_rows() const { return rows_; }
   // Where the lanes are drawn on screen, top and bottom: a row partly scrolled out is clipped there.
@@ -131,6 +150,7 @@ class TimelineCanvas {
     std::vector<std::pair<std::size_t, std::int32_t>> lanes;
     std::vector<std::pair<std::size_t, const ObjectInfo*>> counters;
     std::vector<float> tops;  // of visible lanes and counters
+    std::vector<std::int32_t> members;  // of visible summary lanes, which the filter may change
     int counter_pixels = 0;
     std::int32_t selected_pid = 0;
     bool operator==(const LayoutKey&) const = default;
@@ -158,6 +178,15 @@ class TimelineCanvas {
   void fit(std::span<const Track> tracks, TimeView& view) const;
   void handle_input(TimeView& view, const Regions& regions, CanvasInput& input);
   [[nodiscard]] std::int32_t lane_at(std::span<const Track> tracks, ImVec2 at, float lanes_bottom) const;
+  void toggle_fold(const Track& track, const LaneRow& row);
+  struct ShownLane {
+    Lane lane;
+    std::size_t colour = 0;  // its index in the whole tree: a lane keeps its colour when others fold or filter out
+    int group = -1;          // a summary lane: index into groups_
+  };
+  // The track's lanes after the filter, the folded threads and the collapsed groups (whose summary lanes it adds).
+  [[nodiscard]] std::vector<ShownLane> shown_lanes(const Ui& ui, const Track& track, std::size_t t);
+  void draw_group_tooltip(const Ui& ui, const Track& track, const Group& group, double view_t) const;
   [[nodiscard]] const LaneRow* fold_arrow_at(const Ui& ui, ImVec2 at, float lanes_bottom) const;
   [[nodiscard]] double tick_step(const Ui& ui) const;
   [[nodiscard]] std::string tick_label(const Ui& ui, double unit, double step) const;
@@ -204,6 +233,10 @@ class TimelineCanvas {
   std::map<std::pair<const TraceModel*, std::uint16_t>, Range> ranges_;  // per object: the plot's vertical scale
   OperationIndex operations_;
   std::set<std::pair<const TraceModel*, std::int32_t>> unfolded_;  // processes whose threads are shown
+  std::set<std::pair<const TraceModel*, std::int32_t>> collapsed_;  // processes whose descendants are one summary lane
+  std::set<const TraceModel*> all_collapsed_;  // collapse_all_groups was last asked to collapse
+  std::vector<Group> groups_;
+  LaneFilter filter_;
 };
 
 }  // namespace forkscope::gui

@@ -54,6 +54,7 @@ std::vector<Lane> lanes_in_tree_order(const TraceModel& model) {
     Lane lane{processes[index].pid, depth, processes[index].thread && depth > 0, 0};
     if (auto it = children.find(processes[index].pid); it != children.end()) {
       lane.threads = static_cast<int>(std::count_if(it->second.begin(), it->second.end(), [&](std::size_t c) { return processes[c].thread; }));
+      lane.children = static_cast<int>(it->second.size()) - lane.threads;
       for (auto child = it->second.rbegin(); child != it->second.rend(); ++child) stack.emplace_back(*child, depth + 1);
     }
     lanes.push_back(lane);
@@ -145,6 +146,26 @@ void rasterize_states(const ProcessInfo& process, const TimeAxis& axis, const Tr
     add(last, span->state, std::min(b, last + 1.0) - last);
   }
   close_column();
+}
+
+void rasterize_majority(std::span<const ProcessInfo* const> members, const TimeAxis& axis, const TrackWindow& window,
+                        std::span<std::uint8_t> out) {
+  constexpr auto kStates = static_cast<std::size_t>(ProcState::Count_);
+  std::vector<std::array<std::uint32_t, kStates>> votes(out.size());
+  std::vector<std::uint8_t> cells(out.size());
+  for (const ProcessInfo* member : members) {
+    rasterize_states(*member, axis, window, cells);
+    for (std::size_t c = 0; c < cells.size(); ++c)
+      if (cells[c] != kNoState) ++votes[c][cells[c]];
+  }
+  for (std::size_t c = 0; c < out.size(); ++c) {
+    std::size_t best = 0;
+    for (std::size_t s = 1; s < kStates; ++s)
+      if (votes[c][s] > votes[c][best] ||
+          (votes[c][s] == votes[c][best] && rank(static_cast<ProcState>(s)) > rank(static_cast<ProcState>(best))))
+        best = s;
+    out[c] = votes[c][best] > 0 ? static_cast<std::uint8_t>(best) : kNoState;
+  }
 }
 
 EventRange events_in_view(const TraceModel& model, const ProcessInfo& process, const TimeAxis& axis,

@@ -84,6 +84,7 @@ struct Lane {
   int depth = 0;     // 0: a process without a known parent (the lesson main); its children 1; theirs 2
   bool thread = false;  // a thread of a Python program: a sub-lane of its process (ProcessInfo::thread)
   int threads = 0;      // how many thread sub-lanes this process has
+  int children = 0;     // how many child processes (not threads) it has: a group that may be collapsed into one lane
 };
 
 // One lane per process, each child right under its parent, siblings in the order they began; a process's threads
@@ -99,6 +100,11 @@ inline constexpr std::uint8_t kNoState = 0xff;
 // out[c] = the ProcState covering most of column c, kNoState where the process did not exist or nothing is shown.
 void rasterize_states(const ProcessInfo& process, const TimeAxis& axis, const TrackWindow& window,
                       std::span<std::uint8_t> out);
+
+// A group of lanes collapsed into one: out[c] = the state most of `members` are in within column c (a tie goes to the
+// state a student looks for, waiting before working, as within one lane); kNoState where none of them existed.
+void rasterize_majority(std::span<const ProcessInfo* const> members, const TimeAxis& axis, const TrackWindow& window,
+                        std::span<std::uint8_t> out);
 
 struct TimedOperation {
   std::int64_t t_ns = 0;

@@ -113,6 +113,38 @@ const std::vector<double>& TimelinePanel::operations_of(const RunRecord& run) {
   return times.operations;
 }
 
+// The lane filter's field (Ctrl+F focuses it, Esc clears it), how many lanes match, and "collapse all groups".
+void TimelinePanel::draw_filter(Ui& ui, const RunRecord& shown) {
+  ImGui::SameLine(0, ui.px(14));
+  if (ui.lane_filter != filter_text_.data()) {  // set from outside (--filter, a test)
+    filter_text_.fill('\0');
+    ui.lane_filter.copy(filter_text_.data(), filter_text_.size() - 1);
+  }
+  if (focus_filter_) ImGui::SetKeyboardFocusHere();
+  focus_filter_ = false;
+  ImGui::SetNextItemWidth(ui.px(290));
+  if (ImGui::InputTextWithHint("##lane_filter", ui.tr("timeline.filter_hint"), filter_text_.data(), filter_text_.size()))
+    ui.lane_filter = filter_text_.data();
+  if (ImGui::IsItemDeactivated() && ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false)) {
+    filter_text_.fill('\0');
+    ui.lane_filter.clear();
+  }
+  if (ImGui::IsItemHovered() && !ImGui::IsItemActive()) ImGui::SetTooltip("%s", ui.tr("timeline.filter_tip"));
+  LaneFilter& filter = canvas_.filter();
+  filter.set_text(ui.lane_filter);
+  const TraceModel& model = shown.model();
+  if (filter.active()) {
+    const std::size_t matched = filter.matches(model, ui.text, &ui.names(shown.facts().lesson), ui.playhead.at(&shown)).size();
+    ImGui::SameLine();
+    ImGui::TextUnformatted(ui.text.format("timeline.lanes_matched", grouped(matched), grouped(model.processes().size())).c_str());
+  }
+  ImGui::SameLine();
+  const bool collapsed = canvas_.all_groups_collapsed(model);
+  if (ImGui::SmallButton(label(ui.tr(collapsed ? "timeline.expand_groups" : "timeline.collapse_groups"), "groups").c_str()))
+    canvas_.collapse_all_groups(model, !collapsed);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", ui.tr("timeline.group_tip"));
+}
+
 bool TimelinePanel::step_axis(Ui& ui) {
   const RunRecord* shown = ui.classroom.shown();
   return shown && ui.step_axis.value_or(!grants_of(*shown).empty());
@@ -145,6 +177,7 @@ void TimelinePanel::update(Ui& ui) {
     ui.step_axis.reset();
   }
   if (!scrubbable || !ui.playhead.at(shown)) ui.playhead.clear();
+  if (shown && ImGui::GetIO().KeyCtrl && ImGui::IsKeyPressed(GLFW_KEY_F, false)) focus_filter_ = true;
   if (!shown || !keys_are_shortcuts() || ImGui::GetIO().KeyCtrl) return;
   if (ImGui::IsKeyPressed(GLFW_KEY_T, false)) ui.step_axis = !step_axis(ui);
   if (!scrubbable) return;
@@ -183,6 +216,7 @@ void TimelinePanel::draw(Ui& ui, const LessonLibrary& library) {
     if (ImGui::SmallButton(label(ui.tr("timeline.to_now"), "to_now").c_str())) ui.playhead.clear();
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", ui.tr("timeline.playhead_tip"));
   }
+  if (shown) draw_filter(ui, *shown);
   ImGui::SameLine(0, ui.px(14));
   draw_legend(ui, legend_);
   if (canvas_.arrows_hidden()) {

@@ -1,6 +1,7 @@
 // The timeline's tooltip: under the pointer, a counter's value, or a lane's process, state, line of code, task, the
 // nearest operation and what it waits at the gate to do.
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -55,14 +56,18 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
     }
     return;
   }
-  if (fold_arrow_at(ui, mouse, lanes_bottom)) {
-    ImGui::SetTooltip("%s", ui.tr("timeline.fold_tip"));
+  if (const LaneRow* fold = fold_arrow_at(ui, mouse, lanes_bottom)) {
+    ImGui::SetTooltip("%s", ui.tr(fold->threads > 0 && fold->group < 0 ? "timeline.fold_tip" : "timeline.group_tip"));
     return;
   }
   for (const LaneRow& row : rows_) {
     if (!row.visible || mouse.y < row.top || mouse.y >= row.bottom) continue;
     const Track& track = tracks[row.track];
     const TraceModel& model = *track.model;
+    if (row.group >= 0) {
+      draw_group_tooltip(ui, track, groups_[static_cast<std::size_t>(row.group)], view_t);
+      return;
+    }
     const ProcessInfo* p = model.process(row.pid);
     if (p == nullptr) return;
     const auto shift = track.window.shift_ns;
@@ -134,6 +139,26 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
     ImGui::EndTooltip();
     return;
   }
+}
+
+// A summary lane: what it stands for, and how many of its members were in each state then, most first.
+void TimelineCanvas::draw_group_tooltip(const Ui& ui, const Track& track, const Group& group, double view_t) const {
+  const auto t = static_cast<std::int64_t>(view_t) + track.window.shift_ns;
+  std::array<int, static_cast<std::size_t>(ProcState::Count_)> counts{};
+  for (std::int32_t pid : group.members)
+    if (const ProcessInfo* p = track.model->process(pid))
+      if (const StateSpan* s = p->span_at(t); s && t <= track.window.now_ns) ++counts[static_cast<std::size_t>(s->state)];
+  std::vector<std::size_t> states;
+  for (std::size_t s = 0; s < counts.size(); ++s)
+    if (counts[s] > 0) states.push_back(s);
+  std::stable_sort(states.begin(), states.end(), [&](std::size_t a, std::size_t b) { return counts[a] > counts[b]; });
+  ImGui::BeginTooltip();
+  ImGui::TextUnformatted(group.label.c_str());
+  for (std::size_t s : states)
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(state_text_color(static_cast<ProcState>(s))), "%s",
+                       ui.text.format("tooltip.group_state", counts[s], ui.tr(state_key(static_cast<ProcState>(s)))).c_str());
+  ImGui::TextDisabled("%s", ui.tr("timeline.group_tip"));
+  ImGui::EndTooltip();
 }
 
 }  // namespace forkscope::gui

@@ -81,6 +81,7 @@ struct Ui {
   std::optional<std::int64_t> hovered_ns;
   Playhead playhead;
   std::optional<bool> step_axis;  // T, or the timeline's toggle; none: on for a run that was stepped
+  std::string lane_filter;        // the timeline's filter field (Ctrl+F; Esc clears it): see LaneFilter
   const Lesson* switch_to = nullptr;  // picked while a run was live: "Stop the running lesson?" asks first
   std::set<std::string> revealed;  // lessons whose "what to watch" the teacher showed before their first run
 

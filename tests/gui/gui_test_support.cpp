@@ -50,6 +50,12 @@ void point(App& app, ImVec2 at, bool down) {
   app.frame();
 }
 
+void click(App& app, ImVec2 at) {
+  point(app, at, true);
+  point(app, at, false);
+  point(app, {-1000, -1000}, false);
+}
+
 void press_ctrl_key(App& app, int glfw_key, bool shift) {
   ImGuiIO& io = ImGui::GetIO();
   io.KeyCtrl = true;

@@ -24,6 +24,9 @@ std::unique_ptr<App> make_app(const std::string& lesson_id, const std::string& l
 // One frame with the pointer at `at`, the left button down or up.
 void point(App& app, ImVec2 at, bool down);
 
+// A click at `at` (press, release), then the pointer away, so that no tooltip stays.
+void click(App& app, ImVec2 at);
+
 // A key pressed with Ctrl held (and Shift, when asked).
 void press_ctrl_key(App& app, int glfw_key, bool shift = false);
 

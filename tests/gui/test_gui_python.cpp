@@ -15,7 +15,7 @@ using namespace forkscope;
 using namespace forkscope::gui;
 using forkscope::gui::testing::GuiTest;
 using forkscope::gui::testing::make_app;
-using forkscope::gui::testing::point;
+using forkscope::gui::testing::click;
 using forkscope::gui::testing::picture;
 using forkscope::gui::testing::press_key;
 using forkscope::testing::TempDir;
@@ -78,12 +78,6 @@ if __name__ == "__main__":
     p.start()
     p.join()
 )";
-
-void click(App& app, ImVec2 at) {
-  point(app, at, true);
-  point(app, at, false);
-  point(app, {-1000, -1000}, false);
-}
 
 std::vector<std::string> process_names(const TraceModel& model) {
   std::vector<std::string> names;
