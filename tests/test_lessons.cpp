@@ -252,6 +252,9 @@ TEST_F(Lessons, EveryParameterTheReadmeShowsIsAccepted) {
   ASSERT_TRUE(in) << "README.md not found";
   static const std::regex assignment(R"(--set ([a-z_]+=[^\s`|)]+))");
   static const std::regex named(R"((?:run |explore |--lesson |`)([a-z][a-z0-9-]*))");
+  // Its commands run from the repository's top (a file parameter names a file of examples/).
+  const std::filesystem::path before = std::filesystem::current_path();
+  std::filesystem::current_path(FORKSCOPE_SOURCE_DIR);
   int checked = 0;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
@@ -271,4 +274,5 @@ TEST_F(Lessons, EveryParameterTheReadmeShowsIsAccepted) {
     }
   }
   EXPECT_GE(checked, 8) << "the README's examples were not found";
+  std::filesystem::current_path(before);
 }
