@@ -17,6 +17,7 @@
 
 #include "forkscope/mpi_job.hpp"
 #include "forkscope/run.hpp"
+#include "forkscope/trace_file.hpp"
 #include "registry.hpp"
 #include "test_support.hpp"
 
@@ -126,7 +127,27 @@ TEST_F(ScaleOut, RanksOnTwoNamespaceHostsTalkOverTcpAndEachIsALaneUnderItsHost) 
   EXPECT_EQ(report.result["messages_between_hosts"], 6);
   EXPECT_EQ(model.object_named("messages_between_hosts")->samples.back().value, 6);  // counted in order: it never goes back
   EXPECT_EQ(report.result["bytes_between_hosts"], 2 * 64 * 1024 + 4 * 8);
+  // Bytes in flight: the scatter's three shares at once (the root counts them before it sends), never below zero,
+  // none left at the end.
+  const ObjectInfo* in_flight = model.object_named("bytes_in_flight");
+  ASSERT_NE(in_flight, nullptr);
+  EXPECT_GE(in_flight->max_value(), 3 * 64 * 1024);
+  for (const auto& c : in_flight->samples) EXPECT_GE(c.value, 0);
+  EXPECT_EQ(in_flight->samples.back().value, 0);
   EXPECT_TRUE(processes_naming(session).empty()) << "a process of the MPI job outlived the run";
+
+  // The Chrome trace (Perfetto) has a track per rank, named as its lane, and the messages as flow arrows.
+  const nlohmann::json chrome = chrome_trace(model);
+  std::set<std::string> tracks;
+  std::size_t flow_starts = 0;
+  for (const auto& e : chrome["traceEvents"]) {
+    if (e["ph"] == "M" && e["name"] == "thread_name") tracks.insert(e["args"]["name"].get<std::string>());
+    flow_starts += e["ph"] == "s";
+  }
+  for (const char* rank : {"rank-0@host-1", "rank-1@host-1", "rank-2@host-2", "rank-3@host-2"})
+    EXPECT_TRUE(std::any_of(tracks.begin(), tracks.end(), [&](const std::string& t) { return t.find(rank) != std::string::npos; }))
+        << rank << " has no track in the Chrome trace";
+  EXPECT_GE(flow_starts, messages);
 }
 
 TEST_F(ScaleOut, ATeacherStepsRanksLikeAnyProcessEachMpiCallWaitsAtTheGate) {
@@ -156,6 +177,36 @@ TEST_F(ScaleOut, ATeacherStepsRanksLikeAnyProcessEachMpiCallWaitsAtTheGate) {
   EXPECT_GE(granted, 0);
   EXPECT_GE(first_call, granted);
   EXPECT_TRUE(report.invariants_ok());
+}
+
+// A run of ranks stepped to its end replays from its schedule: the same steps granted to the same ranks, in order.
+TEST_F(ScaleOut, ARunOfRanksSteppedToItsEndReplaysFromItsSchedule) {
+  RunOptions o;
+  o.lesson = scenarios::find("scale-out");
+  o.params = Params::resolve(o.lesson->params, {"ranks=2", "hosts=2", "work=1", "message_kb=1"});
+  o.seed = 1;
+  o.start_stepping = true;
+  Schedule recorded;
+  {
+    forkscope::Run run(o);
+    for (int step = 0; step < 5000 && !run.finished(); ++step) (void)run.step(0, 60);
+    ASSERT_TRUE(run.finished());
+    ASSERT_EQ(run.wait(60).main_exitcode, 0);
+    recorded = run.schedule();
+  }
+  ASSERT_TRUE(std::any_of(recorded.steps.begin(), recorded.steps.end(), [](const std::string& s) { return s.starts_with("rank-"); }));
+  o.start_stepping = false;
+  o.replay = Schedule::from_json(recorded.to_json());  // through its file form
+  forkscope::Run replay(std::move(o));
+  const RunReport& report = replay.wait(120);
+  EXPECT_EQ(report.main_exitcode, 0);
+  EXPECT_TRUE(report.invariants_ok());
+  EXPECT_EQ(replay.replay_position(), recorded.steps.size());
+  std::vector<std::string> granted;  // who was granted each step, in order, from the replay's trace
+  for (const TraceEvent& e : replay.model().events())
+    if (e.kind == EventKind::GateGranted) granted.push_back(replay.model().process(e.pid)->name);
+  granted.resize(std::min(granted.size(), recorded.steps.size()));
+  EXPECT_EQ(granted, recorded.steps);
 }
 
 TEST_F(ScaleOut, WithoutTheRightToMakeNamespacesTheRanksRunOnOneHostOverLoopback) {

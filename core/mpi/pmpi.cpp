@@ -36,15 +36,16 @@ namespace detail = forkscope::detail;
 // Links are objects: one per ordered pair of ranks, up to this many ranks (beyond, messages are not drawn).
 constexpr int kMaxLinkedRanks = 32;
 
-// What crossed between hosts, counted by every rank: under a lock, so the counters' events come in the order of
-// their values (two ranks adding at once would otherwise show the total going back).
-struct HostTraffic {
+// The job's traffic, counted by every rank: what crossed between hosts, and the bytes sent and not yet received (a
+// message counts from just before its send to just after its receive returned). Under a lock, so the counters' events
+// come in the order of their values (two ranks adding at once would otherwise show the total going back).
+struct Traffic {
   detail::SharedMutex mutex;
-  std::int64_t bytes = 0, messages = 0;
+  std::int64_t bytes_between_hosts = 0, messages_between_hosts = 0, bytes_in_flight = 0;
 };
 
 struct Shared {  // made by rank 0, sent to every rank at MPI_Init
-  std::uint16_t communicator = 0, bytes_counter = 0, messages_counter = 0;
+  std::uint16_t communicator = 0, bytes_counter = 0, messages_counter = 0, in_flight_counter = 0;
   std::uint64_t traffic_offset = 0;  // from the session's header
   std::uint16_t links[kMaxLinkedRanks * kMaxLinkedRanks]{};
 };
@@ -56,7 +57,7 @@ struct Rank {
   std::vector<std::uint64_t> host_of;          // a hash of each rank's host name
   std::vector<std::uint64_t> sent, received;   // messages per peer, numbering each link's flow
   std::unordered_map<MPI_Request, int> receives;  // Irecv requests not completed yet: their source (or ANY)
-  HostTraffic* traffic = nullptr;
+  Traffic* traffic = nullptr;
 };
 Rank* g_rank = nullptr;  // null: not traced
 
@@ -76,24 +77,37 @@ std::int64_t bytes_of(int count, MPI_Datatype type) {
 }
 
 
+// Counts a message of `bytes` leaving (in flight from now) or arriving (no longer), between hosts or not.
+void count_traffic(std::int64_t bytes, bool leaving, bool between_hosts) {
+  const Shared& s = g_rank->shared;
+  Traffic& traffic = *g_rank->traffic;
+  (void)traffic.mutex.lock();  // a rank killed holding it leaves counts that are only as good as what it wrote
+  traffic.bytes_in_flight += leaving ? bytes : -bytes;
+  detail::emit(EventKind::CounterSet, Phase::Done, s.in_flight_counter, traffic.bytes_in_flight);
+  if (leaving && between_hosts) {
+    traffic.bytes_between_hosts += bytes;
+    traffic.messages_between_hosts += 1;
+    detail::emit(EventKind::CounterSet, Phase::Done, s.bytes_counter, traffic.bytes_between_hosts);
+    detail::emit(EventKind::CounterSet, Phase::Done, s.messages_counter, traffic.messages_between_hosts);
+  }
+  traffic.mutex.unlock();
+}
+
+bool between_hosts(int a, int b) {
+  return g_rank->host_of[static_cast<std::size_t>(a)] != g_rank->host_of[static_cast<std::size_t>(b)];
+}
+
 // One message leaves this rank for `to` (sent now, or the share a collective gives it).
 void message_sent(int to, std::int64_t bytes) {
   if (to == g_rank->rank) return;
   detail::emit(EventKind::MpiSend, Phase::Done, link(g_rank->rank, to), bytes, ++g_rank->sent[static_cast<std::size_t>(to)]);
-  if (g_rank->host_of[static_cast<std::size_t>(to)] == g_rank->host_of[static_cast<std::size_t>(g_rank->rank)]) return;
-  const Shared& s = g_rank->shared;
-  HostTraffic& traffic = *g_rank->traffic;
-  (void)traffic.mutex.lock();  // a rank killed holding it leaves counts that are only as good as what it wrote
-  traffic.bytes += bytes;
-  traffic.messages += 1;
-  detail::emit(EventKind::CounterSet, Phase::Done, s.bytes_counter, traffic.bytes);
-  detail::emit(EventKind::CounterSet, Phase::Done, s.messages_counter, traffic.messages);
-  traffic.mutex.unlock();
+  count_traffic(bytes, true, between_hosts(g_rank->rank, to));
 }
 void message_received(int from, std::int64_t bytes) {
   if (from == g_rank->rank || from < 0) return;
   detail::emit(EventKind::MpiRecv, Phase::Done, link(from, g_rank->rank), bytes,
                ++g_rank->received[static_cast<std::size_t>(from)]);
+  count_traffic(bytes, false, between_hosts(from, g_rank->rank));
 }
 
 // A call that may wait for other ranks: passes the gate, then shows the rank blocked in it until it returns. Not a
@@ -183,11 +197,12 @@ void attach() {
   if (r->rank == 0) {
     Shared& s = r->shared;
     s.communicator = detail::announce_object(forkscope::ObjectKind::Communicator, "MPI_COMM_WORLD", r->size);
-    auto* traffic = new (session.allocate(sizeof(HostTraffic))) HostTraffic();
+    auto* traffic = new (session.allocate(sizeof(Traffic))) Traffic();
     traffic->mutex.init();
     s.traffic_offset = static_cast<std::uint64_t>(reinterpret_cast<std::byte*>(traffic) - reinterpret_cast<std::byte*>(&session.header()));
     s.bytes_counter = detail::announce_object(forkscope::ObjectKind::Counter, "bytes_between_hosts", 0);
     s.messages_counter = detail::announce_object(forkscope::ObjectKind::Counter, "messages_between_hosts", 0);
+    s.in_flight_counter = detail::announce_object(forkscope::ObjectKind::Counter, "bytes_in_flight", 0);
     if (r->size <= kMaxLinkedRanks)
       for (int from = 0; from < r->size; ++from)
         for (int to = 0; to < r->size; ++to)
@@ -196,7 +211,7 @@ void attach() {
                 detail::announce_object(forkscope::ObjectKind::MpiLink, fmt::format("rank {} -> rank {}", from, to), 0);
   }
   PMPI_Bcast(&r->shared, sizeof(Shared), MPI_BYTE, 0, MPI_COMM_WORLD);
-  r->traffic = reinterpret_cast<HostTraffic*>(reinterpret_cast<std::byte*>(&session.header()) + r->shared.traffic_offset);
+  r->traffic = reinterpret_cast<Traffic*>(reinterpret_cast<std::byte*>(&session.header()) + r->shared.traffic_offset);
 
   // The rank's end, with its exit status (on_exit, not atexit: the status is what the lane shows).
   on_exit([](int status, void*) {
