@@ -70,7 +70,7 @@ std::string ParamSpec::allowed() const {
     case ParamType::Bool: return "true or false";
     case ParamType::Int: return fmt::format("an integer from {} to {}", number(min), number(max));
     case ParamType::Float: return fmt::format("a number from {} to {}", number(min), number(max));
-    case ParamType::File: return "a readable file's path (or nothing)";
+    case ParamType::File: return "a readable file's path, or nothing";
   }
   return "?";
 }
