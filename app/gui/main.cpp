@@ -1,7 +1,7 @@
 // forkscope: the classroom viewer. Without options it opens on the default lesson; --python FILE.py [-- ARGS] opens it on
 // a Python program instead, --tutorial-code on the lesson's tutorial code (the Python it mirrors). With --screenshot, --frames or
 // --stats it runs headless (for tests and slides): optionally runs the lesson to its end, draws, writes the window
-// to a PNG and exits. --bench-frames measures drawing a synthetic trace of a million events.
+// to a PNG and exits. --bench-frames measures drawing a synthetic trace (a million events, or --events N).
 #include <cstdio>
 #include <optional>
 
@@ -53,6 +53,7 @@ struct Arguments {
   std::optional<std::string> open;
   double timeout = 600;
   bool bench = false;
+  std::size_t bench_events = 1'000'000;
   int bench_lanes = 200;
   bool json = false;
 };
@@ -115,18 +116,29 @@ int bench(const Arguments& args) {
   App app(scenarios::default_lesson(), options);
   app.window().set_headless(true);
   app.ui().lane_filter = args.filter;
-  const FrameBenchResult r = bench_frames(app, args.frames.value_or(300), args.step_axis == "on", args.bench_lanes);
+  const FrameBenchResult r = bench_frames(app, FrameBenchOptions{.events = args.bench_events,
+                                                                 .processes = args.bench_lanes,
+                                                                 .frames = args.frames.value_or(300),
+                                                                 .step_axis = args.step_axis == "on"});
   if (args.screenshot) {
     Image picture;
     app.frame(&picture);
     picture.save_png(*args.screenshot);
   }
-  if (args.json)
-    fmt::print("{{\"events\": {}, \"frame_ms_median\": {:.2f}, \"frame_ms_p95\": {:.2f}, \"cut_ms\": {:.1f}}}\n", r.events,
-               r.median_ms, r.p95_ms, r.cut_ms);
-  else
-    fmt::print("{} events, fully zoomed out: median {:.2f} ms per frame, p95 {:.2f} ms; the playhead's cut at the middle: {:.1f} ms\n",
-               r.events, r.median_ms, r.p95_ms, r.cut_ms);
+  const ZoomTiming& whole = r.zooms.front();
+  if (args.json) {
+    std::string zooms;
+    for (const ZoomTiming& z : r.zooms)
+      zooms += fmt::format("{}{{\"fraction\": {}, \"frame_ms_median\": {:.2f}, \"frame_ms_p95\": {:.2f}}}", zooms.empty() ? "" : ", ",
+                           z.fraction, z.median_ms, z.p95_ms);
+    fmt::print("{{\"events\": {}, \"frame_ms_median\": {:.2f}, \"frame_ms_p95\": {:.2f}, \"zooms\": [{}], \"cut_ms\": {:.1f}}}\n",
+               r.events, whole.median_ms, whole.p95_ms, zooms, r.cut_ms);
+  } else {
+    fmt::print("{} events, fully zoomed out: median {:.2f} ms per frame, p95 {:.2f} ms\n", r.events, whole.median_ms, whole.p95_ms);
+    for (const ZoomTiming& z : r.zooms)
+      if (z.fraction < 1) fmt::print("  1/{:g} of it, at the middle: median {:.2f} ms, p95 {:.2f} ms\n", 1 / z.fraction, z.median_ms, z.p95_ms);
+    fmt::print("the playhead's cut at the middle: {:.1f} ms\n", r.cut_ms);
+  }
   return kOk;
 }
 
@@ -320,7 +332,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"processes", "objects", "console", "result", "code"}));
   cli.add_option("--open", args.open, "Open a saved trace (forkscope-cli run --save-trace)");
   cli.add_option("--timeout", args.timeout, "Headless: stop a run after this many seconds (up to 1000000)");
-  cli.add_flag("--bench-frames", args.bench, "Measure frame times on a synthetic trace of 1,000,000 events");
+  CLI::Option* bench_frames = cli.add_flag("--bench-frames", args.bench,
+               "Measure frame times on a synthetic trace, fully zoomed out and zoomed in on its middle (1/10, 1/1000, 1/100000)");
+  cli.add_option("--events", args.bench_events, "With --bench-frames: the synthetic trace's events (default 1000000, up to 20000000)")
+      ->check(CLI::Range(std::size_t{1000}, std::size_t{20'000'000}))
+      ->needs(bench_frames);
   cli.add_option("--bench-lanes", args.bench_lanes, "With --bench-frames: the synthetic trace's processes (default 200)")
       ->check(CLI::Range(2, 4000));
   cli.add_flag("--json", args.json, "With --bench-frames: one JSON object");
