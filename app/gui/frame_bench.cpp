@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "forkscope/clock.hpp"
+#include "forkscope/errors.hpp"
 #include "forkscope/synthetic_trace.hpp"
 
 namespace forkscope::gui {
@@ -61,6 +63,40 @@ FrameBenchResult bench_frames(App& app, const FrameBenchOptions& options) {
     cut_ms.push_back(ms_since(start));
   }
   result.cut_ms = percentile(cut_ms, 0.5);
+  return result;
+}
+
+LiveBenchResult bench_live(App& app, double writing_seconds, double timeout_seconds) {
+  Classroom& classroom = app.classroom();
+  const auto started = std::chrono::steady_clock::now();
+  if (!classroom.run()) throw SystemFailure(classroom.status());
+  const RunRecord& record = *classroom.shown();
+  std::vector<double> ms, lag_ms;
+  LiveBenchResult result;
+  while (classroom.live()) {
+    if (ms_since(started) > timeout_seconds * 1e3)
+      throw SystemFailure(fmt::format("the live run did not end within {:.0f} s; it was stopped", timeout_seconds));
+    const auto start = std::chrono::steady_clock::now();
+    app.frame();
+    app.window().wait_for_gpu();
+    const double frame_ms = ms_since(start);
+    if (!record.live()) break;
+    const TraceModel& model = record.model();
+    const double since_start_ms = ms_since(started);
+    if (since_start_ms < 500 || since_start_ms > writing_seconds * 1e3 - 500) continue;  // writers starting or ending
+    ms.push_back(frame_ms);
+    if (frame_ms > result.max_ms) {
+      result.max_ms = frame_ms;
+      result.max_at_events = model.events().size();
+    }
+    lag_ms.push_back(static_cast<double>(model.clock().to_ns(trace_clock()) - model.end_ns()) / 1e6);
+  }
+  result.events = record.model().events().size();
+  result.frames = ms.size();
+  result.median_ms = percentile(ms, 0.5);
+  result.p95_ms = percentile(ms, 0.95);
+  result.lag_p95_ms = percentile(lag_ms, 0.95);
+  result.lag_max_ms = lag_ms.empty() ? 0 : *std::max_element(lag_ms.begin(), lag_ms.end());
   return result;
 }
 

@@ -34,6 +34,19 @@ struct FrameBenchResult {
 };
 [[nodiscard]] FrameBenchResult bench_frames(App& app, const FrameBenchOptions& options);
 
+// `forkscope --bench-live`: the frames drawn while a real run (the hidden lesson bench-live, its parameters set on
+// the app's classroom) writes events, and how far the newest event drawn trails the clock when its frame is done
+// (the now line). Both counted from half a second into the run to half a second before its writers stop.
+struct LiveBenchResult {
+  std::size_t events = 0;  // in the run's model at its end
+  std::size_t frames = 0;  // measured
+  double median_ms = 0, p95_ms = 0;
+  double max_ms = 0;                // the slowest frame measured,
+  std::size_t max_at_events = 0;    // and the events the model held after it
+  double lag_p95_ms = 0, lag_max_ms = 0;
+};
+[[nodiscard]] LiveBenchResult bench_live(App& app, double writing_seconds, double timeout_seconds);
+
 // The median and the 95th percentile of a set of durations.
 [[nodiscard]] double percentile(std::vector<double> values, double fraction);
 

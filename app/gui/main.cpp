@@ -54,6 +54,8 @@ struct Arguments {
   double timeout = 600;
   bool bench = false;
   std::size_t bench_events = 1'000'000;
+  bool bench_live = false;
+  int rate = 1'000'000;
   int bench_lanes = 200;
   bool json = false;
 };
@@ -139,6 +141,29 @@ int bench(const Arguments& args) {
       if (z.fraction < 1) fmt::print("  1/{:g} of it, at the middle: median {:.2f} ms, p95 {:.2f} ms\n", 1 / z.fraction, z.median_ms, z.p95_ms);
     fmt::print("the playhead's cut at the middle: {:.1f} ms\n", r.cut_ms);
   }
+  return kOk;
+}
+
+int bench_live_run(const Arguments& args) {
+  const Lesson& lesson = *scenarios::find("bench-live");
+  AppOptions options;
+  options.vsync = false;
+  App app(lesson, options);
+  app.window().set_headless(true);
+  const Params params = Params::resolve(lesson.params, {fmt::format("rate={}", args.rate)});
+  app.classroom().set_params(params);
+  const LiveBenchResult r = bench_live(app, static_cast<double>(params.get_int("seconds")), args.timeout);
+  const double fps = r.median_ms > 0 ? 1000 / r.median_ms : 0;
+  if (args.json)
+    fmt::print("{{\"rate\": {}, \"events\": {}, \"frames\": {}, \"frame_ms_median\": {:.2f}, \"frame_ms_p95\": {:.2f}, "
+               "\"frame_ms_max\": {:.2f}, \"frame_max_at_events\": {}, \"fps\": {:.1f}, \"now_lag_ms_p95\": {:.1f}, "
+               "\"now_lag_ms_max\": {:.1f}}}\n",
+               args.rate, r.events, r.frames, r.median_ms, r.p95_ms, r.max_ms, r.max_at_events, fps, r.lag_p95_ms, r.lag_max_ms);
+  else
+    fmt::print("a live run writing {} events per second ({} events): {} frames, median {:.2f} ms ({:.0f} fps), p95 {:.2f} ms; "
+               "the slowest {:.1f} ms (the model then held {} events); the newest event drawn trails the now line by {:.1f} ms at p95, "
+               "{:.1f} ms at most\n",
+               args.rate, r.events, r.frames, r.median_ms, fps, r.p95_ms, r.max_ms, r.max_at_events, r.lag_p95_ms, r.lag_max_ms);
   return kOk;
 }
 
@@ -339,7 +364,12 @@ int main(int argc, char** argv) {
       ->needs(bench_frames);
   cli.add_option("--bench-lanes", args.bench_lanes, "With --bench-frames: the synthetic trace's processes (default 200)")
       ->check(CLI::Range(2, 4000));
-  cli.add_flag("--json", args.json, "With --bench-frames: one JSON object");
+  CLI::Option* live = cli.add_flag("--bench-live", args.bench_live,
+                                    "Measure frame times and the now line's lag while a live run writes --rate events per second");
+  cli.add_option("--rate", args.rate, "With --bench-live: events per second (default 1000000)")
+      ->check(CLI::Range(1'000, 10'000'000))
+      ->needs(live);
+  cli.add_flag("--json", args.json, "With --bench-frames or --bench-live: one JSON object");
   const auto fail = [](int code, std::string_view message) {
     std::fprintf(stderr, "forkscope: %s\n", one_line(message).c_str());
     return code;
@@ -353,7 +383,7 @@ int main(int argc, char** argv) {
   }
   try {
     check_arguments(args);
-    return args.bench ? bench(args) : run_app(args);
+    return args.bench ? bench(args) : args.bench_live ? bench_live_run(args) : run_app(args);
   } catch (const UsageError& e) {
     return fail(kBadInput, e.what());
   } catch (const std::exception& e) {
