@@ -553,16 +553,25 @@ void TimelineCanvas::lay_out_counters(std::span<const Track> tracks, int counter
 }
 
 void TimelineCanvas::lay_out_arrows(std::span<const Track> tracks) {
-  // From each put (or send) to its get, when both lanes are on screen.
+  // From each put (or send) to its get, when both ends are in view and both lanes on screen.
   arrows_.clear();
   arrows_hidden_ = false;
+  const double view_begin = axis_.ns_of(axis_.begin_ns), view_end = axis_.ns_of(axis_.end_ns);
+  // A flow is made when its first end is ingested, and events are ingested in time order: flows are sorted by their
+  // earlier end, so the arrows in view lie between two binary searches, however long the run.
+  const auto earlier_end = [](const Flow& f) {
+    return static_cast<double>(f.put_ns < 0 ? f.get_ns : f.get_ns < 0 ? f.put_ns : std::min(f.put_ns, f.get_ns));
+  };
   for (std::size_t t = 0; t < tracks.size(); ++t) {
     const Track& track = tracks[t];
     const auto shift = static_cast<double>(track.window.shift_ns);
-    for (const Flow& f : track.model->flows()) {
+    const std::vector<Flow>& flows = track.model->flows();
+    auto flow = std::partition_point(flows.begin(), flows.end(), [&](const Flow& f) { return earlier_end(f) - shift < view_begin; });
+    for (; flow != flows.end() && earlier_end(*flow) - shift <= view_end; ++flow) {
+      const Flow& f = *flow;
       if (!f.complete() || f.put_ns < track.window.from_ns || f.get_ns >= track.window.to_ns) continue;
       const double put = static_cast<double>(f.put_ns) - shift, get = static_cast<double>(f.get_ns) - shift;
-      if (get < axis_.begin_ns || put > axis_.end_ns) continue;
+      if (put < view_begin || get > view_end) continue;
       auto from = row_of_[t].find(f.put_pid), to = row_of_[t].find(f.get_pid);
       if (from == row_of_[t].end() || to == row_of_[t].end()) continue;
       const LaneRow& a = rows_[from->second];
