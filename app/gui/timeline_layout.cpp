@@ -94,6 +94,20 @@ int rank(ProcState s) {
   return 0;
 }
 
+constexpr auto kStates = static_cast<std::size_t>(ProcState::Count_);
+
+// The state with the most of `amount` (time or votes), kNoState when none has any; amounts within `tie` of each
+// other are equal, and a tie goes by rank.
+template <class Amount>
+std::uint8_t leading_state(const std::array<Amount, kStates>& amount, Amount tie = 0) {
+  std::size_t best = 0;
+  for (std::size_t s = 1; s < kStates; ++s)
+    if (amount[s] > amount[best] + tie ||
+        (amount[s] + tie >= amount[best] && rank(static_cast<ProcState>(s)) > rank(static_cast<ProcState>(best))))
+      best = s;
+  return amount[best] > 0 ? static_cast<std::uint8_t>(best) : kNoState;
+}
+
 }  // namespace
 
 void rasterize_states(const ProcessInfo& process, const TimeAxis& axis, const TrackWindow& window,
@@ -105,17 +119,11 @@ void rasterize_states(const ProcessInfo& process, const TimeAxis& axis, const Tr
   const int last_column = static_cast<int>(out.size()) - 1;
 
   // Columns a span covers entirely take its state; a column shared by several spans takes the one covering most.
-  std::array<double, static_cast<std::size_t>(ProcState::Count_)> cover{};
+  std::array<double, kStates> cover{};
   int open_column = -1;
   auto close_column = [&] {
     if (open_column < 0) return;
-    std::size_t best = 0;
-    for (std::size_t s = 1; s < cover.size(); ++s) {
-      const double margin = cover[s] - cover[best];
-      if (margin > 1e-9 || (margin > -1e-9 && rank(static_cast<ProcState>(s)) > rank(static_cast<ProcState>(best))))
-        best = s;
-    }
-    if (cover[best] > 0) out[static_cast<std::size_t>(open_column)] = static_cast<std::uint8_t>(best);
+    out[static_cast<std::size_t>(open_column)] = leading_state(cover, 1e-9);
     cover.fill(0);
     open_column = -1;
   };
@@ -150,7 +158,6 @@ void rasterize_states(const ProcessInfo& process, const TimeAxis& axis, const Tr
 
 void rasterize_majority(std::span<const ProcessInfo* const> members, const TimeAxis& axis, const TrackWindow& window,
                         std::span<std::uint8_t> out) {
-  constexpr auto kStates = static_cast<std::size_t>(ProcState::Count_);
   std::vector<std::array<std::uint32_t, kStates>> votes(out.size());
   std::vector<std::uint8_t> cells(out.size());
   for (const ProcessInfo* member : members) {
@@ -158,14 +165,7 @@ void rasterize_majority(std::span<const ProcessInfo* const> members, const TimeA
     for (std::size_t c = 0; c < cells.size(); ++c)
       if (cells[c] != kNoState) ++votes[c][cells[c]];
   }
-  for (std::size_t c = 0; c < out.size(); ++c) {
-    std::size_t best = 0;
-    for (std::size_t s = 1; s < kStates; ++s)
-      if (votes[c][s] > votes[c][best] ||
-          (votes[c][s] == votes[c][best] && rank(static_cast<ProcState>(s)) > rank(static_cast<ProcState>(best))))
-        best = s;
-    out[c] = votes[c][best] > 0 ? static_cast<std::uint8_t>(best) : kNoState;
-  }
+  for (std::size_t c = 0; c < out.size(); ++c) out[c] = leading_state(votes[c]);
 }
 
 EventRange events_in_view(const TraceModel& model, const ProcessInfo& process, const TimeAxis& axis,
@@ -260,7 +260,6 @@ bool LaneDetail::rasterize(const TraceModel& model, const ProcessInfo& process, 
   const double width = std::ldexp(1.0, log2_width);
   const auto shift = static_cast<double>(window.shift_ns);
   const auto op_to = std::min(static_cast<double>(window.to_ns), axis.ns_of(axis.end_ns) + shift);
-  constexpr auto kStates = static_cast<std::size_t>(ProcState::Count_);
   for (std::size_t c = 0; c < states.size(); ++c) {
     const double a = axis.ns_at_column(static_cast<double>(c)) + shift, b = axis.ns_at_column(static_cast<double>(c + 1)) + shift;
     // States up to the live edge, operations up to the window's end, as the exact rasterizers clip them.
@@ -269,11 +268,7 @@ bool LaneDetail::rasterize(const TraceModel& model, const ProcessInfo& process, 
     for (auto k = static_cast<std::size_t>(std::max(0.0, std::floor(state_a))); k < grid.states.size() && static_cast<double>(k) < state_b; ++k)
       if (grid.states[k] != kNoState)
         cover[grid.states[k]] += std::min(static_cast<double>(k + 1), state_b) - std::max(static_cast<double>(k), state_a);
-    std::size_t best = 0;
-    for (std::size_t s = 1; s < kStates; ++s)
-      if (cover[s] > cover[best] || (cover[s] == cover[best] && rank(static_cast<ProcState>(s)) > rank(static_cast<ProcState>(best))))
-        best = s;
-    states[c] = cover[best] > 0 ? static_cast<std::uint8_t>(best) : kNoState;
+    states[c] = leading_state(cover);
     const double op_a = std::max(a, static_cast<double>(window.from_ns)) / width, op_b = std::min(b, op_to) / width;
     std::uint8_t highest = 0;
     for (auto k = static_cast<std::size_t>(std::max(0.0, std::floor(op_a))); k < grid.operations.size() && static_cast<double>(k) < op_b; ++k)
