@@ -250,11 +250,16 @@ bool LaneDetail::rasterize(const TraceModel& model, const ProcessInfo& process, 
                                                [&](const StateSpan& s) { return static_cast<double>(s.end_ns) <= from; });
   const auto last_span = std::partition_point(first_span, process.spans.end(),
                                               [&](const StateSpan& s) { return static_cast<double>(s.begin_ns) < to; });
-  if (static_cast<std::size_t>(last_span - first_span) < kDenseSpans * states.size()) return false;
-  // The widest buckets that still put at least eight in a column; never more buckets than a few per span of the lane
+  const auto before = [](double t) { return [t](const TimedOperation& o) { return static_cast<double>(o.t_ns) < t; }; };
+  const auto first_op = std::partition_point(all_operations.begin(), all_operations.end(), before(from));
+  const auto last_op = std::partition_point(first_op, all_operations.end(), before(to));
+  const std::size_t dense = kDenseSpans * states.size();
+  if (static_cast<std::size_t>(last_span - first_span) < dense && static_cast<std::size_t>(last_op - first_op) < dense) return false;
+  // The widest buckets that still put at least eight in a column; never more buckets than a few per span and operation of the lane
   // (a dense burst in a long run, zoomed in on, is drawn exactly).
   const int log2_width = static_cast<int>(std::floor(std::log2(axis.ns_per_column() / 8)));
-  if (log2_width < 0 || static_cast<double>(window.now_ns) / std::ldexp(1.0, log2_width) > 4.0 * static_cast<double>(process.spans.size()) + 65536)
+  const auto elements = static_cast<double>(process.spans.size() + all_operations.size());
+  if (log2_width < 0 || static_cast<double>(window.now_ns) / std::ldexp(1.0, log2_width) > 4.0 * elements + 65536)
     return false;
   const Level& grid = level(model, process, all_operations, log2_width, window.now_ns);
   const double width = std::ldexp(1.0, log2_width);

@@ -132,13 +132,13 @@ void rasterize_operations(std::span<const TimedOperation> operations, const Time
 
 // Level of detail for a dense lane (Tracy's way): the lane rasterized once onto a fixed grid of buckets 2^L ns of trace
 // time wide (each bucket's majority state and highest operation), one grid per zoom level, extended as a live run
-// grows. A view whose columns each cover many spans then reads 8 to 16 buckets per column instead of every span: a
+// grows. A view whose columns each cover many spans (or operations) then reads 8 to 16 buckets per column instead of every span: a
 // frame costs the same at a hundred events per column as at a million. A bucket that straddles a column's edge counts
 // for both columns by its share (its operation for both), a fraction of a pixel that spans this dense cannot show.
 class LaneDetail {
  public:
   // Fills `states` and `operations` as rasterize_states and rasterize_operations would; false when the lane has fewer
-  // than kDenseSpans spans per column in view, or the axis counts steps: then rasterize it exactly.
+  // than kDenseSpans spans and as few operations per column in view, or the axis counts steps: then rasterize it exactly.
   bool rasterize(const TraceModel& model, const ProcessInfo& process, std::span<const TimedOperation> all_operations,
                  const TimeAxis& axis, const TrackWindow& window, std::span<std::uint8_t> states,
                  std::span<std::uint8_t> operations);
