@@ -207,6 +207,29 @@ void lossless_at_scale(forkscope::LessonContext& lesson) {
   for (auto& w : writers) w.join();
 }
 
+// Writers that together trace `rate` events a second for `seconds`, a millisecond's share at a time with a traced
+// sleep to the next millisecond in between: what a busy program's live run asks of the viewer (`forkscope --bench-live`).
+void live_rate(forkscope::LessonContext& lesson) {
+  const auto processes = lesson.int_param("processes");
+  const double per_ms = static_cast<double>(lesson.int_param("rate")) / static_cast<double>(processes) / 1000;
+  const std::int64_t slices = lesson.int_param("seconds") * 1000;
+  std::vector<forkscope::Process> writers;
+  writers.reserve(static_cast<std::size_t>(processes));
+  for (std::int64_t w = 0; w < processes; ++w)
+    writers.emplace_back([=] {
+      const double start = forkscope::lesson_time();
+      double owed = 0;
+      std::int64_t written = 0;
+      for (std::int64_t slice = 1; slice <= slices; ++slice) {
+        for (owed += per_ms; owed >= 1; owed -= 1) forkscope::trace_event(forkscope::EventKind::Mark, 0, ++written);
+        const double ahead = start + static_cast<double>(slice) * 1e-3 - forkscope::lesson_time();
+        if (ahead > 0) forkscope::sleep(ahead);
+      }
+    });
+  for (auto& w : writers) w.start();
+  for (auto& w : writers) w.join();
+}
+
 // Every writer's marks, in the order the model has them: complete (1..events, none lost) and in the order written.
 void check_lossless(forkscope::RunReport& report) {
   const std::int64_t events = report.params["events"];
@@ -261,6 +284,9 @@ std::vector<Lesson> bench_lessons() {
              pool_map_cost),
       hidden("bench-lossless", {ParamSpec::integer("processes", 1000, 1, 100'000), ParamSpec::integer("events", 10'000, 1, 10'000'000)},
              lossless_at_scale, check_lossless),
+      hidden("bench-live", {ParamSpec::integer("rate", 1'000'000, 1'000, 10'000'000), ParamSpec::integer("processes", 4, 1, 64),
+                            ParamSpec::integer("seconds", 5, 1, 60)},
+             live_rate),
       hidden("bench-processes", {ParamSpec::integer("n", 100, 1, 100), ParamSpec::integer("rounds", 3, 1, 5)},
              processes_cost),
 #if FORKSCOPE_HAS_MPI

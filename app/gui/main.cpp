@@ -1,7 +1,7 @@
 // forkscope: the classroom viewer. Without options it opens on the default lesson; --python FILE.py [-- ARGS] opens it on
 // a Python program instead, --tutorial-code on the lesson's tutorial code (the Python it mirrors). With --screenshot, --frames or
 // --stats it runs headless (for tests and slides): optionally runs the lesson to its end, draws, writes the window
-// to a PNG and exits. --bench-frames measures drawing a synthetic trace of a million events.
+// to a PNG and exits. --bench-frames measures drawing a synthetic trace (a million events, or --events N).
 #include <cstdio>
 #include <optional>
 
@@ -53,6 +53,9 @@ struct Arguments {
   std::optional<std::string> open;
   double timeout = 600;
   bool bench = false;
+  std::size_t bench_events = 1'000'000;
+  bool bench_live = false;
+  int rate = 1'000'000;
   int bench_lanes = 200;
   bool json = false;
 };
@@ -115,18 +118,52 @@ int bench(const Arguments& args) {
   App app(scenarios::default_lesson(), options);
   app.window().set_headless(true);
   app.ui().lane_filter = args.filter;
-  const FrameBenchResult r = bench_frames(app, args.frames.value_or(300), args.step_axis == "on", args.bench_lanes);
+  const FrameBenchResult r = bench_frames(app, FrameBenchOptions{.events = args.bench_events,
+                                                                 .processes = args.bench_lanes,
+                                                                 .frames = args.frames.value_or(300),
+                                                                 .step_axis = args.step_axis == "on"});
   if (args.screenshot) {
     Image picture;
     app.frame(&picture);
     picture.save_png(*args.screenshot);
   }
+  const ZoomTiming& whole = r.zooms.front();
+  if (args.json) {
+    std::string zooms;
+    for (const ZoomTiming& z : r.zooms)
+      zooms += fmt::format("{}{{\"fraction\": {}, \"frame_ms_median\": {:.2f}, \"frame_ms_p95\": {:.2f}}}", zooms.empty() ? "" : ", ",
+                           z.fraction, z.median_ms, z.p95_ms);
+    fmt::print("{{\"events\": {}, \"frame_ms_median\": {:.2f}, \"frame_ms_p95\": {:.2f}, \"zooms\": [{}], \"cut_ms\": {:.1f}}}\n",
+               r.events, whole.median_ms, whole.p95_ms, zooms, r.cut_ms);
+  } else {
+    fmt::print("{} events, fully zoomed out: median {:.2f} ms per frame, p95 {:.2f} ms\n", r.events, whole.median_ms, whole.p95_ms);
+    for (const ZoomTiming& z : r.zooms)
+      if (z.fraction < 1) fmt::print("  1/{:g} of it, at the middle: median {:.2f} ms, p95 {:.2f} ms\n", 1 / z.fraction, z.median_ms, z.p95_ms);
+    fmt::print("the playhead's cut at the middle: {:.1f} ms\n", r.cut_ms);
+  }
+  return kOk;
+}
+
+int bench_live_run(const Arguments& args) {
+  const Lesson& lesson = *scenarios::find("bench-live");
+  AppOptions options;
+  options.vsync = false;
+  App app(lesson, options);
+  app.window().set_headless(true);
+  const Params params = Params::resolve(lesson.params, {fmt::format("rate={}", args.rate)});
+  app.classroom().set_params(params);
+  const LiveBenchResult r = bench_live(app, static_cast<double>(params.get_int("seconds")), args.timeout);
+  const double fps = r.median_ms > 0 ? 1000 / r.median_ms : 0;
   if (args.json)
-    fmt::print("{{\"events\": {}, \"frame_ms_median\": {:.2f}, \"frame_ms_p95\": {:.2f}, \"cut_ms\": {:.1f}}}\n", r.events,
-               r.median_ms, r.p95_ms, r.cut_ms);
+    fmt::print("{{\"rate\": {}, \"events\": {}, \"frames\": {}, \"frame_ms_median\": {:.2f}, \"frame_ms_p95\": {:.2f}, "
+               "\"frame_ms_max\": {:.2f}, \"frame_max_at_events\": {}, \"fps\": {:.1f}, \"now_lag_ms_p95\": {:.1f}, "
+               "\"now_lag_ms_max\": {:.1f}}}\n",
+               args.rate, r.events, r.frames, r.median_ms, r.p95_ms, r.max_ms, r.max_at_events, fps, r.lag_p95_ms, r.lag_max_ms);
   else
-    fmt::print("{} events, fully zoomed out: median {:.2f} ms per frame, p95 {:.2f} ms; the playhead's cut at the middle: {:.1f} ms\n",
-               r.events, r.median_ms, r.p95_ms, r.cut_ms);
+    fmt::print("a live run writing {} events per second ({} events): {} frames, median {:.2f} ms ({:.0f} fps), p95 {:.2f} ms; "
+               "the slowest {:.1f} ms (the model then held {} events); the newest event drawn trails the now line by {:.1f} ms at p95, "
+               "{:.1f} ms at most\n",
+               args.rate, r.events, r.frames, r.median_ms, fps, r.p95_ms, r.max_ms, r.max_at_events, r.lag_p95_ms, r.lag_max_ms);
   return kOk;
 }
 
@@ -320,10 +357,19 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"processes", "objects", "console", "result", "code"}));
   cli.add_option("--open", args.open, "Open a saved trace (forkscope-cli run --save-trace)");
   cli.add_option("--timeout", args.timeout, "Headless: stop a run after this many seconds (up to 1000000)");
-  cli.add_flag("--bench-frames", args.bench, "Measure frame times on a synthetic trace of 1,000,000 events");
+  CLI::Option* bench_frames = cli.add_flag("--bench-frames", args.bench,
+               "Measure frame times on a synthetic trace, fully zoomed out and zoomed in on its middle (1/10, 1/1000, 1/100000)");
+  cli.add_option("--events", args.bench_events, "With --bench-frames: the synthetic trace's events (default 1000000, up to 20000000)")
+      ->check(CLI::Range(std::size_t{1000}, std::size_t{20'000'000}))
+      ->needs(bench_frames);
   cli.add_option("--bench-lanes", args.bench_lanes, "With --bench-frames: the synthetic trace's processes (default 200)")
       ->check(CLI::Range(2, 4000));
-  cli.add_flag("--json", args.json, "With --bench-frames: one JSON object");
+  CLI::Option* live = cli.add_flag("--bench-live", args.bench_live,
+                                    "Measure frame times and the now line's lag while a live run writes --rate events per second");
+  cli.add_option("--rate", args.rate, "With --bench-live: events per second (default 1000000)")
+      ->check(CLI::Range(1'000, 10'000'000))
+      ->needs(live);
+  cli.add_flag("--json", args.json, "With --bench-frames or --bench-live: one JSON object");
   const auto fail = [](int code, std::string_view message) {
     std::fprintf(stderr, "forkscope: %s\n", one_line(message).c_str());
     return code;
@@ -337,7 +383,7 @@ int main(int argc, char** argv) {
   }
   try {
     check_arguments(args);
-    return args.bench ? bench(args) : run_app(args);
+    return args.bench ? bench(args) : args.bench_live ? bench_live_run(args) : run_app(args);
   } catch (const UsageError& e) {
     return fail(kBadInput, e.what());
   } catch (const std::exception& e) {

@@ -261,23 +261,11 @@ void TimelineCanvas::place(const Ui& ui, std::span<const Track> tracks, TimeView
   }
 }
 
-void TimelineCanvas::draw_holds_and_signals(const Ui& ui, ImDrawList* draw, const Track& track, const ProcessInfo& p,
-                                            const LaneRow& row) const {
+void TimelineCanvas::draw_signals(const Ui& ui, ImDrawList* draw, const Track& track, const ProcessInfo& p,
+                                  const LaneRow& row) const {
   const TrackWindow& w = track.window;
   const float right = axis_.left + static_cast<float>(axis_.columns);
   const auto x_at = [&](std::int64_t t) { return axis_.x_of(static_cast<double>(t - w.shift_ns)); };
-  float covered = axis_.left - 1;  // a million short holds cost one rectangle per pixel column at most
-  for (const HoldSpan& h : p.holds) {
-    const std::int64_t begin = std::max(h.begin_ns, w.from_ns), end = std::min({h.end_ns, w.to_ns, w.now_ns});
-    if (begin >= end) continue;
-    const float x0 = std::max(x_at(begin), axis_.left), x1 = std::min(std::max(x_at(end), x0 + 1), right);
-    if (x0 > right) break;  // holds come in the order they were taken
-    if (x1 <= covered || x1 < axis_.left) continue;
-    const ObjectInfo* lock = track.model->object(h.object);
-    draw->AddRectFilled({std::max(x0, covered), row.top + 1}, {x1, row.top + 1 + ui.px(2)},
-                        counter_color(lock ? lock->kind : ObjectKind::Lock));
-    covered = x1;
-  }
   const float mid = (row.top + row.bottom) * 0.5f, r = ui.px(5);
   for (const SignalMark& s : p.signals) {
     if (s.t_ns < w.from_ns || s.t_ns > w.to_ns) continue;
@@ -438,18 +426,19 @@ void TimelineCanvas::lay_out(std::span<const Track> tracks, int counter_pixels, 
     same_traces = std::get<0>(key.tracks[t]) == std::get<0>(key_.tracks[t]);
   if (!same_traces) {
     operations_.clear();
+    detail_.clear();
     ranges_.clear();
   }
   key_ = std::move(key);
 
-  // Texture rows: three per visible lane (states, operation ticks, tasks), a plot's height per visible counter.
+  // Texture rows: four per visible lane (states, operation ticks, tasks, held locks), a plot's height per visible counter.
   lane_texture_row_.assign(rows_.size(), -1);
   counter_texture_row_.assign(counter_rows_.size(), -1);
   int next_row = 0;
   for (std::size_t i = 0; i < rows_.size(); ++i)
     if (rows_[i].visible) {
       lane_texture_row_[i] = next_row;
-      next_row += 3;
+      next_row += 4;
     }
   for (std::size_t i = 0; i < counter_rows_.size(); ++i)
     if (counter_rows_[i].visible) {
@@ -465,15 +454,16 @@ void TimelineCanvas::lay_out(std::span<const Track> tracks, int counter_pixels, 
 
 void TimelineCanvas::lay_out_lanes(std::span<const Track> tracks, std::int32_t selected_pid) {
   // The operations as ticks or, when few enough to tell apart, as shapes.
-  std::size_t operations = 0;
+  std::size_t in_view = 0;
   for (const LaneRow& row : rows_)
     if (row.visible)
       if (const ProcessInfo* p = tracks[row.track].model->process(row.pid))
-        operations += events_in_view(*tracks[row.track].model, *p, axis_, tracks[row.track].window).size();
-  vector_markers_ = operations <= kMaxMarkerShapes;
+        in_view += events_in_view(*tracks[row.track].model, *p, axis_, tracks[row.track].window).size();
+  vector_markers_ = in_view <= kMaxMarkerShapes;
   markers_.clear();
   const auto width = static_cast<std::size_t>(axis_.columns);
-  std::vector<std::uint8_t> cells(width);
+  std::vector<std::uint8_t> cells(width), op_cells(width);
+  std::vector<std::uint16_t> held(width);
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     if (lane_texture_row_[i] < 0) continue;
     const Track& track = tracks[rows_[i].track];
@@ -481,6 +471,7 @@ void TimelineCanvas::lay_out_lanes(std::span<const Track> tracks, std::int32_t s
     ImU32* states = pixels_.data() + static_cast<std::size_t>(lane_texture_row_[i]) * width;
     ImU32* ticks = states + width;
     ImU32* task_band = ticks + width;
+    ImU32* hold_band = task_band + width;
     auto paint_states = [&] {
       for (std::size_t c = 0; c < width; ++c)
         states[c] = cells[c] == kNoState ? background : state_color(static_cast<ProcState>(cells[c]));
@@ -496,13 +487,24 @@ void TimelineCanvas::lay_out_lanes(std::span<const Track> tracks, std::int32_t s
     }
     const ProcessInfo* p = track.model->process(rows_[i].pid);
     if (p == nullptr) continue;
-    rasterize_states(*p, axis_, track.window, cells);
+    const std::vector<TimedOperation>& operations = operations_.of(*track.model, *p);
+    const bool detailed = !vector_markers_ && detail_.rasterize(*track.model, *p, operations, axis_, track.window, cells, op_cells);
+    if (!detailed) rasterize_states(*p, axis_, track.window, cells);
     paint_states();
     if (!p->tasks.empty()) {
       // Tasks ride on the state strip: a band where a task ran, alternating shades, red where one raised.
       rasterize_tasks(*p, axis_, track.window, cells);
       for (std::size_t c = 0; c < width; ++c)
         task_band[c] = cells[c] == 0 ? states[c] : cells[c] == kTaskFailed ? kTaskFailedColor : cells[c] == 1 ? kTaskColor : kTaskColorAlt;
+    }
+    if (!p->holds.empty()) {
+      // A band in the lock's colour along the top of the lane while its process holds it, over the tasks and states.
+      rasterize_holds(*p, axis_, track.window, held);
+      const ImU32* under = p->tasks.empty() ? states : task_band;
+      for (std::size_t c = 0; c < width; ++c) {
+        const ObjectInfo* lock = held[c] ? track.model->object(held[c]) : nullptr;
+        hold_band[c] = held[c] == 0 ? under[c] : counter_color(lock ? lock->kind : ObjectKind::Lock);
+      }
     }
     if (vector_markers_) {
       const EventRange range = events_in_view(*track.model, *p, axis_, track.window);
@@ -515,8 +517,8 @@ void TimelineCanvas::lay_out_lanes(std::span<const Track> tracks, std::int32_t s
       }
       std::fill(ticks, ticks + width, background);
     } else {
-      rasterize_operations(operations_.of(*track.model, *p), axis_, track.window, cells);
-      for (std::size_t c = 0; c < width; ++c) ticks[c] = cells[c] ? op_color(static_cast<OpCategory>(cells[c])) : background;
+      if (!detailed) rasterize_operations(operations, axis_, track.window, op_cells);
+      for (std::size_t c = 0; c < width; ++c) ticks[c] = op_cells[c] ? op_color(static_cast<OpCategory>(op_cells[c])) : background;
     }
   }
 }
@@ -551,16 +553,25 @@ void TimelineCanvas::lay_out_counters(std::span<const Track> tracks, int counter
 }
 
 void TimelineCanvas::lay_out_arrows(std::span<const Track> tracks) {
-  // From each put (or send) to its get, when both lanes are on screen.
+  // From each put (or send) to its get, when both ends are in view and both lanes on screen.
   arrows_.clear();
   arrows_hidden_ = false;
+  const double view_begin = axis_.ns_of(axis_.begin_ns), view_end = axis_.ns_of(axis_.end_ns);
+  // A flow is made when its first end is ingested, and events are ingested in time order: flows are sorted by their
+  // earlier end, so the arrows in view lie between two binary searches, however long the run.
+  const auto earlier_end = [](const Flow& f) {
+    return static_cast<double>(f.put_ns < 0 ? f.get_ns : f.get_ns < 0 ? f.put_ns : std::min(f.put_ns, f.get_ns));
+  };
   for (std::size_t t = 0; t < tracks.size(); ++t) {
     const Track& track = tracks[t];
     const auto shift = static_cast<double>(track.window.shift_ns);
-    for (const Flow& f : track.model->flows()) {
+    const std::vector<Flow>& flows = track.model->flows();
+    auto flow = std::partition_point(flows.begin(), flows.end(), [&](const Flow& f) { return earlier_end(f) - shift < view_begin; });
+    for (; flow != flows.end() && earlier_end(*flow) - shift <= view_end; ++flow) {
+      const Flow& f = *flow;
       if (!f.complete() || f.put_ns < track.window.from_ns || f.get_ns >= track.window.to_ns) continue;
       const double put = static_cast<double>(f.put_ns) - shift, get = static_cast<double>(f.get_ns) - shift;
-      if (get < axis_.begin_ns || put > axis_.end_ns) continue;
+      if (put < view_begin || get > view_end) continue;
       auto from = row_of_[t].find(f.put_pid), to = row_of_[t].find(f.get_pid);
       if (from == row_of_[t].end() || to == row_of_[t].end()) continue;
       const LaneRow& a = rows_[from->second];
@@ -653,15 +664,17 @@ void TimelineCanvas::draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track>
     if (p && !p->tasks.empty())
       draw->AddImage(texture_.id(), {axis_.left, row.top + 1}, {right, row.top + 1 + ui.px(5)}, texture_.uv(0, r + 2.5f),
                      texture_.uv(columns, r + 2.5f));
+    if (p && !p->holds.empty())
+      draw->AddImage(texture_.id(), {axis_.left, row.top + 1}, {right, row.top + 1 + ui.px(2)}, texture_.uv(0, r + 3.5f),
+                     texture_.uv(columns, r + 3.5f));
   }
   StripTexture::end_opaque(draw);
-  // Over the strips: a band in the lock's colour along the top of a lane while its process holds a lock, and a
-  // glyph where it was sent a signal.
+  // Over the strips: a glyph where a process was sent a signal.
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     if (lane_texture_row_.size() <= i || lane_texture_row_[i] < 0) continue;
     const LaneRow& row = rows_[i];
     const Track& track = tracks[row.track];
-    if (const ProcessInfo* p = track.model->process(row.pid)) draw_holds_and_signals(ui, draw, track, *p, row);
+    if (const ProcessInfo* p = track.model->process(row.pid)) draw_signals(ui, draw, track, *p, row);
   }
   const float marker = ui.px(4);
   for (const Marker& m : markers_)

@@ -195,7 +195,7 @@ class TimelineCanvas {
   void draw_grid(const Ui& ui, ImDrawList* draw, float top, float bottom) const;
   void draw_ruler(Ui& ui, ImDrawList* draw, float top, float height);
   void draw_lanes(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, float top, float bottom) const;
-  void draw_holds_and_signals(const Ui& ui, ImDrawList* draw, const Track& track, const ProcessInfo& p, const LaneRow& row) const;
+  void draw_signals(const Ui& ui, ImDrawList* draw, const Track& track, const ProcessInfo& p, const LaneRow& row) const;
   void draw_counters(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, float top, float bottom) const;
   void draw_overlays(Ui& ui, ImDrawList* draw, std::span<const Track> tracks, const TimeView& view,
                      std::span<const Guide> guides, const Regions& regions) const;
@@ -223,7 +223,7 @@ class TimelineCanvas {
   bool stale_ = false;
   StripTexture texture_;
   std::vector<ImU32> pixels_;
-  std::vector<int> lane_texture_row_;     // per rows_ entry: first of its two texture rows, -1 when not visible
+  std::vector<int> lane_texture_row_;     // per rows_ entry: first of its four texture rows, -1 when not visible
   std::vector<int> counter_texture_row_;  // per counter_rows_ entry
   std::vector<Arrow> arrows_;
   std::vector<Marker> markers_;
@@ -232,6 +232,7 @@ class TimelineCanvas {
   bool arrows_hidden_ = false;
   std::map<std::pair<const TraceModel*, std::uint16_t>, Range> ranges_;  // per object: the plot's vertical scale
   OperationIndex operations_;
+  LaneDetail detail_;
   std::set<std::pair<const TraceModel*, std::int32_t>> unfolded_;  // processes whose threads are shown
   std::set<std::pair<const TraceModel*, std::int32_t>> collapsed_;  // processes whose descendants are one summary lane
   std::set<const TraceModel*> all_collapsed_;  // collapse_all_groups was last asked to collapse

@@ -94,6 +94,20 @@ int rank(ProcState s) {
   return 0;
 }
 
+constexpr auto kStates = static_cast<std::size_t>(ProcState::Count_);
+
+// The state with the most of `amount` (time or votes), kNoState when none has any; amounts within `tie` of each
+// other are equal, and a tie goes by rank.
+template <class Amount>
+std::uint8_t leading_state(const std::array<Amount, kStates>& amount, Amount tie = 0) {
+  std::size_t best = 0;
+  for (std::size_t s = 1; s < kStates; ++s)
+    if (amount[s] > amount[best] + tie ||
+        (amount[s] + tie >= amount[best] && rank(static_cast<ProcState>(s)) > rank(static_cast<ProcState>(best))))
+      best = s;
+  return amount[best] > 0 ? static_cast<std::uint8_t>(best) : kNoState;
+}
+
 }  // namespace
 
 void rasterize_states(const ProcessInfo& process, const TimeAxis& axis, const TrackWindow& window,
@@ -105,17 +119,11 @@ void rasterize_states(const ProcessInfo& process, const TimeAxis& axis, const Tr
   const int last_column = static_cast<int>(out.size()) - 1;
 
   // Columns a span covers entirely take its state; a column shared by several spans takes the one covering most.
-  std::array<double, static_cast<std::size_t>(ProcState::Count_)> cover{};
+  std::array<double, kStates> cover{};
   int open_column = -1;
   auto close_column = [&] {
     if (open_column < 0) return;
-    std::size_t best = 0;
-    for (std::size_t s = 1; s < cover.size(); ++s) {
-      const double margin = cover[s] - cover[best];
-      if (margin > 1e-9 || (margin > -1e-9 && rank(static_cast<ProcState>(s)) > rank(static_cast<ProcState>(best))))
-        best = s;
-    }
-    if (cover[best] > 0) out[static_cast<std::size_t>(open_column)] = static_cast<std::uint8_t>(best);
+    out[static_cast<std::size_t>(open_column)] = leading_state(cover, 1e-9);
     cover.fill(0);
     open_column = -1;
   };
@@ -150,7 +158,6 @@ void rasterize_states(const ProcessInfo& process, const TimeAxis& axis, const Tr
 
 void rasterize_majority(std::span<const ProcessInfo* const> members, const TimeAxis& axis, const TrackWindow& window,
                         std::span<std::uint8_t> out) {
-  constexpr auto kStates = static_cast<std::size_t>(ProcState::Count_);
   std::vector<std::array<std::uint32_t, kStates>> votes(out.size());
   std::vector<std::uint8_t> cells(out.size());
   for (const ProcessInfo* member : members) {
@@ -158,14 +165,7 @@ void rasterize_majority(std::span<const ProcessInfo* const> members, const TimeA
     for (std::size_t c = 0; c < cells.size(); ++c)
       if (cells[c] != kNoState) ++votes[c][cells[c]];
   }
-  for (std::size_t c = 0; c < out.size(); ++c) {
-    std::size_t best = 0;
-    for (std::size_t s = 1; s < kStates; ++s)
-      if (votes[c][s] > votes[c][best] ||
-          (votes[c][s] == votes[c][best] && rank(static_cast<ProcState>(s)) > rank(static_cast<ProcState>(best))))
-        best = s;
-    out[c] = votes[c][best] > 0 ? static_cast<std::uint8_t>(best) : kNoState;
-  }
+  for (std::size_t c = 0; c < out.size(); ++c) out[c] = leading_state(votes[c]);
 }
 
 EventRange events_in_view(const TraceModel& model, const ProcessInfo& process, const TimeAxis& axis,
@@ -210,6 +210,79 @@ void rasterize_operations(std::span<const TimedOperation> operations, const Time
   }
 }
 
+LaneDetail::Level& LaneDetail::level(const TraceModel& model, const ProcessInfo& process,
+                                     std::span<const TimedOperation> all_operations, int log2_width, std::int64_t now_ns) {
+  Level& level = levels_[{&model, process.pid, log2_width}];
+  const bool grew = now_ns != level.built_to_ns || all_operations.size() != level.operations_seen ||
+                    (!process.spans.empty() && process.spans.back().begin_ns != level.last_span_begin);
+  if (!grew) return level;
+  // Buckets from the earliest one anything new can touch: the open span's, the live edge's, a new operation's.
+  const double width = std::ldexp(1.0, log2_width);
+  std::int64_t from_ns = std::min(level.built_to_ns, level.last_span_begin);
+  if (all_operations.size() > level.operations_seen) from_ns = std::min(from_ns, all_operations[level.operations_seen].t_ns);
+  const auto buckets = static_cast<std::size_t>(std::ceil(static_cast<double>(std::max<std::int64_t>(now_ns, 1)) / width));
+  const auto first = std::min(static_cast<std::size_t>(std::max(0.0, std::floor(static_cast<double>(from_ns) / width))),
+                              level.states.size());
+  level.states.resize(buckets, kNoState);
+  level.operations.resize(buckets, 0);
+  if (first < buckets) {
+    TimeAxis grid;
+    grid.begin_ns = static_cast<double>(first) * width;
+    grid.end_ns = static_cast<double>(buckets) * width;
+    grid.columns = static_cast<int>(buckets - first);
+    const TrackWindow whole{0, 0, kOpenEnd, now_ns};
+    rasterize_states(process, grid, whole, std::span(level.states).subspan(first));
+    rasterize_operations(all_operations, grid, whole, std::span(level.operations).subspan(first));
+  }
+  level.built_to_ns = now_ns;
+  level.last_span_begin = process.spans.empty() ? 0 : process.spans.back().begin_ns;
+  level.operations_seen = all_operations.size();
+  return level;
+}
+
+bool LaneDetail::rasterize(const TraceModel& model, const ProcessInfo& process, std::span<const TimedOperation> all_operations,
+                           const TimeAxis& axis, const TrackWindow& window, std::span<std::uint8_t> states,
+                           std::span<std::uint8_t> operations) {
+  if (axis.steps || states.empty()) return false;
+  const auto [from, to] = visible_trace_times(axis, window, true);
+  if (!(to > from)) return false;
+  const auto first_span = std::partition_point(process.spans.begin(), process.spans.end(),
+                                               [&](const StateSpan& s) { return static_cast<double>(s.end_ns) <= from; });
+  const auto last_span = std::partition_point(first_span, process.spans.end(),
+                                              [&](const StateSpan& s) { return static_cast<double>(s.begin_ns) < to; });
+  const auto before = [](double t) { return [t](const TimedOperation& o) { return static_cast<double>(o.t_ns) < t; }; };
+  const auto first_op = std::partition_point(all_operations.begin(), all_operations.end(), before(from));
+  const auto last_op = std::partition_point(first_op, all_operations.end(), before(to));
+  const std::size_t dense = kDenseSpans * states.size();
+  if (static_cast<std::size_t>(last_span - first_span) < dense && static_cast<std::size_t>(last_op - first_op) < dense) return false;
+  // The widest buckets that still put at least eight in a column; never more buckets than a few per span and operation of the lane
+  // (a dense burst in a long run, zoomed in on, is drawn exactly).
+  const int log2_width = static_cast<int>(std::floor(std::log2(axis.ns_per_column() / 8)));
+  const auto elements = static_cast<double>(process.spans.size() + all_operations.size());
+  if (log2_width < 0 || static_cast<double>(window.now_ns) / std::ldexp(1.0, log2_width) > 4.0 * elements + 65536)
+    return false;
+  const Level& grid = level(model, process, all_operations, log2_width, window.now_ns);
+  const double width = std::ldexp(1.0, log2_width);
+  const auto shift = static_cast<double>(window.shift_ns);
+  const auto op_to = std::min(static_cast<double>(window.to_ns), axis.ns_of(axis.end_ns) + shift);
+  for (std::size_t c = 0; c < states.size(); ++c) {
+    const double a = axis.ns_at_column(static_cast<double>(c)) + shift, b = axis.ns_at_column(static_cast<double>(c + 1)) + shift;
+    // States up to the live edge, operations up to the window's end, as the exact rasterizers clip them.
+    const double state_a = std::max(a, from) / width, state_b = std::min(b, to) / width;
+    std::array<double, kStates> cover{};
+    for (auto k = static_cast<std::size_t>(std::max(0.0, std::floor(state_a))); k < grid.states.size() && static_cast<double>(k) < state_b; ++k)
+      if (grid.states[k] != kNoState)
+        cover[grid.states[k]] += std::min(static_cast<double>(k + 1), state_b) - std::max(static_cast<double>(k), state_a);
+    states[c] = leading_state(cover);
+    const double op_a = std::max(a, static_cast<double>(window.from_ns)) / width, op_b = std::min(b, op_to) / width;
+    std::uint8_t highest = 0;
+    for (auto k = static_cast<std::size_t>(std::max(0.0, std::floor(op_a))); k < grid.operations.size() && static_cast<double>(k) < op_b; ++k)
+      highest = std::max(highest, grid.operations[k]);
+    operations[c] = highest;
+  }
+  return true;
+}
+
 void rasterize_tasks(const ProcessInfo& process, const TimeAxis& axis, const TrackWindow& window,
                      std::span<std::uint8_t> out) {
   std::fill(out.begin(), out.end(), std::uint8_t{0});
@@ -227,6 +300,26 @@ void rasterize_tasks(const ProcessInfo& process, const TimeAxis& axis, const Tra
     const int last = std::clamp(static_cast<int>(std::ceil(b)) - 1, first, last_column);
     const auto cell = task->failed ? kTaskFailed : static_cast<std::uint8_t>(1 + (task - tasks.begin()) % 2);
     std::fill(out.begin() + first, out.begin() + last + 1, cell);
+  }
+}
+
+void rasterize_holds(const ProcessInfo& process, const TimeAxis& axis, const TrackWindow& window,
+                     std::span<std::uint16_t> out) {
+  std::fill(out.begin(), out.end(), std::uint16_t{0});
+  const auto [from, to] = visible_trace_times(axis, window, true);
+  if (!(to > from) || out.empty()) return;
+  const auto column_of = [&](double t) { return axis.column_of(t - static_cast<double>(window.shift_ns)); };
+  const int last_column = static_cast<int>(out.size()) - 1;
+  int covered = -1;  // the columns up to here are taken: a million short holds cost a pass, not a million fills
+  for (const HoldSpan& h : process.holds) {
+    if (static_cast<double>(h.begin_ns) >= to) break;  // holds come in the order they were taken
+    const double begin = std::max(static_cast<double>(h.begin_ns), from), end = std::min(static_cast<double>(h.end_ns), to);
+    if (!(end > begin)) continue;
+    const int first = std::clamp(static_cast<int>(std::floor(column_of(begin))), 0, last_column);
+    const int last = std::clamp(static_cast<int>(std::ceil(column_of(end))) - 1, first, last_column);
+    if (last <= covered) continue;
+    std::fill(out.begin() + std::max(first, covered + 1), out.begin() + last + 1, h.object);
+    covered = last;
   }
 }
 

@@ -130,6 +130,34 @@ class OperationIndex {
 void rasterize_operations(std::span<const TimedOperation> operations, const TimeAxis& axis, const TrackWindow& window,
                           std::span<std::uint8_t> out);
 
+// Level of detail for a dense lane (Tracy's way): the lane rasterized once onto a fixed grid of buckets 2^L ns of trace
+// time wide (each bucket's majority state and highest operation), one grid per zoom level, extended as a live run
+// grows. A view whose columns each cover many spans (or operations) then reads 8 to 16 buckets per column instead of every span: a
+// frame costs the same at a hundred events per column as at a million. A bucket that straddles a column's edge counts
+// for both columns by its share (its operation for both), a fraction of a pixel that spans this dense cannot show.
+class LaneDetail {
+ public:
+  // Fills `states` and `operations` as rasterize_states and rasterize_operations would; false when the lane has fewer
+  // than kDenseSpans spans and as few operations per column in view, or the axis counts steps: then rasterize it exactly.
+  bool rasterize(const TraceModel& model, const ProcessInfo& process, std::span<const TimedOperation> all_operations,
+                 const TimeAxis& axis, const TrackWindow& window, std::span<std::uint8_t> states,
+                 std::span<std::uint8_t> operations);
+  void clear() { levels_.clear(); }
+  static constexpr std::size_t kDenseSpans = 16;
+
+ private:
+  struct Level {
+    std::int64_t built_to_ns = 0;       // the live edge it was built up to
+    std::int64_t last_span_begin = 0;   // the span that may still grow (or close) since
+    std::size_t operations_seen = 0;
+    std::vector<std::uint8_t> states;      // per bucket: ProcState or kNoState
+    std::vector<std::uint8_t> operations;  // per bucket: the highest OpCategory, 0: none
+  };
+  Level& level(const TraceModel& model, const ProcessInfo& process, std::span<const TimedOperation> all_operations,
+               int log2_width, std::int64_t now_ns);
+  std::map<std::tuple<const TraceModel*, std::int32_t, int>, Level> levels_;
+};
+
 // The process's events in view, as indexes into model.events(): [first, last).
 struct EventRange {
   const std::uint32_t* first = nullptr;
@@ -144,6 +172,11 @@ struct EventRange {
 inline constexpr std::uint8_t kTaskFailed = 3;
 void rasterize_tasks(const ProcessInfo& process, const TimeAxis& axis, const TrackWindow& window,
                      std::span<std::uint8_t> out);
+
+// out[c] = the lock (or semaphore) the process held over column c, the one taken first where several were; 0: none.
+// A hold shorter than a column still marks one.
+void rasterize_holds(const ProcessInfo& process, const TimeAxis& axis, const TrackWindow& window,
+                     std::span<std::uint16_t> out);
 
 struct CounterCell {
   std::int64_t low = 0, high = 0;  // the values the counter took within the column

@@ -51,6 +51,24 @@ TEST_F(GuiHeadless, OpensASavedTraceOnItsLesson) {
   std::filesystem::remove(file);
 }
 
+// The frame benchmark's JSON names the trace it drew and a frame time per zoom level (its speed is the bench's
+// business, not a test's).
+TEST_F(GuiHeadless, TheFrameBenchmarkDrawsTheEventsAskedForAtEveryZoom) {
+  const auto r = run_command({FORKSCOPE_GUI, "--bench-frames", "--events", "2000000", "--frames", "3", "--json"}, {}, 60);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = nlohmann::json::parse(r.out);
+  EXPECT_GE(json["events"].get<std::size_t>(), 2'000'000u);
+  EXPECT_LT(json["events"].get<std::size_t>(), 2'100'000u);
+  EXPECT_GT(json["frame_ms_median"].get<double>(), 0);
+  std::vector<double> fractions;
+  for (const auto& zoom : json["zooms"]) {
+    fractions.push_back(zoom["fraction"].get<double>());
+    EXPECT_GT(zoom["frame_ms_median"].get<double>(), 0);
+    EXPECT_GE(zoom["frame_ms_p95"].get<double>(), zoom["frame_ms_median"].get<double>());
+  }
+  EXPECT_EQ(fractions, (std::vector<double>{1, 1e-1, 1e-3, 1e-5}));
+}
+
 TEST_F(GuiBadInput, OneLineAndExitCodeTwo) {
   const std::vector<std::vector<std::string>> bad = {{"--lesson", "no-such-lesson"},
                                                      {"--set", "tickets=many"},
@@ -70,7 +88,11 @@ TEST_F(GuiBadInput, OneLineAndExitCodeTwo) {
                                                      {"--set", "tick\nets=1"},
                                                      {"--playhead", "nan"},
                                                      {"--playhead", "1"},  // no run to show at that time
-                                                     {"--step-axis", "maybe"}};
+                                                     {"--step-axis", "maybe"},
+                                                     {"--bench-frames", "--events", "999"},
+                                                     {"--bench-frames", "--events", "many"},
+                                                     {"--events", "2000"},  // without --bench-frames
+                                                     {"--bench-live", "--rate", "20000000"}};
   for (const auto& args : bad) {
     std::vector<std::string> argv = {FORKSCOPE_GUI, "--screenshot", "/nonexistent/x.png"};
     argv.insert(argv.end(), args.begin(), args.end());

@@ -197,3 +197,62 @@ TEST(GuiLayout, AMillionEventsBecomeOneRowOfCellsPerLane) {
   rasterize_states(m.processes()[5], axis, TrackWindow{0, 0, kOpenEnd, m.end_ns()}, cells);
   EXPECT_EQ(std::count(cells.begin(), cells.end(), kNoState), 0);  // every column has a state, fully zoomed out
 }
+
+// Zoomed out on a dense lane, the columns come from its level of detail: the same states as every span gives in
+// nearly every column (a bucket straddling a column's edge counts for both), and every operation still shows.
+TEST(GuiLayout, ADenseLaneReadFromItsLevelOfDetailShowsWhatItsSpansShow) {
+  const TraceModel m = synthetic_trace(1'000'000, 4);
+  const TimeAxis axis{0, static_cast<double>(m.end_ns()), 0, 1000};
+  const TrackWindow window{0, 0, kOpenEnd, m.end_ns()};
+  OperationIndex index;
+  LaneDetail detail;
+  std::vector<std::uint8_t> exact_states(1000), exact_ops(1000), states(1000), ops(1000);
+  int dense = 0;
+  for (const ProcessInfo& p : m.processes()) {
+    if (p.spans.size() < LaneDetail::kDenseSpans * 1000) continue;
+    ++dense;
+    const std::vector<TimedOperation>& operations = index.of(m, p);
+    ASSERT_TRUE(detail.rasterize(m, p, operations, axis, window, states, ops)) << p.name;
+    rasterize_states(p, axis, window, exact_states);
+    rasterize_operations(operations, axis, window, exact_ops);
+    std::size_t same = 0;
+    for (std::size_t c = 0; c < 1000; ++c) {
+      same += states[c] == exact_states[c];
+      EXPECT_GE(ops[c], exact_ops[c]) << p.name << " column " << c;
+    }
+    EXPECT_GE(same, 950u) << p.name;
+  }
+  EXPECT_EQ(dense, 3);  // the workers
+  // A sparse lane is drawn exactly.
+  const TraceModel small = lock_trace();
+  const TimeAxis tiny{0, 600, 0, 100};
+  std::vector<std::uint8_t> few(100), few_ops(100);
+  EXPECT_FALSE(detail.rasterize(small, *small.process(11), index.of(small, *small.process(11)), tiny,
+                                TrackWindow{0, 0, kOpenEnd, 600}, few, few_ops));
+}
+
+// A live run's lanes grow under their level of detail: extended, it gives what one made from the whole trace gives.
+TEST(GuiLayout, ALevelOfDetailExtendedAsTheRunGrowsMatchesOneMadeAtTheEnd) {
+  const SyntheticTrace trace = make_synthetic_trace(400'000, 3);
+  TraceModel grown;
+  OperationIndex index;
+  LaneDetail extended, fresh;
+  std::vector<std::uint8_t> states(800), ops(800), want_states(800), want_ops(800);
+  const auto ingest = [&](std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) grown.ingest_ns(trace.events[i], trace.text_of(trace.events[i]));
+  };
+  const std::size_t half = trace.events.size() / 2;
+  ingest(0, half);
+  const std::int32_t pid = grown.processes()[1].pid;
+  const auto draw = [&](LaneDetail& detail, std::vector<std::uint8_t>& s, std::vector<std::uint8_t>& o) {
+    const TimeAxis axis{0, static_cast<double>(trace.events.back().time), 0, 800};  // the whole run's width throughout
+    const ProcessInfo& p = *grown.process(pid);
+    return detail.rasterize(grown, p, index.of(grown, p), axis, TrackWindow{0, 0, kOpenEnd, grown.end_ns()}, s, o);
+  };
+  ASSERT_TRUE(draw(extended, states, ops));
+  ingest(half, trace.events.size());
+  ASSERT_TRUE(draw(extended, states, ops));
+  ASSERT_TRUE(draw(fresh, want_states, want_ops));
+  EXPECT_EQ(states, want_states);
+  EXPECT_EQ(ops, want_ops);
+}
