@@ -81,13 +81,16 @@ const ProcessInfo* named(const TraceModel& model, const std::string& name) {
   return nullptr;
 }
 
-std::unique_ptr<Run> start(std::vector<std::string> sets) {
+RunOptions scale_out(const std::vector<std::string>& sets, bool stepping = false) {
   RunOptions o;
   o.lesson = scenarios::find("scale-out");
   o.params = Params::resolve(o.lesson->params, sets);
   o.seed = 1;
-  return std::make_unique<Run>(std::move(o));
+  o.start_stepping = stepping;
+  return o;
 }
+
+std::unique_ptr<Run> start(const std::vector<std::string>& sets) { return std::make_unique<Run>(scale_out(sets)); }
 
 TEST_F(ScaleOut, RanksOnTwoNamespaceHostsTalkOverTcpAndEachIsALaneUnderItsHost) {
   auto run = start({"ranks=4", "hosts=2", "work=2", "message_kb=64"});
@@ -151,12 +154,7 @@ TEST_F(ScaleOut, RanksOnTwoNamespaceHostsTalkOverTcpAndEachIsALaneUnderItsHost) 
 }
 
 TEST_F(ScaleOut, ATeacherStepsRanksLikeAnyProcessEachMpiCallWaitsAtTheGate) {
-  RunOptions o;
-  o.lesson = scenarios::find("scale-out");
-  o.params = Params::resolve(o.lesson->params, {"ranks=2", "hosts=2", "work=1", "message_kb=1"});
-  o.seed = 1;
-  o.start_stepping = true;
-  forkscope::Run run(std::move(o));
+  forkscope::Run run(scale_out({"ranks=2", "hosts=2", "work=1", "message_kb=1"}, true));
   std::string moved;
   for (int step = 0; step < 1000 && !run.finished() && !moved.starts_with("rank-"); ++step) moved = run.step(0, 60);
   ASSERT_TRUE(moved.starts_with("rank-")) << "no rank was ever held at the gate";
@@ -181,11 +179,7 @@ TEST_F(ScaleOut, ATeacherStepsRanksLikeAnyProcessEachMpiCallWaitsAtTheGate) {
 
 // A run of ranks stepped to its end replays from its schedule: the same steps granted to the same ranks, in order.
 TEST_F(ScaleOut, ARunOfRanksSteppedToItsEndReplaysFromItsSchedule) {
-  RunOptions o;
-  o.lesson = scenarios::find("scale-out");
-  o.params = Params::resolve(o.lesson->params, {"ranks=2", "hosts=2", "work=1", "message_kb=1"});
-  o.seed = 1;
-  o.start_stepping = true;
+  RunOptions o = scale_out({"ranks=2", "hosts=2", "work=1", "message_kb=1"}, true);
   Schedule recorded;
   {
     forkscope::Run run(o);

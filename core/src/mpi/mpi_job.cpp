@@ -49,12 +49,8 @@ class NamespaceHolder {
   NamespaceHolder(const std::string& name, Queue& reports, Event& job_done, bool own_namespaces = true)
       : process_([name, reports, job_done, own_namespaces]() mutable {
           int error = 0;
-          if (!own_namespaces) {
-          } else if (unshare(CLONE_NEWNET | CLONE_NEWUTS) != 0) {
+          if (own_namespaces && (unshare(CLONE_NEWNET | CLONE_NEWUTS) != 0 || sethostname(name.c_str(), name.size()) != 0))
             error = errno;
-          } else if (sethostname(name.c_str(), name.size()) != 0) {
-            error = errno;
-          }
           reports.put(Value::list({Value(name), Value(static_cast<std::int64_t>(error))}));
           job_done.wait();
         }, ProcessOptions{name, false}) {
