@@ -153,7 +153,8 @@ TEST_F(Scale, TenMillionEventsRoundTripThroughFstraceIdentically) {
   EXPECT_EQ(meta["lesson"], "synthetic");
 
   ASSERT_EQ(loaded.events().size(), saved.events().size());
-  EXPECT_EQ(std::memcmp(loaded.events().data(), saved.events().data(), saved.events().size() * sizeof(TraceEvent)), 0);
+  const auto differs = std::mismatch(saved.events().begin(), saved.events().end(), loaded.events().begin());
+  EXPECT_EQ(differs.first, saved.events().end()) << "event " << (differs.first - saved.events().begin()) << " differs";
   EXPECT_EQ(loaded.texts(), saved.texts());
   ASSERT_EQ(loaded.processes().size(), saved.processes().size());
   for (std::size_t i = 0; i < saved.processes().size(); ++i) {

@@ -18,6 +18,48 @@ TEST_F(Trace, StringIdsAndExtrasPackIntoOneArgument) {
   EXPECT_EQ(arg_extra(arg), 7u);
 }
 
+// The model keeps events packed (16 bytes, most fields narrowed): every shape an event can take comes back as written,
+// the ones that do not fit (wide values and args, far times, kinds no packing can hold) included.
+TEST_F(Trace, PackedEventsComeBackExactlyAsWritten) {
+  std::vector<TraceEvent> written;
+  const std::int64_t values[] = {0, 1, 126, 127, -1, -15, INT32_MAX, INT32_MIN, std::int64_t{INT32_MAX} + 1, INT64_MIN, INT64_MAX};
+  const std::uint64_t args[] = {0, 7, UINT32_MAX, std::uint64_t{UINT32_MAX} + 1, pack_arg(3, 0x8001), UINT64_MAX};
+  const std::uint64_t times[] = {0, 1'000'000, (std::uint64_t{1} << 48) - 1, std::uint64_t{1} << 48, INT64_MAX};
+  std::uint16_t object = 0;
+  for (const std::int64_t value : values)
+    for (const std::uint64_t arg : args)
+      for (const std::uint64_t time : times)
+        for (const Phase phase : {Phase::Done, Phase::Want, Phase::Fail, static_cast<Phase>(200)})
+          written.push_back(TraceEvent{time, static_cast<std::int32_t>(written.size() % 5) - 2,
+                                       static_cast<EventKind>(written.size() % 70), phase, object++, value, arg});
+  EventLog log;
+  for (const TraceEvent& e : written) log.push_back(e);
+  ASSERT_EQ(log.size(), written.size());
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    ASSERT_EQ(log[i], written[i]) << "event " << i;
+    ASSERT_EQ(log.time(i), written[i].time) << "event " << i;
+  }
+  const EventLog copy = log;  // a copy owns its own chunks
+  log.push_back(TraceEvent{});
+  EXPECT_EQ(copy.size() + 1, log.size());
+  EXPECT_TRUE(std::equal(copy.begin(), copy.end(), written.begin()));
+}
+
+// Beyond 65,535 processes a lane no longer fits 16 bits: those events are kept whole, and every pid is still its own.
+TEST_F(Trace, PackedEventsOfMoreProcessesThanSixteenBitLanesKeepTheirPids) {
+  EventLog log;
+  constexpr std::int32_t kPids = 70'000;
+  for (std::int32_t pid = 1; pid <= kPids; ++pid) log.push_back(TraceEvent{static_cast<std::uint64_t>(pid), pid, EventKind::Mark});
+  for (std::int32_t pid = kPids; pid >= 1; --pid) log.push_back(TraceEvent{static_cast<std::uint64_t>(pid), pid, EventKind::Print});
+  ASSERT_EQ(log.lanes(), static_cast<std::size_t>(kPids));
+  for (std::size_t i = 0; i < log.size(); ++i) {
+    const std::int32_t pid = i < kPids ? static_cast<std::int32_t>(i) + 1 : static_cast<std::int32_t>(2 * kPids - i);
+    ASSERT_EQ(log[i].pid, pid) << "event " << i;
+    ASSERT_EQ(log.find_lane(pid), static_cast<std::uint32_t>(pid - 1));
+  }
+  EXPECT_EQ(log.find_lane(kPids + 1), EventLog::kNoLane);
+}
+
 // 16 processes write 100k events each into rings of 16k: every event arrives, in order, and writers waited.
 TEST_F(Trace, SixteenProcessesTimesHundredThousandEventsAllArriveInOrder) {
   constexpr int kProcesses = 16;

@@ -174,7 +174,7 @@ EventRange events_in_view(const TraceModel& model, const ProcessInfo& process, c
   const auto [from, to] = visible_trace_times(axis, window, false);
   const std::uint32_t* begin = process.events.data();
   const std::uint32_t* end = begin + process.events.size();
-  auto before = [&](double t) { return [&events, t](std::uint32_t i) { return static_cast<double>(events[i].time) < t; }; };
+  auto before = [&](double t) { return [&events, t](std::uint32_t i) { return static_cast<double>(events.time(i)) < t; }; };
   const std::uint32_t* first = std::partition_point(begin, end, before(from));
   const std::uint32_t* last = std::partition_point(first, end, before(to));
   return {first, last};

@@ -96,7 +96,7 @@ TimelinePanel::Times& TimelinePanel::times_of(const RunRecord& run) {
 
 const std::vector<double>& TimelinePanel::grants_of(const RunRecord& run) {
   Times& times = times_of(run);
-  const std::vector<TraceEvent>& events = run.model().events();
+  const EventLog& events = run.model().events();
   const std::size_t before = times.grants.size();
   for (; times.scanned < events.size(); ++times.scanned)
     if (events[times.scanned].kind == EventKind::GateGranted) times.grants.push_back(static_cast<double>(events[times.scanned].time));

@@ -140,7 +140,7 @@ void step_process(Run& run, const std::string& name, double timeout) {
 
 RunFingerprint fingerprint(const TraceModel& m) {
   RunFingerprint f;
-  std::vector<TraceEvent> events = m.events();
+  std::vector<TraceEvent> events(m.events().begin(), m.events().end());
   std::stable_sort(events.begin(), events.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.time < b.time; });
   for (const TraceEvent& e : events) {
     // Reaping follows the kernel, a ready span the CPU's other users: neither is something the lesson did.

@@ -104,6 +104,7 @@ struct TraceEvent {
   std::uint16_t object = 0;  // 0 = no object
   std::int64_t value = 0;
   std::uint64_t arg = 0;
+  friend bool operator==(const TraceEvent&, const TraceEvent&) = default;
 };
 
 static_assert(sizeof(TraceEvent) == 32, "the trace format is 32 bytes per event");

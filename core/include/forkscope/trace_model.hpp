@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "forkscope/clock.hpp"
+#include "forkscope/event_log.hpp"
 #include "forkscope/phrases.hpp"
 #include "forkscope/trace_event.hpp"
 
@@ -132,13 +133,15 @@ struct ObjectInfo {
   [[nodiscard]] std::int64_t value_at(std::int64_t t_ns) const;
 };
 
-struct Flow {
+struct Flow {  // 32 bytes: a loop of a million puts has a million of them
   std::uint16_t object = 0;
-  std::uint64_t seq = 0;
+  std::uint32_t seq = 0;
   std::int32_t put_pid = 0, get_pid = 0;
   std::int64_t put_ns = -1, get_ns = -1;  // -1: not seen (yet)
   [[nodiscard]] bool complete() const { return put_ns >= 0 && get_ns >= 0; }
 };
+
+static_assert(sizeof(Flow) == 32);
 
 struct PrintedLine {
   std::int64_t t_ns = 0;
@@ -162,7 +165,7 @@ class TraceModel {
   // The viewer reaped the lesson main itself: there is no parent process to write ProcessReaped.
   void note_exit(std::int32_t pid, int exitcode, std::int64_t t_ns);
 
-  [[nodiscard]] const std::vector<TraceEvent>& events() const { return events_; }  // time in ns, arrival order
+  [[nodiscard]] const EventLog& events() const { return events_; }  // time in ns, arrival order
   [[nodiscard]] const std::vector<ProcessInfo>& processes() const { return processes_; }
   [[nodiscard]] const ProcessInfo* process(std::int32_t pid) const;
   [[nodiscard]] const std::vector<ObjectInfo>& objects() const { return objects_; }
@@ -190,6 +193,7 @@ class TraceModel {
 
  private:
   ProcessInfo& process_for(std::int32_t pid, std::int64_t t);
+  ProcessInfo* process_mut(std::int32_t pid);
   ObjectInfo* object_mut(std::uint16_t id);
   void transition(ProcessInfo& p, std::int64_t t, ProcState state, std::uint16_t object = 0, std::int32_t peer = 0);
   void end_hold(const ObjectInfo& lock, std::int64_t t);  // its holder lets go
@@ -199,9 +203,9 @@ class TraceModel {
   void append(const TraceEvent& e, std::string_view text);  // an event whose strings are already renumbered
 
   ClockCalibration clock_;
-  std::vector<TraceEvent> events_;
+  EventLog events_;
   std::vector<ProcessInfo> processes_;
-  std::unordered_map<std::int32_t, std::size_t> process_index_;
+  std::vector<std::int32_t> process_of_lane_;  // events_'s lane of a pid -> index into processes_, -1 when none
   std::vector<ObjectInfo> objects_;
   std::vector<std::int32_t> object_index_;  // object id -> index into objects_, -1 when unknown
   std::vector<Flow> flows_;

@@ -86,9 +86,12 @@ std::int64_t ObjectInfo::value_at(std::int64_t t_ns) const {
 }
 
 const ProcessInfo* TraceModel::process(std::int32_t pid) const {
-  auto it = process_index_.find(pid);
-  return it == process_index_.end() ? nullptr : &processes_[it->second];
+  const std::uint32_t lane = events_.find_lane(pid);
+  if (lane >= process_of_lane_.size() || process_of_lane_[lane] < 0) return nullptr;
+  return &processes_[static_cast<std::size_t>(process_of_lane_[lane])];
 }
+
+ProcessInfo* TraceModel::process_mut(std::int32_t pid) { return const_cast<ProcessInfo*>(std::as_const(*this).process(pid)); }
 
 const ObjectInfo* TraceModel::object(std::uint16_t id) const {
   return id < object_index_.size() && object_index_[id] >= 0 ? &objects_[static_cast<std::size_t>(object_index_[id])] : nullptr;
@@ -109,8 +112,11 @@ std::string_view TraceModel::text(StringId id) const {
 
 ProcessInfo& TraceModel::process_for(std::int32_t pid, std::int64_t t) {
   if (pid == last_pid_) return processes_[last_process_];
-  auto [it, fresh] = process_index_.try_emplace(pid, processes_.size());
+  const std::uint32_t lane = events_.lane_of(pid);
+  if (lane >= process_of_lane_.size()) process_of_lane_.resize(lane + 1, -1);
+  const bool fresh = process_of_lane_[lane] < 0;
   if (fresh) {
+    process_of_lane_[lane] = static_cast<std::int32_t>(processes_.size());
     ProcessInfo p;
     p.pid = pid;
     p.name = fmt::format("pid {}", pid);
@@ -119,15 +125,14 @@ ProcessInfo& TraceModel::process_for(std::int32_t pid, std::int64_t t) {
     processes_.push_back(std::move(p));
   }
   last_pid_ = pid;
-  last_process_ = it->second;
-  return processes_[it->second];
+  last_process_ = static_cast<std::size_t>(process_of_lane_[lane]);
+  return processes_[last_process_];
 }
 
 void TraceModel::end_hold(const ObjectInfo& lock, std::int64_t t) {
-  if (lock.holder == 0) return;
-  auto it = process_index_.find(lock.holder);
-  if (it == process_index_.end()) return;
-  std::vector<HoldSpan>& holds = processes_[it->second].holds;
+  ProcessInfo* holder = lock.holder == 0 ? nullptr : process_mut(lock.holder);
+  if (holder == nullptr) return;
+  std::vector<HoldSpan>& holds = holder->holds;
   for (auto h = holds.rbegin(); h != holds.rend(); ++h)
     if (h->object == lock.id && h->end_ns == kOpenEnd) {
       h->end_ns = t;
@@ -205,15 +210,15 @@ TraceModel TraceModel::cut(std::int64_t t_ns) const {
   // followed it), and the instant's holder must not depend on when the viewer happened to read them.
   std::vector<std::uint32_t> order;
   for (std::uint32_t i = 0; i < events_.size(); ++i)
-    if (static_cast<std::int64_t>(events_[i].time) <= t_ns) order.push_back(i);
-  const auto by_time = [&](std::uint32_t a, std::uint32_t b) { return events_[a].time < events_[b].time; };
+    if (static_cast<std::int64_t>(events_.time(i)) <= t_ns) order.push_back(i);
+  const auto by_time = [&](std::uint32_t a, std::uint32_t b) { return events_.time(a) < events_.time(b); };
   if (!std::is_sorted(order.begin(), order.end(), by_time)) std::stable_sort(order.begin(), order.end(), by_time);
   TraceModel at;
   at.clock_ = clock_;
   at.transient_texts_ = transient_texts_;
   at.events_.reserve(order.size());
   for (std::uint32_t i : order) {
-    const TraceEvent& e = events_[i];
+    const TraceEvent e = events_[i];
     at.append(e, carries_string(e.kind) ? text(arg_string(e.arg)) : std::string_view{});
   }
   return at;
@@ -381,8 +386,8 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
       }
       break;
     case EventKind::ProcessSignal:
-      if (auto it = process_index_.find(static_cast<std::int32_t>(e.arg)); it != process_index_.end())
-        processes_[it->second].signals.push_back(SignalMark{t, static_cast<int>(e.value), e.pid});
+      if (ProcessInfo* target = process_mut(static_cast<std::int32_t>(e.arg)))
+        target->signals.push_back(SignalMark{t, static_cast<int>(e.value), e.pid});
       break;
     case EventKind::SemAcquire:
     case EventKind::SemRelease:
@@ -399,12 +404,12 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
       const bool put = e.kind == EventKind::QueuePut || e.kind == EventKind::PipeSend || e.kind == EventKind::MpiSend;
       add_to_series(e.object, t, put ? 1 : -1);
       ObjectInfo* o = object_mut(e.object);
-      if (o == nullptr || e.arg == 0 || e.arg > events_.size() + kMaxItemLead) break;
+      if (o == nullptr || e.arg == 0 || e.arg > events_.size() + kMaxItemLead || e.arg > UINT32_MAX) break;
       ++(put ? o->puts : o->gets);
       if (o->flow_of_item.size() < e.arg) o->flow_of_item.resize(e.arg, 0);
       std::uint32_t& slot = o->flow_of_item[e.arg - 1];  // flows_ index + 1, 0 = none yet
       if (slot == 0) {
-        flows_.push_back(Flow{e.object, e.arg, 0, 0, -1, -1});
+        flows_.push_back(Flow{e.object, static_cast<std::uint32_t>(e.arg), 0, 0, -1, -1});
         slot = static_cast<std::uint32_t>(flows_.size());
       }
       Flow& f = flows_[slot - 1];

@@ -175,9 +175,6 @@ Run::Run(RunOptions options) : options_(std::move(options)) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   const ClockCalibration clock = calibrate_trace_clock();
   model_.set_clock(clock);
-  // Address space for 16 M events up front: pages never written cost no memory, and doubling the events of a run
-  // that writes a million a second copies hundreds of MB in one poll (a frame of 120 ms at 4 M events).
-  model_.reserve(std::size_t{1} << 24);
   session_ = std::make_unique<Session>(Session::create(clock, options_.limits));
   try {
     run_dir_ = make_run_dir();

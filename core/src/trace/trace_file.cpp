@@ -24,6 +24,7 @@ constexpr char kMagic[8] = {'F', 'S', 'T', 'R', 'A', 'C', 'E', '1'};
 constexpr std::size_t kFixedBytes = sizeof kMagic + 2 * sizeof(std::uint64_t);  // magic, header size, event count
 constexpr std::uint64_t kMaxCopiedTextBytes = 256ull << 20;
 constexpr std::size_t kMaxTraceProcesses = 1u << 16;
+constexpr std::size_t kWriteBlock = (1u << 20) / sizeof(TraceEvent);
 
 std::uint64_t u64_at(std::string_view bytes, std::size_t at) {
   std::uint64_t v = 0;
@@ -158,7 +159,17 @@ void save_trace(const TraceModel& model, const nlohmann::json& meta, const std::
     write(bytes_of(head_size));
     write(head);
     write(bytes_of(count));
-    write(std::string_view(reinterpret_cast<const char*>(model.events().data()), count * sizeof(TraceEvent)));
+    // The model keeps its events packed: they are written out whole, a megabyte at a time.
+    std::vector<TraceEvent> block;
+    block.reserve(kWriteBlock);
+    for (const TraceEvent& e : model.events()) {
+      block.push_back(e);
+      if (block.size() == kWriteBlock) {
+        write(std::string_view(reinterpret_cast<const char*>(block.data()), block.size() * sizeof(TraceEvent)));
+        block.clear();
+      }
+    }
+    write(std::string_view(reinterpret_cast<const char*>(block.data()), block.size() * sizeof(TraceEvent)));
   });
 }
 

@@ -1,0 +1,102 @@
+// EventLog: the model's events in arrival order, 16 bytes each instead of a TraceEvent's 32. Most fields are small:
+// a time fits 48 bits of nanoseconds (78 hours), a kind and a phase one byte, the process a 16-bit lane of the log's
+// own pid table, and value and arg usually one 32-bit word between them (a queue item's number, a semaphore's value,
+// a printed line's string). An event that does not fit is kept whole in a spill list. Chunks of 64 Ki events are
+// never moved once written: the log grows without copying and without touching more memory than it holds.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <memory>
+#include <vector>
+
+#include "forkscope/trace_event.hpp"
+
+static_assert(static_cast<int>(forkscope::EventKind::Count_) <= 64, "EventLog keeps a kind in 6 bits");
+
+namespace forkscope {
+
+class EventLog {
+ public:
+  EventLog() = default;
+  EventLog(const EventLog& other);
+  EventLog& operator=(const EventLog& other);
+  EventLog(EventLog&&) noexcept = default;
+  EventLog& operator=(EventLog&&) noexcept = default;
+
+  void push_back(const TraceEvent& event);
+  void reserve(std::size_t events) { chunks_.reserve((events + kChunk - 1) / kChunk); }
+
+  [[nodiscard]] std::size_t size() const { return size_; }
+  [[nodiscard]] bool empty() const { return size_ == 0; }
+  [[nodiscard]] TraceEvent operator[](std::size_t i) const;
+  [[nodiscard]] std::uint64_t time(std::size_t i) const;  // operator[](i).time, without the rest
+  [[nodiscard]] TraceEvent back() const { return (*this)[size_ - 1]; }
+
+  // The lane of a pid in this log's table (a new lane for a pid not seen before). The model numbers its processes
+  // by it too, so one lookup serves both.
+  [[nodiscard]] std::uint32_t lane_of(std::int32_t pid);
+  [[nodiscard]] std::uint32_t find_lane(std::int32_t pid) const;  // kNoLane for a pid never seen
+  static constexpr std::uint32_t kNoLane = UINT32_MAX;
+  [[nodiscard]] std::size_t lanes() const { return pids_.size(); }
+
+  // Events by value: a random-access iterator, so the standard algorithms and range-for work as on a vector.
+  class const_iterator {
+   public:
+    using iterator_category = std::random_access_iterator_tag;
+    using value_type = TraceEvent;
+    using difference_type = std::ptrdiff_t;
+    using reference = TraceEvent;
+    struct pointer {  // it->time: the event lives as long as the arrow's expression
+      TraceEvent event;
+      const TraceEvent* operator->() const { return &event; }
+    };
+    const_iterator() = default;
+    const_iterator(const EventLog* log, std::size_t i) : log_(log), i_(i) {}
+    TraceEvent operator*() const { return (*log_)[i_]; }
+    pointer operator->() const { return {(*log_)[i_]}; }
+    TraceEvent operator[](difference_type n) const { return (*log_)[i_ + static_cast<std::size_t>(n)]; }
+    const_iterator& operator++() { ++i_; return *this; }
+    const_iterator operator++(int) { return {log_, i_++}; }
+    const_iterator& operator--() { --i_; return *this; }
+    const_iterator operator--(int) { return {log_, i_--}; }
+    const_iterator& operator+=(difference_type n) { i_ += static_cast<std::size_t>(n); return *this; }
+    const_iterator& operator-=(difference_type n) { i_ -= static_cast<std::size_t>(n); return *this; }
+    friend const_iterator operator+(const_iterator it, difference_type n) { return it += n; }
+    friend const_iterator operator+(difference_type n, const_iterator it) { return it += n; }
+    friend const_iterator operator-(const_iterator it, difference_type n) { return it -= n; }
+    friend difference_type operator-(const const_iterator& a, const const_iterator& b) {
+      return static_cast<difference_type>(a.i_) - static_cast<difference_type>(b.i_);
+    }
+    friend auto operator<=>(const const_iterator& a, const const_iterator& b) { return a.i_ <=> b.i_; }
+    friend bool operator==(const const_iterator& a, const const_iterator& b) { return a.i_ == b.i_; }
+
+   private:
+    const EventLog* log_ = nullptr;
+    std::size_t i_ = 0;
+  };
+  [[nodiscard]] const_iterator begin() const { return {this, 0}; }
+  [[nodiscard]] const_iterator end() const { return {this, size_}; }
+
+ private:
+  struct Packed {
+    std::uint64_t head;  // time (48 bits) | kind (6) | phase (2) | form (8): how value and arg are kept
+    std::uint16_t object;
+    std::uint16_t lane;
+    std::uint32_t payload;
+  };
+  static_assert(sizeof(Packed) == 16);
+  static constexpr std::size_t kChunkBits = 16, kChunk = std::size_t{1} << kChunkBits;
+
+  std::vector<std::unique_ptr<Packed[]>> chunks_;
+  std::size_t size_ = 0;
+  std::vector<TraceEvent> spilled_;  // events kept whole (form kSpilled, payload = index)
+  std::vector<std::int32_t> pids_;   // lane -> pid
+  // pid -> lane + 1 (0 = empty slot), open addressing; most events come in runs from one process: the last is cached.
+  std::vector<std::pair<std::int32_t, std::uint32_t>> slots_;
+  std::int32_t last_pid_ = 0;
+  std::uint32_t last_lane_ = kNoLane;
+};
+
+}  // namespace forkscope
