@@ -82,11 +82,11 @@ void check(forkscope::RunReport& run) {
   if (longest > 0) {
     // Python's names count from 1: child i (sleeping i seconds) is Process-(i+1).
     const forkscope::ProcessInfo* slowest = process_named(model, fmt::format("Process-{}", children));
-    const forkscope::StateSpan* sleep = nullptr;
+    std::optional<forkscope::StateSpan> sleep;
     if (slowest)
       for (const forkscope::StateSpan& span : slowest->spans)
-        if (span.state == forkscope::ProcState::Sleeping) sleep = &span;
-    const forkscope::StateSpan* waiting = sleep ? main->span_at((sleep->begin_ns + sleep->end_ns) / 2) : nullptr;
+        if (span.state == forkscope::ProcState::Sleeping) sleep = span;
+    const auto waiting = sleep ? main->span_at((sleep->begin_ns + sleep->end_ns) / 2) : std::nullopt;
     run.expect("main_blocked_in_join",
                waiting && waiting->state == forkscope::ProcState::BlockedJoin);
   }

@@ -4,13 +4,17 @@
 // after a normal end, a killed rank and a killed viewer.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
+#include <iterator>
+#include <optional>
 #include <algorithm>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -63,6 +67,33 @@ std::vector<pid_t> group_members(pid_t group) {
     if (getpgid(std::stoi(name)) == group) out.push_back(static_cast<pid_t>(std::stoi(name)));
   }
   return out;
+}
+
+// A process as it was when seen: its pid and its start time (field 22 of /proc/PID/stat), since a pid may be given to
+// another process once this one is gone (pids wrap at 32,768 here, and a test suite forks thousands a minute).
+struct SeenProcess {
+  pid_t pid = 0;
+  std::string start;
+  std::string what;  // "(comm) state ppid pgid", for a failure's message
+};
+
+std::optional<SeenProcess> seen(pid_t pid) {
+  const std::string stat = read_file(fmt::format("/proc/{}/stat", pid));  // pid (comm) state ppid pgrp ... starttime
+  const std::size_t open = stat.find('('), close = stat.rfind(')');
+  if (open == std::string::npos || close == std::string::npos) return std::nullopt;  // gone meanwhile
+  std::istringstream rest(stat.substr(close + 1));
+  std::vector<std::string> fields{std::istream_iterator<std::string>(rest), std::istream_iterator<std::string>()};
+  if (fields.size() < 20 || fields[0] == "Z") return std::nullopt;  // a zombie is its parent's business
+  return SeenProcess{pid, fields[19], fmt::format("{} {} state {} ppid {} pgid {}", pid, stat.substr(open, close - open + 1),
+                                                  fields[0], fields[1], fields[2])};
+}
+
+// Those of `processes` still alive: the same pid, started at the same time.
+std::vector<SeenProcess> still_alive(const std::vector<SeenProcess>& processes) {
+  std::vector<SeenProcess> alive;
+  for (const SeenProcess& p : processes)
+    if (const auto now = seen(p.pid); now && now->start == p.start) alive.push_back(p);
+  return alive;
 }
 
 template <class Done>
@@ -308,15 +339,34 @@ TEST_F(ScaleOut, AKilledViewerTakesTheWholeJobWithIt) {
     return ranks == 2 && group != 0;
   }, 120);
   EXPECT_TRUE(begun) << "the MPI job never began";
+  // The job as it is now, each process by pid and start time: once the viewer is gone its pid, and the group's, may
+  // be another test's, whose own session and group would then carry the same names.
+  std::vector<SeenProcess> job;
+  for (const std::vector<pid_t>& pids : {processes_naming(session), group_members(group)})
+    for (const pid_t p : pids)
+      if (const auto process = seen(p)) job.push_back(*process);
+  std::vector<std::pair<std::string, ino_t>> entries;  // its segment and run directory
+  for (const std::string& path : leftovers_of(viewer))
+    if (struct stat st {}; ::stat(path.c_str(), &st) == 0) entries.emplace_back(path, st.st_ino);
+  EXPECT_FALSE(entries.empty());
   kill(viewer, SIGKILL);
   EXPECT_NE(wait_child(viewer, 30), -1);
-  EXPECT_TRUE(wait_until([&] { return processes_naming(session).empty() && group_members(group).empty(); }, 30))
-      << "the job outlived its viewer";
+  EXPECT_TRUE(wait_until([&] { return still_alive(job).empty(); }, 30)) << "the job outlived its viewer:" << [&] {
+    std::string survivors;
+    for (const SeenProcess& p : still_alive(job)) survivors += "\n  " + p.what;
+    return survivors;
+  }();
   // A run made this test process a child subreaper: the job's orphans came to it, and it reaps them, as init would.
   EXPECT_TRUE(wait_until([] { return waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD; }, 30));
-  // The dead viewer's segment and run directory go with the next run's sweep: make one.
+  // The dead viewer's segment and run directory go with the next run's sweep: make one. They are told by inode too:
+  // a viewer that has the dead one's pid by now names its own the same.
   Session::sweep_dead_viewers();
-  EXPECT_TRUE(leftovers_of(viewer).empty());
+  for (const auto& [path, inode] : entries) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+      EXPECT_NE(st.st_ino, inode) << path << " outlived its viewer";
+    }
+  }
 }
 
 }  // namespace

@@ -99,7 +99,7 @@ bool LaneFilter::lane_matches(const TraceModel& model, const ProcessInfo& proces
                               std::optional<std::int64_t> playhead_ns) const {
   std::uint32_t states = facts.states;
   if (playhead_ns) {
-    const StateSpan* span = process.span_at(*playhead_ns);
+    const auto span = process.span_at(*playhead_ns);
     states = span ? 1u << static_cast<unsigned>(span->state) : 0;
   }
   auto state_named = [&](const std::string& word) {

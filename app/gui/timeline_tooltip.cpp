@@ -77,7 +77,7 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
     ImGui::BeginTooltip();
     ImGui::TextUnformatted(fmt::format("{} · PID {}{}", names.process(p->name), p->pid,
                                        p->daemon ? fmt::format(" · {}", ui.tr("processes.daemon")) : "").c_str());
-    if (const StateSpan* s = p->span_at(t); s && t <= track.window.now_ns) {
+    if (const auto s = p->span_at(t); s && t <= track.window.now_ns) {
       ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(state_text_color(s->state)));
       std::string what = ui.tr(state_key(s->state));
       if (s->object != 0) what += " · " + object_text(names, model, s->object);
@@ -147,7 +147,7 @@ void TimelineCanvas::draw_group_tooltip(const Ui& ui, const Track& track, const 
   std::array<int, static_cast<std::size_t>(ProcState::Count_)> counts{};
   for (std::int32_t pid : group.members)
     if (const ProcessInfo* p = track.model->process(pid))
-      if (const StateSpan* s = p->span_at(t); s && t <= track.window.now_ns) ++counts[static_cast<std::size_t>(s->state)];
+      if (const auto s = p->span_at(t); s && t <= track.window.now_ns) ++counts[static_cast<std::size_t>(s->state)];
   std::vector<std::size_t> states;
   for (std::size_t s = 0; s < counts.size(); ++s)
     if (counts[s] > 0) states.push_back(s);

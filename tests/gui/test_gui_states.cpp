@@ -92,8 +92,8 @@ TEST_F(GuiStates, TheHolderOfALockIsMarkedOnItsLane) {
     const int band = static_cast<int>(row->top + 2), x = static_cast<int>((x0 + x1) * 0.5f);
     EXPECT_EQ(image.pixel(x, band), lock_color) << p.name;
     // Under the band, the holder's own state: asleep in its network delay, not blocked.
-    const StateSpan* under = p.span_at(static_cast<std::int64_t>(axis.t_of(static_cast<float>(x))));
-    ASSERT_NE(under, nullptr);
+    const auto under = p.span_at(static_cast<std::int64_t>(axis.t_of(static_cast<float>(x))));
+    ASSERT_TRUE(under.has_value());
     EXPECT_EQ(image.pixel(x, static_cast<int>(row->top) + 6), state_color(under->state)) << p.name;
     EXPECT_NE(state_color(under->state), lock_color) << p.name;
     ++holders;

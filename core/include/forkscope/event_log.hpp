@@ -7,11 +7,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <iterator>
 #include <memory>
 #include <vector>
 
 #include "forkscope/trace_event.hpp"
+#include "forkscope/value_iterator.hpp"
 
 static_assert(static_cast<int>(forkscope::EventKind::Count_) <= 64, "EventLog keeps a kind in 6 bits");
 
@@ -41,41 +41,8 @@ class EventLog {
   static constexpr std::uint32_t kNoLane = UINT32_MAX;
   [[nodiscard]] std::size_t lanes() const { return pids_.size(); }
 
-  // Events by value: a random-access iterator, so the standard algorithms and range-for work as on a vector.
-  class const_iterator {
-   public:
-    using iterator_category = std::random_access_iterator_tag;
-    using value_type = TraceEvent;
-    using difference_type = std::ptrdiff_t;
-    using reference = TraceEvent;
-    struct pointer {  // it->time: the event lives as long as the arrow's expression
-      TraceEvent event;
-      const TraceEvent* operator->() const { return &event; }
-    };
-    const_iterator() = default;
-    const_iterator(const EventLog* log, std::size_t i) : log_(log), i_(i) {}
-    TraceEvent operator*() const { return (*log_)[i_]; }
-    pointer operator->() const { return {(*log_)[i_]}; }
-    TraceEvent operator[](difference_type n) const { return (*log_)[i_ + static_cast<std::size_t>(n)]; }
-    const_iterator& operator++() { ++i_; return *this; }
-    const_iterator operator++(int) { return {log_, i_++}; }
-    const_iterator& operator--() { --i_; return *this; }
-    const_iterator operator--(int) { return {log_, i_--}; }
-    const_iterator& operator+=(difference_type n) { i_ += static_cast<std::size_t>(n); return *this; }
-    const_iterator& operator-=(difference_type n) { i_ -= static_cast<std::size_t>(n); return *this; }
-    friend const_iterator operator+(const_iterator it, difference_type n) { return it += n; }
-    friend const_iterator operator+(difference_type n, const_iterator it) { return it += n; }
-    friend const_iterator operator-(const_iterator it, difference_type n) { return it -= n; }
-    friend difference_type operator-(const const_iterator& a, const const_iterator& b) {
-      return static_cast<difference_type>(a.i_) - static_cast<difference_type>(b.i_);
-    }
-    friend auto operator<=>(const const_iterator& a, const const_iterator& b) { return a.i_ <=> b.i_; }
-    friend bool operator==(const const_iterator& a, const const_iterator& b) { return a.i_ == b.i_; }
-
-   private:
-    const EventLog* log_ = nullptr;
-    std::size_t i_ = 0;
-  };
+  // Events by value: range-for and the standard algorithms work as on a vector.
+  using const_iterator = ValueIterator<EventLog, TraceEvent>;
   [[nodiscard]] const_iterator begin() const { return {this, 0}; }
   [[nodiscard]] const_iterator end() const { return {this, size_}; }
 

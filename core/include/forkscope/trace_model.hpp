@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <string>
@@ -18,6 +19,7 @@
 #include "forkscope/event_log.hpp"
 #include "forkscope/phrases.hpp"
 #include "forkscope/trace_event.hpp"
+#include "forkscope/value_iterator.hpp"
 
 namespace forkscope {
 
@@ -63,6 +65,41 @@ struct StateSpan {
   std::int32_t peer = 0;     // the child it joins
 };
 
+// A process's state spans, 16 bytes each: a span ends where the next begins (the last one lasts), so only its begin
+// is kept. Spans are handed out by value, with their end.
+class SpanList {
+ public:
+  [[nodiscard]] std::size_t size() const { return spans_.size(); }
+  [[nodiscard]] bool empty() const { return spans_.empty(); }
+  [[nodiscard]] StateSpan operator[](std::size_t i) const {
+    const Stored& s = spans_[i];
+    return StateSpan{s.begin_ns, i + 1 < spans_.size() ? spans_[i + 1].begin_ns : kOpenEnd, s.state, s.object, s.peer};
+  }
+  [[nodiscard]] StateSpan back() const { return (*this)[spans_.size() - 1]; }
+  [[nodiscard]] StateSpan front() const { return (*this)[0]; }
+  using const_iterator = ValueIterator<SpanList, StateSpan>;
+  [[nodiscard]] const_iterator begin() const { return {this, 0}; }
+  [[nodiscard]] const_iterator end() const { return {this, spans_.size()}; }
+  [[nodiscard]] std::reverse_iterator<const_iterator> rbegin() const { return std::make_reverse_iterator(end()); }
+  [[nodiscard]] std::reverse_iterator<const_iterator> rend() const { return std::make_reverse_iterator(begin()); }
+
+
+ private:
+  friend class TraceModel;
+  // A new span from `begin_ns` (the one before ends there), or the last one replaced.
+  void push_back(const StateSpan& s) { spans_.push_back(Stored{s.begin_ns, s.peer, s.object, s.state}); }
+  void replace_back(const StateSpan& s) { spans_.back() = Stored{s.begin_ns, s.peer, s.object, s.state}; }
+
+  struct Stored {
+    std::int64_t begin_ns;
+    std::int32_t peer;
+    std::uint16_t object;
+    ProcState state;
+  };
+  static_assert(sizeof(Stored) == 16);
+  std::vector<Stored> spans_;
+};
+
 // A unit of work inside a process: a pool task on a worker, a callback on the main process.
 struct TaskSpan {
   std::int64_t begin_ns = 0;
@@ -101,7 +138,7 @@ struct ProcessInfo {
   std::optional<std::int64_t> end_ns;
   std::optional<int> exitcode;  // negative: killed by that signal
   std::string error;            // an uncaught exception, "ValueError: ..."
-  std::vector<StateSpan> spans;
+  SpanList spans;
   std::vector<TaskSpan> tasks;
   std::vector<std::uint32_t> events;  // indexes into TraceModel::events() of what it did
   std::vector<Sample> source_lines;   // a Python program's: the source line of its operations, as it changed
@@ -109,7 +146,7 @@ struct ProcessInfo {
   std::vector<SignalMark> signals;    // the signals other processes sent it
 
   [[nodiscard]] ProcState state() const { return spans.empty() ? ProcState::Running : spans.back().state; }
-  [[nodiscard]] const StateSpan* span_at(std::int64_t t_ns) const;
+  [[nodiscard]] std::optional<StateSpan> span_at(std::int64_t t_ns) const;
   [[nodiscard]] std::int64_t line_at(std::int64_t t_ns) const;  // 0: no line known then
 };
 

@@ -59,12 +59,12 @@ std::int64_t ProcessInfo::line_at(std::int64_t t_ns) const {
   return it == source_lines.begin() ? 0 : std::prev(it)->value;
 }
 
-const StateSpan* ProcessInfo::span_at(std::int64_t t_ns) const {
+std::optional<StateSpan> ProcessInfo::span_at(std::int64_t t_ns) const {
   auto it = std::upper_bound(spans.begin(), spans.end(), t_ns,
                              [](std::int64_t t, const StateSpan& s) { return t < s.begin_ns; });
-  if (it == spans.begin()) return nullptr;
-  --it;
-  return t_ns < it->end_ns ? &*it : nullptr;
+  if (it == spans.begin()) return std::nullopt;
+  const StateSpan span = *std::prev(it);
+  return t_ns < span.end_ns ? std::optional(span) : std::nullopt;
 }
 
 std::int64_t ObjectInfo::max_value() const {
@@ -141,16 +141,15 @@ void TraceModel::end_hold(const ObjectInfo& lock, std::int64_t t) {
 }
 
 void TraceModel::transition(ProcessInfo& p, std::int64_t t, ProcState state, std::uint16_t object, std::int32_t peer) {
-  StateSpan& last = p.spans.back();
+  const StateSpan last = p.spans.back();
   if (last.state == ProcState::Exited) return;  // nothing follows an exit
   t = std::max(t, last.begin_ns);
   if (last.state == state && last.object == object && last.peer == peer) return;
   if (t == last.begin_ns && p.spans.size() > 1) {
-    last = StateSpan{t, kOpenEnd, state, object, peer};  // a zero-length span says nothing: replace it
+    p.spans.replace_back(StateSpan{t, kOpenEnd, state, object, peer});  // a zero-length span says nothing: replace it
     return;
   }
-  last.end_ns = t;
-  p.spans.push_back(StateSpan{t, kOpenEnd, state, object, peer});
+  p.spans.push_back(StateSpan{t, kOpenEnd, state, object, peer});  // the last one ends where this begins
 }
 
 void TraceModel::sample(std::uint16_t object, std::int64_t t, std::int64_t value) {
