@@ -168,9 +168,8 @@ TEST_F(Scale, TenMillionEventsRoundTripThroughFstraceIdentically) {
   for (std::size_t i = 0; i < saved.objects().size(); ++i) {
     EXPECT_EQ(loaded.objects()[i].name, saved.objects()[i].name);
     ASSERT_EQ(loaded.objects()[i].samples.size(), saved.objects()[i].samples.size());
-    EXPECT_EQ(std::memcmp(loaded.objects()[i].samples.data(), saved.objects()[i].samples.data(),
-                          saved.objects()[i].samples.size() * sizeof(Sample)),
-              0);
+    EXPECT_TRUE(std::equal(loaded.objects()[i].samples.begin(), loaded.objects()[i].samples.end(),
+                           saved.objects()[i].samples.begin()));
   }
   EXPECT_EQ(loaded.flows().size(), saved.flows().size());
   EXPECT_EQ(loaded.lines().size(), saved.lines().size());

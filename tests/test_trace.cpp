@@ -45,6 +45,29 @@ TEST_F(Trace, PackedEventsComeBackExactlyAsWritten) {
   EXPECT_TRUE(std::equal(copy.begin(), copy.end(), written.begin()));
 }
 
+// A counter's samples are kept 32 bits wide until a value needs more (a lesson's sum): every value comes back, before
+// and after, and a late queue event still shifts the depths after it.
+TEST_F(Trace, CounterSamplesKeepValuesBeyondThirtyTwoBits) {
+  TraceModel m;
+  m.ingest_ns(TraceEvent{1, 7, EventKind::ObjectNew, Phase::Done, 1, 0, pack_arg(1, static_cast<std::uint32_t>(ObjectKind::Counter))}, "sum");
+  m.ingest_ns(TraceEvent{1, 7, EventKind::ObjectNew, Phase::Done, 2, 0, pack_arg(2, static_cast<std::uint32_t>(ObjectKind::Queue))}, "q");
+  const std::int64_t values[] = {5, INT32_MAX, std::int64_t{INT32_MAX} + 1, -(std::int64_t{1} << 40), 3};
+  std::uint64_t t = 10;
+  for (const std::int64_t v : values) m.ingest_ns(TraceEvent{t++, 7, EventKind::CounterSet, Phase::Done, 1, v});
+  std::vector<std::int64_t> seen;
+  for (const Sample& s : m.object(1)->samples) seen.push_back(s.value);
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{0, 5, INT32_MAX, std::int64_t{INT32_MAX} + 1, -(std::int64_t{1} << 40), 3}));
+  EXPECT_EQ(m.object(1)->max_value(), std::int64_t{INT32_MAX} + 1);
+  EXPECT_EQ(m.object(1)->value_at(11), INT32_MAX);
+
+  m.ingest_ns(TraceEvent{100, 7, EventKind::QueuePut, Phase::Done, 2, 0, 1});
+  m.ingest_ns(TraceEvent{300, 7, EventKind::QueuePut, Phase::Done, 2, 0, 2});
+  m.ingest_ns(TraceEvent{200, 8, EventKind::QueueGet, Phase::Done, 2, 0, 1});  // read late: the depth after it drops
+  std::vector<std::int64_t> depth;
+  for (const Sample& s : m.object(2)->samples) depth.push_back(s.value);
+  EXPECT_EQ(depth, (std::vector<std::int64_t>{0, 1, 0, 1}));
+}
+
 // Beyond 65,535 processes a lane no longer fits 16 bits: those events are kept whole, and every pid is still its own.
 TEST_F(Trace, PackedEventsOfMoreProcessesThanSixteenBitLanesKeepTheirPids) {
   EventLog log;

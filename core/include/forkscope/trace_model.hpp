@@ -126,6 +126,33 @@ struct SignalMark {
 struct Sample {
   std::int64_t t_ns = 0;
   std::int64_t value = 0;
+  friend bool operator==(const Sample&, const Sample&) = default;
+};
+
+// An object's counter over time, in time order, 12 bytes a sample: two columns, the values 32 bits wide until one
+// does not fit (a lesson's sum) and 64 from then on. Samples are handed out by value.
+class SampleList {
+ public:
+  [[nodiscard]] std::size_t size() const { return times_.size(); }
+  [[nodiscard]] bool empty() const { return times_.empty(); }
+  [[nodiscard]] Sample operator[](std::size_t i) const { return Sample{times_[i], value(i)}; }
+  [[nodiscard]] Sample back() const { return (*this)[size() - 1]; }
+  [[nodiscard]] Sample front() const { return (*this)[0]; }
+  using const_iterator = ValueIterator<SampleList, Sample>;
+  [[nodiscard]] const_iterator begin() const { return {this, 0}; }
+  [[nodiscard]] const_iterator end() const { return {this, size()}; }
+
+ private:
+  friend class TraceModel;
+  [[nodiscard]] std::int64_t value(std::size_t i) const { return wide_ ? wide_values_[i] : narrow_values_[i]; }
+  void insert(std::size_t at, Sample s);        // at == size(): appended
+  void add(std::size_t from, std::int64_t delta);  // to every value from `from` on
+  void widen_for(std::int64_t value);
+
+  std::vector<std::int64_t> times_;
+  std::vector<std::int32_t> narrow_values_;
+  std::vector<std::int64_t> wide_values_;
+  bool wide_ = false;
 };
 
 struct ProcessInfo {
@@ -158,7 +185,7 @@ struct ObjectInfo {
   std::int64_t capacity = 0;  // queue maxsize (0: unbounded), initial semaphore or counter value
   std::int32_t creator = 0;
   std::int64_t created_ns = 0;
-  std::vector<Sample> samples;  // the counter: queue depth, semaphore value, event flag, lock held, lesson value
+  SampleList samples;  // the counter: queue depth, semaphore value, event flag, lock held, lesson value
   std::int32_t holder = 0;      // a lock's holder
   std::vector<std::int32_t> waiters;
   std::int64_t puts = 0, gets = 0;  // queues

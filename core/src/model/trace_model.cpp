@@ -67,6 +67,34 @@ std::optional<StateSpan> ProcessInfo::span_at(std::int64_t t_ns) const {
   return t_ns < span.end_ns ? std::optional(span) : std::nullopt;
 }
 
+void SampleList::widen_for(std::int64_t value) {
+  if (wide_ || (value >= INT32_MIN && value <= INT32_MAX)) return;
+  wide_values_.assign(narrow_values_.begin(), narrow_values_.end());
+  std::vector<std::int32_t>().swap(narrow_values_);
+  wide_ = true;
+}
+
+void SampleList::insert(std::size_t at, Sample s) {
+  widen_for(s.value);
+  const auto offset = static_cast<std::ptrdiff_t>(at);
+  times_.insert(times_.begin() + offset, s.t_ns);
+  if (wide_)
+    wide_values_.insert(wide_values_.begin() + offset, s.value);
+  else
+    narrow_values_.insert(narrow_values_.begin() + offset, static_cast<std::int32_t>(s.value));
+}
+
+void SampleList::add(std::size_t from, std::int64_t delta) {
+  for (std::size_t i = from; i < size(); ++i) {
+    const std::int64_t v = value(i) + delta;
+    widen_for(v);
+    if (wide_)
+      wide_values_[i] = v;
+    else
+      narrow_values_[i] = static_cast<std::int32_t>(v);
+  }
+}
+
 std::int64_t ObjectInfo::max_value() const {
   std::int64_t m = samples.empty() ? 0 : samples.front().value;
   for (const Sample& s : samples) m = std::max(m, s.value);
@@ -157,12 +185,12 @@ void TraceModel::sample(std::uint16_t object, std::int64_t t, std::int64_t value
   if (o == nullptr) return;
   // Events of different processes arrive out of time order; keep the series sorted. Most arrive in order: append.
   if (o->samples.empty() || o->samples.back().t_ns <= t) {
-    o->samples.push_back(Sample{t, value});
+    o->samples.insert(o->samples.size(), Sample{t, value});
     return;
   }
-  auto at = std::upper_bound(o->samples.begin(), o->samples.end(), t,
-                             [](std::int64_t x, const Sample& s) { return x < s.t_ns; });
-  o->samples.insert(at, Sample{t, value});
+  const auto at = std::upper_bound(o->samples.begin(), o->samples.end(), t,
+                                   [](std::int64_t x, const Sample& s) { return x < s.t_ns; });
+  o->samples.insert(static_cast<std::size_t>(at - o->samples.begin()), Sample{t, value});
 }
 
 // Queue depth is counted, not reported: every put adds one, every get takes one, in the order their timestamps say
@@ -171,14 +199,15 @@ void TraceModel::add_to_series(std::uint16_t object, std::int64_t t, std::int64_
   ObjectInfo* o = object_mut(object);
   if (o == nullptr) return;
   if (o->samples.empty() || o->samples.back().t_ns <= t) {  // in order, as most are: nothing after it to shift
-    o->samples.push_back(Sample{t, (o->samples.empty() ? 0 : o->samples.back().value) + delta});
+    o->samples.insert(o->samples.size(), Sample{t, (o->samples.empty() ? 0 : o->samples.back().value) + delta});
     return;
   }
-  auto at = std::upper_bound(o->samples.begin(), o->samples.end(), t,
-                             [](std::int64_t x, const Sample& s) { return x < s.t_ns; });
-  const std::int64_t before = at == o->samples.begin() ? 0 : std::prev(at)->value;
-  at = o->samples.insert(at, Sample{t, before + delta});
-  for (++at; at != o->samples.end(); ++at) at->value += delta;
+  const auto at = static_cast<std::size_t>(std::upper_bound(o->samples.begin(), o->samples.end(), t,
+                                                            [](std::int64_t x, const Sample& s) { return x < s.t_ns; }) -
+                                           o->samples.begin());
+  const std::int64_t before = at == 0 ? 0 : o->samples[at - 1].value;
+  o->samples.insert(at, Sample{t, before + delta});
+  o->samples.add(at + 1, delta);
 }
 
 void TraceModel::ingest(const TraceEvent& event, std::string_view text) {
@@ -297,7 +326,7 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
       o.created_ns = t;
       const bool counts_from_capacity = o.kind == ObjectKind::Semaphore || o.kind == ObjectKind::BoundedSemaphore ||
                                         o.kind == ObjectKind::Counter;
-      o.samples.push_back(Sample{t, counts_from_capacity ? e.value : 0});
+      o.samples.insert(0, Sample{t, counts_from_capacity ? e.value : 0});
       if (object_index_.size() <= e.object) object_index_.resize(e.object + 1u, -1);
       object_index_[e.object] = static_cast<std::int32_t>(objects_.size());
       objects_.push_back(std::move(o));
