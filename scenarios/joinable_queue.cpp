@@ -61,11 +61,11 @@ void check(forkscope::RunReport& run) {
   const forkscope::ObjectInfo* q = model.object_named("q");
   const auto produced = run.result["produced"].get<std::int64_t>();
 
-  std::vector<const forkscope::TraceEvent*> confirmations, joins;
+  std::vector<forkscope::TraceEvent> confirmations, joins;  // copies: the model hands events out by value
   for (const forkscope::TraceEvent& e : model.events()) {
     if (e.object != q->id || e.phase != forkscope::Phase::Done) continue;
-    if (e.kind == EventKind::QueueTaskDone) confirmations.push_back(&e);
-    if (e.kind == EventKind::QueueJoin) joins.push_back(&e);
+    if (e.kind == EventKind::QueueTaskDone) confirmations.push_back(e);
+    if (e.kind == EventKind::QueueJoin) joins.push_back(e);
   }
   const auto task_dones = static_cast<std::int64_t>(confirmations.size());
   run.result["eaten"] = task_dones;
@@ -74,10 +74,10 @@ void check(forkscope::RunReport& run) {
 
   // Each cook's join() returned at a moment when nothing was unfinished: the last task_done before it left 0.
   bool joins_waited = joins.size() == 3;
-  for (const forkscope::TraceEvent* j : joins) {
+  for (const forkscope::TraceEvent& j : joins) {
     const forkscope::TraceEvent* last = nullptr;
-    for (const forkscope::TraceEvent* c : confirmations)
-      if (c->time <= j->time && (!last || c->time >= last->time)) last = c;
+    for (const forkscope::TraceEvent& c : confirmations)
+      if (c.time <= j.time && (!last || c.time >= last->time)) last = &c;
     joins_waited &= last && last->value == 0;
   }
   run.expect("join_waited_for_task_done", joins_waited);

@@ -43,6 +43,11 @@ TEST_F(Trace, PackedEventsComeBackExactlyAsWritten) {
   log.push_back(TraceEvent{});
   EXPECT_EQ(copy.size() + 1, log.size());
   EXPECT_TRUE(std::equal(copy.begin(), copy.end(), written.begin()));
+  EventLog moved = std::move(log);  // a log moved from is empty, and usable
+  EXPECT_EQ(moved.size(), copy.size() + 1);
+  EXPECT_TRUE(log.empty());  // NOLINT(bugprone-use-after-move)
+  log.push_back(written.back());
+  EXPECT_EQ(log[0], written.back());
 }
 
 // A counter's samples are kept 32 bits wide until a value needs more (a lesson's sum): every value comes back, before

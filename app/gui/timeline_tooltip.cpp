@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -117,13 +118,13 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
     near.begin_ns = axis_.unit_of(view_t) - 5 * axis_.ns_per_column();
     near.end_ns = axis_.unit_of(view_t) + 5 * axis_.ns_per_column();
     const EventRange range = events_in_view(model, *p, near, track.window);
-    const TraceEvent* best = nullptr;
+    std::optional<TraceEvent> best;  // the model hands events out by value
     for (const std::uint32_t* e = range.first; e != range.last; ++e) {
-      const TraceEvent& ev = model.events()[*e];
+      const TraceEvent ev = model.events()[*e];
       if (op_category(ev.kind, ev.phase) == OpCategory::None) continue;
       if (!best || std::abs(static_cast<double>(ev.time) - static_cast<double>(t)) <
                        std::abs(static_cast<double>(best->time) - static_cast<double>(t)))
-        best = &ev;
+        best = ev;
     }
     if (best) {
       ImGui::Separator();

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "forkscope/trace_event.hpp"
@@ -22,8 +23,8 @@ class EventLog {
   EventLog() = default;
   EventLog(const EventLog& other);
   EventLog& operator=(const EventLog& other);
-  EventLog(EventLog&&) noexcept = default;
-  EventLog& operator=(EventLog&&) noexcept = default;
+  EventLog(EventLog&& other) noexcept { *this = std::move(other); }
+  EventLog& operator=(EventLog&& other) noexcept;  // leaves `other` empty
 
   void push_back(const TraceEvent& event);
   void reserve(std::size_t events) { chunks_.reserve((events + kChunk - 1) / kChunk); }

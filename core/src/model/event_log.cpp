@@ -34,6 +34,22 @@ EventLog& EventLog::operator=(const EventLog& other) {
   return *this;
 }
 
+EventLog& EventLog::operator=(EventLog&& other) noexcept {
+  if (this == &other) return *this;
+  chunks_ = std::move(other.chunks_);
+  size_ = std::exchange(other.size_, 0);
+  spilled_ = std::move(other.spilled_);
+  pids_ = std::move(other.pids_);
+  slots_ = std::move(other.slots_);
+  last_pid_ = other.last_pid_;
+  last_lane_ = std::exchange(other.last_lane_, kNoLane);
+  other.chunks_.clear();
+  other.spilled_.clear();
+  other.pids_.clear();
+  other.slots_.clear();
+  return *this;
+}
+
 std::uint32_t EventLog::find_lane(std::int32_t pid) const {
   if (slots_.empty()) return kNoLane;
   const std::size_t mask = slots_.size() - 1;
