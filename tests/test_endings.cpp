@@ -236,6 +236,72 @@ void kill_at_random(const std::string& lesson, std::vector<std::string> sets, do
   }
 }
 
+// A pool worker can be killed between taking a chunk off the task queue and marking it as its own. The chunk is
+// then nobody's: the pool gives it to another worker, so no map waits forever and no call runs twice.
+const Task tiny_square("tiny_square", [](std::int64_t n) { return n * n; });
+
+TEST_F(Endings, PoolWorkersKilledAtAnyMomentNeverLoseAChunk) {
+  constexpr int kKills = 100;
+  const TempDir dir;
+  const std::string stop = dir.file("stop");  // the test writes it after its last kill
+  Lesson lesson = test_lesson("pool-workers-killed", [stop](LessonContext& context) {
+    Pool pool(2);
+    int maps = 0, right = 0;
+    nlohmann::json wrong = nlohmann::json::array();
+    std::vector<Value> calls;
+    for (std::int64_t i = 0; i < 40; ++i) calls.emplace_back(i);
+    for (; access(stop.c_str(), F_OK) != 0; ++maps) {
+      try {
+        const std::vector<Value> values = pool.map(tiny_square, calls, 1);
+        bool all = values.size() == calls.size();
+        for (std::size_t i = 0; all && i < values.size(); ++i) all = values[i].as_int() == calls[i].as_int() * calls[i].as_int();
+        right += all;
+        if (!all) wrong.push_back("wrong values");
+      } catch (const RuntimeError& e) {
+        // Only the call a killed worker was running fails, and it says so.
+        const std::string what = e.what();
+        if (!what.starts_with("ForkPoolWorker-") || what.find(" was killed by SIGKILL while running tiny_square(") == std::string::npos)
+          wrong.push_back(what);
+      }
+    }
+    pool.terminate();
+    context.result() = {{"maps", maps}, {"right", right}, {"wrong", wrong}};
+  });
+  auto run = start_inline(lesson, {.timeout_seconds = 120});
+  std::mt19937 random(7);
+  int kills = 0;
+  std::size_t events_at_kill = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!run->finished() && kills < kKills && std::chrono::steady_clock::now() < deadline) {
+    run->poll();
+    const TraceModel& m = run->model();
+    std::vector<std::int32_t> workers;
+    for (const ProcessInfo& p : m.processes())
+      if (!p.exitcode && p.name.starts_with("ForkPoolWorker-")) workers.push_back(p.pid);
+    // Both workers up and some work done since the last kill: kill one of them at a random moment of its loop.
+    if (workers.size() == 2 && m.events().size() > events_at_kill + 30) {
+      std::this_thread::sleep_for(std::chrono::microseconds(random() % 400));
+      kill(workers[random() % 2], SIGKILL);
+      ++kills;
+      events_at_kill = m.events().size();
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  dir.write("stop", "");
+  ASSERT_NO_THROW(run->wait(60)) << "a map waited for a chunk no worker had, after " << kills << " kills";
+  const RunReport& report = run->report();
+  if (!report.stuck.empty()) {
+    // A worker killed inside a queue operation itself (the few instructions between taking a cell and giving it
+    // back) breaks that queue, as Python's documentation warns for its own: then the run ends as stuck, and says so.
+    EXPECT_NE(report.stuck.find("Queue 'pool "), std::string::npos) << report.stuck;
+    return;
+  }
+  ASSERT_EQ(report.main_exitcode, 0) << report.result.dump();
+  EXPECT_EQ(kills, kKills);
+  EXPECT_EQ(report.result["wrong"], nlohmann::json::array());
+  EXPECT_GT(report.result["right"].get<int>(), 0);
+}
+
 TEST_F(Endings, KillAtRandomTicketLock) { kill_at_random("ticket-lock", {}, 20, 1); }
 TEST_F(Endings, KillAtRandomJoinableQueue) { kill_at_random("joinable-queue", {}, 20, 2); }
 TEST_F(Endings, KillAtRandomPoolSyncVsAsync) { kill_at_random("pool-sync-vs-async", {}, 20, 3); }

@@ -316,33 +316,42 @@ TEST_F(ScaleOut, AKilledRankEndsTheJobAndTheRunWithNothingLeft) {
   EXPECT_TRUE(processes_naming(session).empty());
 }
 
-TEST_F(ScaleOut, AKilledViewerTakesTheWholeJobWithIt) {
-  // The viewer is a forkscope-cli of our own; when it dies, so do the lesson, the hosts, mpirun, its daemons and ranks.
+// A viewer of the scale-out lesson: a forkscope-cli of our own, so that the test can kill it.
+pid_t start_viewer() {
   const pid_t viewer = fork();
-  ASSERT_GE(viewer, 0);
   if (viewer == 0) {
     const int quiet = open("/dev/null", O_WRONLY);
     dup2(quiet, 1);
     execl(FORKSCOPE_CLI, FORKSCOPE_CLI, "run", "scale-out", "--set", "ranks=2", "--set", "work=40", static_cast<char*>(nullptr));
     _exit(127);
   }
-  // Its MPI job has begun when two ranks name a session of this viewer; the lesson's group is its main's pid.
-  const std::string session = fmt::format("{}{}.", Session::kPrefix, viewer);
+  return viewer;
+}
+
+// The viewer's job, from its lesson main (a forkscope-lesson leading its own process group) to the ranks (forkscope-
+// scale-out-rank, which name the viewer's session in their environment). A rank has joined the lesson's group once it
+// is past MPI_Init; before, it is in a group Open MPI gave it.
+struct ViewerJob {
   pid_t group = 0;
-  const bool begun = wait_until([&] {
-    std::size_t ranks = 0;
-    for (const pid_t p : processes_naming(session)) {
-      const std::string comm = read_file(fmt::format("/proc/{}/comm", p));
-      ranks += comm.starts_with("forkscope-scale");
-      if (comm.starts_with("forkscope-lesso") && getpgid(p) == p) group = p;
-    }
-    return ranks == 2 && group != 0;
-  }, 120);
-  EXPECT_TRUE(begun) << "the MPI job never began";
+  std::vector<pid_t> ranks;
+};
+ViewerJob job_of(pid_t viewer) {
+  ViewerJob job;
+  for (const pid_t p : processes_naming(fmt::format("{}{}.", Session::kPrefix, viewer))) {
+    const std::string comm = read_file(fmt::format("/proc/{}/comm", p));
+    if (comm.starts_with("forkscope-scale")) job.ranks.push_back(p);
+    if (comm.starts_with("forkscope-lesso") && getpgid(p) == p) job.group = p;
+  }
+  return job;
+}
+
+// Kills the viewer (then lets `stopped` run again, if any), and checks that every process of its job goes with it and
+// its segment and run directory go with the next run's sweep.
+void kill_the_viewer_and_expect_nothing_left(pid_t viewer, pid_t group, pid_t stopped = 0) {
   // The job as it is now, each process by pid and start time: once the viewer is gone its pid, and the group's, may
   // be another test's, whose own session and group would then carry the same names.
   std::vector<SeenProcess> job;
-  for (const std::vector<pid_t>& pids : {processes_naming(session), group_members(group)})
+  for (const std::vector<pid_t>& pids : {processes_naming(fmt::format("{}{}.", Session::kPrefix, viewer)), group_members(group)})
     for (const pid_t p : pids)
       if (const auto process = seen(p)) job.push_back(*process);
   std::vector<std::pair<std::string, ino_t>> entries;  // its segment and run directory
@@ -351,6 +360,7 @@ TEST_F(ScaleOut, AKilledViewerTakesTheWholeJobWithIt) {
   EXPECT_FALSE(entries.empty());
   kill(viewer, SIGKILL);
   EXPECT_NE(wait_child(viewer, 30), -1);
+  if (stopped != 0) kill(stopped, SIGCONT);
   EXPECT_TRUE(wait_until([&] { return still_alive(job).empty(); }, 30)) << "the job outlived its viewer:" << [&] {
     std::string survivors;
     for (const SeenProcess& p : still_alive(job)) survivors += "\n  " + p.what;
@@ -367,6 +377,62 @@ TEST_F(ScaleOut, AKilledViewerTakesTheWholeJobWithIt) {
       EXPECT_NE(st.st_ino, inode) << path << " outlived its viewer";
     }
   }
+}
+
+TEST_F(ScaleOut, AKilledViewerTakesTheWholeJobWithIt) {
+  // When the viewer dies, so do the lesson, the hosts, mpirun, its daemons and ranks.
+  const pid_t viewer = start_viewer();
+  ASSERT_GT(viewer, 0);
+  ViewerJob job;
+  const bool begun = wait_until([&] {  // both ranks past MPI_Init
+    job = job_of(viewer);
+    return job.group != 0 && job.ranks.size() == 2 &&
+           std::all_of(job.ranks.begin(), job.ranks.end(), [&](pid_t r) { return getpgid(r) == job.group; });
+  }, 120);
+  EXPECT_TRUE(begun) << "the MPI job never began";
+  kill_the_viewer_and_expect_nothing_left(viewer, job.group);
+}
+
+// A rank still inside PMPI_Init when its run ends has neither joined the lesson's group nor asked for a parent-death
+// signal yet, and its launcher may be gone: it ends anyway, because the wrapper watches the launcher from the moment
+// it is loaded. The watch alone, in programs that are not MPI ones: preloaded, the wrapper ends a program when the
+// process FORKSCOPE_MPI_WATCH names ends, at once when that one is gone before the program starts, and never when the
+// name comes from another machine (another boot).
+TEST_F(ScaleOut, TheWrapperEndsARankWithItsLauncherFromTheMomentItIsLoaded) {
+  const std::string boot = read_file("/proc/sys/kernel/random/boot_id").substr(0, 36);
+  const auto wrapped = [](const std::string& watch, const char* program) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      setenv("LD_PRELOAD", mpi_wrapper_path().c_str(), 1);
+      setenv("FORKSCOPE_MPI_WATCH", watch.c_str(), 1);
+      execl(program, program, "60", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    return pid;
+  };
+  const pid_t launcher = fork();  // stands for the lesson main that runs mpirun
+  if (launcher == 0) {
+    pause();
+    _exit(0);
+  }
+  const auto launcher_seen = seen(launcher);
+  ASSERT_TRUE(launcher_seen);
+  const std::string watch = fmt::format("{}:{}:{}", boot, launcher, launcher_seen->start);
+
+  const pid_t rank = wrapped(watch, "/bin/sleep");
+  ASSERT_GT(rank, 0);
+  // The watcher is the program's second thread.
+  ASSERT_TRUE(wait_until([&] { return std::distance(std::filesystem::directory_iterator(fmt::format("/proc/{}/task", rank)),
+                                                    std::filesystem::directory_iterator{}) == 2; }, 30));
+  kill(launcher, SIGKILL);
+  EXPECT_NE(wait_child(launcher, 30), -1);
+  const int status = wait_child(rank, 30);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
+
+  const int late = wait_child(wrapped(watch, "/bin/true"), 30);  // its launcher is gone already
+  EXPECT_TRUE(WIFSIGNALED(late) && WTERMSIG(late) == SIGKILL) << "status " << late;
+  const int elsewhere = wait_child(wrapped(fmt::format("{}:{}:{}", "another-boot", launcher, launcher_seen->start), "/bin/true"), 30);
+  EXPECT_TRUE(WIFEXITED(elsewhere) && WEXITSTATUS(elsewhere) == 0) << "status " << elsewhere;
 }
 
 }  // namespace

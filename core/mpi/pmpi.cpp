@@ -7,10 +7,15 @@
 // two, which the viewer draws as an arrow. Without FORKSCOPE_MPI_SESSION (or when the session cannot be opened: a rank
 // on another machine) the wrapper only forwards.
 #include <mpi.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -24,6 +29,7 @@
 #include "forkscope/mpi_job.hpp"
 #include "forkscope/session.hpp"
 #include "primitives/shared_sync.hpp"
+#include "session/proc.hpp"
 #include "session/runtime.hpp"
 
 namespace {
@@ -146,6 +152,40 @@ pid_t host_process(const std::string& host, const forkscope::Session& session) {
     }
   }
   return session.slot(0).pid.load();
+}
+
+// Every rank ends with the process that launched its job (FORKSCOPE_MPI_WATCH: "BOOT_ID:PID:START_TIME"), whatever
+// the moment. The parent-death signal and the lesson's process group, set in MPI_Init, come too late for a rank still
+// inside PMPI_Init when the run ends: Open MPI gives each rank a process group of its own, and its launcher may die
+// before the signal is asked for. So from the moment the wrapper is loaded, a thread of the rank waits on a pidfd of
+// the launching process and kills the rank when it ends. A rank on another machine (another boot) has none to watch.
+void* watch_the_launcher(void* pidfd) {
+  pollfd ended{static_cast<int>(reinterpret_cast<std::intptr_t>(pidfd)), POLLIN, 0};
+  while (poll(&ended, 1, -1) < 0 && errno == EINTR) {
+  }
+  kill(getpid(), SIGKILL);
+  return nullptr;
+}
+
+__attribute__((constructor)) void die_with_the_launcher() {
+  const char* watch = std::getenv("FORKSCOPE_MPI_WATCH");
+  char boot[64] = {};
+  int pid = 0;
+  unsigned long long start = 0;
+  if (watch == nullptr || std::sscanf(watch, "%63[^:]:%d:%llu", boot, &pid, &start) != 3) return;
+  if (detail::boot_id() != boot) return;
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  // Checked after the pidfd is open: a launcher with that pid and start time then is the one the pidfd stands for.
+  if (pidfd < 0 || detail::start_time_of(pid) != start) kill(getpid(), SIGKILL);  // it is gone already
+  // The watcher takes no signal meant for the rank's own threads.
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  pthread_t watcher;
+  const int error = pthread_create(&watcher, nullptr, watch_the_launcher, reinterpret_cast<void*>(static_cast<std::intptr_t>(pidfd)));
+  if (error == 0) pthread_detach(watcher);
+  else std::fprintf(stderr, "forkscope: cannot start the thread that ends this rank with its run: %s\n", std::strerror(error));
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
 // Run by every rank right after PMPI_Init: joins the session as a new lane, then rank 0 makes the shared objects.

@@ -27,6 +27,7 @@
 #include "forkscope/session.hpp"
 #include "forkscope/subprocess.hpp"
 #include "forkscope/sync.hpp"
+#include "session/proc.hpp"
 #include "session/runtime.hpp"
 
 namespace forkscope {
@@ -206,7 +207,9 @@ MpiJobResult run_mpi_job(const MpiJob& job) {
   if (!cluster) argv.insert(argv.end(), {"--mca", "plm_rsh_agent", (dir / "mpi-agent").string()});
   if (job.traced)
     argv.insert(argv.end(), {"-x", "LD_PRELOAD=" + wrapper.string(), "-x", "FORKSCOPE_MPI_SESSION=" + session.name(),
-                             "-x", "FORKSCOPE_MPI_HOSTS=" + host_pids});
+                             "-x", "FORKSCOPE_MPI_HOSTS=" + host_pids, "-x",
+                             fmt::format("FORKSCOPE_MPI_WATCH={}:{}:{}", detail::boot_id(), getpid(),
+                                         detail::start_time_of(getpid()).value_or(0))});
   if (only_loopback) argv.insert(argv.end(), {"--mca", "btl_tcp_if_include", "lo"});
   argv.push_back(job.program.string());
   argv.insert(argv.end(), job.args.begin(), job.args.end());

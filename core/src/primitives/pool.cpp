@@ -104,19 +104,30 @@ void PoolCore::feed() {
     free_slots.pop_back();
     // Grown as slots come into use (from slot 0 up): memory touched after the workers were forked is not shared
     // with them, so writing it costs no page copies.
-    if (in_flight.size() <= slot) in_flight.resize(slot + 1);
+    if (in_flight.size() <= slot) {
+      in_flight.resize(slot + 1);
+      put_at.resize(slot + 1);
+    }
     Chunk& chunk = in_flight[slot] = std::move(waiting.front());
     waiting.pop_front();
     slots[slot].task = chunk.task;
-    runners[slot].pid.store(0, std::memory_order_relaxed);  // no worker has it yet
     slots[slot].store(chunk.calls_message);
-    tasks.put(static_cast<std::int64_t>(slot));
+    // Claimable from here on, and not before: a free slot keeps the pid of its last runner, so a worker holding a
+    // stale copy of its number cannot claim it while the calls are being written.
+    runners[slot].pid.store(0, std::memory_order_release);
+    put_task(static_cast<std::int64_t>(slot));
   }
   // The sentinels go behind the last chunk: each worker finishes the work, then takes one and leaves.
   if (state == State::Close && waiting.empty() && !sentinels_sent) {
-    for (std::int64_t i = 0; i < processes; ++i) tasks.put(None);
+    for (std::int64_t i = 0; i < processes; ++i) put_task(None);
     sentinels_sent = true;
   }
+}
+
+void PoolCore::put_task(const Value& item) {
+  if (!item.is_none()) put_at[static_cast<std::size_t>(item.as_int())] = tasks_put;
+  tasks.put(item);
+  ++tasks_put;
 }
 
 bool PoolCore::receive(std::optional<double> timeout) {
@@ -181,7 +192,32 @@ void PoolCore::replace_dead_workers() {
     fail_chunks_of(workers[i], *exitcode);
     ++replacements;
   }
+  if (replacements == 0) return;
+  const std::size_t requeued = requeue_unclaimed_chunks();
+  if (sentinels_sent) {  // each chunk put back behind the sentinels needs a worker of its own, and a sentinel for it
+    for (std::size_t i = 0; i < requeued; ++i) put_task(None);
+    replacements += requeued;
+  }
   for (; replacements > 0 && needs_workers(); --replacements) start_worker();
+}
+
+// A worker killed between taking a slot's number off the task queue and claiming its chunk leaves the chunk nobody's.
+// Which worker took a number cannot be known, but whether a number was taken can: the main process claims every
+// taken, unclaimed chunk back and puts its number in the queue again. A live worker that took one of them and had
+// not claimed it yet finds the claim gone and takes the next number. So no chunk is lost and none runs twice.
+std::size_t PoolCore::requeue_unclaimed_chunks() {
+  const std::uint64_t taken = tasks_put - static_cast<std::uint64_t>(tasks.qsize());  // the workers took these
+  std::size_t requeued = 0;
+  for (std::uint32_t slot = 0; slot < in_flight.size(); ++slot) {
+    if (!in_flight[slot].job || put_at[slot] >= taken) continue;  // free, or its number is still in the queue
+    std::int32_t unclaimed = 0;
+    if (!runners[slot].pid.compare_exchange_strong(unclaimed, SlotRunner::kReclaimed, std::memory_order_acq_rel))
+      continue;  // a worker has it
+    runners[slot].pid.store(0, std::memory_order_release);
+    put_task(static_cast<std::int64_t>(slot));
+    ++requeued;
+  }
+  return requeued;
 }
 
 // Python would wait forever for a chunk whose worker died; a teaching tool says what happened instead.

@@ -47,8 +47,11 @@ struct TaskSlot {
 static_assert(sizeof(TaskSlot) == 256);
 
 // Who is running the chunk in each slot, so the main process can fail the chunk of a worker that died: the worker's
-// pid (0 until one takes the chunk) and the index of the call it is running within the chunk.
+// pid and the index of the call it is running within the chunk. A worker that takes the slot's number off the task
+// queue claims the chunk by swapping 0 for its pid; a worker killed between the two leaves the chunk unclaimed, and
+// the main process claims it back (kReclaimed) and puts it in the queue again (PoolCore::requeue_unclaimed_chunks).
 struct SlotRunner {
+  static constexpr std::int32_t kReclaimed = -1;
   std::atomic<std::int32_t> pid{0};
   std::atomic<std::uint32_t> call{0};
 };
@@ -157,6 +160,8 @@ struct PoolCore final : WaitHelper {
   // Reaps workers that ended; fails the chunk one that died was running and starts a worker in its place.
   void replace_dead_workers();
   void fail_chunks_of(const Worker& worker, int exitcode);
+  [[nodiscard]] std::size_t requeue_unclaimed_chunks();  // how many it put back
+  void put_task(const Value& item);  // a slot's number, or a sentinel (None)
   void rethrow_helper_error();  // an error a callback raised while it ran inside another wait
 
   // A worker process.
@@ -177,6 +182,8 @@ struct PoolCore final : WaitHelper {
   std::vector<Worker> workers;
   std::deque<Chunk> waiting;           // submitted while every slot was busy
   std::vector<Chunk> in_flight;        // by slot
+  std::vector<std::uint64_t> put_at;   // by slot: its number's position in the task queue, the latest time it was put
+  std::uint64_t tasks_put = 0;         // everything ever put in the task queue: only this process puts there
   std::vector<std::uint32_t> free_slots;
   std::exception_ptr helper_error;
 };

@@ -9,13 +9,17 @@ namespace forkscope::detail {
 
 void PoolCore::worker_main() {
   if (options.initializer) options.initializer(options.initargs);
-  for (std::int64_t done = 0; !options.maxtasksperchild || done < *options.maxtasksperchild; ++done) {
+  for (std::int64_t done = 0; !options.maxtasksperchild || done < *options.maxtasksperchild;) {
     const Value next = tasks.get();
     if (next.is_none()) return;
     const auto slot = static_cast<std::uint32_t>(next.as_int());
-    runners[slot].pid.store(context().pid, std::memory_order_release);  // the main fails it if we die
+    // Ours once claimed: from then on the main process fails the chunk if we die. A failed claim means the main
+    // process put the number back (a worker died holding it), or another worker claimed it from such a copy.
+    std::int32_t unclaimed = 0;
+    if (!runners[slot].pid.compare_exchange_strong(unclaimed, context().pid, std::memory_order_acq_rel)) continue;
     run_chunk(slot);
     results.put(next);
+    ++done;
   }
 }
 

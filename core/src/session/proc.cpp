@@ -37,19 +37,44 @@ bool process_ended(pid_t pid) {
   return !fields->empty() && ((*fields)[0] == 'Z' || (*fields)[0] == 'X');
 }
 
+namespace {
+// Field `n` of stat_fields (numbered as in proc(5): the state letter is field 3); null when there are fewer.
+const char* stat_field(const std::string& fields, int n) {
+  const char* at = fields.c_str();
+  for (int field = 3; field < n; ++field) {
+    at = std::strchr(at, ' ');
+    if (at == nullptr) return nullptr;
+    ++at;
+  }
+  return at;
+}
+}  // namespace
+
 std::optional<int> zombie_exit_code(pid_t pid) {
   const auto fields = stat_fields(pid);
   if (!fields) return std::nullopt;
-  // The state letter is field 3; the exit status, field 52.
-  const char* at = fields->c_str();
-  for (int field = 3; field < 52; ++field) {
-    at = std::strchr(at, ' ');
-    if (at == nullptr) return std::nullopt;
-    ++at;
-  }
+  const char* status_field = stat_field(*fields, 52);
   int status = 0;
-  if (std::sscanf(at, "%d", &status) != 1) return std::nullopt;
+  if (status_field == nullptr || std::sscanf(status_field, "%d", &status) != 1) return std::nullopt;
   return exit_code_of(status);
+}
+
+std::optional<std::uint64_t> start_time_of(pid_t pid) {
+  const auto fields = stat_fields(pid);
+  if (!fields || fields->empty() || (*fields)[0] == 'Z' || (*fields)[0] == 'X') return std::nullopt;
+  const char* start_field = stat_field(*fields, 22);
+  unsigned long long start = 0;
+  if (start_field == nullptr || std::sscanf(start_field, "%llu", &start) != 1) return std::nullopt;
+  return start;
+}
+
+std::string boot_id() {
+  char id[64] = {};
+  if (std::FILE* f = std::fopen("/proc/sys/kernel/random/boot_id", "re")) {
+    if (std::fgets(id, sizeof id, f) == nullptr) id[0] = '\0';
+    std::fclose(f);
+  }
+  return std::string(id, strcspn(id, "\n"));
 }
 
 std::string how_it_ended(int exitcode) {
