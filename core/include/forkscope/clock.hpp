@@ -25,8 +25,6 @@ inline std::uint64_t monotonic_ns() {
   return detail::monotonic_ns();
 }
 
-// The same clock, read only after every earlier instruction has completed (lfence): for timestamps that must
-// order operations of different processes on one object exactly as they took effect.
 // The same clock, read before anything after it can take effect (lfence after the read): for the timestamp of an
 // operation that lets another process go on (a release), taken just before the store that does it. rdtsc alone may
 // read the counter after a later locked instruction has already freed the lock.
@@ -39,6 +37,8 @@ inline std::uint64_t monotonic_ns() {
   return detail::monotonic_ns();
 }
 
+// The same clock, read only after every earlier instruction has completed (lfence): for timestamps that must
+// order operations of different processes on one object exactly as they took effect.
 [[nodiscard]] inline std::uint64_t trace_clock_ordered() {
   if (detail::g_clock_source == ClockSource::Tsc) {
     _mm_lfence();

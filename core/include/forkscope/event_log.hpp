@@ -26,7 +26,7 @@ class EventLog {
   EventLog(EventLog&& other) noexcept { *this = std::move(other); }
   EventLog& operator=(EventLog&& other) noexcept;  // leaves `other` empty
 
-  void push_back(const TraceEvent& event);
+  std::uint32_t push_back(const TraceEvent& event);  // returns the event's lane (lane_of its pid)
   void reserve(std::size_t events) { chunks_.reserve((events + kChunk - 1) / kChunk); }
 
   [[nodiscard]] std::size_t size() const { return size_; }

@@ -257,13 +257,14 @@ class TraceModel {
 
  private:
   ProcessInfo& process_for(std::int32_t pid, std::int64_t t);
+  ProcessInfo& process_of(std::uint32_t lane, std::int32_t pid, std::int64_t t);  // pid's lane in events_: a new one at t
   ProcessInfo* process_mut(std::int32_t pid);
   ObjectInfo* object_mut(std::uint16_t id);
   void transition(ProcessInfo& p, std::int64_t t, ProcState state, std::uint16_t object = 0, std::int32_t peer = 0);
   void end_hold(const ObjectInfo& lock, std::int64_t t);  // its holder lets go
   void sample(std::uint16_t object, std::int64_t t, std::int64_t value);
   void add_to_series(std::uint16_t object, std::int64_t t, std::int64_t delta);
-  void apply(const TraceEvent& e, std::uint32_t index, std::string_view text);
+  void apply(const TraceEvent& e, std::uint32_t index, std::uint32_t lane, std::string_view text);
   void append(const TraceEvent& e, std::string_view text);  // an event whose strings are already renumbered
 
   ClockCalibration clock_;
@@ -273,8 +274,6 @@ class TraceModel {
   std::vector<ObjectInfo> objects_;
   std::vector<std::int32_t> object_index_;  // object id -> index into objects_, -1 when unknown
   std::vector<Flow> flows_;
-  std::int32_t last_pid_ = -1;  // most events come in runs from one process
-  std::size_t last_process_ = 0;
   std::vector<PrintedLine> lines_;
   std::unordered_map<StringId, std::string> texts_;
   StringId transient_texts_ = 0;  // transient strings renumbered so far

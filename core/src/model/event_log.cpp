@@ -82,7 +82,7 @@ std::uint32_t EventLog::lane_of(std::int32_t pid) {
   return last_lane_;
 }
 
-void EventLog::push_back(const TraceEvent& e) {
+std::uint32_t EventLog::push_back(const TraceEvent& e) {
   if ((size_ & (kChunk - 1)) == 0) chunks_.push_back(std::make_unique_for_overwrite<Packed[]>(kChunk));
   const std::uint32_t lane = lane_of(e.pid);
   std::uint8_t form = kSpilled;
@@ -107,6 +107,7 @@ void EventLog::push_back(const TraceEvent& e) {
   chunks_[size_ >> kChunkBits][size_ & (kChunk - 1)] =
       Packed{head, e.object, static_cast<std::uint16_t>(std::min<std::uint32_t>(lane, kWideLane)), payload};
   ++size_;
+  return lane;
 }
 
 TraceEvent EventLog::operator[](std::size_t i) const {

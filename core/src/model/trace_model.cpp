@@ -138,23 +138,19 @@ std::string_view TraceModel::text(StringId id) const {
   return it == texts_.end() ? std::string_view{} : std::string_view(it->second);
 }
 
-ProcessInfo& TraceModel::process_for(std::int32_t pid, std::int64_t t) {
-  if (pid == last_pid_) return processes_[last_process_];
-  const std::uint32_t lane = events_.lane_of(pid);
+ProcessInfo& TraceModel::process_for(std::int32_t pid, std::int64_t t) { return process_of(events_.lane_of(pid), pid, t); }
+
+ProcessInfo& TraceModel::process_of(std::uint32_t lane, std::int32_t pid, std::int64_t t) {
+  if (lane < process_of_lane_.size() && process_of_lane_[lane] >= 0) return processes_[static_cast<std::size_t>(process_of_lane_[lane])];
   if (lane >= process_of_lane_.size()) process_of_lane_.resize(lane + 1, -1);
-  const bool fresh = process_of_lane_[lane] < 0;
-  if (fresh) {
-    process_of_lane_[lane] = static_cast<std::int32_t>(processes_.size());
-    ProcessInfo p;
-    p.pid = pid;
-    p.name = fmt::format("pid {}", pid);
-    p.begin_ns = t;
-    p.spans.push_back(StateSpan{t, kOpenEnd, ProcState::Running, 0, 0});
-    processes_.push_back(std::move(p));
-  }
-  last_pid_ = pid;
-  last_process_ = static_cast<std::size_t>(process_of_lane_[lane]);
-  return processes_[last_process_];
+  process_of_lane_[lane] = static_cast<std::int32_t>(processes_.size());
+  ProcessInfo p;
+  p.pid = pid;
+  p.name = fmt::format("pid {}", pid);
+  p.begin_ns = t;
+  p.spans.push_back(StateSpan{t, kOpenEnd, ProcState::Running, 0, 0});
+  processes_.push_back(std::move(p));
+  return processes_.back();
 }
 
 void TraceModel::end_hold(const ObjectInfo& lock, std::int64_t t) {
@@ -228,9 +224,9 @@ void TraceModel::ingest_ns(const TraceEvent& event, std::string_view text) {
 void TraceModel::append(const TraceEvent& e, std::string_view text) {
   if (carries_string(e.kind)) texts_.try_emplace(arg_string(e.arg), text);
   const auto index = static_cast<std::uint32_t>(events_.size());
-  events_.push_back(e);
+  const std::uint32_t lane = events_.push_back(e);
   end_ns_ = std::max(end_ns_, static_cast<std::int64_t>(e.time));
-  apply(e, index, text);
+  apply(e, index, lane, text);
 }
 
 TraceModel TraceModel::cut(std::int64_t t_ns) const {
@@ -269,7 +265,7 @@ void TraceModel::note_exit(std::int32_t pid, int exitcode, std::int64_t t_ns) {
 }
 
 // The one switch: what each kind of event means for processes, objects, flows and lines.
-void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_view text) {
+void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::uint32_t lane, std::string_view text) {
   const auto t = static_cast<std::int64_t>(e.time);
   if (e.pid == kViewerPid) {  // the viewer has no lane; it only reports the lesson main's exit
     if (e.kind == EventKind::ProcessReaped) {
@@ -280,7 +276,7 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::string_vie
     }
     return;
   }
-  ProcessInfo& p = process_for(e.pid, t);
+  ProcessInfo& p = process_of(lane, e.pid, t);
   p.events.push_back(index);
   const bool want = e.phase == Phase::Want;
 
