@@ -44,7 +44,7 @@ void body(forkscope::LessonContext& lesson) {
 }
 
 // The number a line like "12345 is running" starts with (0 when it starts with none).
-std::int64_t leading_number(const std::string& text) {
+std::int64_t leading_number(std::string_view text) {
   std::int64_t n = 0;
   std::from_chars(text.data(), text.data() + text.size(), n);
   return n;

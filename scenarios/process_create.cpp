@@ -79,7 +79,7 @@ void check(forkscope::RunReport& run) {
     names.insert(child->name);
     printed_before_children_ended &= main_line && child->end_ns && *main_line < *child->end_ns;
     std::vector<std::string> texts;
-    for (const forkscope::PrintedLine& l : lines_in_order(model, child->pid)) texts.push_back(l.text);
+    for (const forkscope::PrintedLine& l : lines_in_order(model, child->pid)) texts.emplace_back(l.text);
     bodies_ran &= expected.contains(child->name) && expected.at(child->name) == texts && child->exitcode == 0;
   }
   const auto lines = lines_in_order(model);

@@ -229,7 +229,7 @@ TEST_F(ConditionTest, ASteppedWaiterBecomesReadyOnlyWithANotify) {
   EXPECT_TRUE(seen_waiting);
   EXPECT_TRUE(seen_ready);
   std::vector<std::string> lines;
-  for (const PrintedLine& l : run->model().lines()) lines.push_back(l.text);
+  for (const PrintedLine& l : run->model().lines()) lines.emplace_back(l.text);
   EXPECT_EQ(lines, (std::vector<std::string>{"woke true"}));
 }
 

@@ -91,7 +91,7 @@ TEST_F(Gate, SteppingAChosenProcessMovesOnlyThatProcess) {
   EXPECT_EQ(run->step(b_pid), "Process-2");
   run->poll();
   std::vector<std::string> lines;
-  for (const PrintedLine& l : run->model().lines()) lines.push_back(l.text);
+  for (const PrintedLine& l : run->model().lines()) lines.emplace_back(l.text);
   EXPECT_EQ(lines, (std::vector<std::string>{"b0", "b1"}));
   // Held processes show as held, not blocked, on the timeline.
   EXPECT_EQ(run->model().process(run->held().front().pid)->state(), ProcState::Held);

@@ -16,7 +16,7 @@ namespace {
 std::vector<std::string> texts_of(const Run& run, std::string_view process) {
   std::vector<std::string> texts;
   if (const ProcessInfo* p = scenarios::process_named(run.model(), process))
-    for (const PrintedLine& l : scenarios::lines_in_order(run.model(), p->pid)) texts.push_back(l.text);
+    for (const PrintedLine& l : scenarios::lines_in_order(run.model(), p->pid)) texts.emplace_back(l.text);
   return texts;
 }
 

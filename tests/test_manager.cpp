@@ -249,7 +249,7 @@ TEST_F(ManagerTest, TheLessonWithTheLockEndsAtZero) {
   EXPECT_EQ(r.result["interleaved"], 0);
   EXPECT_EQ(r.lost_events, 0u);
   std::vector<std::string> lines;
-  for (const PrintedLine& l : run->model().lines()) lines.push_back(l.text);
+  for (const PrintedLine& l : run->model().lines()) lines.emplace_back(l.text);
   EXPECT_EQ(lines, (std::vector<std::string>{"{'count': 0}"}));  // print(d)
 }
 

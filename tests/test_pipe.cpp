@@ -243,7 +243,7 @@ TEST_F(PipeTest, ASteppedReaderBecomesReadyOnSendAndOnClose) {
   run->set_mode(GateMode::Run);
   run->wait(30);
   std::vector<std::string> lines;
-  for (const PrintedLine& l : run->model().lines()) lines.push_back(l.text);
+  for (const PrintedLine& l : run->model().lines()) lines.emplace_back(l.text);
   EXPECT_EQ(lines, (std::vector<std::string>{"got x", "EOFError"}));
 }
 
@@ -283,7 +283,7 @@ TEST_F(PipeTest, TheLessonReceivesEveryMessageThenEOFError) {
   EXPECT_EQ(r.result["received"], 2);
   EXPECT_EQ(r.result["eof_error"], true);
   std::vector<std::string> lines;
-  for (const PrintedLine& l : run->model().lines()) lines.push_back(l.text);
+  for (const PrintedLine& l : run->model().lines()) lines.emplace_back(l.text);
   EXPECT_NE(std::find(lines.begin(), lines.end(), "我是子进程, 来自主进程的消息: 小宝贝,你在哪"), lines.end());
 }
 

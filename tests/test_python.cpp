@@ -15,7 +15,7 @@ namespace {
 // The printed lines' texts, in order.
 std::vector<std::string> texts(const TraceModel& model) {
   std::vector<std::string> out;
-  for (const PrintedLine& l : model.lines()) out.push_back(l.text);
+  for (const PrintedLine& l : model.lines()) out.emplace_back(l.text);
   return out;
 }
 

@@ -40,7 +40,7 @@ TEST_F(Scale, MoreProcessesThanTheSessionsLimitIsOneErrorNamingIt) {
   EXPECT_NE(run->report().main_exitcode, 0);
   std::string errors;
   for (const PrintedLine& l : run->model().lines())
-    if (l.error) errors += l.text + "\n";
+    if (l.error) errors += fmt::format("{}\n", l.text);
   EXPECT_NE(errors.find("at most 1024 processes (SessionLimits::max_processes"), std::string::npos) << errors;
 }
 

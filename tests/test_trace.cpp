@@ -52,6 +52,46 @@ TEST_F(Trace, PackedEventsComeBackExactlyAsWritten) {
 
 // A counter's samples are kept 32 bits wide until a value needs more (a lesson's sum): every value comes back, before
 // and after, and a late queue event still shifts the depths after it.
+// The model's texts are stored once: a printed line is a view into them. Whatever becomes of a model, a copy's
+// views stay right: the copy shares the chunks written before it, and each writes its own after.
+TEST_F(Trace, TextsAreStoredOnceAndCopiesKeepTheirs) {
+  TextTable table;
+  EXPECT_TRUE(table.empty());
+  EXPECT_EQ(table.find(7), std::nullopt);
+  EXPECT_EQ(table.add(7, "seven"), "seven");
+  EXPECT_EQ(table.add(7, "another"), "seven");  // the first text of an id stays
+  EXPECT_EQ(table.add(9, ""), "");
+  const std::string long_text(200'000, 'x');  // longer than a chunk
+  EXPECT_EQ(table.add(3, long_text), long_text);
+  for (StringId id = 100; id < 5'100; ++id) table.add(id, fmt::format("text {}", id));  // grows the index many times
+  ASSERT_EQ(table.size(), 5'003u);
+  EXPECT_EQ(table.find(4'321), "text 4321");
+  EXPECT_EQ(table.find(9), "");
+  EXPECT_EQ(table[0], (std::pair<StringId, std::string_view>{7, "seven"}));  // in the order they were added
+  EXPECT_EQ(table[2].second, long_text);
+
+  TextTable reordered;  // the same texts added in another order are the same table
+  for (std::size_t i = table.size(); i > 0; --i) reordered.add(table[i - 1].first, table[i - 1].second);
+  EXPECT_EQ(reordered, table);
+  reordered.add(1, "one more");
+  EXPECT_NE(reordered, table);
+
+  // A printed line's text lives as long as any model holding it; the copy and the original each add their own.
+  auto original = std::make_unique<TraceModel>();
+  original->ingest_ns(TraceEvent{1, 5, EventKind::Print, Phase::Done, 0, 0, pack_arg(1)}, "before the copy");
+  TraceModel copy = *original;
+  original->ingest_ns(TraceEvent{2, 5, EventKind::Print, Phase::Done, 0, 0, pack_arg(2)}, "only the original's");
+  copy.ingest_ns(TraceEvent{2, 5, EventKind::Print, Phase::Done, 0, 0, pack_arg(2)}, "only the copy's");
+  EXPECT_EQ(original->lines()[1].text, "only the original's");
+  original.reset();
+  ASSERT_EQ(copy.lines().size(), 2u);
+  EXPECT_EQ(copy.lines()[0].text, "before the copy");
+  EXPECT_EQ(copy.lines()[1].text, "only the copy's");
+  EXPECT_EQ(copy.text(2), "only the copy's");
+  TraceModel moved = std::move(copy);
+  EXPECT_EQ(moved.lines()[0].text, "before the copy");
+}
+
 TEST_F(Trace, CounterSamplesKeepValuesBeyondThirtyTwoBits) {
   TraceModel m;
   m.ingest_ns(TraceEvent{1, 7, EventKind::ObjectNew, Phase::Done, 1, 0, pack_arg(1, static_cast<std::uint32_t>(ObjectKind::Counter))}, "sum");

@@ -36,7 +36,7 @@ nlohmann::json run_hidden(const char* id, const std::vector<std::string>& sets, 
   if (report.main_exitcode != 0) {
     std::string why;
     for (const PrintedLine& l : run.model().lines())
-      if (l.error) why += " " + l.text;
+      if (l.error) why += fmt::format(" {}", l.text);
     throw SystemFailure(fmt::format("benchmark {} failed (exit code {}){}", id, report.main_exitcode, why));
   }
   nlohmann::json result = report.result;

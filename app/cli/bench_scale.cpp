@@ -123,6 +123,23 @@ double model_bytes_per_event(std::size_t events, std::optional<TraceModel>* keep
   return per_event;
 }
 
+// Bytes of resident memory the model holds per printed line, for a student's loop of a million prints: each line a
+// different 30-character text, as `print(f"line {i} ...")` makes them.
+double model_bytes_per_printed_line() {
+  constexpr std::int32_t kPid = 100;
+  std::vector<std::string> texts(kIngestEvents);
+  for (std::size_t i = 0; i < texts.size(); ++i) texts[i] = fmt::format("{:.<30}", fmt::format("line {} ", i));
+  const std::uint64_t before = resident_bytes();
+  TraceModel model;
+  model.ingest_ns(TraceEvent{0, kPid, EventKind::ProcessBegin, Phase::Done, 0, 1, pack_arg(1)}, "MainProcess");
+  for (std::size_t i = 0; i < texts.size(); ++i)
+    model.ingest_ns(TraceEvent{i + 1, kPid, EventKind::Print, Phase::Done, 0, 0, pack_arg(static_cast<StringId>(i + 2))}, texts[i]);
+  const std::uint64_t after = resident_bytes();
+  if (model.lines().size() != texts.size())
+    throw SystemFailure(fmt::format("the print bench's model has {} of {} lines", model.lines().size(), texts.size()));
+  return (static_cast<double>(after) - static_cast<double>(before)) / static_cast<double>(texts.size());
+}
+
 }  // namespace
 
 int bench_scale(bool json, int repeats, const std::string& only) {
@@ -143,6 +160,7 @@ int bench_scale(bool json, int repeats, const std::string& only) {
     if (wanted("model")) {
       samples["model_bytes_per_event_1m"].push_back(model_bytes_per_event(kIngestEvents));
       samples["model_bytes_per_event_10m"].push_back(model_bytes_per_event(kLargeEvents, &large));
+      samples["model_bytes_per_printed_line"].push_back(model_bytes_per_printed_line());
     }
     if (wanted("fstrace") || wanted("chrome")) {
       if (!large) large = synthetic_trace(kLargeEvents);

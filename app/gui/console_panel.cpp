@@ -46,7 +46,7 @@ void ConsolePanel::draw(Ui& ui) {
   const bool at_bottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1;
   std::vector<const PrintedLine*> lines;
   for (const PrintedLine& l : printed)
-    if ((only_pid_ == 0 || l.pid == only_pid_) && filter_.PassFilter(l.text.c_str())) lines.push_back(&l);
+    if ((only_pid_ == 0 || l.pid == only_pid_) && filter_.PassFilter(l.text.data(), l.text.data() + l.text.size())) lines.push_back(&l);
   lines_shown_ = lines.size();
   ImGuiListClipper clipper;
   clipper.Begin(static_cast<int>(lines.size()));
@@ -61,12 +61,12 @@ void ConsolePanel::draw(Ui& ui) {
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(color), "%-14s", p ? names.process(p->name).c_str() : "?");
       ImGui::SameLine();
       if (l.error) {
-        ImGui::TextColored(kErrorText, "%s", l.text.c_str());
+        ImGui::TextColored(kErrorText, "%.*s", static_cast<int>(l.text.size()), l.text.data());
       } else if (l.stderr_stream) {
-        ImGui::TextColored(kStderrText, "%s", l.text.c_str());
+        ImGui::TextColored(kStderrText, "%.*s", static_cast<int>(l.text.size()), l.text.data());
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", ui.tr("console.stderr_tip"));
       } else {
-        ImGui::TextUnformatted(l.text.c_str());
+        ImGui::TextUnformatted(l.text.data(), l.text.data() + l.text.size());
       }
     }
   if (at_bottom && shown->live()) ImGui::SetScrollHereY(1.0f);  // follow a live run, unless the reader scrolled up

@@ -200,8 +200,8 @@ TEST_F(GuiCodeLines, TicketLockSwitchedToItsTutorialCodeRunsTheTutorialsFileToIt
   const std::regex buy("用户[0-4]抢票成功"), empty("用户[0-4]查询余票为0");
   for (const PrintedLine& l : model.lines()) {
     looked += l.text == "用户查询余票数3";
-    bought += std::regex_match(l.text, buy);
-    none_left += std::regex_match(l.text, empty);
+    bought += std::regex_match(l.text.begin(), l.text.end(), buy);
+    none_left += std::regex_match(l.text.begin(), l.text.end(), empty);
   }
   EXPECT_EQ(looked, 5);
   EXPECT_EQ(bought, 3) << "the setup file holds 3 tickets";

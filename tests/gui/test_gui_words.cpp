@@ -144,7 +144,7 @@ Given given_by(const Lesson& lesson, const std::vector<const TraceModel*>& model
     }
     for (const auto& [id, text] : m->texts()) {  // printed lines, marks, task labels, errors: the program's own
       add_words(g.words, text);
-      g.printed_and_named += text + "\n";
+      g.printed_and_named.append(text).append("\n");
     }
   }
   if (const auto text = load_lesson_text(lesson.id, language))

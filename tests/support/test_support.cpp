@@ -107,14 +107,14 @@ std::vector<std::string> InlineRun::lines() const {
   std::stable_sort(sorted.begin(), sorted.end(), [](const PrintedLine& a, const PrintedLine& b) { return a.t_ns < b.t_ns; });
   std::vector<std::string> out;
   for (const PrintedLine& l : sorted)
-    if (!l.error) out.push_back(l.text);
+    if (!l.error) out.emplace_back(l.text);
   return out;
 }
 
 std::vector<std::string> InlineRun::errors() const {
   std::vector<std::string> out;
   for (const PrintedLine& l : model().lines())
-    if (l.error) out.push_back(l.text);
+    if (l.error) out.emplace_back(l.text);
   return out;
 }
 

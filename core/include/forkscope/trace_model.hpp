@@ -18,6 +18,7 @@
 #include "forkscope/clock.hpp"
 #include "forkscope/event_log.hpp"
 #include "forkscope/phrases.hpp"
+#include "forkscope/text_table.hpp"
 #include "forkscope/trace_event.hpp"
 #include "forkscope/value_iterator.hpp"
 
@@ -207,13 +208,14 @@ struct Flow {  // 32 bytes: a loop of a million puts has a million of them
 
 static_assert(sizeof(Flow) == 32);
 
-struct PrintedLine {
+struct PrintedLine {  // 32 bytes: a loop of a million prints has a million of them
   std::int64_t t_ns = 0;
   std::int32_t pid = 0;
-  std::string text;
   bool error = false;
   bool stderr_stream = false;  // a Python program's sys.stderr (tracebacks, warnings)
+  std::string_view text;       // in the model's texts(): valid while the model (or a copy of it) lives
 };
+static_assert(sizeof(PrintedLine) == 32);
 
 class TraceModel {
  public:
@@ -239,7 +241,7 @@ class TraceModel {
   [[nodiscard]] const std::vector<PrintedLine>& lines() const { return lines_; }
   [[nodiscard]] const nlohmann::json& result() const { return result_; }
   [[nodiscard]] std::string_view text(StringId id) const;  // the strings events carried
-  [[nodiscard]] const std::unordered_map<StringId, std::string>& texts() const { return texts_; }
+  [[nodiscard]] const TextTable& texts() const { return texts_; }
   [[nodiscard]] std::int64_t end_ns() const { return end_ns_; }  // the latest time seen
   // The items inside a queue (or messages in a pipe) now: put and not yet got, in the order they were put.
   [[nodiscard]] std::vector<const Flow*> items_in(std::uint16_t object) const;
@@ -275,7 +277,7 @@ class TraceModel {
   std::vector<std::int32_t> object_index_;  // object id -> index into objects_, -1 when unknown
   std::vector<Flow> flows_;
   std::vector<PrintedLine> lines_;
-  std::unordered_map<StringId, std::string> texts_;
+  TextTable texts_;
   StringId transient_texts_ = 0;  // transient strings renumbered so far
   nlohmann::json result_ = nlohmann::json::object();
   std::int64_t end_ns_ = 0;

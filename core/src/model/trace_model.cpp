@@ -134,8 +134,7 @@ const ObjectInfo* TraceModel::object_named(std::string_view name) const {
 }
 
 std::string_view TraceModel::text(StringId id) const {
-  auto it = texts_.find(id);
-  return it == texts_.end() ? std::string_view{} : std::string_view(it->second);
+  return texts_.find(id).value_or(std::string_view{});
 }
 
 ProcessInfo& TraceModel::process_for(std::int32_t pid, std::int64_t t) { return process_of(events_.lane_of(pid), pid, t); }
@@ -222,7 +221,7 @@ void TraceModel::ingest_ns(const TraceEvent& event, std::string_view text) {
 }
 
 void TraceModel::append(const TraceEvent& e, std::string_view text) {
-  if (carries_string(e.kind)) texts_.try_emplace(arg_string(e.arg), text);
+  if (carries_string(e.kind)) text = texts_.add(arg_string(e.arg), text);  // from here on, the stored copy
   const auto index = static_cast<std::uint32_t>(events_.size());
   const std::uint32_t lane = events_.push_back(e);
   end_ns_ = std::max(end_ns_, static_cast<std::int64_t>(e.time));
@@ -335,8 +334,8 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::uint32_t l
     case EventKind::Preempted: transition(p, t, want ? ProcState::Ready : ProcState::Running); break;
     case EventKind::Print:
     case EventKind::Error:
-      lines_.push_back(PrintedLine{t, e.pid, std::string(text), e.kind == EventKind::Error,
-                                   e.kind == EventKind::Print && e.value == 1});
+      lines_.push_back(
+          PrintedLine{t, e.pid, e.kind == EventKind::Error, e.kind == EventKind::Print && e.value == 1, text});
       if (e.kind == EventKind::Error) p.error = std::string(text);
       break;
     case EventKind::LessonResult:

@@ -149,7 +149,7 @@ class JsonStream {
 
 void save_trace(const TraceModel& model, const nlohmann::json& meta, const std::filesystem::path& file) {
   nlohmann::json header{{"meta", meta}, {"texts", nlohmann::json::object()}};
-  for (const auto& [id, text] : model.texts()) header["texts"][std::to_string(id)] = text;
+  for (const auto& [id, text] : model.texts()) header["texts"][std::to_string(id)] = std::string(text);
   const std::string head = header.dump();
   const auto head_size = static_cast<std::uint64_t>(head.size());
   const auto count = static_cast<std::uint64_t>(model.events().size());
