@@ -92,6 +92,30 @@ TEST_F(Trace, TextsAreStoredOnceAndCopiesKeepTheirs) {
   EXPECT_EQ(moved.lines()[0].text, "before the copy");
 }
 
+// Live events of different processes can arrive out of time order: a release read after the acquire that followed
+// it (the releaser wrote its event after the next holder wrote its own). Each hold still runs from its acquire to
+// its release, and the lock keeps its new holder.
+TEST_F(Trace, AReleaseThatArrivesAfterTheNextAcquireEndsItsOwnHold) {
+  TraceModel m;
+  m.ingest_ns(TraceEvent{1, 1, EventKind::ObjectNew, Phase::Done, 1, 1, pack_arg(1, static_cast<std::uint32_t>(ObjectKind::Lock))}, "mutex");
+  const auto lock = [&](std::uint64_t t, std::int32_t pid, EventKind kind, Phase phase, std::int64_t value) {
+    m.ingest_ns(TraceEvent{t, pid, kind, phase, 1, value, 0});
+  };
+  lock(10, 1, EventKind::LockAcquire, Phase::Done, 1);
+  lock(12, 2, EventKind::LockAcquire, Phase::Want, 0);
+  lock(30, 2, EventKind::LockAcquire, Phase::Done, 1);  // arrives before the release that let it happen
+  lock(20, 1, EventKind::LockRelease, Phase::Done, 0);
+  EXPECT_EQ(m.object(1)->holder, 2);
+  lock(40, 2, EventKind::LockRelease, Phase::Done, 0);
+  EXPECT_EQ(m.object(1)->holder, 0);
+  ASSERT_EQ(m.process(1)->holds.size(), 1u);
+  EXPECT_EQ(m.process(1)->holds[0].begin_ns, 10);
+  EXPECT_EQ(m.process(1)->holds[0].end_ns, 20);
+  ASSERT_EQ(m.process(2)->holds.size(), 1u);
+  EXPECT_EQ(m.process(2)->holds[0].begin_ns, 30);
+  EXPECT_EQ(m.process(2)->holds[0].end_ns, 40);
+}
+
 TEST_F(Trace, CounterSamplesKeepValuesBeyondThirtyTwoBits) {
   TraceModel m;
   m.ingest_ns(TraceEvent{1, 7, EventKind::ObjectNew, Phase::Done, 1, 0, pack_arg(1, static_cast<std::uint32_t>(ObjectKind::Counter))}, "sum");

@@ -397,8 +397,27 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::uint32_t l
       break;
     case EventKind::LockRelease:
       if (ObjectInfo* o = object_mut(e.object); o && e.value == 0) {
-        end_hold(*o, t);  // any process may release a Lock: the hold that ends is its holder's
-        o->holder = 0;
+        // Any process may release a Lock: the hold that ends is its holder's. Unless the release is older than the
+        // holder's acquire: live events of different processes can arrive so (the releaser wrote its event after
+        // the next holder wrote its own). That acquire already ended the releaser's hold, at its own later time:
+        // the release puts the end where it was, and the lock keeps its new holder.
+        bool late = false;
+        if (const ProcessInfo* holder = o->holder == 0 ? nullptr : process(o->holder))
+          for (auto h = holder->holds.rbegin(); h != holder->holds.rend(); ++h)
+            if (h->object == o->id && h->end_ns == kOpenEnd) {
+              late = h->begin_ns > t;
+              break;
+            }
+        if (late) {
+          for (auto h = p.holds.rbegin(); h != p.holds.rend(); ++h)
+            if (h->object == o->id && h->begin_ns <= t && h->end_ns >= t) {
+              h->end_ns = t;
+              break;
+            }
+        } else {
+          end_hold(*o, t);
+          o->holder = 0;
+        }
       }
       sample(e.object, t, e.value);
       break;
