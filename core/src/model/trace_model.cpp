@@ -140,7 +140,8 @@ std::string_view TraceModel::text(StringId id) const {
 ProcessInfo& TraceModel::process_for(std::int32_t pid, std::int64_t t) { return process_of(events_.lane_of(pid), pid, t); }
 
 ProcessInfo& TraceModel::process_of(std::uint32_t lane, std::int32_t pid, std::int64_t t) {
-  if (lane < process_of_lane_.size() && process_of_lane_[lane] >= 0) return processes_[static_cast<std::size_t>(process_of_lane_[lane])];
+  if (lane < process_of_lane_.size() && process_of_lane_[lane] >= 0)
+    return processes_[static_cast<std::size_t>(process_of_lane_[lane])];
   if (lane >= process_of_lane_.size()) process_of_lane_.resize(lane + 1, -1);
   process_of_lane_[lane] = static_cast<std::int32_t>(processes_.size());
   ProcessInfo p;
@@ -152,15 +153,16 @@ ProcessInfo& TraceModel::process_of(std::uint32_t lane, std::int32_t pid, std::i
   return processes_.back();
 }
 
+// The hold of `lock` its holder has open (its latest), or null when it has none.
+static HoldSpan* open_hold(ProcessInfo* holder, std::uint16_t lock) {
+  if (holder == nullptr) return nullptr;
+  const auto h = std::find_if(holder->holds.rbegin(), holder->holds.rend(),
+                              [&](const HoldSpan& hold) { return hold.object == lock && hold.end_ns == kOpenEnd; });
+  return h == holder->holds.rend() ? nullptr : &*h;
+}
+
 void TraceModel::end_hold(const ObjectInfo& lock, std::int64_t t) {
-  ProcessInfo* holder = lock.holder == 0 ? nullptr : process_mut(lock.holder);
-  if (holder == nullptr) return;
-  std::vector<HoldSpan>& holds = holder->holds;
-  for (auto h = holds.rbegin(); h != holds.rend(); ++h)
-    if (h->object == lock.id && h->end_ns == kOpenEnd) {
-      h->end_ns = t;
-      return;
-    }
+  if (HoldSpan* hold = open_hold(lock.holder == 0 ? nullptr : process_mut(lock.holder), lock.id)) hold->end_ns = t;
 }
 
 void TraceModel::transition(ProcessInfo& p, std::int64_t t, ProcState state, std::uint16_t object, std::int32_t peer) {
@@ -401,14 +403,8 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::uint32_t l
         // holder's acquire: live events of different processes can arrive so (the releaser wrote its event after
         // the next holder wrote its own). That acquire already ended the releaser's hold, at its own later time:
         // the release puts the end where it was, and the lock keeps its new holder.
-        bool late = false;
-        if (const ProcessInfo* holder = o->holder == 0 ? nullptr : process(o->holder))
-          for (auto h = holder->holds.rbegin(); h != holder->holds.rend(); ++h)
-            if (h->object == o->id && h->end_ns == kOpenEnd) {
-              late = h->begin_ns > t;
-              break;
-            }
-        if (late) {
+        const HoldSpan* open = open_hold(o->holder == 0 ? nullptr : process_mut(o->holder), o->id);
+        if (open != nullptr && open->begin_ns > t) {
           for (auto h = p.holds.rbegin(); h != p.holds.rend(); ++h)
             if (h->object == o->id && h->begin_ns <= t && h->end_ns >= t) {
               h->end_ns = t;
