@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -16,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "forkscope/errors.hpp"
+#include "forkscope/input.hpp"
 #include "forkscope/trace_file.hpp"
 #include "test_support.hpp"
 
@@ -215,6 +217,25 @@ TEST_F(InputFuzz, TracesAreRefusedWithinBoundedMemoryAndTime) {
   }
 
   expect_every_case_handled(cases, [](const std::string& file) { (void)load_trace(file); }, dir, "trace");
+}
+
+// A file is read a block at a time after it was opened (a trace twice): one cut short in between is one clear line
+// naming it, not a model of half the events.
+TEST_F(InputFuzz, AFileCutShortWhileReadIsOneClearError) {
+  const TempDir dir;
+  const std::string file = dir.write("cut.fstrace", std::string(4096, 'x'));
+  const InputFile in(file, "trace file", 1u << 20);
+  ASSERT_EQ(in.size(), 4096u);
+  std::string part(1024, '\0');
+  in.read(3072, part.data(), part.size());
+  std::filesystem::resize_file(file, 2048);
+  try {
+    in.read(1536, part.data(), part.size());
+    FAIL() << "a read past the new end succeeded";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), fmt::format("cannot read the trace file {}: it changed while it was read (512 bytes at "
+                                                 "2048 are gone)", file));
+  }
 }
 
 // 200,000 events saved newest first load in one sort, not in quadratic time (19.9 s before).

@@ -2,6 +2,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "forkscope/big_vector.hpp"
+#include "forkscope/pid_table.hpp"
 #include "forkscope/trace_drain.hpp"
 #include "forkscope/trace_file.hpp"
 #include "test_support.hpp"
@@ -48,6 +50,53 @@ TEST_F(Trace, PackedEventsComeBackExactlyAsWritten) {
   EXPECT_TRUE(log.empty());  // NOLINT(bugprone-use-after-move)
   log.push_back(written.back());
   EXPECT_EQ(log[0], written.back());
+}
+
+// The model's big arrays (BigVector) grow with realloc (in place, or by moving page tables): every element is kept,
+// through growth, inserts, erases, copies, moves and a shrink.
+TEST_F(Trace, BigArraysKeepEveryElementThroughGrowthCopiesAndMoves) {
+  constexpr std::uint32_t kCount = 5u << 20;  // 20 MB of uint32_t: in a mapping of its own (glibc: from 32 MB at most)
+  const auto value = [](std::uint32_t i) { return i * 2654435761u; };
+  BigVector<std::uint32_t> big;
+  for (std::uint32_t i = 0; i < kCount; ++i) big.push_back(value(i));
+  ASSERT_GE(big.capacity(), big.size());
+  big.push_back(big[0]);  // an element of its own, at a full capacity or not
+  big.insert(big.begin() + 1, value(kCount));
+  big.erase(big.begin() + 1, big.begin() + 2);
+  big.pop_back();
+  const BigVector<std::uint32_t> copy = big;
+  BigVector<std::uint32_t> moved = std::move(big);
+  EXPECT_TRUE(big.empty());  // NOLINT(bugprone-use-after-move)
+  ASSERT_EQ(copy.size(), kCount);
+  ASSERT_TRUE(copy == moved);
+  for (std::uint32_t i = 0; i < kCount; ++i) ASSERT_EQ(copy[i], value(i)) << i;
+  moved.resize(10);
+  moved.shrink_to_fit();
+  EXPECT_EQ(moved.capacity(), 10u);
+  moved.resize(12);  // new elements are zero
+  EXPECT_EQ(moved[9], value(9));
+  EXPECT_EQ(moved[11], 0u);
+  big = copy;  // a moved-from vector can be assigned to
+  EXPECT_EQ(big.back(), value(kCount - 1));
+}
+
+// Pids are numbered in the order they were first seen, through the table's growth, negative pids and 0 included.
+TEST_F(Trace, PidsAreNumberedInTheOrderFirstSeen) {
+  PidTable table;
+  std::vector<std::int32_t> pids;
+  for (std::int32_t i = 0; i < 5000; ++i) pids.push_back((i % 2 ? -1 : 1) * i * 7919);
+  for (std::size_t round = 0; round < 3; ++round)
+    for (std::size_t i = 0; i < pids.size(); ++i) {
+      ASSERT_EQ(table.number_of(pids[i]), i) << pids[i];
+      ASSERT_EQ(table.number_of(pids[i]), i) << "asked again at once";
+    }
+  EXPECT_EQ(table.size(), pids.size());
+  for (std::size_t i = 0; i < pids.size(); ++i) {
+    EXPECT_EQ(table.find(pids[i]), i);
+    EXPECT_EQ(table.pid(static_cast<std::uint32_t>(i)), pids[i]);
+  }
+  EXPECT_EQ(table.find(3), PidTable::kNone);
+  EXPECT_EQ(PidTable().find(0), PidTable::kNone);
 }
 
 // A counter's samples are kept 32 bits wide until a value needs more (a lesson's sum): every value comes back, before
@@ -305,4 +354,31 @@ TEST_F(Trace, TheDrainOrdersRingsByTimeUpToTheWatermark) {
   EXPECT_EQ(drain.drain(session, model, true), 2u);
   EXPECT_EQ(seen(), (std::vector<std::int64_t>{201, 101, 102, 202, 203, 103, 104, 204, 205, 106, 105}));
   EXPECT_FALSE(drain.holds_events());
+}
+
+// Forty rings (more than the sixteen merged at once: two passes) with many equal times come out exactly as a stable
+// sort by time of the rings' events in ring order would give them.
+TEST_F(Trace, TheDrainMergesManyRingsAsAStableSortWould) {
+  constexpr std::uint32_t kRings = 40;
+  Session session = Session::create(ClockCalibration{}, SessionLimits{kRings, 256});
+  std::vector<TraceEvent> written;
+  for (std::uint32_t r = 0; r < kRings; ++r) {
+    RingWriter ring = session.ring_writer(session.allocate_slot());
+    const std::uint32_t events = (r * 37) % 101;  // 0 to 100 events, some rings empty
+    for (std::uint32_t i = 0; i < events; ++i) {
+      const TraceEvent e{(i * (r % 3 + 1)) / 4 * 10, static_cast<std::int32_t>(100 + r), EventKind::Mark, Phase::Done, 0, i, kNoString};
+      ring.push(e);
+      written.push_back(e);
+    }
+  }
+  std::stable_sort(written.begin(), written.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.time < b.time; });
+  TraceModel model;
+  TraceDrain drain;
+  EXPECT_EQ(drain.drain(session, model, true), written.size());
+  ASSERT_EQ(model.events().size(), written.size());
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    ASSERT_EQ(model.events()[i].pid, written[i].pid) << i;
+    ASSERT_EQ(model.events()[i].value, written[i].value) << i;
+    ASSERT_EQ(model.events()[i].time, written[i].time) << i;
+  }
 }

@@ -117,9 +117,8 @@ void App::note_new_texts() {
   for (const auto& record : classroom_.runs()) {
     Noted& n = noted_[record->number()];
     const TraceModel& m = record->model();
-    if (n.texts.size() != m.texts().size())
-      for (const auto& [id, text] : m.texts())
-        if (n.texts.insert(id).second) fonts_.note(text);
+    if (m.texts().size() < n.texts) n.texts = 0;  // not the model it was: all of them again
+    for (; n.texts < m.texts().size(); ++n.texts) fonts_.note(m.texts()[n.texts].second);
     if (!n.facts && !record->live()) {
       n.facts = true;
       fonts_.note(record->facts().result.dump());

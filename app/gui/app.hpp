@@ -9,7 +9,6 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "classroom.hpp"
@@ -128,7 +127,7 @@ class App {
   std::optional<CenterView> pending_center_;
   std::optional<DetailTab> pending_detail_;
   struct Noted {
-    std::unordered_set<StringId> texts;
+    std::size_t texts = 0;  // the run's first texts (a model's texts are in the order they came)
     bool facts = false;
   };
   std::map<int, Noted> noted_;  // by run number: how much of each run the font atlas has seen

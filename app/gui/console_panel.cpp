@@ -20,7 +20,7 @@ void ConsolePanel::draw(Ui& ui) {
   const RunRecord* shown = shown_or_hint(ui);
   if (!shown) return;
   const TraceModel& model = shown->model();  // lanes and their colours are the timeline's
-  const std::vector<PrintedLine>& printed = ui.model(*shown).lines();
+  const BigVector<PrintedLine>& printed = ui.model(*shown).lines();
   if (lanes_of_ != std::pair{&model, model.processes().size()}) {
     lanes_of_ = {&model, model.processes().size()};
     lane_of_.clear();
@@ -44,15 +44,21 @@ void ConsolePanel::draw(Ui& ui) {
 
   ImGui::BeginChild("lines", {0, 0}, false, ImGuiWindowFlags_HorizontalScrollbar);
   const bool at_bottom = ImGui::GetScrollY() >= ImGui::GetScrollMaxY() - 1;
-  std::vector<const PrintedLine*> lines;
-  for (const PrintedLine& l : printed)
-    if ((only_pid_ == 0 || l.pid == only_pid_) && filter_.PassFilter(l.text.data(), l.text.data() + l.text.size())) lines.push_back(&l);
-  lines_shown_ = lines.size();
+  Matches& m = matches_;
+  if (m.run != shown->number() || m.lines != &printed || m.only_pid != only_pid_ || m.filter != filter_.InputBuf ||
+      printed.size() < m.scanned)
+    m = Matches{shown->number(), &printed, only_pid_, filter_.InputBuf, 0, {}};
+  for (; m.scanned < printed.size(); ++m.scanned) {
+    const PrintedLine& l = printed[m.scanned];
+    if ((only_pid_ == 0 || l.pid == only_pid_) && filter_.PassFilter(l.text.data(), l.text.data() + l.text.size()))
+      m.indexes.push_back(static_cast<std::uint32_t>(m.scanned));
+  }
+  lines_shown_ = m.indexes.size();
   ImGuiListClipper clipper;
-  clipper.Begin(static_cast<int>(lines.size()));
+  clipper.Begin(static_cast<int>(m.indexes.size()));
   while (clipper.Step())
     for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
-      const PrintedLine& l = *lines[static_cast<std::size_t>(i)];
+      const PrintedLine& l = printed[m.indexes[static_cast<std::size_t>(i)]];
       const ProcessInfo* p = model.process(l.pid);
       ImGui::TextDisabled("%8.3f s", static_cast<double>(l.t_ns) * 1e-9);
       ImGui::SameLine();

@@ -180,6 +180,17 @@ class ConsolePanel {
   std::unordered_map<std::int32_t, std::size_t> lane_of_;
   std::pair<const TraceModel*, std::size_t> lanes_of_{nullptr, 0};
   std::size_t lines_shown_ = 0;
+  // The lines that pass the filters, by index: a frame looks only at the lines printed since the last one (a live
+  // run's model only grows; the instant's model at a later time holds the earlier instant's lines first), and at
+  // all of them again when the run, the instant's model, the process or the filter text changes.
+  struct Matches {
+    int run = 0;
+    const BigVector<PrintedLine>* lines = nullptr;
+    std::int32_t only_pid = 0;
+    std::string filter;
+    std::size_t scanned = 0;
+    std::vector<std::uint32_t> indexes;
+  } matches_;
 };
 
 // compare_panel.cpp: two runs on one time axis, or the phases of one run aligned at zero, with their results.

@@ -180,7 +180,7 @@ EventRange events_in_view(const TraceModel& model, const ProcessInfo& process, c
   return {first, last};
 }
 
-const std::vector<TimedOperation>& OperationIndex::of(const TraceModel& model, const ProcessInfo& process) {
+const BigVector<TimedOperation>& OperationIndex::of(const TraceModel& model, const ProcessInfo& process) {
   List& list = lists_[{&model, process.pid}];
   for (; list.events_seen < process.events.size(); ++list.events_seen) {
     const TraceEvent& e = model.events()[process.events[list.events_seen]];

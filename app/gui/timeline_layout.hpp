@@ -115,13 +115,13 @@ struct TimedOperation {
 // instead of jumping through the whole trace's events (a cache miss each). Grows with a live run.
 class OperationIndex {
  public:
-  [[nodiscard]] const std::vector<TimedOperation>& of(const TraceModel& model, const ProcessInfo& process);
+  [[nodiscard]] const BigVector<TimedOperation>& of(const TraceModel& model, const ProcessInfo& process);
   void clear() { lists_.clear(); }
 
  private:
   struct List {
     std::size_t events_seen = 0;
-    std::vector<TimedOperation> operations;
+    BigVector<TimedOperation> operations;
   };
   std::map<std::pair<const TraceModel*, std::int32_t>, List> lists_;
 };

@@ -98,7 +98,7 @@ void TimelineCanvas::lay_out_lanes(std::span<const Track> tracks, std::int32_t s
     }
     const ProcessInfo* p = track.model->process(rows_[i].pid);
     if (p == nullptr) continue;
-    const std::vector<TimedOperation>& operations = operations_.of(*track.model, *p);
+    const BigVector<TimedOperation>& operations = operations_.of(*track.model, *p);
     const bool detailed = !vector_markers_ && detail_.rasterize(*track.model, *p, operations, axis_, track.window, cells, op_cells);
     if (!detailed) rasterize_states(*p, axis_, track.window, cells);
     paint_states();
@@ -176,7 +176,7 @@ void TimelineCanvas::lay_out_arrows(std::span<const Track> tracks) {
   for (std::size_t t = 0; t < tracks.size(); ++t) {
     const Track& track = tracks[t];
     const auto shift = static_cast<double>(track.window.shift_ns);
-    const std::vector<Flow>& flows = track.model->flows();
+    const BigVector<Flow>& flows = track.model->flows();
     auto flow = std::partition_point(flows.begin(), flows.end(), [&](const Flow& f) { return earlier_end(f) - shift < view_begin; });
     for (; flow != flows.end() && earlier_end(*flow) - shift <= view_end; ++flow) {
       const Flow& f = *flow;

@@ -211,7 +211,7 @@ TEST(GuiLayout, ADenseLaneReadFromItsLevelOfDetailShowsWhatItsSpansShow) {
   for (const ProcessInfo& p : m.processes()) {
     if (p.spans.size() < LaneDetail::kDenseSpans * 1000) continue;
     ++dense;
-    const std::vector<TimedOperation>& operations = index.of(m, p);
+    const BigVector<TimedOperation>& operations = index.of(m, p);
     ASSERT_TRUE(detail.rasterize(m, p, operations, axis, window, states, ops)) << p.name;
     rasterize_states(p, axis, window, exact_states);
     rasterize_operations(operations, axis, window, exact_ops);

@@ -103,7 +103,7 @@ std::unique_ptr<Run> start_inline(Lesson& lesson, InlineOptions options) {
 }
 
 std::vector<std::string> InlineRun::lines() const {
-  std::vector<PrintedLine> sorted = model().lines();
+  std::vector<PrintedLine> sorted(model().lines().begin(), model().lines().end());
   std::stable_sort(sorted.begin(), sorted.end(), [](const PrintedLine& a, const PrintedLine& b) { return a.t_ns < b.t_ns; });
   std::vector<std::string> out;
   for (const PrintedLine& l : sorted)

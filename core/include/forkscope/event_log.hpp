@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "forkscope/pid_table.hpp"
 #include "forkscope/trace_event.hpp"
 #include "forkscope/value_iterator.hpp"
 
@@ -37,10 +38,10 @@ class EventLog {
 
   // The lane of a pid in this log's table (a new lane for a pid not seen before). The model numbers its processes
   // by it too, so one lookup serves both.
-  [[nodiscard]] std::uint32_t lane_of(std::int32_t pid);
-  [[nodiscard]] std::uint32_t find_lane(std::int32_t pid) const;  // kNoLane for a pid never seen
-  static constexpr std::uint32_t kNoLane = UINT32_MAX;
-  [[nodiscard]] std::size_t lanes() const { return pids_.size(); }
+  [[nodiscard]] std::uint32_t lane_of(std::int32_t pid) { return lanes_.number_of(pid); }
+  [[nodiscard]] std::uint32_t find_lane(std::int32_t pid) const { return lanes_.find(pid); }  // kNoLane: never seen
+  static constexpr std::uint32_t kNoLane = PidTable::kNone;
+  [[nodiscard]] std::size_t lanes() const { return lanes_.size(); }
 
   // Events by value: range-for and the standard algorithms work as on a vector.
   using const_iterator = ValueIterator<EventLog, TraceEvent>;
@@ -60,11 +61,7 @@ class EventLog {
   std::vector<std::unique_ptr<Packed[]>> chunks_;
   std::size_t size_ = 0;
   std::vector<TraceEvent> spilled_;  // events kept whole (form kSpilled, payload = index)
-  std::vector<std::int32_t> pids_;   // lane -> pid
-  // pid -> lane + 1 (0 = empty slot), open addressing; most events come in runs from one process: the last is cached.
-  std::vector<std::pair<std::int32_t, std::uint32_t>> slots_;
-  std::int32_t last_pid_ = 0;
-  std::uint32_t last_lane_ = kNoLane;
+  PidTable lanes_;  // pid -> lane
 };
 
 }  // namespace forkscope

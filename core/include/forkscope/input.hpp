@@ -3,6 +3,7 @@
 // that says what is allowed.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -15,8 +16,29 @@ namespace forkscope {
 // Deeper JSON than this is refused while it is parsed (copying or printing deep JSON recurses and would overflow the stack).
 inline constexpr int kMaxJsonDepth = 64;
 
-// The whole of a regular file of at most `max_bytes`. `what` names it in errors ("schedule file").
-// UsageError: missing, unreadable, a directory or not a regular file, too big. SystemFailure: a read error.
+// A regular file of at most `max_bytes`, open for reading parts of it: a big file (a trace) is read a block at a time,
+// never whole. `what` names it in errors ("trace file"). UsageError: missing, unreadable, a directory or not a
+// regular file, too big; a read that finds fewer bytes than the file had when opened (it changed while read).
+// SystemFailure: a read error.
+class InputFile {
+ public:
+  InputFile(const std::filesystem::path& file, std::string_view what, std::uint64_t max_bytes);
+  ~InputFile();
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+
+  [[nodiscard]] std::uint64_t size() const { return size_; }  // when it was opened
+  // Exactly `bytes` bytes from `offset` into `into`.
+  void read(std::uint64_t offset, void* into, std::size_t bytes) const;
+
+ private:
+  std::filesystem::path file_;
+  std::string what_;
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+};
+
+// The whole of a regular file of at most `max_bytes` (InputFile's checks), as it is when read.
 [[nodiscard]] std::string read_input_file(const std::filesystem::path& file, std::string_view what, std::uint64_t max_bytes);
 
 // JSON text, at most kMaxJsonDepth deep. UsageError naming `source` when it is not valid JSON or too deep.

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "forkscope/big_vector.hpp"
 #include "forkscope/session.hpp"
 #include "forkscope/trace_event.hpp"
 #include "forkscope/trace_model.hpp"
@@ -22,9 +23,9 @@ class TraceDrain {
  private:
   void order();  // held_back_ by time, stably
 
-  std::vector<TraceEvent> held_back_;  // drained, not yet in the model (newer than the watermark)
-  std::vector<std::size_t> runs_;      // where each run in time order starts in held_back_, then its end
-  std::vector<TraceEvent> merged_;     // order()'s other buffer
+  BigVector<TraceEvent> held_back_;  // drained, not yet in the model (newer than the watermark)
+  std::vector<std::size_t> runs_;    // where each run in time order starts in held_back_, then its end
+  BigVector<TraceEvent> merged_;     // order()'s other buffer
 };
 
 }  // namespace forkscope

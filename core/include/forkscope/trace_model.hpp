@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "forkscope/big_vector.hpp"
 #include "forkscope/clock.hpp"
 #include "forkscope/event_log.hpp"
 #include "forkscope/phrases.hpp"
@@ -98,7 +99,7 @@ class SpanList {
     ProcState state;
   };
   static_assert(sizeof(Stored) == 16);
-  std::vector<Stored> spans_;
+  BigVector<Stored> spans_;
 };
 
 // A unit of work inside a process: a pool task on a worker, a callback on the main process.
@@ -150,9 +151,9 @@ class SampleList {
   void add(std::size_t from, std::int64_t delta);  // to every value from `from` on
   void widen_for(std::int64_t value);
 
-  std::vector<std::int64_t> times_;
-  std::vector<std::int32_t> narrow_values_;
-  std::vector<std::int64_t> wide_values_;
+  BigVector<std::int64_t> times_;
+  BigVector<std::int32_t> narrow_values_;
+  BigVector<std::int64_t> wide_values_;
   bool wide_ = false;
 };
 
@@ -168,9 +169,9 @@ struct ProcessInfo {
   std::string error;            // an uncaught exception, "ValueError: ..."
   SpanList spans;
   std::vector<TaskSpan> tasks;
-  std::vector<std::uint32_t> events;  // indexes into TraceModel::events() of what it did
+  BigVector<std::uint32_t> events;  // indexes into TraceModel::events() of what it did
   std::vector<Sample> source_lines;   // a Python program's: the source line of its operations, as it changed
-  std::vector<HoldSpan> holds;        // the Locks and RLocks it held, in the order it took them
+  BigVector<HoldSpan> holds;        // the Locks and RLocks it held, in the order it took them
   std::vector<SignalMark> signals;    // the signals other processes sent it
 
   [[nodiscard]] ProcState state() const { return spans.empty() ? ProcState::Running : spans.back().state; }
@@ -237,8 +238,8 @@ class TraceModel {
   [[nodiscard]] const std::vector<ObjectInfo>& objects() const { return objects_; }
   [[nodiscard]] const ObjectInfo* object(std::uint16_t id) const;
   [[nodiscard]] const ObjectInfo* object_named(std::string_view name) const;
-  [[nodiscard]] const std::vector<Flow>& flows() const { return flows_; }
-  [[nodiscard]] const std::vector<PrintedLine>& lines() const { return lines_; }
+  [[nodiscard]] const BigVector<Flow>& flows() const { return flows_; }
+  [[nodiscard]] const BigVector<PrintedLine>& lines() const { return lines_; }
   [[nodiscard]] const nlohmann::json& result() const { return result_; }
   [[nodiscard]] std::string_view text(StringId id) const;  // the strings events carried
   [[nodiscard]] const TextTable& texts() const { return texts_; }
@@ -275,8 +276,8 @@ class TraceModel {
   std::vector<std::int32_t> process_of_lane_;  // events_'s lane of a pid -> index into processes_, -1 when none
   std::vector<ObjectInfo> objects_;
   std::vector<std::int32_t> object_index_;  // object id -> index into objects_, -1 when unknown
-  std::vector<Flow> flows_;
-  std::vector<PrintedLine> lines_;
+  BigVector<Flow> flows_;
+  BigVector<PrintedLine> lines_;
   TextTable texts_;
   StringId transient_texts_ = 0;  // transient strings renumbered so far
   nlohmann::json result_ = nlohmann::json::object();

@@ -20,34 +20,47 @@ namespace {
 struct TooDeep {};
 }  // namespace
 
-std::string read_input_file(const std::filesystem::path& file, std::string_view what, std::uint64_t max_bytes) {
+InputFile::InputFile(const std::filesystem::path& file, std::string_view what, std::uint64_t max_bytes)
+    : file_(file), what_(what) {
   const auto refuse = [&](std::string_view why) {
     return UsageError(fmt::format("cannot read the {} {}: {}", what, file.string(), why));
   };
   if (file.empty()) throw UsageError(fmt::format("the {} name is empty", what));
   // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below anyway.
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) throw refuse(std::strerror(errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) throw_system(fmt::format("fstat of {}", file.string()), errno);
-  if (S_ISDIR(st.st_mode)) throw refuse("it is a directory");
-  if (!S_ISREG(st.st_mode)) throw refuse("it is not a regular file");
-  const auto size = static_cast<std::uint64_t>(st.st_size);
-  if (size > max_bytes) throw refuse(fmt::format("it is {} bytes; at most {} are allowed", size, max_bytes));
-  std::string bytes(size, '\0');
+  fd_ = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd_ < 0) throw refuse(std::strerror(errno));
+  try {
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) throw_system(fmt::format("fstat of {}", file.string()), errno);
+    if (S_ISDIR(st.st_mode)) throw refuse("it is a directory");
+    if (!S_ISREG(st.st_mode)) throw refuse("it is not a regular file");
+    size_ = static_cast<std::uint64_t>(st.st_size);
+    if (size_ > max_bytes) throw refuse(fmt::format("it is {} bytes; at most {} are allowed", size_, max_bytes));
+  } catch (...) {
+    ::close(fd_);
+    throw;
+  }
+}
+
+InputFile::~InputFile() { ::close(fd_); }
+
+void InputFile::read(std::uint64_t offset, void* into, std::size_t bytes) const {
   std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+  while (done < bytes) {
+    const ssize_t n = ::pread(fd_, static_cast<char*>(into) + done, bytes - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_system(fmt::format("reading {}", file.string()), errno);
-    if (n == 0) break;  // it shrank while we read: what is there is what we parse
+    if (n < 0) throw_system(fmt::format("reading {}", file_.string()), errno);
+    if (n == 0)
+      throw UsageError(fmt::format("cannot read the {} {}: it changed while it was read ({} bytes at {} are gone)", what_,
+                                   file_.string(), bytes - done, offset + done));
     done += static_cast<std::size_t>(n);
   }
-  bytes.resize(done);
+}
+
+std::string read_input_file(const std::filesystem::path& file, std::string_view what, std::uint64_t max_bytes) {
+  const InputFile in(file, what, max_bytes);
+  std::string bytes(in.size(), '\0');
+  in.read(0, bytes.data(), bytes.size());
   return bytes;
 }
 

@@ -1,7 +1,6 @@
 #include "forkscope/event_log.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 #include <limits>
 
@@ -15,12 +14,10 @@ constexpr std::uint8_t kArgForm = 0x80;
 constexpr std::int64_t kSmallValues = 0x7f;
 constexpr std::uint8_t kSpilled = 0xff;
 constexpr std::uint16_t kWideLane = 0xffff;  // lanes from here on are spilled with their event
-
-std::uint32_t hash(std::int32_t pid) { return static_cast<std::uint32_t>(pid) * 0x9e3779b1u; }
 }  // namespace
 
 EventLog::EventLog(const EventLog& other)
-    : size_(other.size_), spilled_(other.spilled_), pids_(other.pids_), slots_(other.slots_) {
+    : size_(other.size_), spilled_(other.spilled_), lanes_(other.lanes_) {
   chunks_.reserve(other.chunks_.size());
   for (std::size_t c = 0; c < other.chunks_.size(); ++c) {
     chunks_.push_back(std::make_unique_for_overwrite<Packed[]>(kChunk));
@@ -39,47 +36,10 @@ EventLog& EventLog::operator=(EventLog&& other) noexcept {
   chunks_ = std::move(other.chunks_);
   size_ = std::exchange(other.size_, 0);
   spilled_ = std::move(other.spilled_);
-  pids_ = std::move(other.pids_);
-  slots_ = std::move(other.slots_);
-  last_pid_ = other.last_pid_;
-  last_lane_ = std::exchange(other.last_lane_, kNoLane);
+  lanes_ = std::exchange(other.lanes_, PidTable());
   other.chunks_.clear();
   other.spilled_.clear();
-  other.pids_.clear();
-  other.slots_.clear();
   return *this;
-}
-
-std::uint32_t EventLog::find_lane(std::int32_t pid) const {
-  if (slots_.empty()) return kNoLane;
-  const std::size_t mask = slots_.size() - 1;
-  for (std::size_t s = hash(pid) & mask; slots_[s].second != 0; s = (s + 1) & mask)
-    if (slots_[s].first == pid) return slots_[s].second - 1;
-  return kNoLane;
-}
-
-std::uint32_t EventLog::lane_of(std::int32_t pid) {
-  if (pid == last_pid_ && last_lane_ != kNoLane) return last_lane_;
-  if (slots_.size() < 2 * (pids_.size() + 1)) {  // keep at most half the slots full
-    std::vector<std::pair<std::int32_t, std::uint32_t>> grown(std::bit_ceil(std::max<std::size_t>(64, 4 * (pids_.size() + 1))));
-    const std::size_t mask = grown.size() - 1;
-    for (std::uint32_t lane = 0; lane < pids_.size(); ++lane) {
-      std::size_t s = hash(pids_[lane]) & mask;
-      while (grown[s].second != 0) s = (s + 1) & mask;
-      grown[s] = {pids_[lane], lane + 1};
-    }
-    slots_ = std::move(grown);
-  }
-  const std::size_t mask = slots_.size() - 1;
-  std::size_t s = hash(pid) & mask;
-  while (slots_[s].second != 0 && slots_[s].first != pid) s = (s + 1) & mask;
-  if (slots_[s].second == 0) {
-    pids_.push_back(pid);
-    slots_[s] = {pid, static_cast<std::uint32_t>(pids_.size())};
-  }
-  last_pid_ = pid;
-  last_lane_ = slots_[s].second - 1;
-  return last_lane_;
 }
 
 std::uint32_t EventLog::push_back(const TraceEvent& e) {
@@ -116,7 +76,7 @@ TraceEvent EventLog::operator[](std::size_t i) const {
   if (form == kSpilled) return spilled_[p.payload];
   TraceEvent e;
   e.time = p.head & kTimeMask;
-  e.pid = pids_[p.lane];
+  e.pid = lanes_.pid(p.lane);
   e.kind = static_cast<EventKind>((p.head >> 48) & 0x3f);
   e.phase = static_cast<Phase>((p.head >> 54) & 0x3);
   e.object = p.object;

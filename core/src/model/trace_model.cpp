@@ -70,7 +70,7 @@ std::optional<StateSpan> ProcessInfo::span_at(std::int64_t t_ns) const {
 void SampleList::widen_for(std::int64_t value) {
   if (wide_ || (value >= INT32_MIN && value <= INT32_MAX)) return;
   wide_values_.assign(narrow_values_.begin(), narrow_values_.end());
-  std::vector<std::int32_t>().swap(narrow_values_);
+  BigVector<std::int32_t>().swap(narrow_values_);
   wide_ = true;
 }
 

@@ -9,13 +9,13 @@
 #include <optional>
 #include <type_traits>
 #include <unordered_map>
-#include <unordered_set>
 
 #include <fmt/format.h>
 
 #include "forkscope/atomic_write.hpp"
 #include "forkscope/errors.hpp"
 #include "forkscope/input.hpp"
+#include "forkscope/pid_table.hpp"
 
 namespace forkscope {
 
@@ -25,6 +25,7 @@ constexpr std::size_t kFixedBytes = sizeof kMagic + 2 * sizeof(std::uint64_t);  
 constexpr std::uint64_t kMaxCopiedTextBytes = 256ull << 20;
 constexpr std::size_t kMaxTraceProcesses = 1u << 16;
 constexpr std::size_t kWriteBlock = (1u << 20) / sizeof(TraceEvent);
+constexpr std::size_t kReadBlock = (1u << 20) / sizeof(TraceEvent);  // a megabyte: stays in the cache while it is used
 
 std::uint64_t u64_at(std::string_view bytes, std::size_t at) {
   std::uint64_t v = 0;
@@ -179,38 +180,44 @@ void save_chrome_trace(const TraceModel& model, const std::filesystem::path& fil
 
 TraceModel load_trace(const std::filesystem::path& file, nlohmann::json* meta) {
   const auto bad = [&](std::string_view why) { return UsageError(fmt::format("{} is not a Forkscope trace: {}", file.string(), why)); };
-  // One read of the whole file; the events are read where they lie in it (copied one at a time: they need not be
-  // aligned there). Every size and count below is checked against the bytes really there before anything is sized by it.
-  const std::string bytes = read_input_file(file, "trace file", kMaxTraceFileBytes);
-  if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
-    throw bad("it does not start with FSTRACE1");
-  if (bytes.size() < kFixedBytes) throw bad(fmt::format("it is truncated ({} bytes)", bytes.size()));
-  const std::uint64_t head_size = u64_at(bytes, sizeof kMagic);
-  if (head_size > bytes.size() - kFixedBytes)
-    throw bad(fmt::format("its header of {} bytes does not fit in its {} bytes", head_size, bytes.size()));
-  const nlohmann::json header = parse_json_text(std::string_view(bytes).substr(2 * sizeof(std::uint64_t), head_size),
-                                                fmt::format("the header of {}", file.string()));
-  const std::size_t events_at = 2 * sizeof(std::uint64_t) + head_size + sizeof(std::uint64_t);
-  const std::uint64_t count = u64_at(bytes, events_at - sizeof(std::uint64_t));
-  const std::uint64_t event_bytes = bytes.size() - events_at;
+  // The events are read a block at a time, straight into TraceEvents, twice: once to check them all, once into the
+  // model. The file is never whole in memory (the page cache has it), and nothing is sized by a size or count below
+  // before it is checked against the bytes really there.
+  const InputFile in(file, "trace file", kMaxTraceFileBytes);
+  const std::uint64_t size = in.size();
+  char fixed[sizeof kMagic + sizeof(std::uint64_t)] = {};
+  in.read(0, fixed, std::min<std::uint64_t>(size, sizeof fixed));
+  if (size < sizeof kMagic || std::memcmp(fixed, kMagic, sizeof kMagic) != 0) throw bad("it does not start with FSTRACE1");
+  if (size < kFixedBytes) throw bad(fmt::format("it is truncated ({} bytes)", size));
+  const std::uint64_t head_size = u64_at(std::string_view(fixed, sizeof fixed), sizeof kMagic);
+  if (head_size > size - kFixedBytes)
+    throw bad(fmt::format("its header of {} bytes does not fit in its {} bytes", head_size, size));
+  std::string head(head_size, '\0');
+  in.read(sizeof fixed, head.data(), head.size());
+  const nlohmann::json header = parse_json_text(head, fmt::format("the header of {}", file.string()));
+  const std::uint64_t events_at = sizeof fixed + head_size + sizeof(std::uint64_t);
+  std::uint64_t count = 0;
+  in.read(events_at - sizeof count, &count, sizeof count);
+  const std::uint64_t event_bytes = size - events_at;
   if (count > event_bytes / sizeof(TraceEvent) || count * sizeof(TraceEvent) != event_bytes)
     throw bad(fmt::format("it says {} events but holds {} bytes of events ({} each)", count, event_bytes, sizeof(TraceEvent)));
-  const auto event = [&](std::uint64_t i) {
-    TraceEvent e;
-    std::memcpy(&e, bytes.data() + events_at + i * sizeof(TraceEvent), sizeof e);
-    return e;
+  std::vector<TraceEvent> block(std::min<std::uint64_t>(count, kReadBlock));
+  const auto for_each_event = [&](const auto& use) {
+    for (std::uint64_t first = 0; first < count; first += block.size()) {
+      const std::size_t n = std::min<std::uint64_t>(block.size(), count - first);
+      in.read(events_at + first * sizeof(TraceEvent), block.data(), n * sizeof(TraceEvent));
+      for (std::size_t i = 0; i < n; ++i) use(block[i]);
+    }
   };
 
   const auto texts = texts_of(header, bad);
   // The model copies an event's text (a printed line, a name) and keeps a lane per process: bound both, so that a
   // small file cannot ask for gigabytes by naming one long text a million times, or a million processes.
   std::uint64_t copied_text = 0;
-  std::unordered_set<std::int32_t> pids;
-  std::int32_t last_pid = 0;
+  PidTable pids;
   bool in_time_order = true;
   std::uint64_t last_time = 0;
-  for (std::uint64_t i = 0; i < count; ++i) {
-    const TraceEvent e = event(i);
+  for_each_event([&](const TraceEvent& e) {
     if (const auto why = malformed(e, count)) throw bad(*why);
     in_time_order &= e.time >= last_time;
     last_time = e.time;
@@ -218,12 +225,11 @@ TraceModel load_trace(const std::filesystem::path& file, nlohmann::json* meta) {
       if (const auto text = texts.find(arg_string(e.arg)); text != texts.end()) copied_text += text->second.size();
     if (copied_text > kMaxCopiedTextBytes)
       throw bad(fmt::format("its events repeat more than {} MiB of text", kMaxCopiedTextBytes >> 20));
-    if (e.pid != last_pid || i == 0) pids.insert(e.pid);  // most events come in runs from one process
-    last_pid = e.pid;
-    if (e.kind == EventKind::ProcessStart) pids.insert(static_cast<std::int32_t>(arg_extra(e.arg)));  // lanes it names
-    if (e.kind == EventKind::ProcessReaped) pids.insert(static_cast<std::int32_t>(e.arg));
+    pids.number_of(e.pid);
+    if (e.kind == EventKind::ProcessStart) pids.number_of(static_cast<std::int32_t>(arg_extra(e.arg)));  // lanes it names
+    if (e.kind == EventKind::ProcessReaped) pids.number_of(static_cast<std::int32_t>(e.arg));
     if (pids.size() > kMaxTraceProcesses) throw bad(fmt::format("it has more than {} processes", kMaxTraceProcesses));
-  }
+  });
 
   TraceModel model;
   model.reserve(count);
@@ -232,12 +238,12 @@ TraceModel load_trace(const std::filesystem::path& file, nlohmann::json* meta) {
     model.ingest_ns(e, text == texts.end() ? std::string_view{} : std::string_view(text->second));
   };
   if (in_time_order) {  // as every file Forkscope saves
-    for (std::uint64_t i = 0; i < count; ++i) ingest(event(i));
+    for_each_event(ingest);
   } else {
     // Once, in time order: the model then appends instead of inserting into the middle of every series (quadratic).
     // Stable, so events with equal times keep the order they were saved in.
     std::vector<TraceEvent> events(count);
-    if (count > 0) std::memcpy(events.data(), bytes.data() + events_at, event_bytes);  // data() may be null when empty
+    in.read(events_at, events.data(), event_bytes);
     std::stable_sort(events.begin(), events.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.time < b.time; });
     for (const TraceEvent& e : events) ingest(e);
   }
