@@ -75,9 +75,8 @@ void check(forkscope::RunReport& run) {
     const forkscope::ProcessInfo* last = forkscope::scenarios::process_named(model, fmt::format("philosopher-{}", n));
     bool zero_first = last != nullptr && fork0 != nullptr;
     if (zero_first)
-      for (const std::uint32_t index : last->events)
-        if (const forkscope::TraceEvent& e = model.events()[index];
-            e.kind == forkscope::EventKind::LockAcquire && e.phase == forkscope::Phase::Done) {
+      for (const forkscope::TraceEvent& e : forkscope::scenarios::events_of(model, last->pid))
+        if (e.kind == forkscope::EventKind::LockAcquire && e.phase == forkscope::Phase::Done) {
           zero_first = e.object == fork0->id;
           break;
         }

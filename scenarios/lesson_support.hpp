@@ -26,6 +26,14 @@ namespace forkscope::scenarios {
 // The lesson's main process (Python's name for it).
 [[nodiscard]] inline const ProcessInfo* main_process(const TraceModel& model) { return process_named(model, "MainProcess"); }
 
+// What one process did: its events, in its own (time) order.
+[[nodiscard]] inline std::vector<TraceEvent> events_of(const TraceModel& model, std::int32_t pid) {
+  std::vector<TraceEvent> events;
+  for (const TraceEvent& e : model.events())
+    if (e.pid == pid) events.push_back(e);
+  return events;
+}
+
 // The processes `parent` started, in the order the trace first saw them (not always the order of their starts).
 [[nodiscard]] inline std::vector<const ProcessInfo*> children_of(const TraceModel& model, std::int32_t parent) {
   std::vector<const ProcessInfo*> children;

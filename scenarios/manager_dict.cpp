@@ -55,8 +55,7 @@ void check(forkscope::RunReport& run) {
   // The server's log, in the order it served (its own events are in time order).
   const std::string get = "d['count']", set = "d['count'] = ";
   std::vector<Served> log;
-  for (const std::uint32_t index : server->events) {
-    const forkscope::TraceEvent& e = model.events()[index];
+  for (const forkscope::TraceEvent& e : forkscope::scenarios::events_of(model, server->pid)) {
     if (e.kind != forkscope::EventKind::ManagerServe || e.phase != forkscope::Phase::Done) continue;
     const std::string_view label = model.text(forkscope::arg_string(e.arg));
     const auto caller = static_cast<std::int32_t>(e.value);

@@ -70,8 +70,7 @@ void check(forkscope::RunReport& run) {
   }
   std::set<std::int32_t> joined;
   std::int64_t timed_out = 0;
-  for (std::uint32_t i : main->events) {
-    const forkscope::TraceEvent& e = model.events()[i];
+  for (const forkscope::TraceEvent& e : events_of(model, main->pid)) {
     if (e.kind != forkscope::EventKind::ProcessJoin) continue;
     if (e.phase == forkscope::Phase::Done) joined.insert(static_cast<std::int32_t>(e.arg));
     timed_out += e.phase == forkscope::Phase::Fail;

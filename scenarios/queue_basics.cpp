@@ -81,8 +81,7 @@ void check(forkscope::RunReport& run) {
 
   // The put on the full queue and the get on the empty one: each a Want (blocked), then a Fail after the timeout.
   std::int64_t failed_puts = 0, failed_gets = 0;
-  for (std::uint32_t i : main->events) {
-    const forkscope::TraceEvent& e = model.events()[i];
+  for (const forkscope::TraceEvent& e : events_of(model, main->pid)) {
     failed_puts += e.kind == forkscope::EventKind::QueuePut && e.phase == forkscope::Phase::Fail;
     failed_gets += e.kind == forkscope::EventKind::QueueGet && e.phase == forkscope::Phase::Fail;
   }

@@ -16,10 +16,9 @@ namespace {
 // The labels of the requests the server served, in its order.
 std::vector<std::string> served(const TraceModel& model, const ProcessInfo& server) {
   std::vector<std::string> labels;
-  for (const std::uint32_t index : server.events) {
-    const TraceEvent& e = model.events()[index];
-    if (e.kind == EventKind::ManagerServe && e.phase == Phase::Done) labels.emplace_back(model.text(arg_string(e.arg)));
-  }
+  for (const TraceEvent& e : model.events())
+    if (e.pid == server.pid && e.kind == EventKind::ManagerServe && e.phase == Phase::Done)
+      labels.emplace_back(model.text(arg_string(e.arg)));
   return labels;
 }
 }  // namespace

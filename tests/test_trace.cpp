@@ -1,6 +1,7 @@
 // The trace: fixed-size events, lossless rings (a full ring makes the writer wait), the model, saved files.
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "forkscope/big_vector.hpp"
 #include "forkscope/pid_table.hpp"
@@ -20,13 +21,13 @@ TEST_F(Trace, StringIdsAndExtrasPackIntoOneArgument) {
   EXPECT_EQ(arg_extra(arg), 7u);
 }
 
-// The model keeps events packed (16 bytes, most fields narrowed): every shape an event can take comes back as written,
-// the ones that do not fit (wide values and args, far times, kinds no packing can hold) included.
+// The model keeps events packed (12 bytes, most fields narrowed): every shape an event can take comes back as written,
+// the ones that do not fit (wide values and args, far times, times out of order, kinds no packing can hold) included.
 TEST_F(Trace, PackedEventsComeBackExactlyAsWritten) {
   std::vector<TraceEvent> written;
   const std::int64_t values[] = {0, 1, 126, 127, -1, -15, INT32_MAX, INT32_MIN, std::int64_t{INT32_MAX} + 1, INT64_MIN, INT64_MAX};
   const std::uint64_t args[] = {0, 7, UINT32_MAX, std::uint64_t{UINT32_MAX} + 1, pack_arg(3, 0x8001), UINT64_MAX};
-  const std::uint64_t times[] = {0, 1'000'000, (std::uint64_t{1} << 48) - 1, std::uint64_t{1} << 48, INT64_MAX};
+  const std::uint64_t times[] = {0, 1'000'000, (std::uint64_t{1} << 48) - 1, std::uint64_t{1} << 48, INT64_MAX, 5'000'000'000};
   std::uint16_t object = 0;
   for (const std::int64_t value : values)
     for (const std::uint64_t arg : args)
@@ -40,7 +41,16 @@ TEST_F(Trace, PackedEventsComeBackExactlyAsWritten) {
   for (std::size_t i = 0; i < written.size(); ++i) {
     ASSERT_EQ(log[i], written[i]) << "event " << i;
     ASSERT_EQ(log.time(i), written[i].time) << "event " << i;
+    ASSERT_EQ(log.lane(i), log.find_lane(written[i].pid)) << "event " << i;
   }
+  // A dense run's events, a little out of time order across processes, fit their block; far ones are kept whole.
+  EventLog dense;
+  std::vector<TraceEvent> in_order;
+  for (std::uint64_t i = 0; i < 5000; ++i)
+    in_order.push_back(TraceEvent{10'000'000'000 + i * 1000 - (i % 7) * 50'000'000, static_cast<std::int32_t>(i % 3),
+                                  EventKind::QueuePut, Phase::Done, static_cast<std::uint16_t>(i % 1500), 0, i + 1});
+  for (const TraceEvent& e : in_order) dense.push_back(e);
+  EXPECT_TRUE(std::equal(dense.begin(), dense.end(), in_order.begin(), in_order.end()));
   const EventLog copy = log;  // a copy owns its own chunks
   log.push_back(TraceEvent{});
   EXPECT_EQ(copy.size() + 1, log.size());
@@ -186,8 +196,8 @@ TEST_F(Trace, CounterSamplesKeepValuesBeyondThirtyTwoBits) {
   EXPECT_EQ(depth, (std::vector<std::int64_t>{0, 1, 0, 1}));
 }
 
-// Beyond 65,535 processes a lane no longer fits 16 bits: those events are kept whole, and every pid is still its own.
-TEST_F(Trace, PackedEventsOfMoreProcessesThanSixteenBitLanesKeepTheirPids) {
+// Beyond 4,095 processes a lane no longer fits its 12 bits: those events are kept whole, and every pid is still its own.
+TEST_F(Trace, PackedEventsOfMoreProcessesThanLanesFitKeepTheirPids) {
   EventLog log;
   constexpr std::int32_t kPids = 70'000;
   for (std::int32_t pid = 1; pid <= kPids; ++pid) log.push_back(TraceEvent{static_cast<std::uint64_t>(pid), pid, EventKind::Mark});
@@ -197,6 +207,7 @@ TEST_F(Trace, PackedEventsOfMoreProcessesThanSixteenBitLanesKeepTheirPids) {
     const std::int32_t pid = i < kPids ? static_cast<std::int32_t>(i) + 1 : static_cast<std::int32_t>(2 * kPids - i);
     ASSERT_EQ(log[i].pid, pid) << "event " << i;
     ASSERT_EQ(log.find_lane(pid), static_cast<std::uint32_t>(pid - 1));
+    ASSERT_EQ(log.lane(i), static_cast<std::uint32_t>(pid - 1));
   }
   EXPECT_EQ(log.find_lane(kPids + 1), EventLog::kNoLane);
 }
@@ -220,20 +231,19 @@ TEST_F(Trace, SixteenProcessesTimesHundredThousandEventsAllArriveInOrder) {
   EXPECT_EQ(run.report().lost_events, 0u);
   EXPECT_GT(run.report().ring_full_waits, 0u) << "the rings were meant to fill and make the writers wait";
 
+  std::map<std::int32_t, std::int64_t> marks;  // per pid: how many came, while each came in its turn
+  std::map<std::int32_t, bool> in_order;
+  for (const TraceEvent& e : run.model().events())
+    if (e.kind == EventKind::Mark) {
+      auto [ordered, fresh] = in_order.try_emplace(e.pid, true);
+      ordered->second &= e.value == marks[e.pid]++;
+    }
   int writers_seen = 0;
   for (const ProcessInfo& p : run.model().processes()) {
     if (p.name == "MainProcess") continue;
     ++writers_seen;
-    std::int64_t expected = 0;
-    bool in_order = true;
-    for (std::uint32_t index : p.events) {
-      const TraceEvent& e = run.model().events()[index];
-      if (e.kind != EventKind::Mark) continue;
-      in_order &= e.value == expected;
-      ++expected;
-    }
-    EXPECT_EQ(expected, kEvents) << p.name;
-    EXPECT_TRUE(in_order) << p.name;
+    EXPECT_EQ(marks[p.pid], kEvents) << p.name;
+    EXPECT_TRUE(in_order[p.pid]) << p.name;
   }
   EXPECT_EQ(writers_seen, kProcesses);
 }
@@ -248,13 +258,13 @@ TEST_F(Trace, TimestampsOfOneProcessNeverGoBackwards) {
       (void)q.get();
     }
   });
-  for (const ProcessInfo& p : run.model().processes()) {
-    std::uint64_t last = 0;
-    for (std::uint32_t index : p.events) {
-      EXPECT_GE(run.model().events()[index].time, last);
-      last = run.model().events()[index].time;
-    }
+  std::map<std::int32_t, std::uint64_t> last;  // per process
+  for (const TraceEvent& e : run.model().events()) {
+    if (e.pid == kViewerPid) continue;
+    EXPECT_GE(e.time, last[e.pid]) << e.pid;
+    last[e.pid] = e.time;
   }
+  EXPECT_EQ(last.size(), run.model().processes().size());
 }
 
 TEST_F(Trace, ASavedTraceRebuildsTheSameModel) {
@@ -380,5 +390,42 @@ TEST_F(Trace, TheDrainMergesManyRingsAsAStableSortWould) {
     ASSERT_EQ(model.events()[i].pid, written[i].pid) << i;
     ASSERT_EQ(model.events()[i].value, written[i].value) << i;
     ASSERT_EQ(model.events()[i].time, written[i].time) << i;
+  }
+}
+
+// A backlog bigger than a slice goes in slice after slice, and still as one stable sort of it all would give it: with
+// many equal times, rings of every size (one event, or thousands), and a drain that holds newer events back first.
+TEST_F(Trace, ABacklogDrainedInSlicesComesOutAsAStableSortWould) {
+  constexpr std::uint32_t kRings = 50, kCapacity = 8192;
+  for (const bool hold_back_first : {false, true}) {
+    Session session = Session::create(ClockCalibration{}, SessionLimits{kRings, kCapacity});
+    std::vector<TraceEvent> written;
+    for (std::uint32_t r = 0; r < kRings; ++r) {
+      RingWriter ring = session.ring_writer(session.allocate_slot());
+      const std::uint32_t events = r % 7 == 0 ? 1 : (r * 977) % kCapacity;
+      for (std::uint32_t i = 0; i < events; ++i) {
+        const std::uint64_t t = r % 7 == 0 ? r * 10'000 : (i * (r % 4 + 1)) / 3 * 10;
+        const TraceEvent e{t, static_cast<std::int32_t>(100 + r), EventKind::Mark, Phase::Done, 0, i, kNoString};
+        ring.push(e);
+        written.push_back(e);
+      }
+    }
+    ASSERT_GT(written.size(), 4 * TraceDrain::kSlice);
+    std::stable_sort(written.begin(), written.end(), [](const TraceEvent& a, const TraceEvent& b) { return a.time < b.time; });
+    TraceModel model;
+    TraceDrain drain;
+    std::size_t got = 0;
+    if (hold_back_first) {
+      got = drain.drain(session, model);
+      EXPECT_LT(got, written.size());  // the newest wait: the ring of one early event ends the watermark
+      EXPECT_TRUE(drain.holds_events());
+    }
+    got += drain.drain(session, model, true);
+    EXPECT_EQ(got, written.size());
+    ASSERT_EQ(model.events().size(), written.size());
+    for (std::size_t i = 0; i < written.size(); ++i) {
+      ASSERT_EQ(model.events()[i].pid, written[i].pid) << i << (hold_back_first ? " after holding back" : "");
+      ASSERT_EQ(model.events()[i].value, written[i].value) << i;
+    }
   }
 }

@@ -59,23 +59,28 @@ void LaneFilter::set_text(std::string_view text) {
 }
 
 bool LaneFilter::follow(const TraceModel& model) {
-  if (model_ != &model || model.processes().size() < facts_.size()) {
+  const EventLog& events = model.events();
+  if (model_ != &model || model.processes().size() < facts_.size() || events.size() < events_seen_) {
     model_ = &model;
     facts_.clear();
+    events_seen_ = 0;
   }
   const auto& processes = model.processes();
   facts_.resize(processes.size());
   bool changed = false;
+  for (; events_seen_ < events.size(); ++events_seen_) {
+    const TraceEvent e = events[events_seen_];
+    const ProcessInfo* p = e.object == 0 ? nullptr : model.process(e.pid);
+    if (p == nullptr) continue;
+    std::vector<std::uint16_t>& objects = facts_[static_cast<std::size_t>(p - processes.data())].objects;
+    const auto at = std::lower_bound(objects.begin(), objects.end(), e.object);
+    if (at != objects.end() && *at == e.object) continue;
+    objects.insert(at, e.object);
+    changed = true;
+  }
   for (std::size_t i = 0; i < processes.size(); ++i) {
     const ProcessInfo& p = processes[i];
     Facts& f = facts_[i];
-    for (; f.events_seen < p.events.size(); ++f.events_seen) {
-      const std::uint16_t object = model.events()[p.events[f.events_seen]].object;
-      const auto at = std::lower_bound(f.objects.begin(), f.objects.end(), object);
-      if (object == 0 || (at != f.objects.end() && *at == object)) continue;
-      f.objects.insert(at, object);
-      changed = true;
-    }
     // The last span may still change (a live run's open span): it is looked at again next time.
     const std::uint32_t before = f.states;
     for (std::size_t s = f.spans_seen > 0 ? f.spans_seen - 1 : 0; s < p.spans.size(); ++s)

@@ -38,7 +38,7 @@ class LaneFilter {
   };
   // What a process did that a term may name, followed as its events and spans arrive.
   struct Facts {
-    std::size_t events_seen = 0, spans_seen = 0;
+    std::size_t spans_seen = 0;
     std::uint32_t states = 0;  // bit s: it was in ProcState s
     std::vector<std::uint16_t> objects;  // touched, sorted
   };
@@ -51,6 +51,7 @@ class LaneFilter {
   std::vector<Term> terms_;
   const TraceModel* model_ = nullptr;
   std::vector<Facts> facts_;  // per process, in the model's order
+  std::size_t events_seen_ = 0;  // of the model's events, those whose objects are in facts_
   std::vector<std::string> state_names_;  // per ProcState, lower case, in the language named
   std::string blocked_name_;              // the word for any blocked state ("blocked", "阻塞")
   std::string language_;

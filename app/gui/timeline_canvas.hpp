@@ -231,7 +231,7 @@ class TimelineCanvas {
   bool clicked_ = false, double_clicked_ = false;  // this frame, on the canvas
   bool arrows_hidden_ = false;
   std::map<std::pair<const TraceModel*, std::uint16_t>, Range> ranges_;  // per object: the plot's vertical scale
-  OperationIndex operations_;
+  mutable OperationIndex operations_;  // a cache of what the models hold: the tooltip (const) reads it too
   LaneDetail detail_;
   std::set<std::pair<const TraceModel*, std::int32_t>> unfolded_;  // processes whose threads are shown
   std::set<std::pair<const TraceModel*, std::int32_t>> collapsed_;  // processes whose descendants are one summary lane

@@ -168,26 +168,30 @@ void rasterize_majority(std::span<const ProcessInfo* const> members, const TimeA
   for (std::size_t c = 0; c < out.size(); ++c) out[c] = leading_state(votes[c]);
 }
 
-EventRange events_in_view(const TraceModel& model, const ProcessInfo& process, const TimeAxis& axis,
-                          const TrackWindow& window) {
-  const auto& events = model.events();
+std::span<const TimedOperation> operations_in_view(std::span<const TimedOperation> operations, const TimeAxis& axis,
+                                                   const TrackWindow& window) {
   const auto [from, to] = visible_trace_times(axis, window, false);
-  const std::uint32_t* begin = process.events.data();
-  const std::uint32_t* end = begin + process.events.size();
-  auto before = [&](double t) { return [&events, t](std::uint32_t i) { return static_cast<double>(events.time(i)) < t; }; };
-  const std::uint32_t* first = std::partition_point(begin, end, before(from));
-  const std::uint32_t* last = std::partition_point(first, end, before(to));
-  return {first, last};
+  auto before = [](double t) { return [t](const TimedOperation& o) { return static_cast<double>(o.t_ns) < t; }; };
+  const auto first = std::partition_point(operations.begin(), operations.end(), before(from));
+  return {first, std::partition_point(first, operations.end(), before(to))};
 }
 
 const BigVector<TimedOperation>& OperationIndex::of(const TraceModel& model, const ProcessInfo& process) {
-  List& list = lists_[{&model, process.pid}];
-  for (; list.events_seen < process.events.size(); ++list.events_seen) {
-    const TraceEvent& e = model.events()[process.events[list.events_seen]];
+  static const BigVector<TimedOperation> kNone;
+  Lanes& lanes = traces_[&model];
+  const EventLog& events = model.events();
+  if (events.size() < lanes.events_seen) lanes = Lanes{};  // another model at the same address
+  for (; lanes.events_seen < events.size(); ++lanes.events_seen) {
+    const TraceEvent e = events[lanes.events_seen];
     const OpCategory category = op_category(e.kind, e.phase);
-    if (category != OpCategory::None) list.operations.push_back(TimedOperation{static_cast<std::int64_t>(e.time), category});
+    if (category == OpCategory::None) continue;
+    const std::uint32_t lane = events.lane(lanes.events_seen);
+    if (lane >= lanes.operations.size()) lanes.operations.resize(lane + 1);
+    lanes.operations[lane].push_back(
+        TimedOperation{static_cast<std::int64_t>(e.time), static_cast<std::uint32_t>(lanes.events_seen), category});
   }
-  return list.operations;
+  const std::uint32_t lane = events.find_lane(process.pid);
+  return lane < lanes.operations.size() ? lanes.operations[lane] : kNone;
 }
 
 void rasterize_operations(std::span<const TimedOperation> operations, const TimeAxis& axis, const TrackWindow& window,

@@ -106,25 +106,31 @@ void rasterize_states(const ProcessInfo& process, const TimeAxis& axis, const Tr
 void rasterize_majority(std::span<const ProcessInfo* const> members, const TimeAxis& axis, const TrackWindow& window,
                         std::span<std::uint8_t> out);
 
-struct TimedOperation {
+struct TimedOperation {  // 16 bytes
   std::int64_t t_ns = 0;
+  std::uint32_t event = 0;  // its index in the model's events()
   OpCategory category = OpCategory::None;
 };
 
 // Each process's operations as one contiguous, time-ordered array: rasterizing a lane then reads memory in order
-// instead of jumping through the whole trace's events (a cache miss each). Grows with a live run.
+// instead of jumping through the whole trace's events (a cache miss each). The model keeps no list of a process's
+// events: one pass over a trace's new events fills every lane's list at once. Grows with a live run.
 class OperationIndex {
  public:
   [[nodiscard]] const BigVector<TimedOperation>& of(const TraceModel& model, const ProcessInfo& process);
-  void clear() { lists_.clear(); }
+  void clear() { traces_.clear(); }
 
  private:
-  struct List {
+  struct Lanes {
     std::size_t events_seen = 0;
-    BigVector<TimedOperation> operations;
+    std::vector<BigVector<TimedOperation>> operations;  // by the pid's lane in the model's events()
   };
-  std::map<std::pair<const TraceModel*, std::int32_t>, List> lists_;
+  std::map<const TraceModel*, Lanes> traces_;
 };
+
+// The operations in view: those of `operations` within the axis's time span.
+[[nodiscard]] std::span<const TimedOperation> operations_in_view(std::span<const TimedOperation> operations,
+                                                                 const TimeAxis& axis, const TrackWindow& window);
 
 // out[c] = the highest OpCategory among the operations in column c (0: none).
 void rasterize_operations(std::span<const TimedOperation> operations, const TimeAxis& axis, const TrackWindow& window,
@@ -157,15 +163,6 @@ class LaneDetail {
                int log2_width, std::int64_t now_ns);
   std::map<std::tuple<const TraceModel*, std::int32_t, int>, Level> levels_;
 };
-
-// The process's events in view, as indexes into model.events(): [first, last).
-struct EventRange {
-  const std::uint32_t* first = nullptr;
-  const std::uint32_t* last = nullptr;
-  [[nodiscard]] std::size_t size() const { return static_cast<std::size_t>(last - first); }
-};
-[[nodiscard]] EventRange events_in_view(const TraceModel& model, const ProcessInfo& process, const TimeAxis& axis,
-                                        const TrackWindow& window);
 
 // out[c] = 0 where no task of the process (a pool task, a callback) ran; else 1 or 2, alternating from task to
 // task so that neighbours stay apart, or 3 for a task that raised.

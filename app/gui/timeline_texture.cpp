@@ -68,8 +68,10 @@ void TimelineCanvas::lay_out_lanes(std::span<const Track> tracks, std::int32_t s
   std::size_t in_view = 0;
   for (const LaneRow& row : rows_)
     if (row.visible)
-      if (const ProcessInfo* p = tracks[row.track].model->process(row.pid))
-        in_view += events_in_view(*tracks[row.track].model, *p, axis_, tracks[row.track].window).size();
+      if (const ProcessInfo* p = tracks[row.track].model->process(row.pid)) {
+        const Track& track = tracks[row.track];
+        in_view += operations_in_view(operations_.of(*track.model, *p), axis_, track.window).size();
+      }
   vector_markers_ = in_view <= kMaxMarkerShapes;
   markers_.clear();
   const auto width = static_cast<std::size_t>(axis_.columns);
@@ -118,13 +120,9 @@ void TimelineCanvas::lay_out_lanes(std::span<const Track> tracks, std::int32_t s
       }
     }
     if (vector_markers_) {
-      const EventRange range = events_in_view(*track.model, *p, axis_, track.window);
-      for (const std::uint32_t* e = range.first; e != range.last; ++e) {
-        const TraceEvent& event = track.model->events()[*e];
-        const OpCategory category = op_category(event.kind, event.phase);
-        if (category == OpCategory::None) continue;
-        const double view_t = static_cast<double>(event.time) - static_cast<double>(track.window.shift_ns);
-        markers_.push_back(Marker{axis_.x_of(view_t), rows_[i].bottom, category});
+      for (const TimedOperation& op : operations_in_view(operations, axis_, track.window)) {
+        const double view_t = static_cast<double>(op.t_ns) - static_cast<double>(track.window.shift_ns);
+        markers_.push_back(Marker{axis_.x_of(view_t), rows_[i].bottom, op.category});
       }
       std::fill(ticks, ticks + width, background);
     } else {

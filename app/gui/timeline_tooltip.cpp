@@ -117,15 +117,11 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
     TimeAxis near = axis_;
     near.begin_ns = axis_.unit_of(view_t) - 5 * axis_.ns_per_column();
     near.end_ns = axis_.unit_of(view_t) + 5 * axis_.ns_per_column();
-    const EventRange range = events_in_view(model, *p, near, track.window);
     std::optional<TraceEvent> best;  // the model hands events out by value
-    for (const std::uint32_t* e = range.first; e != range.last; ++e) {
-      const TraceEvent ev = model.events()[*e];
-      if (op_category(ev.kind, ev.phase) == OpCategory::None) continue;
-      if (!best || std::abs(static_cast<double>(ev.time) - static_cast<double>(t)) <
+    for (const TimedOperation& op : operations_in_view(operations_.of(model, *p), near, track.window))
+      if (!best || std::abs(static_cast<double>(op.t_ns) - static_cast<double>(t)) <
                        std::abs(static_cast<double>(best->time) - static_cast<double>(t)))
-        best = ev;
-    }
+        best = model.events()[op.event];
     if (best) {
       ImGui::Separator();
       ImGui::TextUnformatted(ui.text.format("tooltip.operation", time_label(static_cast<double>(best->time) - static_cast<double>(shift)),

@@ -99,6 +99,11 @@ class BigVector {
   void shrink_to_fit() {
     if (capacity_ > size_) set_capacity(size_);
   }
+  void append(const T* first, std::size_t n) {  // `first` must not point into this vector
+    if (size_ + n > capacity_) grow(size_ + n);
+    if (n > 0) std::memcpy(data_ + size_, first, n * sizeof(T));
+    size_ += n;
+  }
   iterator insert(const_iterator at, const T& value) {
     const auto i = static_cast<std::size_t>(at - data_);
     const T copy = value;

@@ -1,8 +1,10 @@
-// EventLog: the model's events in arrival order, 16 bytes each instead of a TraceEvent's 32. Most fields are small:
-// a time fits 48 bits of nanoseconds (78 hours), a kind and a phase one byte, the process a 16-bit lane of the log's
-// own pid table, and value and arg usually one 32-bit word between them (a queue item's number, a semaphore's value,
-// a printed line's string). An event that does not fit is kept whole in a spill list. Chunks of 64 Ki events are
-// never moved once written: the log grows without copying and without touching more memory than it holds.
+// EventLog: the model's events in arrival order, 12 bytes each instead of a TraceEvent's 32. Most fields are small:
+// a time is a 32-bit offset from its block's base (a block is 1,024 events, seconds at most in a trace dense enough
+// for its size to matter), a kind, a phase and how value and arg are kept take 10 bits, the object 10 and the process
+// a 12-bit lane of the log's own pid table, and value and arg usually one 32-bit word between them (a queue item's
+// number, a semaphore's value, a printed line's string). An event that does not fit is kept whole in a spill list.
+// Chunks of 64 Ki events are never moved once written: the log grows without copying and without touching more
+// memory than it holds.
 #pragma once
 
 #include <cstddef>
@@ -28,12 +30,16 @@ class EventLog {
   EventLog& operator=(EventLog&& other) noexcept;  // leaves `other` empty
 
   std::uint32_t push_back(const TraceEvent& event);  // returns the event's lane (lane_of its pid)
-  void reserve(std::size_t events) { chunks_.reserve((events + kChunk - 1) / kChunk); }
+  void reserve(std::size_t events) {
+    chunks_.reserve((events + kChunk - 1) / kChunk);
+    bases_.reserve((events >> kBlockBits) + 1);
+  }
 
   [[nodiscard]] std::size_t size() const { return size_; }
   [[nodiscard]] bool empty() const { return size_ == 0; }
   [[nodiscard]] TraceEvent operator[](std::size_t i) const;
   [[nodiscard]] std::uint64_t time(std::size_t i) const;  // operator[](i).time, without the rest
+  [[nodiscard]] std::uint32_t lane(std::size_t i) const;  // the lane of operator[](i).pid, without the rest
   [[nodiscard]] TraceEvent back() const { return (*this)[size_ - 1]; }
 
   // The lane of a pid in this log's table (a new lane for a pid not seen before). The model numbers its processes
@@ -50,15 +56,18 @@ class EventLog {
 
  private:
   struct Packed {
-    std::uint64_t head;  // time (48 bits) | kind (6) | phase (2) | form (8): how value and arg are kept
-    std::uint16_t object;
-    std::uint16_t lane;
+    std::uint32_t offset;  // time - the block's base
+    std::uint32_t fields;  // kind (6) | phase (2) | form (2): how value and arg are kept | object (10) | lane (12)
     std::uint32_t payload;
   };
-  static_assert(sizeof(Packed) == 16);
+  static_assert(sizeof(Packed) == 12);
   static constexpr std::size_t kChunkBits = 16, kChunk = std::size_t{1} << kChunkBits;
+  static constexpr std::size_t kBlockBits = 10;  // events sharing a time base
+
+  [[nodiscard]] const Packed& packed(std::size_t i) const { return chunks_[i >> kChunkBits][i & (kChunk - 1)]; }
 
   std::vector<std::unique_ptr<Packed[]>> chunks_;
+  std::vector<std::uint64_t> bases_;  // per block: the time its offsets count from
   std::size_t size_ = 0;
   std::vector<TraceEvent> spilled_;  // events kept whole (form kSpilled, payload = index)
   PidTable lanes_;  // pid -> lane

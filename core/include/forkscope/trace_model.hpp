@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -67,15 +68,18 @@ struct StateSpan {
   std::int32_t peer = 0;     // the child it joins
 };
 
-// A process's state spans, 16 bytes each: a span ends where the next begins (the last one lasts), so only its begin
-// is kept. Spans are handed out by value, with their end.
+// A process's state spans, 8 bytes each: a span ends where the next begins (the last one lasts), so only its begin
+// is kept, in 48 bits (78 hours), with its state and, in the 11 bits left, the object. The rare span that does not fit
+// (a join's child, the 2,047th object, a later time) is kept whole beside the list. Spans are handed out by value,
+// with their end.
 class SpanList {
  public:
   [[nodiscard]] std::size_t size() const { return spans_.size(); }
   [[nodiscard]] bool empty() const { return spans_.empty(); }
   [[nodiscard]] StateSpan operator[](std::size_t i) const {
-    const Stored& s = spans_[i];
-    return StateSpan{s.begin_ns, i + 1 < spans_.size() ? spans_[i + 1].begin_ns : kOpenEnd, s.state, s.object, s.peer};
+    StateSpan s = unpack(i);
+    if (i + 1 < spans_.size()) s.end_ns = unpack(i + 1).begin_ns;
+    return s;
   }
   [[nodiscard]] StateSpan back() const { return (*this)[spans_.size() - 1]; }
   [[nodiscard]] StateSpan front() const { return (*this)[0]; }
@@ -85,21 +89,32 @@ class SpanList {
   [[nodiscard]] std::reverse_iterator<const_iterator> rbegin() const { return std::make_reverse_iterator(end()); }
   [[nodiscard]] std::reverse_iterator<const_iterator> rend() const { return std::make_reverse_iterator(begin()); }
 
-
  private:
   friend class TraceModel;
   // A new span from `begin_ns` (the one before ends there), or the last one replaced.
-  void push_back(const StateSpan& s) { spans_.push_back(Stored{s.begin_ns, s.peer, s.object, s.state}); }
-  void replace_back(const StateSpan& s) { spans_.back() = Stored{s.begin_ns, s.peer, s.object, s.state}; }
+  void push_back(const StateSpan& s);
+  void replace_back(const StateSpan& s);
+  [[nodiscard]] StateSpan unpack(std::size_t i) const {  // its end left open
+    const std::uint64_t v = spans_[i];
+    const auto state = static_cast<ProcState>((v >> kTimeBits) & ((1u << kStateBits) - 1));
+    const std::uint64_t object = v >> (kTimeBits + kStateBits);
+    if (object == kAside) return aside(i, state);
+    return StateSpan{static_cast<std::int64_t>(v & ((std::uint64_t{1} << kTimeBits) - 1)), kOpenEnd, state,
+                     static_cast<std::uint16_t>(object), 0};
+  }
+  [[nodiscard]] StateSpan aside(std::size_t i, ProcState state) const;
 
-  struct Stored {
+  static constexpr unsigned kTimeBits = 48, kStateBits = 5;
+  static constexpr std::uint64_t kAside = (std::uint64_t{1} << (64 - kTimeBits - kStateBits)) - 1;  // in the object's bits
+  static_assert(static_cast<unsigned>(ProcState::Count_) <= 1u << kStateBits);
+  struct Aside {
+    std::size_t index;
     std::int64_t begin_ns;
     std::int32_t peer;
     std::uint16_t object;
-    ProcState state;
   };
-  static_assert(sizeof(Stored) == 16);
-  BigVector<Stored> spans_;
+  BigVector<std::uint64_t> spans_;  // begin_ns | state << 48 | object << 53
+  std::vector<Aside> aside_;        // by index: the spans whose object bits say kAside
 };
 
 // A unit of work inside a process: a pool task on a worker, a callback on the main process.
@@ -131,13 +146,18 @@ struct Sample {
   friend bool operator==(const Sample&, const Sample&) = default;
 };
 
-// An object's counter over time, in time order, 12 bytes a sample: two columns, the values 32 bits wide until one
-// does not fit (a lesson's sum) and 64 from then on. Samples are handed out by value.
+// An object's counter over time, in time order. A sample is 8 bytes while every value fits 16 bits and every time
+// 48 (a lock, a semaphore, a queue's depth): one word each. From the first that does not, two columns, the values
+// 32 bits wide (12 bytes a sample), and 64 from the first that needs it (a lesson's sum). Handed out by value.
 class SampleList {
  public:
-  [[nodiscard]] std::size_t size() const { return times_.size(); }
-  [[nodiscard]] bool empty() const { return times_.empty(); }
-  [[nodiscard]] Sample operator[](std::size_t i) const { return Sample{times_[i], value(i)}; }
+  [[nodiscard]] std::size_t size() const { return width_ == Width::Packed ? packed_.size() : times_.size(); }
+  [[nodiscard]] bool empty() const { return size() == 0; }
+  [[nodiscard]] Sample operator[](std::size_t i) const {
+    if (width_ != Width::Packed) return Sample{times_[i], width_ == Width::Narrow ? narrow_values_[i] : wide_values_[i]};
+    const std::uint64_t v = packed_[i];
+    return Sample{static_cast<std::int64_t>(v & kTimeMask), static_cast<std::int16_t>(static_cast<std::uint16_t>(v >> kTimeBits))};
+  }
   [[nodiscard]] Sample back() const { return (*this)[size() - 1]; }
   [[nodiscard]] Sample front() const { return (*this)[0]; }
   using const_iterator = ValueIterator<SampleList, Sample>;
@@ -146,15 +166,28 @@ class SampleList {
 
  private:
   friend class TraceModel;
-  [[nodiscard]] std::int64_t value(std::size_t i) const { return wide_ ? wide_values_[i] : narrow_values_[i]; }
   void insert(std::size_t at, Sample s);        // at == size(): appended
+  void push_back(Sample s) {
+    if (width_ == Width::Packed && fits_packed(s))
+      packed_.push_back(static_cast<std::uint64_t>(s.t_ns) | std::uint64_t{static_cast<std::uint16_t>(s.value)} << kTimeBits);
+    else
+      insert(size(), s);
+  }
+  [[nodiscard]] static bool fits_packed(Sample s) {
+    return s.t_ns >= 0 && s.t_ns <= static_cast<std::int64_t>(kTimeMask) && s.value >= INT16_MIN && s.value <= INT16_MAX;
+  }
   void add(std::size_t from, std::int64_t delta);  // to every value from `from` on
-  void widen_for(std::int64_t value);
+  void widen_for(Sample s);                     // to the width `s` needs, if it is wider
+  void set(std::size_t i, std::int64_t value);
 
-  BigVector<std::int64_t> times_;
+  enum class Width : std::uint8_t { Packed, Narrow, Wide };
+  static constexpr unsigned kTimeBits = 48;
+  static constexpr std::uint64_t kTimeMask = (std::uint64_t{1} << kTimeBits) - 1;
+  BigVector<std::uint64_t> packed_;  // Packed: time | value << 48
+  BigVector<std::int64_t> times_;    // Narrow and Wide
   BigVector<std::int32_t> narrow_values_;
   BigVector<std::int64_t> wide_values_;
-  bool wide_ = false;
+  Width width_ = Width::Packed;
 };
 
 struct ProcessInfo {
@@ -169,7 +202,6 @@ struct ProcessInfo {
   std::string error;            // an uncaught exception, "ValueError: ..."
   SpanList spans;
   std::vector<TaskSpan> tasks;
-  BigVector<std::uint32_t> events;  // indexes into TraceModel::events() of what it did
   std::vector<Sample> source_lines;   // a Python program's: the source line of its operations, as it changed
   BigVector<HoldSpan> holds;        // the Locks and RLocks it held, in the order it took them
   std::vector<SignalMark> signals;    // the signals other processes sent it
@@ -236,7 +268,9 @@ class TraceModel {
   [[nodiscard]] const std::vector<ProcessInfo>& processes() const { return processes_; }
   [[nodiscard]] const ProcessInfo* process(std::int32_t pid) const;
   [[nodiscard]] const std::vector<ObjectInfo>& objects() const { return objects_; }
-  [[nodiscard]] const ObjectInfo* object(std::uint16_t id) const;
+  [[nodiscard]] const ObjectInfo* object(std::uint16_t id) const {
+    return id < object_index_.size() && object_index_[id] >= 0 ? &objects_[static_cast<std::size_t>(object_index_[id])] : nullptr;
+  }
   [[nodiscard]] const ObjectInfo* object_named(std::string_view name) const;
   [[nodiscard]] const BigVector<Flow>& flows() const { return flows_; }
   [[nodiscard]] const BigVector<PrintedLine>& lines() const { return lines_; }
@@ -260,14 +294,19 @@ class TraceModel {
 
  private:
   ProcessInfo& process_for(std::int32_t pid, std::int64_t t);
-  ProcessInfo& process_of(std::uint32_t lane, std::int32_t pid, std::int64_t t);  // pid's lane in events_: a new one at t
+  ProcessInfo& process_of(std::uint32_t lane, std::int32_t pid, std::int64_t t) {  // pid's lane in events_
+    if (lane < process_of_lane_.size() && process_of_lane_[lane] >= 0)
+      return processes_[static_cast<std::size_t>(process_of_lane_[lane])];
+    return new_process(lane, pid, t);
+  }
+  ProcessInfo& new_process(std::uint32_t lane, std::int32_t pid, std::int64_t t);  // its lane's first event at t
   ProcessInfo* process_mut(std::int32_t pid);
-  ObjectInfo* object_mut(std::uint16_t id);
+  ObjectInfo* object_mut(std::uint16_t id) { return const_cast<ObjectInfo*>(std::as_const(*this).object(id)); }
   void transition(ProcessInfo& p, std::int64_t t, ProcState state, std::uint16_t object = 0, std::int32_t peer = 0);
   void end_hold(const ObjectInfo& lock, std::int64_t t);  // its holder lets go
   void sample(std::uint16_t object, std::int64_t t, std::int64_t value);
   void add_to_series(std::uint16_t object, std::int64_t t, std::int64_t delta);
-  void apply(const TraceEvent& e, std::uint32_t index, std::uint32_t lane, std::string_view text);
+  void apply(const TraceEvent& e, std::uint32_t lane, std::string_view text);
   void append(const TraceEvent& e, std::string_view text);  // an event whose strings are already renumbered
 
   ClockCalibration clock_;

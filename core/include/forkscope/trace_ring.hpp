@@ -2,6 +2,7 @@
 // reader is the viewer. Lossless: a full ring makes the writer wait (and counts the wait); it never drops an event.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <span>
@@ -58,17 +59,40 @@ class RingReader {
   RingReader(RingHeader* header, const TraceEvent* events, std::uint32_t capacity)
       : header_(header), events_(events), capacity_(capacity) {}
 
-  // Hands every committed event to `sink` in order, then frees the space. Returns how many.
+  // Hands the committed events up to time `last` (UINT64_MAX: all of them) to `sink` in order, as one span or two
+  // (where the ring wraps), then frees their space. Returns how many. The ring is in time order: where they end is a
+  // binary search.
   template <class Sink>
-  std::size_t drain(Sink&& sink) {
+  std::size_t drain(std::uint64_t last, Sink&& sink) {
     const std::uint64_t head = header_->head.load(std::memory_order_acquire);
     const std::uint64_t tail = header_->tail.load(std::memory_order_relaxed);
-    for (std::uint64_t i = tail; i != head; ++i) sink(events_[i & (capacity_ - 1)]);
-    if (head != tail) release(head);
-    return static_cast<std::size_t>(head - tail);
+    std::uint64_t end = head;  // then the first event after `last`
+    if (last != UINT64_MAX) {
+      end = tail;
+      for (std::uint64_t n = head - tail; n > 0;) {
+        const std::uint64_t half = n / 2;
+        if (events_[(end + half) & (capacity_ - 1)].time <= last) {
+          end += half + 1;
+          n -= half + 1;
+        } else {
+          n = half;
+        }
+      }
+    }
+    if (end == tail) return 0;
+    const std::uint64_t first = tail & (capacity_ - 1);
+    const std::uint64_t straight = std::min<std::uint64_t>(end - tail, capacity_ - first);
+    sink(std::span<const TraceEvent>(events_ + first, straight));
+    if (straight < end - tail) sink(std::span<const TraceEvent>(events_, end - tail - straight));
+    release(end);
+    return static_cast<std::size_t>(end - tail);
   }
   [[nodiscard]] std::uint64_t pending() const {
     return header_->head.load(std::memory_order_acquire) - header_->tail.load(std::memory_order_relaxed);
+  }
+  // The time of the k-th committed event not yet drained (k < pending()).
+  [[nodiscard]] std::uint64_t time_of_pending(std::uint64_t k) const {
+    return events_[(header_->tail.load(std::memory_order_relaxed) + k) & (capacity_ - 1)].time;
   }
 
  private:

@@ -5,18 +5,6 @@
 
 namespace forkscope {
 
-namespace {
-std::uint32_t hash(std::int32_t pid) { return static_cast<std::uint32_t>(pid) * 0x9e3779b1u; }
-}  // namespace
-
-std::uint32_t PidTable::find(std::int32_t pid) const {
-  if (slots_.empty()) return kNone;
-  const std::size_t mask = slots_.size() - 1;
-  for (std::size_t s = hash(pid) & mask; slots_[s].second != 0; s = (s + 1) & mask)
-    if (slots_[s].first == pid) return slots_[s].second - 1;
-  return kNone;
-}
-
 std::uint32_t PidTable::insert(std::int32_t pid) {
   if (slots_.size() < 2 * (pids_.size() + 1)) {  // keep at most half the slots full
     std::vector<std::pair<std::int32_t, std::uint32_t>> grown(std::bit_ceil(std::max<std::size_t>(64, 4 * (pids_.size() + 1))));

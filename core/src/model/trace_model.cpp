@@ -67,32 +67,74 @@ std::optional<StateSpan> ProcessInfo::span_at(std::int64_t t_ns) const {
   return t_ns < span.end_ns ? std::optional(span) : std::nullopt;
 }
 
-void SampleList::widen_for(std::int64_t value) {
-  if (wide_ || (value >= INT32_MIN && value <= INT32_MAX)) return;
-  wide_values_.assign(narrow_values_.begin(), narrow_values_.end());
-  BigVector<std::int32_t>().swap(narrow_values_);
-  wide_ = true;
+void SpanList::push_back(const StateSpan& s) {
+  const auto state = static_cast<std::uint64_t>(s.state) << kTimeBits;
+  if (s.begin_ns >= 0 && s.begin_ns < std::int64_t{1} << kTimeBits && s.object < kAside && s.peer == 0) {
+    spans_.push_back(static_cast<std::uint64_t>(s.begin_ns) | state | std::uint64_t{s.object} << (kTimeBits + kStateBits));
+    return;
+  }
+  aside_.push_back(Aside{spans_.size(), s.begin_ns, s.peer, s.object});
+  spans_.push_back(state | kAside << (kTimeBits + kStateBits));
+}
+
+void SpanList::replace_back(const StateSpan& s) {
+  spans_.pop_back();
+  if (!aside_.empty() && aside_.back().index == spans_.size()) aside_.pop_back();
+  push_back(s);
+}
+
+StateSpan SpanList::aside(std::size_t i, ProcState state) const {
+  const Aside& a = *std::lower_bound(aside_.begin(), aside_.end(), i, [](const Aside& x, std::size_t at) { return x.index < at; });
+  return StateSpan{a.begin_ns, kOpenEnd, state, a.object, a.peer};
+}
+
+void SampleList::widen_for(Sample s) {
+  if (width_ == Width::Packed && !fits_packed(s)) {
+    times_.reserve(packed_.size() + 1);
+    narrow_values_.reserve(packed_.size() + 1);
+    for (std::size_t i = 0; i < packed_.size(); ++i) {
+      const Sample old = (*this)[i];
+      times_.push_back(old.t_ns);
+      narrow_values_.push_back(static_cast<std::int32_t>(old.value));
+    }
+    BigVector<std::uint64_t>().swap(packed_);
+    width_ = Width::Narrow;
+  }
+  if (width_ == Width::Narrow && (s.value < INT32_MIN || s.value > INT32_MAX)) {
+    wide_values_.assign(narrow_values_.begin(), narrow_values_.end());
+    BigVector<std::int32_t>().swap(narrow_values_);
+    width_ = Width::Wide;
+  }
 }
 
 void SampleList::insert(std::size_t at, Sample s) {
-  widen_for(s.value);
+  widen_for(s);
   const auto offset = static_cast<std::ptrdiff_t>(at);
+  switch (width_) {
+    case Width::Packed:
+      packed_.insert(packed_.begin() + offset,
+                     static_cast<std::uint64_t>(s.t_ns) | std::uint64_t{static_cast<std::uint16_t>(s.value)} << kTimeBits);
+      return;
+    case Width::Narrow: narrow_values_.insert(narrow_values_.begin() + offset, static_cast<std::int32_t>(s.value)); break;
+    case Width::Wide: wide_values_.insert(wide_values_.begin() + offset, s.value); break;
+  }
   times_.insert(times_.begin() + offset, s.t_ns);
-  if (wide_)
-    wide_values_.insert(wide_values_.begin() + offset, s.value);
-  else
-    narrow_values_.insert(narrow_values_.begin() + offset, static_cast<std::int32_t>(s.value));
+}
+
+void SampleList::set(std::size_t i, std::int64_t value) {
+  const Sample s{(*this)[i].t_ns, value};
+  widen_for(s);
+  switch (width_) {
+    case Width::Packed:
+      packed_[i] = static_cast<std::uint64_t>(s.t_ns) | std::uint64_t{static_cast<std::uint16_t>(value)} << kTimeBits;
+      break;
+    case Width::Narrow: narrow_values_[i] = static_cast<std::int32_t>(value); break;
+    case Width::Wide: wide_values_[i] = value; break;
+  }
 }
 
 void SampleList::add(std::size_t from, std::int64_t delta) {
-  for (std::size_t i = from; i < size(); ++i) {
-    const std::int64_t v = value(i) + delta;
-    widen_for(v);
-    if (wide_)
-      wide_values_[i] = v;
-    else
-      narrow_values_[i] = static_cast<std::int32_t>(v);
-  }
+  for (std::size_t i = from; i < size(); ++i) set(i, (*this)[i].value + delta);
 }
 
 std::int64_t ObjectInfo::max_value() const {
@@ -121,12 +163,6 @@ const ProcessInfo* TraceModel::process(std::int32_t pid) const {
 
 ProcessInfo* TraceModel::process_mut(std::int32_t pid) { return const_cast<ProcessInfo*>(std::as_const(*this).process(pid)); }
 
-const ObjectInfo* TraceModel::object(std::uint16_t id) const {
-  return id < object_index_.size() && object_index_[id] >= 0 ? &objects_[static_cast<std::size_t>(object_index_[id])] : nullptr;
-}
-
-ObjectInfo* TraceModel::object_mut(std::uint16_t id) { return const_cast<ObjectInfo*>(std::as_const(*this).object(id)); }
-
 const ObjectInfo* TraceModel::object_named(std::string_view name) const {
   for (const ObjectInfo& o : objects_)
     if (o.name == name) return &o;
@@ -139,9 +175,7 @@ std::string_view TraceModel::text(StringId id) const {
 
 ProcessInfo& TraceModel::process_for(std::int32_t pid, std::int64_t t) { return process_of(events_.lane_of(pid), pid, t); }
 
-ProcessInfo& TraceModel::process_of(std::uint32_t lane, std::int32_t pid, std::int64_t t) {
-  if (lane < process_of_lane_.size() && process_of_lane_[lane] >= 0)
-    return processes_[static_cast<std::size_t>(process_of_lane_[lane])];
+ProcessInfo& TraceModel::new_process(std::uint32_t lane, std::int32_t pid, std::int64_t t) {
   if (lane >= process_of_lane_.size()) process_of_lane_.resize(lane + 1, -1);
   process_of_lane_[lane] = static_cast<std::int32_t>(processes_.size());
   ProcessInfo p;
@@ -182,7 +216,7 @@ void TraceModel::sample(std::uint16_t object, std::int64_t t, std::int64_t value
   if (o == nullptr) return;
   // Events of different processes arrive out of time order; keep the series sorted. Most arrive in order: append.
   if (o->samples.empty() || o->samples.back().t_ns <= t) {
-    o->samples.insert(o->samples.size(), Sample{t, value});
+    o->samples.push_back(Sample{t, value});
     return;
   }
   const auto at = std::upper_bound(o->samples.begin(), o->samples.end(), t,
@@ -196,7 +230,7 @@ void TraceModel::add_to_series(std::uint16_t object, std::int64_t t, std::int64_
   ObjectInfo* o = object_mut(object);
   if (o == nullptr) return;
   if (o->samples.empty() || o->samples.back().t_ns <= t) {  // in order, as most are: nothing after it to shift
-    o->samples.insert(o->samples.size(), Sample{t, (o->samples.empty() ? 0 : o->samples.back().value) + delta});
+    o->samples.push_back(Sample{t, (o->samples.empty() ? 0 : o->samples.back().value) + delta});
     return;
   }
   const auto at = static_cast<std::size_t>(std::upper_bound(o->samples.begin(), o->samples.end(), t,
@@ -224,10 +258,9 @@ void TraceModel::ingest_ns(const TraceEvent& event, std::string_view text) {
 
 void TraceModel::append(const TraceEvent& e, std::string_view text) {
   if (carries_string(e.kind)) text = texts_.add(arg_string(e.arg), text);  // from here on, the stored copy
-  const auto index = static_cast<std::uint32_t>(events_.size());
   const std::uint32_t lane = events_.push_back(e);
   end_ns_ = std::max(end_ns_, static_cast<std::int64_t>(e.time));
-  apply(e, index, lane, text);
+  apply(e, lane, text);
 }
 
 TraceModel TraceModel::cut(std::int64_t t_ns) const {
@@ -266,7 +299,7 @@ void TraceModel::note_exit(std::int32_t pid, int exitcode, std::int64_t t_ns) {
 }
 
 // The one switch: what each kind of event means for processes, objects, flows and lines.
-void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::uint32_t lane, std::string_view text) {
+void TraceModel::apply(const TraceEvent& e, std::uint32_t lane, std::string_view text) {
   const auto t = static_cast<std::int64_t>(e.time);
   if (e.pid == kViewerPid) {  // the viewer has no lane; it only reports the lesson main's exit
     if (e.kind == EventKind::ProcessReaped) {
@@ -278,7 +311,6 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::uint32_t l
     return;
   }
   ProcessInfo& p = process_of(lane, e.pid, t);
-  p.events.push_back(index);
   const bool want = e.phase == Phase::Want;
 
   switch (e.kind) {
@@ -377,7 +409,10 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t index, std::uint32_t l
         if (o) o->waiters.push_back(e.pid);
       } else {
         transition(p, t, ProcState::Running);
-        if (o) std::erase(o->waiters, e.pid);
+        if (o) {  // the first waiter is the likeliest to be done: look from the front, for this one only
+          const auto w = std::find(o->waiters.begin(), o->waiters.end(), e.pid);
+          if (w != o->waiters.end()) o->waiters.erase(w);
+        }
       }
       break;
     }

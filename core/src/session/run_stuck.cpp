@@ -162,14 +162,17 @@ std::string Run::explain_stuck(std::string_view ending) const {
       continue;
     }
     std::string what = "waits";
-    if (p)
-      for (auto it = p->events.rbegin(); it != p->events.rend(); ++it)
-        if (const TraceEvent& e = model_.events()[*it]; e.phase == Phase::Want) {
-          what = model_.describe(e);
-          if (const ObjectInfo* o = model_.object(e.object); o && o->holder != 0 && o->holder != pid)
-            what += fmt::format(" (held by {})", model_.process_label(o->holder));
-          break;
-        }
+    const EventLog& events = model_.events();
+    const std::uint32_t lane = events.find_lane(pid);
+    for (std::size_t at = events.size(); p != nullptr && at-- > 0;) {  // its latest Want: what it waits for
+      if (events.lane(at) != lane) continue;
+      const TraceEvent e = events[at];
+      if (e.phase != Phase::Want) continue;
+      what = model_.describe(e);
+      if (const ObjectInfo* o = model_.object(e.object); o && o->holder != 0 && o->holder != pid)
+        what += fmt::format(" (held by {})", model_.process_label(o->holder));
+      break;
+    }
     waiting.push_back(fmt::format("{} {}", s.name, what));
   }
   std::string text = dead.empty() ? "deadlock: every process waits for another" : fmt::format("{}", fmt::join(dead, "; "));

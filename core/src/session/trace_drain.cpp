@@ -7,6 +7,12 @@ namespace forkscope {
 
 namespace {
 bool earlier(const TraceEvent& a, const TraceEvent& b) { return a.time < b.time; }
+
+std::size_t pending_events(const Session& session) {
+  std::size_t pending = 0;
+  for (std::uint32_t i = 0; i < session.slots_used(); ++i) pending += session.ring_reader(i).pending();
+  return pending;
+}
 }  // namespace
 
 std::size_t TraceDrain::drain(const Session& session, TraceModel& model, bool everything) {
@@ -14,21 +20,51 @@ std::size_t TraceDrain::drain(const Session& session, TraceModel& model, bool ev
   // drained early may still write events older than what a later ring already gave. Ingest in time order, and only
   // up to the watermark: the earliest "latest event" among the rings that produced something. Whatever is newer
   // waits for the next pass, when every ring has caught up to it.
+  std::size_t n = 0;
+  // A backlog goes in slices. A slice holds every event up to its end from every ring, so slice after slice gives
+  // the model what one merge of the whole backlog would, in the same order. Only what the rings hold now: a live
+  // run's writers go on writing, and what they add waits for the next drain.
+  for (std::size_t backlog = pending_events(session); backlog > kSlice;) {
+    const std::uint64_t end = slice_end(session);
+    const std::size_t held = held_back_.size();
+    copy(session, end);
+    backlog -= std::min(backlog, held_back_.size() - held);
+    n += ingest(session, model, end);
+  }
+  held_back_.reserve(held_back_.size() + pending_events(session));
+  const std::uint64_t watermark = copy(session, UINT64_MAX);
+  return n + ingest(session, model, everything ? UINT64_MAX : watermark);
+}
+
+std::uint64_t TraceDrain::slice_end(const Session& session) {
+  std::size_t rings = 0;
+  for (std::uint32_t i = 0; i < session.slots_used(); ++i) rings += session.ring_reader(i).pending() > 0;
+  // Each ring's share ends at its k-th event (its last, when it has fewer): the slice ends at the earliest of those,
+  // so no ring gives more than its share (but for events of that very time), and one gives all of it.
+  const std::uint64_t share = std::max<std::size_t>(kSlice / std::max<std::size_t>(rings, 1), 1);
+  std::uint64_t end = UINT64_MAX;
+  for (std::uint32_t i = 0; i < session.slots_used(); ++i) {
+    const RingReader ring = session.ring_reader(i);
+    if (const std::uint64_t p = ring.pending(); p > 0) end = std::min(end, ring.time_of_pending(std::min(p, share) - 1));
+  }
+  return end;
+}
+
+std::uint64_t TraceDrain::copy(const Session& session, std::uint64_t last) {
   std::uint64_t watermark = UINT64_MAX;
-  const std::uint32_t used = session.slots_used();
-  std::size_t pending = 0;
-  for (std::uint32_t i = 0; i < used; ++i) pending += session.ring_reader(i).pending();
-  held_back_.reserve(held_back_.size() + pending);
   runs_.assign(1, 0);
   if (!held_back_.empty()) runs_.push_back(held_back_.size());
-  for (std::uint32_t i = 0; i < used; ++i) {
+  for (std::uint32_t i = 0; i < session.slots_used(); ++i) {
     const std::size_t before = held_back_.size();
-    session.ring_reader(i).drain([&](const TraceEvent& e) { held_back_.push_back(e); });
+    session.ring_reader(i).drain(last, [&](std::span<const TraceEvent> run) { held_back_.append(run.data(), run.size()); });
     if (held_back_.size() == before) continue;
     watermark = std::min(watermark, held_back_.back().time);
     runs_.push_back(held_back_.size());
   }
-  if (everything) watermark = UINT64_MAX;
+  return watermark;
+}
+
+std::size_t TraceDrain::ingest(const Session& session, TraceModel& model, std::uint64_t watermark) {
   order();
   std::size_t n = 0;
   for (; n < held_back_.size() && held_back_[n].time <= watermark; ++n) {
