@@ -66,12 +66,11 @@ void TimelineCanvas::lay_out(std::span<const Track> tracks, int counter_pixels, 
 void TimelineCanvas::lay_out_lanes(std::span<const Track> tracks, std::int32_t selected_pid) {
   // The operations as ticks or, when few enough to tell apart, as shapes.
   std::size_t in_view = 0;
-  for (const LaneRow& row : rows_)
-    if (row.visible)
-      if (const ProcessInfo* p = tracks[row.track].model->process(row.pid)) {
-        const Track& track = tracks[row.track];
-        in_view += operations_in_view(operations_.of(*track.model, *p), axis_, track.window).size();
-      }
+  for (const LaneRow& row : rows_) {
+    const Track& track = tracks[row.track];
+    if (const ProcessInfo* p = row.visible ? track.model->process(row.pid) : nullptr)
+      in_view += operations_in_view(operations_.of(*track.model, *p), axis_, track.window).size();
+  }
   vector_markers_ = in_view <= kMaxMarkerShapes;
   markers_.clear();
   const auto width = static_cast<std::size_t>(axis_.columns);

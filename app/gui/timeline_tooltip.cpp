@@ -117,15 +117,14 @@ void TimelineCanvas::draw_tooltip(Ui& ui, std::span<const Track> tracks, ImVec2 
     TimeAxis near = axis_;
     near.begin_ns = axis_.unit_of(view_t) - 5 * axis_.ns_per_column();
     near.end_ns = axis_.unit_of(view_t) + 5 * axis_.ns_per_column();
-    std::optional<TraceEvent> best;  // the model hands events out by value
+    const TimedOperation* nearest = nullptr;
     for (const TimedOperation& op : operations_in_view(operations_.of(model, *p), near, track.window))
-      if (!best || std::abs(static_cast<double>(op.t_ns) - static_cast<double>(t)) <
-                       std::abs(static_cast<double>(best->time) - static_cast<double>(t)))
-        best = model.events()[op.event];
-    if (best) {
+      if (!nearest || std::abs(op.t_ns - t) < std::abs(nearest->t_ns - t)) nearest = &op;
+    if (nearest) {
+      const TraceEvent best = model.events()[nearest->event];
       ImGui::Separator();
-      ImGui::TextUnformatted(ui.text.format("tooltip.operation", time_label(static_cast<double>(best->time) - static_cast<double>(shift)),
-                                            ui.text.say(phrase_in_words(names, model, *best))).c_str());
+      ImGui::TextUnformatted(ui.text.format("tooltip.operation", time_label(static_cast<double>(best.time) - static_cast<double>(shift)),
+                                            ui.text.say(phrase_in_words(names, model, best))).c_str());
     }
     if (track.held)
       for (const HeldProcess& h : *track.held)

@@ -1,4 +1,4 @@
-// BigVector: the model's big arrays (its spans, samples, flows, lines and event indexes; the GUI's operation lists; the
+// BigVector: the model's big arrays (its spans, samples, flows, lines and holds; the GUI's operation lists; the
 // viewer's drain buffers). A vector of trivially copyable elements that grows with realloc: in place where the heap has
 // room after it, and by moving page tables (mremap) once the C library has given it a mapping of its own. A
 // std::vector that doubles allocates anew, copies everything and faults in the new pages at once: in a live run of a

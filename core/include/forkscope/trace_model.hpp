@@ -158,6 +158,9 @@ class SampleList {
     const std::uint64_t v = packed_[i];
     return Sample{static_cast<std::int64_t>(v & kTimeMask), static_cast<std::int16_t>(static_cast<std::uint16_t>(v >> kTimeBits))};
   }
+  [[nodiscard]] static std::uint64_t pack(Sample s) {  // a sample that fits_packed, as one word
+    return static_cast<std::uint64_t>(s.t_ns) | std::uint64_t{static_cast<std::uint16_t>(s.value)} << kTimeBits;
+  }
   [[nodiscard]] Sample back() const { return (*this)[size() - 1]; }
   [[nodiscard]] Sample front() const { return (*this)[0]; }
   using const_iterator = ValueIterator<SampleList, Sample>;
@@ -169,7 +172,7 @@ class SampleList {
   void insert(std::size_t at, Sample s);        // at == size(): appended
   void push_back(Sample s) {
     if (width_ == Width::Packed && fits_packed(s))
-      packed_.push_back(static_cast<std::uint64_t>(s.t_ns) | std::uint64_t{static_cast<std::uint16_t>(s.value)} << kTimeBits);
+      packed_.push_back(pack(s));
     else
       insert(size(), s);
   }

@@ -112,8 +112,7 @@ void SampleList::insert(std::size_t at, Sample s) {
   const auto offset = static_cast<std::ptrdiff_t>(at);
   switch (width_) {
     case Width::Packed:
-      packed_.insert(packed_.begin() + offset,
-                     static_cast<std::uint64_t>(s.t_ns) | std::uint64_t{static_cast<std::uint16_t>(s.value)} << kTimeBits);
+      packed_.insert(packed_.begin() + offset, pack(s));
       return;
     case Width::Narrow: narrow_values_.insert(narrow_values_.begin() + offset, static_cast<std::int32_t>(s.value)); break;
     case Width::Wide: wide_values_.insert(wide_values_.begin() + offset, s.value); break;
@@ -126,7 +125,7 @@ void SampleList::set(std::size_t i, std::int64_t value) {
   widen_for(s);
   switch (width_) {
     case Width::Packed:
-      packed_[i] = static_cast<std::uint64_t>(s.t_ns) | std::uint64_t{static_cast<std::uint16_t>(value)} << kTimeBits;
+      packed_[i] = pack(s);
       break;
     case Width::Narrow: narrow_values_[i] = static_cast<std::int32_t>(value); break;
     case Width::Wide: wide_values_[i] = value; break;

@@ -24,14 +24,15 @@ std::size_t TraceDrain::drain(const Session& session, TraceModel& model, bool ev
   // A backlog goes in slices. A slice holds every event up to its end from every ring, so slice after slice gives
   // the model what one merge of the whole backlog would, in the same order. Only what the rings hold now: a live
   // run's writers go on writing, and what they add waits for the next drain.
-  for (std::size_t backlog = pending_events(session); backlog > kSlice;) {
+  std::size_t backlog = pending_events(session);
+  while (backlog > kSlice) {
     const std::uint64_t end = slice_end(session);
     const std::size_t held = held_back_.size();
     copy(session, end);
     backlog -= std::min(backlog, held_back_.size() - held);
     n += ingest(session, model, end);
   }
-  held_back_.reserve(held_back_.size() + pending_events(session));
+  held_back_.reserve(held_back_.size() + backlog);
   const std::uint64_t watermark = copy(session, UINT64_MAX);
   return n + ingest(session, model, everything ? UINT64_MAX : watermark);
 }
