@@ -50,8 +50,8 @@ void expect_same_instant(const TraceModel& cut, const TraceModel& reference, std
       EXPECT_EQ(static_cast<std::int64_t>(items.size()), want.value()) << want.name;  // the depth counts them
     }
     for (std::size_t i = 0; i < items.size(); ++i) {
-      EXPECT_EQ(items[i]->seq, wanted[i]->seq) << want.name;
-      EXPECT_EQ(items[i]->put_pid, wanted[i]->put_pid) << want.name;
+      EXPECT_EQ(items[i].seq, wanted[i].seq) << want.name;
+      EXPECT_EQ(items[i].put_pid, wanted[i].put_pid) << want.name;
     }
   }
   ASSERT_EQ(cut.processes().size(), reference.processes().size());

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <tuple>
 
 #include "forkscope/big_vector.hpp"
 #include "forkscope/pid_table.hpp"
@@ -194,6 +195,74 @@ TEST_F(Trace, CounterSamplesKeepValuesBeyondThirtyTwoBits) {
   std::vector<std::int64_t> depth;
   for (const Sample& s : m.object(2)->samples) depth.push_back(s.value);
   EXPECT_EQ(depth, (std::vector<std::int64_t>{0, 1, 0, 1}));
+}
+
+// A model's spans, holds, samples and flows are the events that made them, read through the model's log: each says
+// the time, object, child, value and pid its event says; what an event does not say (a begin moved to keep a
+// process's spans in order) is kept beside it. A copy reads its own log once the original is gone, and so does a move.
+TEST_F(Trace, TheModelsListsSayWhatTheirEventsSayInACopyAndAfterAMove) {
+  auto original = std::make_unique<TraceModel>();
+  const auto add = [&](std::uint64_t t, std::int32_t pid, EventKind kind, Phase phase, std::uint16_t object = 0,
+                       std::int64_t value = 0, std::uint64_t arg = 0) {
+    original->ingest_ns(TraceEvent{t, pid, kind, phase, object, value, arg});
+  };
+  const auto object_new = [&](std::uint16_t id, ObjectKind kind, std::int64_t value) {
+    original->ingest_ns(TraceEvent{1, 10, EventKind::ObjectNew, Phase::Done, id, value, pack_arg(id, static_cast<std::uint32_t>(kind))}, "o");
+  };
+  const std::int64_t big = std::int64_t{1} << 40;
+  object_new(1, ObjectKind::Lock, 0);
+  object_new(2, ObjectKind::Queue, 3);
+  object_new(3, ObjectKind::Counter, big);  // a value only a whole event keeps
+  add(20, 10, EventKind::ProcessJoin, Phase::Want, 0, 0, 11);
+  add(21, 11, EventKind::LockAcquire, Phase::Want, 1);
+  add(22, 11, EventKind::LockAcquire, Phase::Done, 1, 1);
+  add(23, 11, EventKind::QueuePut, Phase::Done, 2, 0, 1);
+  add(24, 11, EventKind::QueuePut, Phase::Done, 3, 0, 1);  // a hostile trace: a put into a counter
+  add(26, 11, EventKind::LockRelease, Phase::Done, 1, 0);
+  add(40, 11, EventKind::Sleep, Phase::Want, 0, 5);
+  add(35, 10, EventKind::ProcessReaped, Phase::Done, 0, 0, 11);  // read after the child's later sleep
+  add(36, 10, EventKind::ProcessJoin, Phase::Done, 0, 0, 11);
+  add(37, 10, EventKind::QueueGet, Phase::Done, 2, 0, 1);
+
+  const auto check = [&](const TraceModel& m) {
+    const auto spans = [&](std::int32_t pid) {
+      std::vector<std::tuple<std::int64_t, std::int64_t, ProcState, std::uint16_t, std::int32_t>> out;
+      for (const StateSpan& s : m.process(pid)->spans) out.emplace_back(s.begin_ns, s.end_ns, s.state, s.object, s.peer);
+      return out;
+    };
+    using Spans = decltype(spans(0));
+    EXPECT_EQ(spans(10), (Spans{{1, 20, ProcState::Running, 0, 0}, {20, 36, ProcState::BlockedJoin, 0, 11},
+                                {36, kOpenEnd, ProcState::Running, 0, 0}}));
+    // The child's reap, read after its later sleep, ends the sleep where it began: that span's begin is not its event's.
+    EXPECT_EQ(spans(11), (Spans{{21, 21, ProcState::Running, 0, 0}, {21, 22, ProcState::BlockedLock, 1, 0},
+                                {22, 40, ProcState::Running, 0, 0}, {40, kOpenEnd, ProcState::Exited, 0, 0}}));
+    const ProcessInfo& child = *m.process(11);
+    ASSERT_EQ(child.holds.size(), 1u);
+    EXPECT_EQ(child.holds[0].begin_ns, 22);
+    EXPECT_EQ(child.holds[0].end_ns, 26);
+    EXPECT_EQ(child.holds[0].object, 1);
+    const auto samples = [&](std::uint16_t id) {
+      std::vector<std::pair<std::int64_t, std::int64_t>> out;
+      for (const Sample& s : m.object(id)->samples) out.emplace_back(s.t_ns, s.value);
+      return out;
+    };
+    using Samples = decltype(samples(0));
+    EXPECT_EQ(samples(1), (Samples{{1, 0}, {22, 1}, {26, 0}}));
+    EXPECT_EQ(samples(2), (Samples{{1, 0}, {23, 1}, {37, 0}}));
+    EXPECT_EQ(samples(3), (Samples{{1, big}, {24, big + 1}}));
+    ASSERT_EQ(m.flows().size(), 2u);
+    const Flow f = m.flows()[0];
+    EXPECT_EQ(std::tuple(f.object, f.seq, f.put_pid, f.get_pid, f.put_ns, f.get_ns), std::tuple(std::uint16_t{2}, 1u, 11, 10, std::int64_t{23}, std::int64_t{37}));
+    EXPECT_FALSE(m.flows()[1].complete());
+    EXPECT_EQ(m.flows()[1].put_ns, 24);
+    EXPECT_EQ(m.flows()[1].get_pid, 0);
+  };
+  check(*original);
+  TraceModel copy = *original;
+  original.reset();
+  check(copy);
+  const TraceModel moved = std::move(copy);
+  check(moved);
 }
 
 // Beyond 4,095 processes a lane no longer fits its 12 bits: those events are kept whole, and every pid is still its own.

@@ -19,10 +19,10 @@ std::string names_of(const LessonNames& names, const TraceModel& model, const st
 // sequence number names them).
 std::string items_text(const Ui& ui, const LessonNames& names, const TraceModel& model, const ObjectInfo& object) {
   std::string out;
-  for (const Flow* f : model.items_in(object.id)) {
-    const ProcessInfo* p = model.process(f->put_pid);
+  for (const Flow& f : model.items_in(object.id)) {
+    const ProcessInfo* p = model.process(f.put_pid);
     out += (out.empty() ? "" : ", ") +
-           ui.text.format("objects.item_from", f->seq, p ? names.process(p->name) : std::to_string(f->put_pid));
+           ui.text.format("objects.item_from", f.seq, p ? names.process(p->name) : std::to_string(f.put_pid));
   }
   return out;
 }

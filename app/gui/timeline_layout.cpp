@@ -138,20 +138,22 @@ void rasterize_states(const ProcessInfo& process, const TimeAxis& axis, const Tr
 
   auto span = std::partition_point(process.spans.begin(), process.spans.end(),
                                    [&](const StateSpan& s) { return static_cast<double>(s.end_ns) <= from; });
-  for (; span != process.spans.end() && static_cast<double>(span->begin_ns) < to; ++span) {
-    const double a = column_of(std::max(static_cast<double>(span->begin_ns), from));
-    const double b = column_of(std::min(static_cast<double>(span->end_ns), to));
+  for (; span != process.spans.end(); ++span) {
+    const StateSpan s = *span;  // decoded once
+    if (!(static_cast<double>(s.begin_ns) < to)) break;
+    const double a = column_of(std::max(static_cast<double>(s.begin_ns), from));
+    const double b = column_of(std::min(static_cast<double>(s.end_ns), to));
     if (!(b > a)) continue;
     const int first = std::clamp(static_cast<int>(std::floor(a)), 0, last_column);
     const int last = std::clamp(static_cast<int>(std::floor(b)), 0, last_column);
     if (first == last) {
-      add(first, span->state, b - a);
+      add(first, s.state, b - a);
       continue;
     }
-    add(first, span->state, first + 1 - a);
+    add(first, s.state, first + 1 - a);
     close_column();
-    std::fill(out.begin() + first + 1, out.begin() + last, static_cast<std::uint8_t>(span->state));
-    add(last, span->state, std::min(b, last + 1.0) - last);
+    std::fill(out.begin() + first + 1, out.begin() + last, static_cast<std::uint8_t>(s.state));
+    add(last, s.state, std::min(b, last + 1.0) - last);
   }
   close_column();
 }
@@ -364,19 +366,19 @@ void rasterize_counter(const ObjectInfo& object, const CounterBlocks& blocks, co
       value = latest;
       known = cell.known = true;
     };
-    while (sample != samples.end() && static_cast<double>(sample->t_ns) < column_end) {
+    for (; sample != samples.end(); ++sample) {
+      const Sample s = *sample;  // decoded once
+      if (!(static_cast<double>(s.t_ns) < column_end)) break;
       const auto at = static_cast<std::size_t>(sample - samples.begin());
-      const bool whole_block = at % kCounterBlock == 0 && at / kCounterBlock < blocks.low_high.size() &&
-                               blocks.samples == samples.size() &&
-                               static_cast<double>(samples[at + kCounterBlock - 1].t_ns) < column_end;
-      if (whole_block) {
-        const auto [low, high] = blocks.low_high[at / kCounterBlock];
-        take(low, high, samples[at + kCounterBlock - 1].value);
-        sample += kCounterBlock;
-      } else {
-        take(sample->value, sample->value, sample->value);
-        ++sample;
+      if (at % kCounterBlock == 0 && at / kCounterBlock < blocks.low_high.size() && blocks.samples == samples.size()) {
+        if (const Sample block_end = samples[at + kCounterBlock - 1]; static_cast<double>(block_end.t_ns) < column_end) {
+          const auto [low, high] = blocks.low_high[at / kCounterBlock];
+          take(low, high, block_end.value);
+          sample += kCounterBlock - 1;
+          continue;
+        }
       }
+      take(s.value, s.value, s.value);
     }
     out[static_cast<std::size_t>(column)] = cell;
   }

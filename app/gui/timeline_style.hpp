@@ -12,6 +12,9 @@ namespace forkscope::gui {
 inline constexpr std::size_t kMaxMarkerShapes = 2000;
 // Above this many put->get arrows in view, none is drawn: a bundle of thousands says nothing; zoom in.
 inline constexpr std::size_t kMaxArrows = 400;
+// Flows in view looked at for arrows: beyond this many (lanes filtered out, most of them hidden) the arrows are not
+// drawn either, so a frame never reads a million flows.
+inline constexpr std::size_t kMaxArrowsLookedAt = 64 * kMaxArrows;
 inline constexpr double kMinWidthNs = 1e3;
 inline constexpr double kMaxWidthNs = 1e13;
 inline constexpr double kMinWidthSteps = 2;  // on a step axis

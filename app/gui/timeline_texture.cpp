@@ -173,10 +173,16 @@ void TimelineCanvas::lay_out_arrows(std::span<const Track> tracks) {
   for (std::size_t t = 0; t < tracks.size(); ++t) {
     const Track& track = tracks[t];
     const auto shift = static_cast<double>(track.window.shift_ns);
-    const BigVector<Flow>& flows = track.model->flows();
+    const FlowList& flows = track.model->flows();
     auto flow = std::partition_point(flows.begin(), flows.end(), [&](const Flow& f) { return earlier_end(f) - shift < view_begin; });
-    for (; flow != flows.end() && earlier_end(*flow) - shift <= view_end; ++flow) {
-      const Flow& f = *flow;
+    const auto past = std::partition_point(flow, flows.end(), [&](const Flow& f) { return earlier_end(f) - shift <= view_end; });
+    if (static_cast<std::size_t>(past - flow) > kMaxArrowsLookedAt) {  // each one read costs the event log two reads
+      arrows_.clear();
+      arrows_hidden_ = true;
+      return;
+    }
+    for (; flow != past; ++flow) {
+      const Flow f = *flow;
       if (!f.complete() || f.put_ns < track.window.from_ns || f.get_ns >= track.window.to_ns) continue;
       const double put = static_cast<double>(f.put_ns) - shift, get = static_cast<double>(f.get_ns) - shift;
       if (put < view_begin || get > view_end) continue;

@@ -23,12 +23,12 @@ namespace {
 // "#3 from Process-2, #4 from Process-1": the items inside `queue` at `t`, from the whole run's flows (put by then,
 // not yet got), in the order they were put: what the Objects panel must show at a playhead there.
 std::string items_at(const TraceModel& model, const ObjectInfo& queue, std::int64_t t) {
-  std::vector<const Flow*> inside;
+  std::vector<Flow> inside;
   for (const Flow& f : model.flows())
-    if (f.object == queue.id && f.put_ns >= 0 && f.put_ns <= t && (f.get_ns < 0 || f.get_ns > t)) inside.push_back(&f);
-  std::sort(inside.begin(), inside.end(), [](const Flow* a, const Flow* b) { return a->put_ns < b->put_ns; });
+    if (f.object == queue.id && f.put_ns >= 0 && f.put_ns <= t && (f.get_ns < 0 || f.get_ns > t)) inside.push_back(f);
+  std::sort(inside.begin(), inside.end(), [](const Flow& a, const Flow& b) { return a.put_ns < b.put_ns; });
   std::string out;
-  for (const Flow* f : inside) out += fmt::format("{}#{} from {}", out.empty() ? "" : ", ", f->seq, model.process(f->put_pid)->name);
+  for (const Flow& f : inside) out += fmt::format("{}#{} from {}", out.empty() ? "" : ", ", f.seq, model.process(f.put_pid)->name);
   return out;
 }
 

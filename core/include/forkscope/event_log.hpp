@@ -38,8 +38,29 @@ class EventLog {
   [[nodiscard]] std::size_t size() const { return size_; }
   [[nodiscard]] bool empty() const { return size_ == 0; }
   [[nodiscard]] TraceEvent operator[](std::size_t i) const;
-  [[nodiscard]] std::uint64_t time(std::size_t i) const;  // operator[](i).time, without the rest
-  [[nodiscard]] std::uint32_t lane(std::size_t i) const;  // the lane of operator[](i).pid, without the rest
+  // One field of operator[](i), without the rest: the model's lists read their times and values through these.
+  [[nodiscard]] std::uint64_t time(std::size_t i) const {
+    const Packed& p = packed(i);
+    return form_of(p.fields) == kSpilled ? spilled_[p.payload].time : bases_[i >> kBlockBits] + p.offset;
+  }
+  [[nodiscard]] std::int64_t value(std::size_t i) const {
+    const Packed& p = packed(i);
+    const std::uint32_t form = form_of(p.fields);
+    if (form == kValueForm) return static_cast<std::int32_t>(p.payload);
+    return form == kSpilled ? spilled_[p.payload].value : form - kArgForm;
+  }
+  [[nodiscard]] std::uint64_t arg(std::size_t i) const {
+    const Packed& p = packed(i);
+    const std::uint32_t form = form_of(p.fields);
+    if (form == kValueForm) return 0;
+    return form == kSpilled ? spilled_[p.payload].arg : p.payload;
+  }
+  [[nodiscard]] std::uint16_t object(std::size_t i) const {
+    const Packed& p = packed(i);
+    return form_of(p.fields) == kSpilled ? spilled_[p.payload].object : static_cast<std::uint16_t>((p.fields >> 10) & (kObjects - 1));
+  }
+  [[nodiscard]] std::uint32_t lane(std::size_t i) const;  // the lane of operator[](i).pid
+  [[nodiscard]] std::int32_t pid(std::size_t i) const { return lanes_.pid(lane(i)); }
   [[nodiscard]] TraceEvent back() const { return (*this)[size_ - 1]; }
 
   // The lane of a pid in this log's table (a new lane for a pid not seen before). The model numbers its processes
@@ -63,6 +84,10 @@ class EventLog {
   static_assert(sizeof(Packed) == 12);
   static constexpr std::size_t kChunkBits = 16, kChunk = std::size_t{1} << kChunkBits;
   static constexpr std::size_t kBlockBits = 10;  // events sharing a time base
+  // Forms: value in the payload (arg 0); arg in the payload and value 0 or 1; spilled (payload = index).
+  static constexpr std::uint32_t kValueForm = 0, kArgForm = 1, kSpilled = 3;
+  static constexpr std::uint32_t kObjects = 1u << 10, kLanes = 1u << 12;  // objects and lanes from here on are spilled
+  static constexpr std::uint32_t form_of(std::uint32_t fields) { return (fields >> 8) & 0x3u; }
 
   [[nodiscard]] const Packed& packed(std::size_t i) const { return chunks_[i >> kChunkBits][i & (kChunk - 1)]; }
 

@@ -7,9 +7,6 @@
 namespace forkscope {
 
 namespace {
-// Forms: value in the payload (arg 0); arg in the payload and value 0 or 1; spilled (payload = index).
-constexpr std::uint32_t kValueForm = 0, kArgForm = 1, kSpilled = 3;
-constexpr std::uint32_t kObjects = 1u << 10, kLanes = 1u << 12;  // objects and lanes from here on are spilled
 // A block's base lies this far before its first event: events of other processes arrive a little out of time order.
 constexpr std::uint64_t kEarlier = std::uint64_t{1} << 28;  // 0.27 s; later events fit up to 4 s after it
 
@@ -17,7 +14,6 @@ constexpr std::uint32_t fields(std::uint32_t kind, std::uint32_t phase, std::uin
                                std::uint32_t lane) {
   return kind | phase << 6 | form << 8 | object << 10 | lane << 20;
 }
-constexpr std::uint32_t form_of(std::uint32_t fields) { return (fields >> 8) & 0x3u; }
 constexpr std::uint32_t lane_of_fields(std::uint32_t fields) { return fields >> 20; }
 }  // namespace
 
@@ -96,11 +92,6 @@ TraceEvent EventLog::operator[](std::size_t i) const {
     e.arg = p.payload;
   }
   return e;
-}
-
-std::uint64_t EventLog::time(std::size_t i) const {
-  const Packed& p = packed(i);
-  return form_of(p.fields) == kSpilled ? spilled_[p.payload].time : bases_[i >> kBlockBits] + p.offset;
 }
 
 std::uint32_t EventLog::lane(std::size_t i) const {

@@ -1,36 +1,11 @@
 #include "forkscope/trace_model.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
 namespace forkscope {
-
-std::string_view to_string(ProcState state) {
-  switch (state) {
-    case ProcState::Running: return "running";
-    case ProcState::Held: return "held at the gate";
-    case ProcState::Ready: return "ready (waiting for a CPU)";
-    case ProcState::Sleeping: return "sleeping";
-    case ProcState::BlockedLock: return "blocked on a lock";
-    case ProcState::BlockedSemaphore: return "blocked on a semaphore";
-    case ProcState::BlockedEvent: return "blocked on an event";
-    case ProcState::BlockedQueueGet: return "blocked on queue get";
-    case ProcState::BlockedQueuePut: return "blocked on queue put";
-    case ProcState::BlockedQueueJoin: return "blocked on queue join";
-    case ProcState::BlockedJoin: return "blocked on join";
-    case ProcState::BlockedPipe: return "blocked on pipe recv";
-    case ProcState::BlockedCondition: return "blocked on a condition";
-    case ProcState::BlockedManager: return "waiting for the manager";
-    case ProcState::BlockedSocket: return "blocked on a socket";
-    case ProcState::BlockedResult: return "waiting for a pool's result";
-    case ProcState::BlockedMpi: return "blocked in an MPI call";
-    case ProcState::BlockedOther: return "blocked";
-    case ProcState::Exited: return "exited";
-    case ProcState::Count_: break;
-  }
-  return "?";
-}
 
 ProcState blocked_state_for(EventKind kind) {
   switch (kind) {
@@ -67,75 +42,6 @@ std::optional<StateSpan> ProcessInfo::span_at(std::int64_t t_ns) const {
   return t_ns < span.end_ns ? std::optional(span) : std::nullopt;
 }
 
-void SpanList::push_back(const StateSpan& s) {
-  const auto state = static_cast<std::uint64_t>(s.state) << kTimeBits;
-  if (s.begin_ns >= 0 && s.begin_ns < std::int64_t{1} << kTimeBits && s.object < kAside && s.peer == 0) {
-    spans_.push_back(static_cast<std::uint64_t>(s.begin_ns) | state | std::uint64_t{s.object} << (kTimeBits + kStateBits));
-    return;
-  }
-  aside_.push_back(Aside{spans_.size(), s.begin_ns, s.peer, s.object});
-  spans_.push_back(state | kAside << (kTimeBits + kStateBits));
-}
-
-void SpanList::replace_back(const StateSpan& s) {
-  spans_.pop_back();
-  if (!aside_.empty() && aside_.back().index == spans_.size()) aside_.pop_back();
-  push_back(s);
-}
-
-StateSpan SpanList::aside(std::size_t i, ProcState state) const {
-  const Aside& a = *std::lower_bound(aside_.begin(), aside_.end(), i, [](const Aside& x, std::size_t at) { return x.index < at; });
-  return StateSpan{a.begin_ns, kOpenEnd, state, a.object, a.peer};
-}
-
-void SampleList::widen_for(Sample s) {
-  if (width_ == Width::Packed && !fits_packed(s)) {
-    times_.reserve(packed_.size() + 1);
-    narrow_values_.reserve(packed_.size() + 1);
-    for (std::size_t i = 0; i < packed_.size(); ++i) {
-      const Sample old = (*this)[i];
-      times_.push_back(old.t_ns);
-      narrow_values_.push_back(static_cast<std::int32_t>(old.value));
-    }
-    BigVector<std::uint64_t>().swap(packed_);
-    width_ = Width::Narrow;
-  }
-  if (width_ == Width::Narrow && (s.value < INT32_MIN || s.value > INT32_MAX)) {
-    wide_values_.assign(narrow_values_.begin(), narrow_values_.end());
-    BigVector<std::int32_t>().swap(narrow_values_);
-    width_ = Width::Wide;
-  }
-}
-
-void SampleList::insert(std::size_t at, Sample s) {
-  widen_for(s);
-  const auto offset = static_cast<std::ptrdiff_t>(at);
-  switch (width_) {
-    case Width::Packed:
-      packed_.insert(packed_.begin() + offset, pack(s));
-      return;
-    case Width::Narrow: narrow_values_.insert(narrow_values_.begin() + offset, static_cast<std::int32_t>(s.value)); break;
-    case Width::Wide: wide_values_.insert(wide_values_.begin() + offset, s.value); break;
-  }
-  times_.insert(times_.begin() + offset, s.t_ns);
-}
-
-void SampleList::set(std::size_t i, std::int64_t value) {
-  const Sample s{(*this)[i].t_ns, value};
-  widen_for(s);
-  switch (width_) {
-    case Width::Packed:
-      packed_[i] = pack(s);
-      break;
-    case Width::Narrow: narrow_values_[i] = static_cast<std::int32_t>(value); break;
-    case Width::Wide: wide_values_[i] = value; break;
-  }
-}
-
-void SampleList::add(std::size_t from, std::int64_t delta) {
-  for (std::size_t i = from; i < size(); ++i) set(i, (*this)[i].value + delta);
-}
-
 std::int64_t ObjectInfo::max_value() const {
   std::int64_t m = samples.empty() ? 0 : samples.front().value;
   for (const Sample& s : samples) m = std::max(m, s.value);
@@ -154,8 +60,38 @@ std::int64_t ObjectInfo::value_at(std::int64_t t_ns) const {
   return it == samples.begin() ? 0 : std::prev(it)->value;
 }
 
+TraceModel::TraceModel() : events_(std::make_unique<EventLog>()) { flows_.log_ = events_.get(); }
+
+TraceModel::TraceModel(const TraceModel& other)
+    : clock_(other.clock_),
+      events_(std::make_unique<EventLog>(*other.events_)),
+      processes_(other.processes_),
+      process_of_lane_(other.process_of_lane_),
+      objects_(other.objects_),
+      object_index_(other.object_index_),
+      flows_(other.flows_),
+      lines_(other.lines_),
+      texts_(other.texts_),
+      transient_texts_(other.transient_texts_),
+      result_(other.result_),
+      end_ns_(other.end_ns_) {
+  point_lists_at_log();
+}
+
+TraceModel& TraceModel::operator=(const TraceModel& other) {
+  if (this != &other) *this = TraceModel(other);
+  return *this;
+}
+
+TraceModel::~TraceModel() = default;
+
+void TraceModel::point_lists_at_log() {
+  for (ObjectInfo& o : objects_) o.samples.log_ = events_.get();
+  flows_.log_ = events_.get();
+}
+
 const ProcessInfo* TraceModel::process(std::int32_t pid) const {
-  const std::uint32_t lane = events_.find_lane(pid);
+  const std::uint32_t lane = events_->find_lane(pid);
   if (lane >= process_of_lane_.size() || process_of_lane_[lane] < 0) return nullptr;
   return &processes_[static_cast<std::size_t>(process_of_lane_[lane])];
 }
@@ -172,7 +108,7 @@ std::string_view TraceModel::text(StringId id) const {
   return texts_.find(id).value_or(std::string_view{});
 }
 
-ProcessInfo& TraceModel::process_for(std::int32_t pid, std::int64_t t) { return process_of(events_.lane_of(pid), pid, t); }
+ProcessInfo& TraceModel::process_for(std::int32_t pid, std::int64_t t) { return process_of(events_->lane_of(pid), pid, t); }
 
 ProcessInfo& TraceModel::new_process(std::uint32_t lane, std::int32_t pid, std::int64_t t) {
   if (lane >= process_of_lane_.size()) process_of_lane_.resize(lane + 1, -1);
@@ -186,16 +122,17 @@ ProcessInfo& TraceModel::new_process(std::uint32_t lane, std::int32_t pid, std::
   return processes_.back();
 }
 
-// The hold of `lock` its holder has open (its latest), or null when it has none.
-static HoldSpan* open_hold(ProcessInfo* holder, std::uint16_t lock) {
-  if (holder == nullptr) return nullptr;
-  const auto h = std::find_if(holder->holds.rbegin(), holder->holds.rend(),
-                              [&](const HoldSpan& hold) { return hold.object == lock && hold.end_ns == kOpenEnd; });
-  return h == holder->holds.rend() ? nullptr : &*h;
+// The hold of `lock` its holder has open (its latest): the holder, and the hold's index in its list.
+std::optional<std::pair<ProcessInfo*, std::size_t>> TraceModel::open_hold(const ObjectInfo& lock) {
+  ProcessInfo* holder = lock.holder == 0 ? nullptr : process_mut(lock.holder);
+  if (holder == nullptr) return std::nullopt;
+  for (std::size_t i = holder->holds.size(); i-- > 0;)
+    if (const HoldSpan h = holder->holds[i]; h.object == lock.id && h.end_ns == kOpenEnd) return std::pair(holder, i);
+  return std::nullopt;
 }
 
 void TraceModel::end_hold(const ObjectInfo& lock, std::int64_t t) {
-  if (HoldSpan* hold = open_hold(lock.holder == 0 ? nullptr : process_mut(lock.holder), lock.id)) hold->end_ns = t;
+  if (const auto open = open_hold(lock)) open->first->holds.end_at(open->second, t);
 }
 
 void TraceModel::transition(ProcessInfo& p, std::int64_t t, ProcState state, std::uint16_t object, std::int32_t peer) {
@@ -215,12 +152,12 @@ void TraceModel::sample(std::uint16_t object, std::int64_t t, std::int64_t value
   if (o == nullptr) return;
   // Events of different processes arrive out of time order; keep the series sorted. Most arrive in order: append.
   if (o->samples.empty() || o->samples.back().t_ns <= t) {
-    o->samples.push_back(Sample{t, value});
+    o->samples.push_back(latest(), value);
     return;
   }
   const auto at = std::upper_bound(o->samples.begin(), o->samples.end(), t,
                                    [](std::int64_t x, const Sample& s) { return x < s.t_ns; });
-  o->samples.insert(static_cast<std::size_t>(at - o->samples.begin()), Sample{t, value});
+  o->samples.insert(static_cast<std::size_t>(at - o->samples.begin()), latest(), value);
 }
 
 // Queue depth is counted, not reported: every put adds one, every get takes one, in the order their timestamps say
@@ -229,14 +166,14 @@ void TraceModel::add_to_series(std::uint16_t object, std::int64_t t, std::int64_
   ObjectInfo* o = object_mut(object);
   if (o == nullptr) return;
   if (o->samples.empty() || o->samples.back().t_ns <= t) {  // in order, as most are: nothing after it to shift
-    o->samples.push_back(Sample{t, (o->samples.empty() ? 0 : o->samples.back().value) + delta});
+    o->samples.push_back(latest(), (o->samples.empty() ? 0 : o->samples.back().value) + delta);
     return;
   }
   const auto at = static_cast<std::size_t>(std::upper_bound(o->samples.begin(), o->samples.end(), t,
                                                             [](std::int64_t x, const Sample& s) { return x < s.t_ns; }) -
                                            o->samples.begin());
   const std::int64_t before = at == 0 ? 0 : o->samples[at - 1].value;
-  o->samples.insert(at, Sample{t, before + delta});
+  o->samples.insert(at, latest(), before + delta);
   o->samples.add(at + 1, delta);
 }
 
@@ -257,7 +194,8 @@ void TraceModel::ingest_ns(const TraceEvent& event, std::string_view text) {
 
 void TraceModel::append(const TraceEvent& e, std::string_view text) {
   if (carries_string(e.kind)) text = texts_.add(arg_string(e.arg), text);  // from here on, the stored copy
-  const std::uint32_t lane = events_.push_back(e);
+  if (events_->size() >= kNoEvent) throw std::length_error("a trace model holds at most 4,294,967,295 events");
+  const std::uint32_t lane = events_->push_back(e);
   end_ns_ = std::max(end_ns_, static_cast<std::int64_t>(e.time));
   apply(e, lane, text);
 }
@@ -266,28 +204,29 @@ TraceModel TraceModel::cut(std::int64_t t_ns) const {
   // In time order: live events of different processes can arrive out of it (a release read after the acquire that
   // followed it), and the instant's holder must not depend on when the viewer happened to read them.
   std::vector<std::uint32_t> order;
-  for (std::uint32_t i = 0; i < events_.size(); ++i)
-    if (static_cast<std::int64_t>(events_.time(i)) <= t_ns) order.push_back(i);
-  const auto by_time = [&](std::uint32_t a, std::uint32_t b) { return events_.time(a) < events_.time(b); };
+  const EventLog& log = *events_;
+  for (std::uint32_t i = 0; i < log.size(); ++i)
+    if (static_cast<std::int64_t>(log.time(i)) <= t_ns) order.push_back(i);
+  const auto by_time = [&](std::uint32_t a, std::uint32_t b) { return log.time(a) < log.time(b); };
   if (!std::is_sorted(order.begin(), order.end(), by_time)) std::stable_sort(order.begin(), order.end(), by_time);
   TraceModel at;
   at.clock_ = clock_;
   at.transient_texts_ = transient_texts_;
-  at.events_.reserve(order.size());
+  at.events_->reserve(order.size());
   for (std::uint32_t i : order) {
-    const TraceEvent e = events_[i];
+    const TraceEvent e = log[i];
     at.append(e, carries_string(e.kind) ? text(arg_string(e.arg)) : std::string_view{});
   }
   return at;
 }
 
-std::vector<const Flow*> TraceModel::items_in(std::uint16_t object) const {
-  std::vector<const Flow*> items;
+std::vector<Flow> TraceModel::items_in(std::uint16_t object) const {
+  std::vector<Flow> items;
   const ObjectInfo* o = this->object(object);
   if (o == nullptr) return items;
   for (std::uint32_t slot : o->flow_of_item)
-    if (slot != 0 && flows_[slot - 1].put_ns >= 0 && flows_[slot - 1].get_ns < 0) items.push_back(&flows_[slot - 1]);
-  std::stable_sort(items.begin(), items.end(), [](const Flow* a, const Flow* b) { return a->put_ns < b->put_ns; });
+    if (slot != 0 && flows_.links_[slot - 1].put != kNoEvent && flows_.links_[slot - 1].get == kNoEvent) items.push_back(flows_[slot - 1]);
+  std::stable_sort(items.begin(), items.end(), [](const Flow& a, const Flow& b) { return a.put_ns < b.put_ns; });
   return items;
 }
 
@@ -354,7 +293,8 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t lane, std::string_view
       o.created_ns = t;
       const bool counts_from_capacity = o.kind == ObjectKind::Semaphore || o.kind == ObjectKind::BoundedSemaphore ||
                                         o.kind == ObjectKind::Counter;
-      o.samples.insert(0, Sample{t, counts_from_capacity ? e.value : 0});
+      o.samples.log_ = events_.get();
+      o.samples.insert(0, latest(), counts_from_capacity ? e.value : 0);
       if (object_index_.size() <= e.object) object_index_.resize(e.object + 1u, -1);
       object_index_[e.object] = static_cast<std::int32_t>(objects_.size());
       objects_.push_back(std::move(o));
@@ -425,7 +365,7 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t lane, std::string_view
       if (ObjectInfo* o = object_mut(e.object)) {
         if (o->holder != e.pid) {  // an RLock taken again by its holder is still the same hold
           end_hold(*o, t);         // a Lock another process released without a trace of it (never, but be safe)
-          p.holds.push_back(HoldSpan{t, kOpenEnd, e.object});
+          p.holds.push_back(t, e.object);
         }
         o->holder = e.pid;
       }
@@ -437,11 +377,11 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t lane, std::string_view
         // holder's acquire: live events of different processes can arrive so (the releaser wrote its event after
         // the next holder wrote its own). That acquire already ended the releaser's hold, at its own later time:
         // the release puts the end where it was, and the lock keeps its new holder.
-        const HoldSpan* open = open_hold(o->holder == 0 ? nullptr : process_mut(o->holder), o->id);
-        if (open != nullptr && open->begin_ns > t) {
-          for (auto h = p.holds.rbegin(); h != p.holds.rend(); ++h)
-            if (h->object == o->id && h->begin_ns <= t && h->end_ns >= t) {
-              h->end_ns = t;
+        const auto open = open_hold(*o);
+        if (open && open->first->holds[open->second].begin_ns > t) {
+          for (std::size_t i = p.holds.size(); i-- > 0;)
+            if (const HoldSpan h = p.holds[i]; h.object == o->id && h.begin_ns <= t && h.end_ns >= t) {
+              p.holds.end_at(i, t);
               break;
             }
         } else {
@@ -476,17 +416,16 @@ void TraceModel::apply(const TraceEvent& e, std::uint32_t lane, std::string_view
       const bool put = e.kind == EventKind::QueuePut || e.kind == EventKind::PipeSend || e.kind == EventKind::MpiSend;
       add_to_series(e.object, t, put ? 1 : -1);
       ObjectInfo* o = object_mut(e.object);
-      if (o == nullptr || e.arg == 0 || e.arg > events_.size() + kMaxItemLead || e.arg > UINT32_MAX) break;
+      if (o == nullptr || e.arg == 0 || e.arg > events_->size() + kMaxItemLead || e.arg > UINT32_MAX) break;
       ++(put ? o->puts : o->gets);
       if (o->flow_of_item.size() < e.arg) o->flow_of_item.resize(e.arg, 0);
       std::uint32_t& slot = o->flow_of_item[e.arg - 1];  // flows_ index + 1, 0 = none yet
       if (slot == 0) {
-        flows_.push_back(Flow{e.object, static_cast<std::uint32_t>(e.arg), 0, 0, -1, -1});
+        flows_.links_.push_back(FlowList::Link{});
         slot = static_cast<std::uint32_t>(flows_.size());
       }
-      Flow& f = flows_[slot - 1];
-      (put ? f.put_pid : f.get_pid) = e.pid;
-      (put ? f.put_ns : f.get_ns) = t;
+      FlowList::Link& f = flows_.links_[slot - 1];
+      (put ? f.put : f.get) = latest();
       break;
     }
     default: break;
