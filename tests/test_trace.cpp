@@ -265,6 +265,23 @@ TEST_F(Trace, TheModelsListsSayWhatTheirEventsSayInACopyAndAfterAMove) {
   check(moved);
 }
 
+// A queue's depth is kept 16 bits wide while it fits, then 32: a queue 40,000 deep (a producer far ahead of its
+// consumer) keeps every depth, and a get read late still lowers every depth after it, across the widening.
+TEST_F(Trace, AQueueDeeperThanSixteenBitsKeepsEveryDepth) {
+  TraceModel m;
+  m.ingest_ns(TraceEvent{1, 7, EventKind::ObjectNew, Phase::Done, 1, 0, pack_arg(1, static_cast<std::uint32_t>(ObjectKind::Queue))}, "q");
+  constexpr std::uint64_t kPuts = 40'000;
+  for (std::uint64_t i = 1; i <= kPuts; ++i) m.ingest_ns(TraceEvent{10 * i, 7, EventKind::QueuePut, Phase::Done, 1, 0, i});
+  m.ingest_ns(TraceEvent{15, 8, EventKind::QueueGet, Phase::Done, 1, 0, 1});  // between the first two puts, read last
+  const SampleList& depth = m.object(1)->samples;
+  ASSERT_EQ(depth.size(), kPuts + 2);
+  EXPECT_EQ(depth[0], (Sample{1, 0}));
+  EXPECT_EQ(depth[1], (Sample{10, 1}));
+  EXPECT_EQ(depth[2], (Sample{15, 0}));
+  for (std::uint64_t i = 2; i <= kPuts; ++i) ASSERT_EQ(depth[i + 1], (Sample{static_cast<std::int64_t>(10 * i), static_cast<std::int64_t>(i - 1)})) << i;
+  EXPECT_EQ(m.object(1)->max_value(), static_cast<std::int64_t>(kPuts - 1));
+}
+
 // Beyond 4,095 processes a lane no longer fits its 12 bits: those events are kept whole, and every pid is still its own.
 TEST_F(Trace, PackedEventsOfMoreProcessesThanLanesFitKeepTheirPids) {
   EventLog log;

@@ -332,11 +332,15 @@ void rasterize_holds(const ProcessInfo& process, const TimeAxis& axis, const Tra
 CounterBlocks counter_blocks(const ObjectInfo& object) {
   CounterBlocks blocks;
   blocks.samples = object.samples.size();
+  blocks.blocks.reserve(blocks.samples / kCounterBlock);
   for (std::size_t first = 0; first + kCounterBlock <= object.samples.size(); first += kCounterBlock) {
-    const auto [low, high] = std::minmax_element(object.samples.begin() + static_cast<std::ptrdiff_t>(first),
-                                                 object.samples.begin() + static_cast<std::ptrdiff_t>(first + kCounterBlock),
-                                                 [](const Sample& a, const Sample& b) { return a.value < b.value; });
-    blocks.low_high.emplace_back(low->value, high->value);
+    CounterBlock block{INT64_MAX, INT64_MIN, {}};
+    for (std::size_t i = first; i < first + kCounterBlock; ++i) {
+      block.last = object.samples[i];
+      block.low = std::min(block.low, block.last.value);
+      block.high = std::max(block.high, block.last.value);
+    }
+    blocks.blocks.push_back(block);
   }
   return blocks;
 }
@@ -366,19 +370,19 @@ void rasterize_counter(const ObjectInfo& object, const CounterBlocks& blocks, co
       value = latest;
       known = cell.known = true;
     };
-    for (; sample != samples.end(); ++sample) {
-      const Sample s = *sample;  // decoded once
-      if (!(static_cast<double>(s.t_ns) < column_end)) break;
+    while (sample != samples.end()) {
       const auto at = static_cast<std::size_t>(sample - samples.begin());
-      if (at % kCounterBlock == 0 && at / kCounterBlock < blocks.low_high.size() && blocks.samples == samples.size()) {
-        if (const Sample block_end = samples[at + kCounterBlock - 1]; static_cast<double>(block_end.t_ns) < column_end) {
-          const auto [low, high] = blocks.low_high[at / kCounterBlock];
-          take(low, high, block_end.value);
-          sample += kCounterBlock - 1;
+      if (at % kCounterBlock == 0 && at / kCounterBlock < blocks.blocks.size() && blocks.samples == samples.size()) {
+        if (const CounterBlock& block = blocks.blocks[at / kCounterBlock]; static_cast<double>(block.last.t_ns) < column_end) {
+          take(block.low, block.high, block.last.value);
+          sample += kCounterBlock;
           continue;
         }
       }
+      const Sample s = *sample;  // decoded once
+      if (!(static_cast<double>(s.t_ns) < column_end)) break;
       take(s.value, s.value, s.value);
+      ++sample;
     }
     out[static_cast<std::size_t>(column)] = cell;
   }

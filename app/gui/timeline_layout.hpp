@@ -179,12 +179,17 @@ struct CounterCell {
   std::int64_t low = 0, high = 0;  // the values the counter took within the column
   bool known = false;              // false before the object existed and after the live edge
 };
-// The lowest and highest value of each block of kCounterBlock samples of a counter: a column spanning thousands
-// of samples (a long trace, zoomed out) reads them a block at a time.
-inline constexpr std::size_t kCounterBlock = 64;
+// The lowest and highest value of each block of kCounterBlock samples of a counter, and its last sample: a column
+// spanning thousands of samples (a long trace, zoomed out) reads them a block at a time, and a sample itself (read
+// through the model's event log) only at the column's two ends.
+inline constexpr std::size_t kCounterBlock = 16;
+struct CounterBlock {
+  std::int64_t low = 0, high = 0;
+  Sample last;
+};
 struct CounterBlocks {
   std::size_t samples = 0;  // how many samples the blocks were made from
-  std::vector<std::pair<std::int64_t, std::int64_t>> low_high;
+  std::vector<CounterBlock> blocks;
 };
 [[nodiscard]] CounterBlocks counter_blocks(const ObjectInfo& object);
 
