@@ -1,8 +1,9 @@
 // The model's long lists, packed, their entries handed out by value. A process's state spans and lock holds keep
-// their own times, packed (a process's lists are read in long runs, and stay together in memory). An object's counter and a queue's flows name the events that made them, by index in the
-// model's EventLog (4 bytes, where a time alone is 8), and read the time, object, value or pid through the log (an
-// object's events lie close together in it). Those lists point at their model's log: TraceModel keeps the log where
-// a move leaves it, and points a copy's lists at the copy's log.
+// their own times, packed (a process's lists are read in long runs, and stay together in memory). An object's
+// counter and a queue's flows name the events that made them, by index in the model's EventLog (4 bytes, where a
+// time alone is 8), and read the time, object, value or pid through the log (an object's events lie close together
+// in it). Those lists point at their model's log: TraceModel keeps the log where a move leaves it, and points a
+// copy's lists at the copy's log.
 #pragma once
 
 #include <cstdint>
@@ -68,8 +69,10 @@ class BlockTimes {
       truncate(i);
       bases_.push_back(t);  // a block's first time is its base
     }
-    const std::int64_t offset = t - bases_[i >> kBlockBits];
-    return offset >= 0 && offset < kTooFar ? static_cast<std::uint32_t>(offset) : kTooFar;
+    const std::int64_t base = bases_[i >> kBlockBits];
+    if (t < base) return kTooFar;
+    const std::uint64_t offset = static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(base);  // no overflow
+    return offset < kTooFar ? static_cast<std::uint32_t>(offset) : kTooFar;
   }
   [[nodiscard]] std::int64_t time(std::size_t i, std::uint32_t offset) const { return bases_[i >> kBlockBits] + offset; }
   void truncate(std::size_t size) { bases_.resize((size + kBlock - 1) >> kBlockBits); }  // the list shrank to `size`
@@ -81,7 +84,7 @@ class BlockTimes {
 
 // A process's state spans, 6 bytes each: a span ends where the next begins (the last one lasts), so only its begin
 // is kept (BlockTimes), with its state and, in the 11 bits left, the object. The rare span that does not fit (a join's
-// child, the 2,047th object, a time too far) is kept whole beside the list. Spans are handed out by value, with their end.
+// child, the 2,047th object, a time too far) is kept whole beside the list. Spans are handed out with their end.
 class SpanList {
  public:
   [[nodiscard]] std::size_t size() const { return offsets_.size(); }

@@ -108,7 +108,8 @@ class TraceModel {
   TraceModel();
   TraceModel(const TraceModel& other);  // its lists read the copy's own log
   TraceModel& operator=(const TraceModel& other);
-  TraceModel(TraceModel&&) noexcept = default;  // the log stays where it is: the lists still read it
+  // The log stays where it is, so the lists still read it; a model moved from may only be assigned or destroyed.
+  TraceModel(TraceModel&&) noexcept = default;
   TraceModel& operator=(TraceModel&&) noexcept = default;
   ~TraceModel();
 

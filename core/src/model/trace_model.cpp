@@ -193,8 +193,8 @@ void TraceModel::ingest_ns(const TraceEvent& event, std::string_view text) {
 }
 
 void TraceModel::append(const TraceEvent& e, std::string_view text) {
-  if (carries_string(e.kind)) text = texts_.add(arg_string(e.arg), text);  // from here on, the stored copy
   if (events_->size() >= kNoEvent) throw std::length_error("a trace model holds at most 4,294,967,295 events");
+  if (carries_string(e.kind)) text = texts_.add(arg_string(e.arg), text);  // from here on, the stored copy
   const std::uint32_t lane = events_->push_back(e);
   end_ns_ = std::max(end_ns_, static_cast<std::int64_t>(e.time));
   apply(e, lane, text);
