@@ -57,7 +57,7 @@ class EventLog {
   }
   [[nodiscard]] std::uint16_t object(std::size_t i) const {
     const Packed& p = packed(i);
-    return form_of(p.fields) == kSpilled ? spilled_[p.payload].object : static_cast<std::uint16_t>((p.fields >> 10) & (kObjects - 1));
+    return form_of(p.fields) == kSpilled ? spilled_[p.payload].object : object_of(p.fields);
   }
   [[nodiscard]] std::uint32_t lane(std::size_t i) const;  // the lane of operator[](i).pid
   [[nodiscard]] std::int32_t pid(std::size_t i) const { return lanes_.pid(lane(i)); }
@@ -88,6 +88,8 @@ class EventLog {
   static constexpr std::uint32_t kValueForm = 0, kArgForm = 1, kSpilled = 3;
   static constexpr std::uint32_t kObjects = 1u << 10, kLanes = 1u << 12;  // objects and lanes from here on are spilled
   static constexpr std::uint32_t form_of(std::uint32_t fields) { return (fields >> 8) & 0x3u; }
+  static constexpr std::uint16_t object_of(std::uint32_t fields) { return static_cast<std::uint16_t>((fields >> 10) & (kObjects - 1)); }
+  static constexpr std::uint32_t lane_in(std::uint32_t fields) { return fields >> 20; }
 
   [[nodiscard]] const Packed& packed(std::size_t i) const { return chunks_[i >> kChunkBits][i & (kChunk - 1)]; }
 

@@ -5,13 +5,10 @@
 #pragma once
 
 #include <cstdint>
-#include <iterator>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -24,7 +21,6 @@
 #include "forkscope/phrases.hpp"
 #include "forkscope/text_table.hpp"
 #include "forkscope/trace_event.hpp"
-#include "forkscope/value_iterator.hpp"
 
 namespace forkscope {
 

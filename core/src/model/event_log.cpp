@@ -14,7 +14,6 @@ constexpr std::uint32_t fields(std::uint32_t kind, std::uint32_t phase, std::uin
                                std::uint32_t lane) {
   return kind | phase << 6 | form << 8 | object << 10 | lane << 20;
 }
-constexpr std::uint32_t lane_of_fields(std::uint32_t fields) { return fields >> 20; }
 }  // namespace
 
 EventLog::EventLog(const EventLog& other)
@@ -81,10 +80,10 @@ TraceEvent EventLog::operator[](std::size_t i) const {
   if (form == kSpilled) return spilled_[p.payload];
   TraceEvent e;
   e.time = bases_[i >> kBlockBits] + p.offset;
-  e.pid = lanes_.pid(lane_of_fields(p.fields));
+  e.pid = lanes_.pid(lane_in(p.fields));
   e.kind = static_cast<EventKind>(p.fields & 0x3f);
   e.phase = static_cast<Phase>((p.fields >> 6) & 0x3);
-  e.object = static_cast<std::uint16_t>((p.fields >> 10) & (kObjects - 1));
+  e.object = object_of(p.fields);
   if (form == kValueForm) {
     e.value = static_cast<std::int32_t>(p.payload);
   } else {
@@ -96,7 +95,7 @@ TraceEvent EventLog::operator[](std::size_t i) const {
 
 std::uint32_t EventLog::lane(std::size_t i) const {
   const Packed& p = packed(i);
-  const std::uint32_t lane = lane_of_fields(p.fields);
+  const std::uint32_t lane = lane_in(p.fields);
   return lane != kLanes - 1 || form_of(p.fields) != kSpilled ? lane : lanes_.find(spilled_[p.payload].pid);
 }
 

@@ -4,6 +4,14 @@
 
 namespace forkscope {
 
+namespace {
+// Where the entry kept beside a list for its index `i` is (or would go): a side list is in index order.
+template <class SideList>
+auto aside_at(SideList& aside, std::size_t i) {
+  return std::lower_bound(aside.begin(), aside.end(), i, [](const auto& x, std::size_t at) { return x.index < at; });
+}
+}  // namespace
+
 std::string_view to_string(ProcState state) {
   switch (state) {
     case ProcState::Running: return "running";
@@ -47,7 +55,7 @@ void SpanList::replace_back(const StateSpan& s) {
 }
 
 StateSpan SpanList::aside(std::size_t i, ProcState state) const {
-  const Aside& a = *std::lower_bound(aside_.begin(), aside_.end(), i, [](const Aside& x, std::size_t at) { return x.index < at; });
+  const Aside& a = *aside_at(aside_, i);
   return StateSpan{a.begin_ns, kOpenEnd, state, a.object, a.peer};
 }
 
@@ -59,7 +67,7 @@ void HoldList::push_back(std::int64_t begin_ns, std::uint16_t object) {
 }
 
 void HoldList::end_at(std::size_t i, std::int64_t end_ns) {
-  const auto at = std::lower_bound(aside_.begin(), aside_.end(), i, [](const Aside& x, std::size_t index) { return x.index < index; });
+  const auto at = aside_at(aside_, i);
   if (lengths_[i] == kAside) {
     at->hold.end_ns = end_ns;
     return;
@@ -75,7 +83,7 @@ void HoldList::end_at(std::size_t i, std::int64_t end_ns) {
 }
 
 HoldSpan HoldList::aside(std::size_t i) const {
-  return std::lower_bound(aside_.begin(), aside_.end(), i, [](const Aside& x, std::size_t at) { return x.index < at; })->hold;
+  return aside_at(aside_, i)->hold;
 }
 
 void SampleList::widen_for(EventIndex event, std::int64_t value) {

@@ -60,7 +60,7 @@ std::int64_t ObjectInfo::value_at(std::int64_t t_ns) const {
   return it == samples.begin() ? 0 : std::prev(it)->value;
 }
 
-TraceModel::TraceModel() : events_(std::make_unique<EventLog>()) { flows_.log_ = events_.get(); }
+TraceModel::TraceModel() : events_(std::make_unique<EventLog>()) { point_lists_at_log(); }
 
 TraceModel::TraceModel(const TraceModel& other)
     : clock_(other.clock_),
